@@ -1,0 +1,238 @@
+"""Domain models shared by the provider layer, the cache, the pipeline and the views.
+
+Provider models mirror OVHcloud's `/saas/csp2` schema (camelCase on the wire, snake_case in
+Python). They parse leniently: the API publishes no values for some strings (subscription
+status, task function), so those stay plain `str`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """A model that reads and writes OVHcloud's camelCase JSON."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=False
+    )
+
+    def to_wire(self, *, exclude_none: bool = True) -> dict:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
+
+
+# --- provider: tenants (license groups) -----------------------------------------------------
+
+
+class TenantStatus(StrEnum):
+    CREATING = "creating"
+    IN_MAINTENANCE = "inMaintenance"
+    OK = "ok"
+    REOPENING = "reopening"
+    SUSPENDED = "suspended"
+    SUSPENDING = "suspending"
+
+
+class TenantUpdate(WireModel):
+    """The writable fields of an OfficeTenant (`PUT /saas/csp2/{serviceName}`)."""
+
+    display_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    city: str | None = None
+    zip_code: str | None = None
+    mpn_id: str | None = None
+
+
+class Tenant(TenantUpdate):
+    """OfficeTenant: one license group, i.e. one Microsoft tenant of one end customer."""
+
+    service_name: str
+    creation_date: datetime | None = None
+    status: str = TenantStatus.OK
+    mpn_issue_flag: str | None = None
+    has_accepted_new_mca: bool | None = Field(default=None, alias="hasAcceptedNewMCA")
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.service_name
+
+
+# --- provider: licenses, subscriptions, tasks ------------------------------------------------
+
+
+class LicenceType(StrEnum):
+    ADDON = "ADDON"
+    NON_SPECIFIC = "NON-SPECIFIC"
+
+
+class License(WireModel):
+    """OfficeLicence: a product orderable in a license group."""
+
+    id: int
+    name: str
+    licence_type: str = LicenceType.NON_SPECIFIC
+    limit: int | None = None
+    new_seats_allowed: bool = True
+    new_subscriptions_allowed: bool = True
+
+    @property
+    def is_addon(self) -> bool:
+        return self.licence_type == LicenceType.ADDON
+
+
+class Subscription(WireModel):
+    """OfficeSubscription: seats of one license in one license group."""
+
+    id: int
+    license_id: int
+    quantity: int
+    status: str = "active"
+    creation_date: datetime | None = None
+    last_update: datetime | None = None
+    task_pending_id: int | None = None
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    DONE = "done"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (TaskStatus.DONE, TaskStatus.ERROR, TaskStatus.CANCELLED)
+
+
+class ProviderTask(WireModel):
+    """OfficeTask: every provider write is asynchronous and returns one of these."""
+
+    id: int
+    function: str = ""
+    status: TaskStatus = TaskStatus.TODO
+    todo_date: datetime | None = None
+    finish_date: datetime | None = None
+
+
+class UsagePeriod(StrEnum):
+    LAST_WEEK = "lastWeek"
+    LAST_MONTH = "lastMonth"
+    LAST_QUARTER = "lastQuarter"
+    LAST_YEAR = "lastYear"
+
+
+class UsageLine(WireModel):
+    licence_id: int
+    licence_name: str
+    peak_count: int
+    end_of_day_count: int | None = None
+
+
+class UsageStatistics(WireModel):
+    date: date
+    lines: list[UsageLine] = []
+
+
+class BillingPeaks(WireModel):
+    start_date: date | None = None
+    end_date: date | None = None
+    lines: list[UsageLine] = []
+
+
+class Renew(WireModel):
+    automatic: bool | None = None
+    delete_at_expiration: bool | None = None
+    forced: bool | None = None
+    period: int | None = None
+
+
+class ServiceInfo(WireModel):
+    """services.Service: the billing side of a license group (expiry, renewal)."""
+
+    status: str | None = None
+    creation: date | None = None
+    expiration: date | None = None
+    engaged_up_to: date | None = None
+    renewal_type: str | None = None
+    renew: Renew | None = None
+    contact_admin: str | None = None
+    contact_billing: str | None = None
+    contact_tech: str | None = None
+
+
+# --- provider: ordering a new license group --------------------------------------------------
+
+
+class CustomerContact(WireModel):
+    """The end customer's contact; the Microsoft admin credentials are emailed to `email`."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    address: str
+    city: str
+    zip_code: str
+    country: str
+
+
+class LicenseLine(WireModel):
+    license_id: int
+    quantity: int = Field(ge=1)
+
+
+class NewTenantOrder(WireModel):
+    mpn_id: str
+    subdomain: str | None = None
+    contact: CustomerContact
+    licenses: list[LicenseLine]
+
+
+class TenantOrder(WireModel):
+    """What ordering a new license group returns: an OVHcloud order (cart checkout)."""
+
+    order_id: int
+    url: str | None = None
+    service_name: str | None = None
+
+
+# --- bot: requests, roles -------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    SUPPORT = "support"
+    ADMIN = "admin"
+
+
+class RequestKind(StrEnum):
+    ORDER = "order"
+    SEATS = "seats"
+    CANCEL = "cancel"
+    REFUND = "refund"
+    TENANT_EDIT = "tenant_edit"
+
+
+class RequestState(StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    AWAITING_APPROVAL = "awaiting_approval"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    NEEDS_ATTENTION = "needs_attention"
+    # refund tickets
+    APPROVED = "approved"
+    FILED = "filed"
+    RESOLVED = "resolved"
