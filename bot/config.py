@@ -1,0 +1,150 @@
+"""Settings, read from the environment and `.env` (names as in DESIGN.md).
+
+Every Microsoft window is a setting with the default of `../shared/reference/csp-policies.md`;
+no window is a literal anywhere else. Secrets are SecretStr so they never reach a log line.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./csp-bot.db"
+SLACK_API_URL = "https://slack.com/api/"
+OVH_ENDPOINTS = {
+    "ovh-eu": "https://eu.api.ovh.com/1.0",
+    "ovh-ca": "https://ca.api.ovh.com/1.0",
+    "ovh-us": "https://api.us.ovhcloud.com/1.0",
+}
+
+
+class ProviderName(StrEnum):
+    SANDBOX = "sandbox"
+    OVH = "ovh"
+
+
+class ConnectionMode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = SLACK_API_URL
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    # storage
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # provider
+    csp_provider: ProviderName | None = None
+    ovh_endpoint: str = "ovh-eu"
+    ovh_application_key: str | None = None
+    ovh_application_secret: SecretStr | None = None
+    ovh_consumer_key: SecretStr | None = None
+    csp_sandbox_state: Path | None = Field(
+        default=None, description="file where the sandbox keeps its state across restarts"
+    )
+    csp_sandbox_task_seconds: float = Field(default=5.0, ge=0)
+
+    # people
+    csp_approvals_channel: str | None = None
+    csp_admins: str = Field(default="", description="comma-separated Slack user ids")
+    csp_support_usergroup: str | None = Field(
+        default=None, description="Slack user group id whose members are support agents"
+    )
+
+    # Microsoft's windows (csp-policies.md): every one a setting
+    csp_cancellation_window_hours: int = Field(default=168, ge=1)
+    csp_seat_reduction_window_hours: int = Field(default=168, ge=1)
+    csp_refund_window_perpetual_days: int = Field(default=60, ge=1)
+    csp_refund_window_software_subscription_days: int = Field(default=7, ge=1)
+    csp_refund_window_license_days: int = Field(default=7, ge=1)
+    csp_reminder_hours: str = Field(
+        default="24,4", description="reminders before an approval deadline, hours"
+    )
+
+    # order and seat thresholds that need a support agent's approval
+    csp_order_approval_seats: int = Field(default=50, ge=1)
+    csp_order_approval_monthly_amount: float = Field(default=1000.0, ge=0)
+    csp_seat_decrease_approval_seats: int | None = Field(
+        default=None, description="decreases of more seats than this need approval (off: unset)"
+    )
+    csp_price_book: Path | None = None
+    csp_currency: str = "EUR"
+
+    # background work
+    csp_sync_interval: int = Field(
+        default=900, ge=0, validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds")
+    )
+    csp_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    csp_worker_interval: float = Field(default=2.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    # --- derived -------------------------------------------------------------------------
+
+    @property
+    def provider(self) -> ProviderName:
+        if self.csp_provider is not None:
+            return self.csp_provider
+        return ProviderName.OVH if self.ovh_credentials_complete else ProviderName.SANDBOX
+
+    @property
+    def ovh_credentials_complete(self) -> bool:
+        return bool(
+            self.ovh_application_key and self.ovh_application_secret and self.ovh_consumer_key
+        )
+
+    @property
+    def ovh_base_url(self) -> str:
+        return OVH_ENDPOINTS.get(self.ovh_endpoint, self.ovh_endpoint).rstrip("/")
+
+    @property
+    def mode(self) -> ConnectionMode | None:
+        """Socket Mode when an app token is set, HTTP mode with a signing secret, else None."""
+        if self.slack_bot_token is None:
+            return None
+        if self.slack_app_token is not None:
+            return ConnectionMode.SOCKET
+        if self.slack_signing_secret is not None:
+            return ConnectionMode.HTTP
+        return None
+
+    @cached_property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.csp_admins.split(",") if u.strip())
+
+    @property
+    def reminder_hours(self) -> list[int]:
+        return sorted(
+            {int(h) for h in self.csp_reminder_hours.split(",") if h.strip()}, reverse=True
+        )
+
+    def missing_for_slack(self) -> list[str]:
+        """What still has to be set before the bot can connect to Slack, in plain words."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN (the xoxb- token from OAuth & Permissions)")
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            missing.append(
+                "SLACK_APP_TOKEN (xapp- token with connections:write, for Socket Mode) "
+                "or SLACK_SIGNING_SECRET (Basic Information, for HTTP mode)"
+            )
+        return missing

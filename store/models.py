@@ -1,0 +1,261 @@
+"""Tables. Every schema change comes with an Alembic migration in `store/migrations/versions/`.
+
+Times are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- requests and their audit trail (migration 0001) ----------------------------------------
+
+
+class RequestRow(Base):
+    """One user request (order, seat change, cancellation, refund ticket, tenant edit)."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    requester: Mapped[str] = mapped_column(String(64), index=True)
+    tenant: Mapped[str | None] = mapped_column(String(255), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    origin_channel: Mapped[str | None] = mapped_column(String(64))
+    card_channel: Mapped[str | None] = mapped_column(String(64))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    approval_channel: Mapped[str | None] = mapped_column(String(64))
+    approval_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_query_id: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RequestStepRow(Base):
+    """One provider write of a request (an order has one per license line).
+
+    A step is the unit of "exactly once": it records that a call is being sent before it is
+    sent, so a worker that dies mid-call leaves a trace instead of a duplicate.
+    """
+
+    __tablename__ = "request_steps"
+    __table_args__ = (UniqueConstraint("request_id", "seq", name="uq_request_steps_seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(32), default="pending")
+    provider_task_id: Mapped[int | None] = mapped_column(BigInteger)
+    provider_query_id: Mapped[str | None] = mapped_column(String(128))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEventRow(Base):
+    """Append-only: who did what, when, with before/after and the provider's ids."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="SET NULL"), index=True
+    )
+    tenant: Mapped[str | None] = mapped_column(String(255))
+    subscription_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    before_state: Mapped[str | None] = mapped_column(String(32))
+    after_state: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    provider_task_id: Mapped[int | None] = mapped_column(BigInteger)
+    provider_query_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class RoleGrantRow(Base):
+    __tablename__ = "role_grants"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReminderRow(Base):
+    """A reminder sent before an approval deadline; the primary key makes it once only."""
+
+    __tablename__ = "request_reminders"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    hours_before: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- the local state cache (migration 0002) --------------------------------------------------
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    service_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    mpn_id: Mapped[str | None] = mapped_column(String(64))
+    mpn_issue_flag: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str | None] = mapped_column(String(255))
+    zip_code: Mapped[str | None] = mapped_column(String(32))
+    creation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    has_accepted_new_mca: Mapped[bool | None] = mapped_column(Boolean)
+    service_info: Mapped[dict | None] = mapped_column(JSON)
+    usage_peaks: Mapped[dict | None] = mapped_column(JSON)
+    search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
+    sync_error: Mapped[str | None] = mapped_column(Text)
+    sync_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LicenseRow(Base):
+    __tablename__ = "licenses"
+
+    service_name: Mapped[str] = mapped_column(
+        ForeignKey("tenants.service_name", ondelete="CASCADE"), primary_key=True
+    )
+    license_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    licence_type: Mapped[str] = mapped_column(String(32))
+    limit: Mapped[int | None] = mapped_column(Integer)
+    new_seats_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    new_subscriptions_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_tenant_license", "service_name", "license_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    service_name: Mapped[str] = mapped_column(
+        ForeignKey("tenants.service_name", ondelete="CASCADE"), index=True
+    )
+    license_id: Mapped[int] = mapped_column(BigInteger)
+    license_name: Mapped[str] = mapped_column(String(255), default="")
+    parent_id: Mapped[int | None] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    creation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_update: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    task_pending_id: Mapped[int | None] = mapped_column(BigInteger)
+    search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ProviderTaskRow(Base):
+    __tablename__ = "provider_tasks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    service_name: Mapped[str] = mapped_column(String(255), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(BigInteger)
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
+    function: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    todo_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finish_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SeatBatchRow(Base):
+    """Seats added at one time: each batch has its own reduction window (csp-policies.md)."""
+
+    __tablename__ = "seat_batches"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # "request" | "sync" | "creation"
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SyncRunRow(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(255))  # "all" or a service name
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    tenants_ok: Mapped[int] = mapped_column(Integer, default=0)
+    tenants_failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
