@@ -87,7 +87,9 @@ class Settings(BaseSettings):
 
     # background work
     csp_sync_interval: int = Field(
-        default=900, ge=0, validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds")
+        default=900,
+        ge=0,
+        validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds"),
     )
     csp_sync_concurrency: int = Field(default=4, ge=1, le=64)
     csp_worker_interval: float = Field(default=2.0, gt=0)

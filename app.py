@@ -1,0 +1,6 @@
+"""`python app.py` is `csp-bot serve`."""
+
+from bot.cli import main
+
+if __name__ == "__main__":
+    main(["serve"])

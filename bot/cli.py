@@ -1,0 +1,139 @@
+"""`csp-bot serve | check | db upgrade | sandbox | …`"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from bot.config import Settings
+from bot.logs import configure_logging
+
+NO_SLACK = """csp-bot has no Slack credentials yet.
+
+To connect it to Slack:
+  1. Create the app from manifest.yml at https://api.slack.com/apps (From a manifest).
+  2. Install it to your workspace and put these in .env (or the environment):
+       SLACK_BOT_TOKEN=xoxb-…        (OAuth & Permissions)
+       SLACK_APP_TOKEN=xapp-…        (Basic Information → App-Level Tokens, connections:write)
+     or, for HTTP mode instead of Socket Mode:
+       SLACK_SIGNING_SECRET=…        (Basic Information)
+  3. Run `make run` again.
+
+Missing now: {missing}
+`csp-bot check` tells what else is configured."""
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.ovh_application_secret,
+        settings.ovh_consumer_key,
+    ]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+@click.group()
+def main() -> None:
+    """csp-bot: order and manage Microsoft 365 licenses through OVHcloud from Slack."""
+
+
+@main.command()
+def serve() -> None:
+    """Run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP mode on HOST:PORT)."""
+    settings = _settings()
+    configure_logging(settings.log_level, _secrets(settings))
+    if settings.mode is None:
+        click.echo(NO_SLACK.format(missing="; ".join(settings.missing_for_slack())), err=True)
+        sys.exit(2)
+    from bot.server import Server
+
+    asyncio.run(Server(settings).run_until_signalled())
+
+
+@main.command()
+@click.option("--offline", is_flag=True, help="Only read the configuration; probe nothing.")
+def check(offline: bool) -> None:
+    """Say what is configured and what is missing; probe Slack, the database and the provider."""
+    from bot.check import configuration_findings, probe
+
+    settings = _settings()
+    configure_logging("WARNING", _secrets(settings))
+    findings = configuration_findings(settings)
+    if not offline:
+        findings += asyncio.run(probe(settings))
+    for finding in findings:
+        mark = click.style("ok ", fg="green") if finding.ok else click.style("!! ", fg="red")
+        click.echo(f"{mark} {finding.subject}: {finding.detail}")
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        click.echo(f"\n{len(problems)} problem(s) to fix.", err=True)
+        sys.exit(1)
+    click.echo("\nAll good.")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    from store.db import Database
+    from store.migrate import head_revision, upgrade
+
+    settings = _settings()
+
+    async def run() -> None:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database.engine)
+        finally:
+            await database.close()
+
+    asyncio.run(run())
+    click.echo(f"Database at revision {head_revision()}.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the sandbox's state in this JSON file across restarts.",
+)
+def sandbox(host: str, port: int, state: str | None) -> None:
+    """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks."""
+    from bot.provider.sandbox_server import run_sandbox_server
+
+    settings = _settings()
+    configure_logging(settings.log_level, _secrets(settings))
+    click.echo(f"CSP2 sandbox on http://{host}:{port}/1.0 (Ctrl-C stops it)")
+    asyncio.run(
+        run_sandbox_server(
+            host,
+            port,
+            state_path=state,
+            application_key=settings.ovh_application_key or "sandbox-key",
+            application_secret=(
+                settings.ovh_application_secret.get_secret_value()
+                if settings.ovh_application_secret
+                else "sandbox-secret"
+            ),
+            consumer_key=(
+                settings.ovh_consumer_key.get_secret_value()
+                if settings.ovh_consumer_key
+                else "sandbox-consumer"
+            ),
+        )
+    )

@@ -1,0 +1,150 @@
+"""Builds and owns the long-lived parts: database, provider, Slack client, background loops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import ProviderName, Settings
+from bot.provider.base import CspProvider
+from store.db import Database
+from store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def build_provider(settings: Settings, clock: Clock) -> CspProvider:
+    """The provider the settings ask for: OVHcloud's API, or the embedded sandbox."""
+    if settings.provider is ProviderName.OVH:
+        from bot.provider.ovh import OvhProvider
+
+        if not settings.ovh_credentials_complete:
+            raise ValueError(
+                "CSP_PROVIDER=ovh needs OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and "
+                "OVH_CONSUMER_KEY"
+            )
+        return OvhProvider(
+            settings.ovh_base_url,
+            settings.ovh_application_key,
+            settings.ovh_application_secret.get_secret_value(),
+            settings.ovh_consumer_key.get_secret_value(),
+        )
+    from bot.provider.sandbox import SandboxProvider
+
+    return SandboxProvider(
+        clock=clock.now,
+        task_duration=timedelta(seconds=settings.csp_sandbox_task_seconds),
+        state_path=settings.csp_sandbox_state,
+    )
+
+
+def build_slack_client(settings: Settings) -> AsyncWebClient:
+    """One Web API client for the process; honours 429 Retry-After (slack-sdk's handlers)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass
+class PeriodicLoop:
+    """A background loop: `run_once()` every `interval` seconds until stopped.
+
+    Tests call `run_once()` directly; production runs it on a task. Stopping lets the current
+    iteration finish, so a worker never dies half-way through a step it can finish.
+    """
+
+    name: str
+    run_once: Callable[[], Awaitable[object]]
+    interval: float
+    _task: asyncio.Task | None = field(default=None, init=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"loop:{self.name}")
+
+    def wake(self) -> None:
+        """Run the next iteration now rather than after the interval."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("background loop %s failed; it goes on", self.name)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    waits = [asyncio.create_task(e.wait()) for e in (self._stop, self._wake)]
+                    try:
+                        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        for w in waits:
+                            w.cancel()
+
+    async def stop(self, grace: float = 30.0) -> None:
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, grace)
+            except TimeoutError:
+                log.warning("loop %s did not stop within %.0fs; cancelled", self.name, grace)
+            self._task = None
+
+
+class Runtime:
+    """Everything a listener or a loop needs, created once per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        provider: CspProvider | None = None,
+        clock: Clock | None = None,
+        slack_client: AsyncWebClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        self.provider = provider or build_provider(settings, self.clock)
+        self.slack = slack_client or build_slack_client(settings)
+        self.loops: list[PeriodicLoop] = []
+        self.draining = False
+
+    def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
+        loop = PeriodicLoop(name, run_once, interval)
+        self.loops.append(loop)
+        return loop
+
+    async def start(self, *, migrate: bool = True, background: bool = True) -> None:
+        if migrate:
+            await upgrade(self.db.engine)
+        if background:
+            for loop in self.loops:
+                loop.start()
+
+    async def stop(self) -> None:
+        """Stop background loops (letting each finish its iteration), then close resources."""
+        self.draining = True
+        await asyncio.gather(*(loop.stop() for loop in self.loops))
+        await self.provider.close()
+        await self.db.close()

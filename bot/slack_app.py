@@ -1,0 +1,101 @@
+"""build_app(runtime) -> AsyncApp: the listeners, the runtime in every context, one error handler.
+
+`process_before_response=True`: bolt's default runs each listener as a task and polls for
+`ack()` every 10 ms, adding that to every answer (see docs/benchmarks.md). Our listeners only
+read the cache and write the database before they ack — nothing waits on the provider — so
+answering when the listener returns is both faster and keeps the 3-second rule.
+It also lets the one error handler below turn FormErrors into `response_action="errors"`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+import handlers
+from bot.errors import DomainError, FormErrors
+from bot.i18n import _
+from bot.runtime import Runtime
+from bot.views.common import notice_view
+
+log = logging.getLogger("csp_bot.slack")
+
+
+def build_app(runtime: Runtime) -> AsyncApp:
+    settings = runtime.settings
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=runtime.slack,
+        signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=secret is not None,
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("csp_bot.bolt"),
+    )
+
+    @app.middleware
+    async def provide_runtime(context, next):
+        context["runtime"] = runtime
+        await next()
+
+    app.error(answer_error)
+    app.router = handlers.register(app)  # type: ignore[attr-defined]
+    return app
+
+
+def _json(status: int, payload: dict) -> BoltResponse:
+    return BoltResponse(
+        status=status, body=json.dumps(payload), headers={"content-type": "application/json"}
+    )
+
+
+async def answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
+    """The one place where exceptions become what the user sees."""
+    kind = body.get("type") or ("slash_command" if "command" in body else "")
+    if isinstance(error, FormErrors) and kind == "view_submission":
+        return _json(200, {"response_action": "errors", "errors": error.errors})
+    if isinstance(error, DomainError):
+        message = error.message
+    else:
+        reference = uuid.uuid4().hex[:10]
+        log.error("listener failed [ref %s] on %s", reference, kind or "request", exc_info=error)
+        message = _(
+            "Sorry, something went wrong on our side (reference `{ref}`). Please try again; "
+            "if it keeps failing, give the reference to the bot's operators.",
+            ref=reference,
+        )
+
+    acked = request.context.ack.response
+    if acked is not None:
+        # The listener already answered Slack; tell the user separately.
+        await _tell(body, message, respond, client)
+        return acked
+    if kind == "slash_command":
+        return _json(200, {"response_type": "ephemeral", "text": message})
+    if kind == "view_submission":
+        view = notice_view(_("Not done"), message).to_dict()
+        return _json(200, {"response_action": "update", "view": view})
+    if kind == "block_suggestion":
+        return _json(200, {"options": []})
+    await _tell(body, message, respond, client)
+    return BoltResponse(status=200, body="")
+
+
+async def _tell(body: dict, message: str, respond, client) -> None:
+    """An ephemeral note in the conversation, or a DM where there is none (modals, Home)."""
+    try:
+        if body.get("response_url"):
+            await respond(text=message, response_type="ephemeral", replace_original=False)
+            return
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if user and channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=message)
+        elif user:
+            await client.chat_postMessage(channel=user, text=message)
+    except Exception:
+        log.exception("could not tell the user about an error")

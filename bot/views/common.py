@@ -1,0 +1,53 @@
+"""Small Block Kit pieces every surface uses, built with slack_sdk.models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.i18n import _
+from bot.ids import CallbackId
+
+TITLE_LIMIT = 24
+
+
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def plain(text: str, limit: int | None = None) -> PlainTextObject:
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return PlainTextObject(text=text, emoji=True)
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(text))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(text)])
+
+
+def date_token(when: datetime, style: str = "{date_short_pretty} {time}") -> str:
+    """A date Slack renders in each viewer's own time zone, with a UTC fallback."""
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{style}|{fallback}>"
+
+
+def escape(text: str) -> str:
+    """Escapes the three characters Slack's mrkdwn reserves."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def notice_view(title: str, text: str) -> View:
+    """A modal that only says something (e.g. "already submitted") and can be closed."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.NOTICE,
+        title=plain(title, TITLE_LIMIT),
+        close=plain(_("Close")),
+        blocks=[section(text)],
+    )

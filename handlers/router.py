@@ -1,0 +1,95 @@
+"""`/csp <subcommand> [args]`: one slash command, routed to the flow that owns each word."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+
+from bot.views.help import HelpEntry, help_blocks, help_text
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """What a subcommand listener gets: the parsed arguments and bolt's utilities."""
+
+    args: list[str]
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    ack: AsyncAck
+    respond: AsyncRespond
+    client: Any
+    context: Any
+
+    @property
+    def runtime(self):
+        return self.context["runtime"]
+
+
+SubcommandHandler = Callable[[CommandCall], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    example: str
+    run: SubcommandHandler
+    aliases: tuple[str, ...] = ()
+
+
+class Router:
+    def __init__(self) -> None:
+        self._commands: dict[str, Subcommand] = {}
+        self._order: list[Subcommand] = []
+        self.add(Subcommand("help", "Show this list.", "/csp help", self._help))
+
+    def add(self, command: Subcommand) -> None:
+        for name in (command.name, *command.aliases):
+            if name in self._commands:
+                raise ValueError(f"/csp {name} is registered twice")
+            self._commands[name] = command
+        self._order.append(command)
+
+    @property
+    def entries(self) -> list[HelpEntry]:
+        return [HelpEntry(c.name, c.summary, c.example) for c in self._order]
+
+    def suggestion(self, word: str) -> str | None:
+        close = difflib.get_close_matches(word, list(self._commands), n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    async def dispatch(self, ack, respond, command, context, client) -> None:
+        words = (command.get("text") or "").split()
+        name = words[0].lower() if words else "help"
+        sub = self._commands.get(name)
+        if sub is None:
+            await ack(
+                text=help_text(self.entries),
+                blocks=help_blocks(self.entries, unknown=name, suggestion=self.suggestion(name)),
+                response_type="ephemeral",
+            )
+            return
+        await sub.run(
+            CommandCall(
+                args=words[1:],
+                user_id=command["user_id"],
+                channel_id=command.get("channel_id", ""),
+                trigger_id=command.get("trigger_id", ""),
+                ack=ack,
+                respond=respond,
+                client=client,
+                context=context,
+            )
+        )
+
+    async def _help(self, call: CommandCall) -> None:
+        await call.ack(
+            text=help_text(self.entries),
+            blocks=help_blocks(self.entries),
+            response_type="ephemeral",
+        )
