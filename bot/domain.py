@@ -194,6 +194,8 @@ class NewTenantOrder(WireModel):
     subdomain: str | None = None
     contact: CustomerContact
     licenses: list[LicenseLine]
+    #: The end customer's company name, shown as the license group's displayName.
+    display_name: str | None = None
 
 
 class TenantOrder(WireModel):

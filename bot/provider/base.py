@@ -6,8 +6,9 @@ Two implementations keep this contract: `ovh.OvhProvider` (the real API over HTT
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from bot.domain import (
     BillingPeaks,
@@ -28,6 +29,10 @@ class ProviderError(Exception):
     """A provider call failed. Carries what an operator needs to follow it up with OVHcloud."""
 
     retryable: bool = False
+    #: The HTTP status and OVH error `class` this error travels as on the wire. The sandbox
+    #: server answers with them; the client maps statuses back through `error_type_for`.
+    http_status: ClassVar[int] = 500
+    ovh_class: ClassVar[str] = "Server::InternalServerError"
 
     def __init__(
         self,
@@ -61,49 +66,75 @@ class ProviderError(Exception):
 class BadParameters(ProviderError):
     """400: the provider refused the input."""
 
+    http_status = 400
+    ovh_class = "Client::BadRequest"
+
 
 class AuthenticationError(ProviderError):
     """403 with an auth errorCode (INVALID_SIGNATURE, INVALID_CREDENTIAL, NOT_GRANTED_CALL …)."""
+
+    http_status = 403
+    ovh_class = "Client::Forbidden"
 
 
 class NotFound(ProviderError):
     """404: unknown service, subscription, license or task."""
 
+    http_status = 404
+    ovh_class = "Client::NotFound"
+
 
 class Conflict(ProviderError):
     """409: e.g. a task is already pending on the subscription."""
+
+    http_status = 409
+    ovh_class = "Client::Conflict"
 
 
 class ExpiredResource(ProviderError):
     """460: the service has expired."""
 
+    http_status = 460
+    ovh_class = "Client::ExpiredResource"
+
 
 class RateLimited(ProviderError):
     """429: too many requests."""
 
+    http_status = 429
+    ovh_class = "Client::TooManyRequests"
     retryable = True
 
 
 class ServerError(ProviderError):
     """5xx: the provider failed."""
 
+    http_status = 500
+    ovh_class = "Server::InternalServerError"
     retryable = True
 
 
 class ProviderTimeout(ProviderError):
     """No answer in time. For a write, the outcome is unknown."""
 
+    http_status = 504
+    ovh_class = "Server::GatewayTimeout"
     retryable = True
 
 
 class ProviderUnavailable(ProviderError):
     """The connection failed (refused, reset, DNS)."""
 
+    http_status = 503
+    ovh_class = "Server::ServiceUnavailable"
     retryable = True
 
 
 class UnfillableConfiguration(ProviderError):
     """The order cart requires configuration labels the bot cannot fill."""
+
+    http_status = 400
+    ovh_class = "Client::BadRequest"
 
     def __init__(self, labels: Sequence[str], **kwargs) -> None:
         self.labels = list(labels)
@@ -111,6 +142,92 @@ class UnfillableConfiguration(ProviderError):
             "The order needs configuration the bot cannot fill: " + ", ".join(self.labels),
             **kwargs,
         )
+
+
+#: errorCode values of OVHcloud's authentication layer. Any answer carrying one of them is an
+#: authentication failure whatever its status (OVHcloud has answered INVALID_SIGNATURE with both
+#: 400 and 403 over the years). QUERY_TIME_OUT ("Query out of time") means the signed timestamp
+#: was too far from the server's clock.
+AUTH_ERROR_CODES = frozenset(
+    {
+        "INVALID_SIGNATURE",
+        "NOT_GRANTED_CALL",
+        "NOT_CREDENTIAL",
+        "INVALID_KEY",
+        "INVALID_CREDENTIAL",
+        "FORBIDDEN",
+        "QUERY_TIME_OUT",
+    }
+)
+
+_ERRORS_BY_STATUS: dict[int, type[ProviderError]] = {
+    400: BadParameters,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+    460: ExpiredResource,
+}
+
+
+def error_type_for(status: int, error_code: str | None = None) -> type[ProviderError]:
+    """The typed error for an OVHcloud error answer, the way the official clients map them."""
+    if error_code in AUTH_ERROR_CODES:
+        return AuthenticationError
+    if status in _ERRORS_BY_STATUS:
+        return _ERRORS_BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return ProviderError
+
+
+# --- what an order can put in the cart's configuration ---------------------------------------
+
+#: OVHcloud does not publish the configuration labels of a csp2 cart item. These are the
+#: spellings we accept for the facts the order form collects; labels are compared after
+#: `normalize_label` (case, spaces and punctuation ignored).
+_ORDER_LABELS: dict[str, tuple[str, ...]] = {
+    "mpn_id": ("mpnid", "mpn", "partnerid", "microsoftpartnerid"),
+    "subdomain": ("subdomain", "domain", "customdomain", "tenantdomain"),
+    "display_name": (
+        "displayname",
+        "companyname",
+        "company",
+        "organizationname",
+        "organisationname",
+        "customername",
+    ),
+    "first_name": ("firstname", "givenname"),
+    "last_name": ("lastname", "surname", "familyname"),
+    "email": ("email", "emailaddress", "contactemail"),
+    "phone": ("phone", "phonenumber", "telephone"),
+    "address": ("address", "streetaddress", "street"),
+    "city": ("city", "town"),
+    "zip_code": ("zipcode", "zip", "postalcode", "postcode"),
+    "country": ("country", "countrycode"),
+}
+_LABEL_TO_FIELD = {alias: field for field, aliases in _ORDER_LABELS.items() for alias in aliases}
+
+
+def normalize_label(label: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", label.lower())
+
+
+def order_configuration_value(order: NewTenantOrder, label: str) -> str | None:
+    """The value an order gives for a cart configuration label, or None when it has none.
+
+    Shared by the OVHcloud client (to fill the cart) and the sandbox (to decide, like the real
+    cart would, whether an order is complete), so both backends refuse the same orders.
+    """
+    field = _LABEL_TO_FIELD.get(normalize_label(label))
+    if field is None:
+        return None
+    if field in ("mpn_id", "subdomain", "display_name"):
+        value = getattr(order, field)
+    else:
+        value = getattr(order.contact, field)
+    return str(value) if value else None
 
 
 @runtime_checkable
@@ -151,8 +268,12 @@ class CspProvider(Protocol):
         """Set the TOTAL number of seats (not a difference): safe to repeat."""
         ...
 
-    async def delete_subscription(self, service_name: str, subscription_id: int) -> ProviderTask: ...
-    async def list_addon_subscriptions(self, service_name: str, subscription_id: int) -> list[int]: ...
+    async def delete_subscription(
+        self, service_name: str, subscription_id: int
+    ) -> ProviderTask: ...
+    async def list_addon_subscriptions(
+        self, service_name: str, subscription_id: int
+    ) -> list[int]: ...
     async def available_addon_licenses(
         self, service_name: str, subscription_id: int
     ) -> list[int]: ...
