@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
     host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535, description="0 picks a free port")
 
     # storage
     database_url: str = DEFAULT_DATABASE_URL

@@ -1,4 +1,8 @@
-"""Logging set-up. Secrets never reach a log line: a filter masks tokens and known secrets."""
+"""Logging set-up. Secrets never reach a log line: every record is redacted when it is made.
+
+Redacting in the record factory (not in one handler's filter) covers every handler: ours,
+pytest's, an operator's own.
+"""
 
 from __future__ import annotations
 
@@ -10,43 +14,49 @@ TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 MASK = "***"
 
 
-class RedactSecrets(logging.Filter):
-    """Rewrites each record's message with Slack tokens and configured secrets masked."""
-
+class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
-    def redact(self, text: str) -> str:
+    def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return TOKEN_PATTERN.sub(lambda m: m.group(1) + "-" + MASK, text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
+
+_base_factory = logging.getLogRecordFactory()
+_redact = Redactor()
+
+
+def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    try:
         message = record.getMessage()
-        clean = self.redact(message)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
-        return True
+    except Exception:  # a broken format string is the caller's bug; leave it to logging
+        return record
+    clean = _redact(message)
+    if clean != message or record.args:
+        record.msg, record.args = clean, None
+    if record.exc_info:
+        record.exc_text = _redact(logging.Formatter().formatException(record.exc_info))
+    return record
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
-    """Installs one stderr handler on the root logger with the redacting filter."""
+def install_redaction(secrets: Iterable[str] = ()) -> None:
+    """Masks Slack tokens always, and the given secret values, in every record from now on."""
+    global _redact
+    _redact = Redactor(secrets)
+    logging.setLogRecordFactory(_redacting_factory)
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """One stderr handler on the root logger, and redaction of every record."""
+    install_redaction(secrets)
     root = logging.getLogger()
     root.setLevel(level.upper())
-    redactor = RedactSecrets(secrets)
-    handler = next((h for h in root.handlers if getattr(h, "_csp_bot", False)), None)
-    if handler is None:
+    if not any(getattr(h, "_csp_bot", False) for h in root.handlers):
         handler = logging.StreamHandler()
         handler._csp_bot = True  # type: ignore[attr-defined]
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
-    for existing in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
-        handler.removeFilter(existing)
-    handler.addFilter(redactor)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    return redactor

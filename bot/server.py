@@ -80,8 +80,8 @@ class Server:
         self.port: int | None = None
         self._stopped = asyncio.Event()
 
-    async def start(self) -> None:
-        await self.runtime.start()
+    async def start(self, *, background: bool = True) -> None:
+        await self.runtime.start(background=background)
         self._runner = web.AppRunner(self.web_app, handle_signals=False, shutdown_timeout=20)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)

@@ -1,0 +1,136 @@
+"""The command line as an operator uses it: serve, check, db upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+
+import aiohttp
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.slack_emulator import SlackDriver
+
+CLEAN_ENV = {k: "" for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")}
+
+
+def run_cli(args, env, cwd):
+    runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(cwd)  # no stray .env is read
+    try:
+        return runner.invoke(main, args, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_serve_without_credentials_says_what_to_set(tmp_path, monkeypatch):
+    for name in CLEAN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    result = run_cli(["serve"], {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}, tmp_path)
+    assert result.exit_code == 2
+    assert "SLACK_BOT_TOKEN" in result.output
+    assert "SLACK_SIGNING_SECRET" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_problems_with_a_fix_and_fails(tmp_path, monkeypatch):
+    for name in CLEAN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_ADMINS": "",
+           "CSP_APPROVALS_CHANNEL": ""}
+    result = run_cli(["check"], env, tmp_path)
+    assert result.exit_code == 1
+    assert "Slack: not configured: set SLACK_BOT_TOKEN" in result.output
+    assert "set CSP_APPROVALS_CHANNEL" in result.output
+    assert "run `csp-bot db upgrade`" in result.output  # empty database
+
+
+async def test_db_upgrade_then_check_passes_against_the_emulator(tmp_path, emulator):
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url, "CSP_ADMINS": "U0ADA",
+        "CSP_APPROVALS_CHANNEL": "C0APPROVALS", "CSP_PROVIDER": "sandbox",
+    }
+    upgraded = await asyncio.to_thread(run_cli, ["db", "upgrade"], env, tmp_path)
+    assert "Database at revision" in upgraded.output
+    # in a thread: the emulator answers on this test's event loop
+    result = await asyncio.to_thread(run_cli, ["check"], env, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Slack auth.test: bot csp-bot in CSP Reseller" in result.output
+    assert "Provider: answers:" in result.output
+    assert BOT_TOKEN not in result.output
+
+
+async def test_check_names_a_bad_token(tmp_path, emulator):
+    emulator.fail("auth.test", "invalid_auth")
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url, "CSP_ADMINS": "U0ADA",
+        "CSP_APPROVALS_CHANNEL": "C0APPROVALS",
+    }
+    result = await asyncio.to_thread(run_cli, ["check"], env, tmp_path)
+    assert result.exit_code == 1
+    assert "invalid_auth: check SLACK_BOT_TOKEN" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(tmp_path, emulator):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db",
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "", "SLACK_API_URL": emulator.api_url, "HOST": "127.0.0.1",
+        "PORT": str(port), "CSP_PROVIDER": "sandbox", "CSP_SYNC_INTERVAL": "3600",
+    }
+    env.pop("SLACK_APP_TOKEN")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "app.py", cwd=os.getcwd(), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as http:
+            for _ in range(150):
+                try:
+                    async with http.get(base + "/readyz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the bot did not become ready")
+            async with http.get(base + "/healthz") as r:
+                assert r.status == 200
+        driver = SlackDriver(emulator, base + "/slack/events", SIGNING_SECRET)
+        started = time.perf_counter()
+        reply = await driver.command("help")
+        elapsed = time.perf_counter() - started
+        assert reply.status == 200 and "/csp help" in reply.text
+        assert elapsed < 1.0
+        stale = await driver.command("help", timestamp=int(time.time()) - 400)
+        assert stale.status == 401
+        await driver.close()
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, output.decode()
+        assert b"stopped cleanly" in output
+        assert BOT_TOKEN.encode() not in output
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
