@@ -129,6 +129,10 @@ class Runtime:
         self.slack = slack_client or build_slack_client(settings)
         self.loops: list[PeriodicLoop] = []
         self.draining = False
+        self._install_loops()
+
+    def _install_loops(self) -> None:
+        """The background loops of each part (sync, worker, reminders) register here."""
 
     def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
         loop = PeriodicLoop(name, run_once, interval)

@@ -1,4 +1,8 @@
-"""Thin Slack listeners, one module per flow; `register()` wires them once at start-up."""
+"""Thin Slack listeners, one module per flow; `register()` wires them once at start-up.
+
+Each flow module has `register(app, router)`: it adds its `/csp` subcommands to the router and
+its action, view and options listeners to the app.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.ids import Command
 from handlers.router import Router
 
+FLOWS: tuple = ()
+
 
 def register(app: AsyncApp) -> Router:
     router = Router()
+    for flow in FLOWS:
+        flow.register(app, router)
     app.command(Command.CSP)(router.dispatch)
     return router
