@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     csp_support_usergroup: str | None = Field(
         default=None, description="Slack user group id whose members are support agents"
     )
+    csp_everyone_is_staff: bool = Field(
+        default=True, description="every member of the workspace may make requests"
+    )
 
     # Microsoft's windows (csp-policies.md): every one a setting
     csp_cancellation_window_hours: int = Field(default=168, ge=1)

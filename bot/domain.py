@@ -238,3 +238,89 @@ class RequestState(StrEnum):
     APPROVED = "approved"
     FILED = "filed"
     RESOLVED = "resolved"
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset(
+    {
+        RequestState.DONE,
+        RequestState.REJECTED,
+        RequestState.WITHDRAWN,
+        RequestState.EXPIRED,
+        RequestState.RESOLVED,
+    }
+)
+
+
+class StepAction(StrEnum):
+    """The provider writes a request can be made of; one step is one provider call."""
+
+    ADD_SUBSCRIPTION = "add_subscription"
+    CHANGE_QUANTITY = "change_quantity"
+    DELETE_SUBSCRIPTION = "delete_subscription"
+    ORDER_ADDON = "order_addon"
+    ORDER_TENANT = "order_tenant"
+    UPDATE_TENANT = "update_tenant"
+
+
+class StepState(StrEnum):
+    PENDING = "pending"  # not sent yet
+    SENDING = "sending"  # about to be sent, or sent with no answer stored: outcome unknown
+    RUNNING = "running"  # sent; the provider task is being tracked
+    DONE = "done"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # sent, outcome unknown: a person must check
+
+
+class RequestStep(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    seq: int
+    action: StepAction
+    params: dict
+    state: StepState
+    provider_task_id: int | None = None
+    provider_query_id: str | None = None
+    result: dict | None = None
+    error: str | None = None
+
+
+class Request(BaseModel):
+    """A request as every part of the bot sees it; the row is the truth."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: RequestKind
+    state: RequestState
+    requester: str
+    tenant: str | None = None
+    subscription_id: int | None = None
+    payload: dict = {}
+    summary: str = ""
+    needs_approval: bool = False
+    deadline: datetime | None = None
+    assignee: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    origin_channel: str | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    approval_channel: str | None = None
+    approval_ts: str | None = None
+    error: str | None = None
+    error_query_id: str | None = None
+    attempts: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def ref(self) -> str:
+        """How people name a request: `#R42`."""
+        return f"R{self.id}"

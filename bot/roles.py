@@ -1,0 +1,92 @@
+"""Who may do what: staff request, support agents decide, admins manage roles.
+
+Roles come from three places: `CSP_ADMINS` (bootstrap admins), grants made with `/csp roles`,
+and — when `CSP_SUPPORT_USERGROUP` is set — the members of that Slack user group (read with
+`usergroups.users.list`, cached for a few minutes). Every handler asks here, on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot.domain import Role
+from bot.errors import NotAllowed
+from bot.i18n import _
+from store import roles as repo
+
+log = logging.getLogger(__name__)
+
+GROUP_CACHE_SECONDS = 300.0
+
+ROLE_NAMES = {
+    Role.STAFF: "staff",
+    Role.SUPPORT: "support agent",
+    Role.ADMIN: "admin",
+}
+
+
+class Roles:
+    def __init__(self, runtime) -> None:
+        self.runtime = runtime
+        self._group: tuple[float, frozenset[str]] | None = None
+
+    async def of(self, user_id: str) -> set[Role]:
+        settings = self.runtime.settings
+        async with self.runtime.db.session() as session:
+            roles = {Role(r) for r in await repo.granted_roles(session, user_id)}
+        if user_id in settings.admin_ids:
+            roles.add(Role.ADMIN)
+        if user_id in await self.support_group_members():
+            roles.add(Role.SUPPORT)
+        if settings.csp_everyone_is_staff or roles:
+            roles.add(Role.STAFF)
+        return roles
+
+    async def has(self, user_id: str, role: Role) -> bool:
+        return role in await self.of(user_id)
+
+    async def require(self, user_id: str, role: Role, doing: str) -> None:
+        """Raises a polite NotAllowed that names the role needed and who can grant it."""
+        if not await self.has(user_id, role):
+            raise NotAllowed(
+                _(
+                    "Sorry, {doing} is for {role}s. An admin of csp-bot can grant the role "
+                    "with `/csp roles grant @you {role_word}`.",
+                    doing=doing,
+                    role=ROLE_NAMES[role],
+                    role_word=role.value,
+                )
+            )
+
+    async def support_group_members(self) -> frozenset[str]:
+        group = self.runtime.settings.csp_support_usergroup
+        if not group:
+            return frozenset()
+        now = time.monotonic()
+        if self._group is not None and now - self._group[0] < GROUP_CACHE_SECONDS:
+            return self._group[1]
+        try:
+            answer = await self.runtime.slack.usergroups_users_list(usergroup=group)
+            members = frozenset(answer.get("users", []))
+        except Exception as exc:  # keep the last known members while Slack is unhappy
+            log.warning("could not read support user group %s: %s", group, exc)
+            return self._group[1] if self._group else frozenset()
+        self._group = (now, members)
+        return members
+
+    def forget_group(self) -> None:
+        self._group = None
+
+    async def grant(self, user_id: str, role: Role, by: str) -> bool:
+        async with self.runtime.db.transaction() as session:
+            return await repo.grant(session, user_id, role, by)
+
+    async def revoke(self, user_id: str, role: Role) -> bool:
+        async with self.runtime.db.transaction() as session:
+            return await repo.revoke(session, user_id, role)
+
+    async def grants(self) -> list[tuple[str, Role, str]]:
+        async with self.runtime.db.session() as session:
+            rows = await repo.all_grants(session)
+        return [(r.user_id, Role(r.role), r.granted_by) for r in rows]

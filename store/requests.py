@@ -1,0 +1,196 @@
+"""SQL for requests, their steps and the audit trail. Callers own the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import AuditEventRow, RequestRow, RequestStepRow, utcnow
+
+
+async def insert_request(session: AsyncSession, **fields: Any) -> RequestRow:
+    row = RequestRow(**fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def insert_steps(
+    session: AsyncSession, request_id: int, steps: Sequence[tuple[str, dict]]
+) -> list[RequestStepRow]:
+    rows = [
+        RequestStepRow(
+            request_id=request_id, seq=seq, action=action, params=params, state="pending"
+        )
+        for seq, (action, params) in enumerate(steps, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def get_request(
+    session: AsyncSession, request_id: int, *, for_update: bool = False
+) -> RequestRow | None:
+    query = select(RequestRow).where(RequestRow.id == request_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def kind_and_state(session: AsyncSession, request_id: int) -> tuple[str, str] | None:
+    row = (
+        await session.execute(
+            select(RequestRow.kind, RequestRow.state).where(RequestRow.id == request_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row.kind, row.state)
+
+
+async def update_state(
+    session: AsyncSession, request_id: int, expected: str, new: str, values: dict[str, Any]
+) -> RequestRow | None:
+    """The conditional update: changes the row only if it is still in `expected`."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, RequestRow.state == expected)
+        .values(state=new, updated_at=utcnow(), **values)
+        .returning(RequestRow)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def update_fields(
+    session: AsyncSession, request_id: int, values: dict[str, Any], *, where: Any = None
+) -> bool:
+    """A conditional update of columns other than the state (card ts, lease, assignee …)."""
+    query = update(RequestRow).where(RequestRow.id == request_id)
+    if where is not None:
+        query = query.where(where)
+    result = await session.execute(
+        query.values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def add_audit(session: AsyncSession, **fields: Any) -> AuditEventRow:
+    row = AuditEventRow(**fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_steps(session: AsyncSession, request_id: int) -> list[RequestStepRow]:
+    query = (
+        select(RequestStepRow)
+        .where(RequestStepRow.request_id == request_id)
+        .order_by(RequestStepRow.seq)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def update_step(
+    session: AsyncSession, step_id: int, expected: Collection[str], values: dict[str, Any]
+) -> bool:
+    """Moves a step only if it is still in one of `expected`; False if someone else did."""
+    result = await session.execute(
+        update(RequestStepRow)
+        .where(RequestStepRow.id == step_id, RequestStepRow.state.in_(list(expected)))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def reset_steps(
+    session: AsyncSession, request_id: int, from_states: Collection[str], to_state: str
+) -> int:
+    result = await session.execute(
+        update(RequestStepRow)
+        .where(
+            RequestStepRow.request_id == request_id,
+            RequestStepRow.state.in_(list(from_states)),
+        )
+        .values(state=to_state, error=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+async def requests_in_states(
+    session: AsyncSession,
+    states: Collection[str],
+    *,
+    kinds: Collection[str] | None = None,
+    requester: str | None = None,
+    limit: int = 50,
+) -> list[RequestRow]:
+    query = select(RequestRow).where(RequestRow.state.in_(list(states)))
+    if kinds is not None:
+        query = query.where(RequestRow.kind.in_(list(kinds)))
+    if requester is not None:
+        query = query.where(RequestRow.requester == requester)
+    query = query.order_by(RequestRow.updated_at.desc(), RequestRow.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def recent_requests(
+    session: AsyncSession, *, requester: str | None = None, limit: int = 20
+) -> list[RequestRow]:
+    query = select(RequestRow).where(RequestRow.state != "draft")
+    if requester is not None:
+        query = query.where(RequestRow.requester == requester)
+    query = query.order_by(RequestRow.created_at.desc(), RequestRow.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def claimable_ids(
+    session: AsyncSession, now: datetime, *, skip_locked: bool, limit: int = 10
+) -> list[int]:
+    """Requests a worker may take: queued and due, or running with an expired lease.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so several workers split the work
+    instead of queueing behind each other; the conditional update that follows decides.
+    """
+    due = or_(RequestRow.next_attempt_at.is_(None), RequestRow.next_attempt_at <= now)
+    lease_free = or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now)
+    query = (
+        select(RequestRow.id)
+        .where(
+            or_(
+                and_(RequestRow.state == "queued", due, lease_free),
+                and_(RequestRow.state == "running", lease_free),
+            )
+        )
+        .order_by(RequestRow.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.execute(query)).scalars())
+
+
+async def audit_events(
+    session: AsyncSession,
+    *,
+    request_id: int | None = None,
+    subscription_id: int | None = None,
+    since: datetime | None = None,
+    limit: int | None = 200,
+) -> list[AuditEventRow]:
+    query = select(AuditEventRow)
+    if request_id is not None:
+        query = query.where(AuditEventRow.request_id == request_id)
+    if subscription_id is not None:
+        query = query.where(AuditEventRow.subscription_id == subscription_id)
+    if since is not None:
+        query = query.where(AuditEventRow.created_at >= since)
+    query = query.order_by(AuditEventRow.created_at, AuditEventRow.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,154 @@
+"""The state machine: every allowed move works, every other is refused, races have one winner."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from bot.domain import RequestKind, RequestState, StepAction
+from bot.errors import AlreadyHandled, NotAllowed
+from bot.pipeline import (
+    ALLOWED,
+    DraftSpec,
+    IllegalTransition,
+    StepSpec,
+    confirm,
+    create_draft,
+    transition,
+)
+from store import requests as repo
+from store.db import Database
+from store.migrate import upgrade
+
+S = RequestState
+
+
+@pytest.fixture
+async def db(any_database_url):
+    database = Database(any_database_url)
+    await upgrade(database.engine)
+    yield database
+    await database.close()
+
+
+async def make_request(db, kind=RequestKind.SEATS, state=S.DRAFT, needs_approval=False):
+    draft = await create_draft(
+        db,
+        DraftSpec(
+            kind=kind,
+            requester="U0ALICE",
+            summary="E3 12 → 13",
+            payload={"new_total": 13},
+            steps=[StepSpec(StepAction.CHANGE_QUANTITY, {"quantity": 13})],
+            tenant="t1",
+            subscription_id=7,
+            needs_approval=needs_approval,
+        ),
+    )
+    if state is not S.DRAFT:
+        async with db.transaction() as session:
+            await session.execute(
+                repo.update(repo.RequestRow)
+                .where(repo.RequestRow.id == draft.id)
+                .values(state=state)
+            )
+    return draft.id
+
+
+def all_moves(kind):
+    states = list(S)
+    for before, after in itertools.product(states, states):
+        yield before, after, after in ALLOWED[kind].get(before, frozenset())
+
+
+@pytest.mark.parametrize("kind", [RequestKind.CANCEL, RequestKind.REFUND])
+async def test_every_move_is_allowed_or_refused_as_the_table_says(db, kind):
+    for before, after, allowed in all_moves(kind):
+        request_id = await make_request(db, kind, before)
+        async with db.transaction() as session:
+            if allowed:
+                moved = await transition(session, request_id, {before}, after, "U0SAM", "test")
+                assert moved is not None and moved.state is after, (before, after)
+            else:
+                with pytest.raises(IllegalTransition):
+                    await transition(session, request_id, {before}, after, "U0SAM")
+        async with db.session() as session:
+            row = await repo.get_request(session, request_id)
+            assert row.state == (after if allowed else before)
+
+
+async def test_a_transition_writes_exactly_one_audit_event(db):
+    request_id = await make_request(db)
+    async with db.transaction() as session:
+        await transition(session, request_id, {S.DRAFT}, S.QUEUED, "U0ALICE", "confirmed")
+    async with db.session() as session:
+        events = await repo.audit_events(session, request_id=request_id)
+    assert [(e.action, e.before_state, e.after_state, e.actor) for e in events] == [
+        ("draft", None, "draft", "U0ALICE"),
+        ("transition", "draft", "queued", "U0ALICE"),
+    ]
+    assert events[1].subscription_id == 7 and events[1].tenant == "t1"
+
+
+async def test_a_stale_expectation_changes_nothing(db):
+    request_id = await make_request(db, state=S.QUEUED)
+    async with db.transaction() as session:
+        assert await transition(session, request_id, {S.DRAFT}, S.AWAITING_APPROVAL, "x") is None
+    async with db.session() as session:
+        assert (await repo.get_request(session, request_id)).state == "queued"
+        assert len(await repo.audit_events(session, request_id=request_id)) == 1
+
+
+async def test_a_failed_transaction_leaves_no_audit_event(db):
+    request_id = await make_request(db)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await transition(session, request_id, {S.DRAFT}, S.QUEUED, "U0ALICE")
+            raise RuntimeError("crash before commit")
+    async with db.session() as session:
+        assert (await repo.get_request(session, request_id)).state == "draft"
+        assert len(await repo.audit_events(session, request_id=request_id)) == 1
+
+
+async def test_double_confirm_racing_has_exactly_one_effect(db):
+    request_id = await make_request(db)
+    results = await asyncio.gather(
+        *(confirm(db, request_id, "U0ALICE") for _ in range(5)), return_exceptions=True
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1 and winners[0].state is S.QUEUED
+    assert all(isinstance(e, AlreadyHandled) for e in losers), losers
+    assert "already submitted" in losers[0].message
+    async with db.session() as session:
+        transitions = [
+            e
+            for e in await repo.audit_events(session, request_id=request_id)
+            if e.action == "transition"
+        ]
+    assert len(transitions) == 1
+
+
+async def test_approve_and_reject_racing_have_one_winner(db):
+    request_id = await make_request(db, RequestKind.CANCEL, S.AWAITING_APPROVAL)
+
+    async def decide(new):
+        async with db.transaction() as session:
+            return await transition(session, request_id, {S.AWAITING_APPROVAL}, new, "U0SAM")
+
+    results = await asyncio.gather(
+        decide(S.QUEUED), decide(S.REJECTED), decide(S.QUEUED), return_exceptions=True
+    )
+    won = [r for r in results if r is not None and not isinstance(r, BaseException)]
+    assert len(won) == 1, results
+    assert all(r is None for r in results if r is not won[0]), results
+
+
+async def test_confirm_needs_the_requester_and_routes_to_approval(db):
+    request_id = await make_request(db, RequestKind.CANCEL, needs_approval=True)
+    with pytest.raises(NotAllowed):
+        await confirm(db, request_id, "U0BOB")
+    confirmed = await confirm(db, request_id, "U0ALICE")
+    assert confirmed.state is S.AWAITING_APPROVAL
