@@ -33,6 +33,8 @@ class ProviderError(Exception):
     #: server answers with them; the client maps statuses back through `error_type_for`.
     http_status: ClassVar[int] = 500
     ovh_class: ClassVar[str] = "Server::InternalServerError"
+    #: Seconds the provider asked us to wait before trying again (Retry-After), if it said.
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -214,13 +216,18 @@ def normalize_label(label: str) -> str:
     return re.sub(r"[^a-z0-9]", "", label.lower())
 
 
+def order_field(label: str) -> str | None:
+    """The NewTenantOrder field a cart label asks for ("mpn_id", "email" …), if we know it."""
+    return _LABEL_TO_FIELD.get(normalize_label(label))
+
+
 def order_configuration_value(order: NewTenantOrder, label: str) -> str | None:
     """The value an order gives for a cart configuration label, or None when it has none.
 
     Shared by the OVHcloud client (to fill the cart) and the sandbox (to decide, like the real
     cart would, whether an order is complete), so both backends refuse the same orders.
     """
-    field = _LABEL_TO_FIELD.get(normalize_label(label))
+    field = order_field(label)
     if field is None:
         return None
     if field in ("mpn_id", "subdomain", "display_name"):
