@@ -49,11 +49,7 @@ async def make_request(db, kind=RequestKind.SEATS, state=S.DRAFT, needs_approval
     )
     if state is not S.DRAFT:
         async with db.transaction() as session:
-            await session.execute(
-                repo.update(repo.RequestRow)
-                .where(repo.RequestRow.id == draft.id)
-                .values(state=state)
-            )
+            await repo.update_fields(session, draft.id, {"state": state})
     return draft.id
 
 
