@@ -129,9 +129,11 @@ class Runtime:
         self.slack = slack_client or build_slack_client(settings)
         self.loops: list[PeriodicLoop] = []
         self.draining = False
+        from bot.notify import Notifier
         from bot.roles import Roles
 
         self.roles = Roles(self)
+        self.notifier = Notifier(self)
         self._install_loops()
 
     def _install_loops(self) -> None:
