@@ -1,0 +1,203 @@
+"""What only the HTTP path has: signatures, server time, batch reads, OVHcloud's error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+
+from bot.domain import TenantUpdate
+from bot.provider.base import AuthenticationError, NotFound, RateLimited, ServerError
+from bot.provider.ovh import ENDPOINTS, OvhProvider, resolve_endpoint
+from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E1
+from bot.provider.sandbox_server import serve_sandbox
+from bot.provider.signing import sign
+from tests.provider.conftest import APP_KEY, APP_SECRET, CONSUMER_KEY, HttpSandbox
+
+
+def _count(server: HttpSandbox, fragment: str) -> int:
+    return sum(1 for r in server.requests if fragment in r.path)
+
+
+async def test_many_subscriptions_are_read_in_a_few_batched_requests(
+    http_sandbox: HttpSandbox,
+) -> None:
+    box = http_sandbox.sandbox
+    for _ in range(120):
+        await box.add_subscription(NORDWIND, OFFICE_E1, 1)
+    box.settle()
+    client = http_sandbox.client()
+    await client.list_tenants()  # reads /auth/time once
+    http_sandbox.requests.clear()
+    subs = await client.get_subscriptions(NORDWIND)
+    assert len(subs) == 125
+    assert len({s.id for s in subs}) == 125
+    # 1 list + ceil(125 / 50) batches, every batch flagged with X-Ovh-Batch
+    assert len(http_sandbox.requests) == 4
+    assert sum(r.batch for r in http_sandbox.requests) == 3
+
+
+async def test_batch_answer_has_key_value_error_per_id(http_sandbox: HttpSandbox) -> None:
+    client = http_sandbox.client()
+    path = f"/saas/csp2/{NORDWIND}/subscription/{NORDWIND_E3},1"
+    answer = await client.call("GET", path, batch=True)
+    assert [entry["key"] for entry in answer] == [str(NORDWIND_E3), "1"]
+    assert answer[0]["value"]["licenseId"] and answer[0]["error"] is None
+    assert answer[1]["value"] is None and "does not exist" in answer[1]["error"]
+
+
+async def test_wrong_secret_is_rejected_as_invalid_signature(http_sandbox: HttpSandbox) -> None:
+    client = http_sandbox.client(application_secret="not-the-secret")
+    with pytest.raises(AuthenticationError) as refused:
+        await client.list_tenants()
+    err = refused.value
+    assert (err.status, err.error_code, err.error_class) == (
+        403,
+        "INVALID_SIGNATURE",
+        "Client::Forbidden",
+    )
+    assert err.query_id and err.query_id.startswith("EU.")
+    assert http_sandbox.sandbox.calls("listTenants") == []
+
+
+async def test_unknown_application_and_consumer_keys(http_sandbox: HttpSandbox) -> None:
+    with pytest.raises(AuthenticationError) as bad_app:
+        await http_sandbox.client(application_key="someone-else").list_tenants()
+    assert bad_app.value.error_code == "INVALID_KEY"
+    with pytest.raises(AuthenticationError) as bad_consumer:
+        await http_sandbox.client(consumer_key="revoked").list_tenants()
+    assert bad_consumer.value.error_code == "INVALID_CREDENTIAL"
+
+
+async def test_skewed_local_clock_is_corrected_by_auth_time(http_sandbox: HttpSandbox) -> None:
+    client = http_sandbox.client(clock=lambda: time.time() + 3 * 3600)
+    assert NORDWIND in await client.list_tenants()
+    await client.get_subscription(NORDWIND, NORDWIND_E3)
+    assert _count(http_sandbox, "/auth/time") == 1
+
+
+async def test_a_stale_timestamp_is_out_of_time(http_sandbox: HttpSandbox) -> None:
+    url = f"{http_sandbox.url}/saas/csp2"
+    stale = int(time.time()) - 3600
+    headers = {
+        "X-Ovh-Application": APP_KEY,
+        "X-Ovh-Consumer": CONSUMER_KEY,
+        "X-Ovh-Timestamp": str(stale),
+        "X-Ovh-Signature": sign(APP_SECRET, CONSUMER_KEY, "GET", url, "", stale),
+    }
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
+        body = await resp.json()
+        assert resp.status == 403
+        assert body["errorCode"] == "QUERY_TIME_OUT" and body["class"] == "Client::Forbidden"
+        assert resp.headers["X-OVH-QUERYID"]
+
+
+async def test_clock_jump_after_start_refreshes_the_delta_once(http_sandbox: HttpSandbox) -> None:
+    offset = [0.0]
+    client = http_sandbox.client(clock=lambda: time.time() + offset[0])
+    await client.list_tenants()
+    offset[0] = 7200  # the host's clock jumps two hours ahead
+    task = await client.change_quantity(NORDWIND, NORDWIND_E3, 13)  # refused once, then sent
+    assert task.id
+    assert _count(http_sandbox, "/auth/time") == 2
+    assert http_sandbox.sandbox.calls("changeQuantity") == [{"quantity": 13}]
+
+
+async def test_auth_time_is_unsigned_and_every_answer_has_a_query_id(
+    http_sandbox: HttpSandbox,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{http_sandbox.url}/auth/time") as resp:
+            assert resp.status == 200
+            assert abs(int(await resp.text()) - time.time()) < 5
+            assert resp.headers["X-OVH-QUERYID"]
+        async with session.get(f"{http_sandbox.url}/saas/csp2") as resp:
+            assert resp.status == 403 and resp.headers["X-OVH-QUERYID"]
+
+
+@pytest.mark.parametrize("removed", ["changeAdministratorPassword", "configureDomain"])
+async def test_routes_removed_in_2023_answer_404(http_sandbox: HttpSandbox, removed: str) -> None:
+    client = http_sandbox.client()
+    body = {"domain": "example.nl", "supportedServices": ["Email"], "password": "x"}
+    with pytest.raises(NotFound) as gone:
+        await client.call("POST", f"/saas/csp2/{NORDWIND}/{removed}", body)
+    assert gone.value.error_class == "Client::NotFound" and gone.value.query_id
+
+
+async def test_bodies_are_signed_byte_for_byte(http_sandbox: HttpSandbox) -> None:
+    """The server recomputes the signature over the bytes it received, so passing writes (one
+    with non-ASCII text) prove the client signs exactly what it sends."""
+    client = http_sandbox.client()
+    await client.update_tenant(NORDWIND, TenantUpdate(display_name="Nordwind — Zuid-Holland"))
+    task = await client.add_subscription(NORDWIND, OFFICE_E1, 2)
+    assert task.id
+    assert http_sandbox.sandbox.calls("updateTenant") == [
+        {"displayName": "Nordwind — Zuid-Holland"}
+    ]
+
+
+async def test_error_body_fields_reach_the_typed_error(http_sandbox: HttpSandbox) -> None:
+    with pytest.raises(NotFound) as missing:
+        await http_sandbox.client().get_subscription(NORDWIND, 1)
+    err = missing.value
+    assert err.status == 404 and err.error_class == "Client::NotFound"
+    assert "does not exist" in err.message and err.query_id
+
+
+async def test_retry_after_is_honoured_and_backoff_is_bounded() -> None:
+    client = OvhProvider("ovh-eu", "k", "s", "c", backoff_base=0.5, backoff_max=4.0)
+    limited = RateLimited("slow down", status=429)
+    limited.retry_after = 7
+    assert client._delay(1, limited) == 7
+    for attempt in range(1, 8):
+        assert 0 <= client._delay(attempt, ServerError("x")) <= 4.0
+    await client.close()
+
+
+def test_endpoints_by_name_or_url() -> None:
+    assert resolve_endpoint("ovh-eu") == "https://eu.api.ovh.com/1.0" == ENDPOINTS["ovh-eu"]
+    assert resolve_endpoint("ovh-ca").startswith("https://ca.api.ovh.com")
+    assert resolve_endpoint("ovh-us").startswith("https://")
+    assert resolve_endpoint("http://127.0.0.1:8080/1.0/") == "http://127.0.0.1:8080/1.0"
+    with pytest.raises(ValueError):
+        resolve_endpoint("kimsufi-eu-typo")
+
+
+async def test_one_session_per_provider_closed_by_close(http_sandbox: HttpSandbox) -> None:
+    client = http_sandbox.client()
+    await client.list_tenants()
+    session = client._session
+    await client.get_tenant(NORDWIND)
+    assert client._session is session and session is not None
+    await client.close()
+    assert session.closed
+
+
+async def test_serve_sandbox_runs_until_cancelled(tmp_path) -> None:
+    """The entry point behind `csp-bot sandbox --port N`, on an ephemeral port."""
+    ready: asyncio.Queue[str] = asyncio.Queue()
+    state = tmp_path / "demo.json"
+    server = asyncio.create_task(
+        serve_sandbox(
+            "127.0.0.1",
+            0,
+            state_path=state,
+            application_key=APP_KEY,
+            application_secret=APP_SECRET,
+            consumer_key=CONSUMER_KEY,
+            ready=ready.put_nowait,
+        )
+    )
+    url = await asyncio.wait_for(ready.get(), 5)
+    client = OvhProvider(url, APP_KEY, APP_SECRET, CONSUMER_KEY, timeout=2)
+    try:
+        assert NORDWIND in await client.list_tenants()
+        await client.change_quantity(NORDWIND, NORDWIND_E3, 13)
+    finally:
+        await client.close()
+        server.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await server
+    assert state.exists()  # the demo survives a restart
