@@ -224,13 +224,16 @@ class OvhProvider:
             headers["Content-Type"] = "application/json"
         if batch:
             headers[H_BATCH] = ","
-        if signed:
-            timestamp = await self._timestamp()
-            headers[H_CONSUMER] = self._consumer
-            headers[H_TIMESTAMP] = str(timestamp)
-            headers[H_SIGNATURE] = sign(self._secret, self._consumer, method, url, data, timestamp)
+        delta = await self._server_delta() if signed else 0
         session = self._get_session()
         async with self._semaphore:
+            if signed:  # sign once a slot is free, so queueing never ages the timestamp
+                timestamp = int(self._clock()) + delta
+                headers[H_CONSUMER] = self._consumer
+                headers[H_TIMESTAMP] = str(timestamp)
+                headers[H_SIGNATURE] = sign(
+                    self._secret, self._consumer, method, url, data, timestamp
+                )
             try:
                 async with session.request(
                     method,
@@ -280,7 +283,8 @@ class OvhProvider:
             details=payload.get("details") if isinstance(payload.get("details"), dict) else None,
         )
         err.retry_after = _retry_after(headers)
-        log.warning("OVHcloud error: %s", err)
+        level = logging.WARNING if status >= 500 or cls is AuthenticationError else logging.INFO
+        log.log(level, "OVHcloud error: %s", err)
         return err
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -289,14 +293,18 @@ class OvhProvider:
             self._owns_session = True
         return self._session
 
-    async def _timestamp(self) -> int:
-        """Local time corrected by the server's: an unsynchronised host must still sign right."""
-        if self._delta is None:
+    async def _server_delta(self) -> int:
+        """Server time minus local time, read once from the unsigned `GET /auth/time`: an
+        unsynchronised host must still sign with the server's clock. The lock makes a burst of
+        first calls share one read."""
+        delta = self._delta
+        if delta is None:
             async with self._time_lock:
                 if self._delta is None:
                     server_time = await self.call("GET", "/auth/time", signed=False)
                     self._delta = int(server_time) - int(self._clock())
-        return int(self._clock()) + self._delta
+                delta = self._delta
+        return delta
 
     async def _batch(self, prefix: str, ids: Sequence[int], model: type[M]) -> list[M]:
         """Read many objects with few requests; ids that no longer exist are left out."""

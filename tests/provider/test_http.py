@@ -201,3 +201,13 @@ async def test_serve_sandbox_runs_until_cancelled(tmp_path) -> None:
         with pytest.raises(asyncio.CancelledError):
             await server
     assert state.exists()  # the demo survives a restart
+
+
+async def test_concurrency_is_bounded_and_server_time_read_once(http_sandbox: HttpSandbox) -> None:
+    http_sandbox.sandbox.faults.set(latency=0.05)
+    client = http_sandbox.client(max_concurrency=1)
+    started = time.monotonic()
+    tenants = await asyncio.gather(*(client.get_tenant(NORDWIND) for _ in range(4)))
+    assert len(tenants) == 4
+    assert time.monotonic() - started >= 0.2  # one at a time
+    assert _count(http_sandbox, "/auth/time") == 1
