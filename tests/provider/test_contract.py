@@ -15,6 +15,7 @@ from bot.domain import (
     LicenceType,
     LicenseLine,
     NewTenantOrder,
+    Renew,
     TaskStatus,
     TenantStatus,
     TenantUpdate,
@@ -181,6 +182,13 @@ async def test_update_tenant_writes_the_given_fields_only(backend: Backend) -> N
     assert backend.sandbox.calls("updateTenant") == [{"phone": "+31.109999999", "city": "Schiedam"}]
     with pytest.raises(BadParameters):
         await p.update_tenant(NORDWIND, TenantUpdate(email="not-an-address"))
+
+
+async def test_renewal_can_be_switched_off(backend: Backend) -> None:
+    await backend.provider.update_service_infos(CONTOSO, Renew(automatic=False))
+    info = await backend.provider.service_infos(CONTOSO)
+    assert info.renew.automatic is False and info.renewal_type == "manual"
+    assert backend.sandbox.calls("updateServiceInfos") == [{"renew": {"automatic": False}}]
 
 
 # --- writes are tasks -----------------------------------------------------------------------
