@@ -193,7 +193,7 @@ class LicenseRow(Base):
     service_name: Mapped[str] = mapped_column(
         ForeignKey("tenants.service_name", ondelete="CASCADE"), primary_key=True
     )
-    license_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    license_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     name: Mapped[str] = mapped_column(String(255))
     licence_type: Mapped[str] = mapped_column(String(32))
     limit: Mapped[int | None] = mapped_column(Integer)
@@ -210,7 +210,7 @@ class SubscriptionRow(Base):
     service_name: Mapped[str] = mapped_column(
         ForeignKey("tenants.service_name", ondelete="CASCADE"), index=True
     )
-    license_id: Mapped[int] = mapped_column(BigInteger)
+    license_id: Mapped[int] = mapped_column(BigInteger, index=True)
     license_name: Mapped[str] = mapped_column(String(255), default="")
     parent_id: Mapped[int | None] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
@@ -219,6 +219,9 @@ class SubscriptionRow(Base):
     last_update: Mapped[datetime | None] = mapped_column(UtcDateTime)
     task_pending_id: Mapped[int | None] = mapped_column(BigInteger)
     search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
+    #: Seats the seat_batches of this subscription account for: sync records a batch only for
+    #: an increase beyond it, so our own requests' batches are never counted twice.
+    batched_seats: Mapped[int] = mapped_column(Integer, default=0)
     synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["service_name"], ["tenants.service_name"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("service_name", "license_id"),
     )
+    with op.batch_alter_table("licenses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_licenses_license_id"), ["license_id"], unique=False)
 
     op.create_table(
         "subscriptions",
@@ -72,6 +74,7 @@ def upgrade() -> None:
         sa.Column("last_update", store.models.UtcDateTime(timezone=True), nullable=True),
         sa.Column("task_pending_id", sa.BigInteger(), nullable=True),
         sa.Column("search_text", sa.String(length=600), nullable=False),
+        sa.Column("batched_seats", sa.Integer(), nullable=False),
         sa.Column("synced_at", store.models.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["service_name"], ["tenants.service_name"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -82,6 +85,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_subscriptions_service_name"), ["service_name"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_subscriptions_license_id"), ["license_id"], unique=False
         )
         batch_op.create_index(
             "ix_subscriptions_tenant_license", ["service_name", "license_id"], unique=False
