@@ -19,3 +19,70 @@ class ActionId(StrEnum):
 
 class BlockId(StrEnum):
     HELP = "help"
+    #: The license group picker of any modal (external_select, OptionsAction.TENANT); the
+    #: subscription and license typeaheads read the chosen group from this block's state.
+    TENANT = "tenant"
+
+
+# --- the state cache: browsing, typeahead, App Home (issue 4) --------------------------------
+
+
+class BrowseAction(StrEnum):
+    """Buttons of the browsing messages; values are a `bot.browse.BrowseRef` (page, filter)."""
+
+    PAGE = "browse_page"
+    REFRESH = "browse_refresh"
+    TENANT_DETAILS = "browse_tenant_details"
+
+
+class SubscriptionAction(StrEnum):
+    """The overflow menu of a subscription row in `/csp subs`.
+
+    Slack gives an overflow menu one action_id, so the menu is sent as `MENU` with option values
+    "<action>:<subscription id>"; `handlers.browse` rewrites a choice into a block action with
+    `action_id` CHANGE_SEATS or CANCEL and `value` = the subscription id before listeners are
+    matched. Flows register `app.action(SubscriptionAction.CHANGE_SEATS)` as for a button.
+    """
+
+    MENU = "subscription_menu"
+    CHANGE_SEATS = "subscription_change_seats"
+    CANCEL = "subscription_cancel"
+
+
+class OptionsAction(StrEnum):
+    """external_select action ids served from the cache by `handlers.options`."""
+
+    TENANT = "options_tenant"  # option value: service name
+    SUBSCRIPTION = "options_subscription"  # option value: subscription id
+    LICENSE = "options_license"  # option value: license id
+
+
+class HomeAction(StrEnum):
+    """App Home buttons. ORDER/SEATS/CANCEL/REFUND start flows (their listeners live there)."""
+
+    ORDER = "home_order"
+    SEATS = "home_seats"
+    CANCEL = "home_cancel"
+    REFUND = "home_refund"
+    REFRESH = "home_refresh"
+
+
+class TenantAction(StrEnum):
+    EDIT = "tenant_edit"
+
+
+class TenantEditCallback(StrEnum):
+    FORM = "tenant_edit_form"
+    CONFIRM = "tenant_edit_confirm"
+
+
+class TenantEditBlock(StrEnum):
+    DISPLAY_NAME = "tenant_display_name"
+    FIRST_NAME = "tenant_first_name"
+    LAST_NAME = "tenant_last_name"
+    EMAIL = "tenant_email"
+    PHONE = "tenant_phone"
+    ADDRESS = "tenant_address"
+    CITY = "tenant_city"
+    ZIP_CODE = "tenant_zip_code"
+    MPN_ID = "tenant_mpn_id"
