@@ -9,6 +9,7 @@ demand.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -84,6 +85,9 @@ class SlackEmulator:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_connected = asyncio.Event()
+        self._envelopes: dict[str, asyncio.Future] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -91,6 +95,7 @@ class SlackEmulator:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,6 +105,8 @@ class SlackEmulator:
         return self
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -180,6 +187,8 @@ class SlackEmulator:
             message.text = args.get("text", message.text)
             message.blocks = _as_list(args.get("blocks", message.blocks))
             return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "conversations.open":
             users = args.get("users", "")
             return {"ok": True, "channel": {"id": "D" + users.replace(",", "")}}
@@ -233,6 +242,37 @@ class SlackEmulator:
         )
         self.messages[channel].append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+
+    # --- Socket Mode: the WebSocket Slack pushes envelopes through ------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "emulator"}})
+        self._socket_connected.set()
+        async for message in ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            data = json.loads(message.data)
+            future = self._envelopes.pop(data.get("envelope_id", ""), None)
+            if future is not None and not future.done():
+                future.set_result(data.get("payload") or {})
+        self._sockets.remove(ws)
+        return ws
+
+    async def socket_send(self, kind: str, payload: dict) -> dict:
+        """Sends an envelope over Socket Mode and returns the app's acknowledgement payload."""
+        await asyncio.wait_for(self._socket_connected.wait(), 5)
+        envelope_id = f"env-{next(self._ids)}"
+        future = asyncio.get_running_loop().create_future()
+        self._envelopes[envelope_id] = future
+        await self._sockets[-1].send_json({
+            "envelope_id": envelope_id, "type": kind, "payload": payload,
+            "accepts_response_payload": True, "retry_attempt": 0, "retry_reason": "",
+        })
+        return await asyncio.wait_for(future, 5)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         payload = await request.json()

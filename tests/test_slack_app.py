@@ -160,3 +160,30 @@ async def test_a_domain_error_is_answered_in_plain_words(slack, bot):
     reply = await slack.command("refuse")
     assert reply.status == 200
     assert reply.json == {"response_type": "ephemeral", "text": "Only support agents can do that."}
+
+
+async def test_socket_mode_answers_help_over_the_websocket(emulator, tmp_path, sandbox, clock):
+    from bot.runtime import Runtime
+    from bot.server import Server
+    from tests.conftest import make_settings
+
+    settings = make_settings(emulator, f"sqlite+aiosqlite:///{tmp_path}/s.db",
+                             slack_app_token="xapp-1-A0CSP-secretsocket", slack_signing_secret=None)
+    server = Server(settings, Runtime(settings, provider=sandbox, clock=clock))
+    await server.start(background=False)
+    try:
+        opened = [c for c in emulator.calls if c.method == "apps.connections.open"]
+        assert opened and opened[0].token == "xapp-1-A0CSP-secretsocket"
+        answer = await emulator.socket_send("slash_commands", {
+            "command": "/csp", "text": "help", "user_id": "U0ALICE", "channel_id": "C0STAFF",
+            "team_id": "T0CSP", "trigger_id": "1.2.3", "response_url": emulator.response_url(),
+        })
+        assert answer["response_type"] == "ephemeral"
+        assert "/csp help" in answer["text"]
+        async with aiohttp.ClientSession() as http:  # health checks still served
+            async with http.get(f"http://127.0.0.1:{server.port}/healthz") as r:
+                assert r.status == 200
+            async with http.post(f"http://127.0.0.1:{server.port}/slack/events") as r:
+                assert r.status in (404, 405)  # no HTTP endpoint in Socket Mode
+    finally:
+        await server.stop()
