@@ -86,3 +86,31 @@ class TenantEditBlock(StrEnum):
     CITY = "tenant_city"
     ZIP_CODE = "tenant_zip_code"
     MPN_ID = "tenant_mpn_id"
+
+
+# --- the request pipeline: confirmation, approvals, status cards (issue 5) --------------------
+
+
+class PipelineCallback(StrEnum):
+    #: The generic pushed confirmation view; private_metadata is a `bot.confirmation.ConfirmRef`.
+    CONFIRM = "pipeline_confirm"
+    #: The modal asking a support agent why they reject; private_metadata is the request id.
+    REJECT = "pipeline_reject"
+
+
+class PipelineAction(StrEnum):
+    """Buttons on status and approval cards; every value is a request id, nothing more."""
+
+    APPROVE = "pipeline_approve"
+    REJECT = "pipeline_reject"
+    WITHDRAW = "pipeline_withdraw"
+    RETRY = "pipeline_retry"
+    REJECT_REASON = "pipeline_reject_reason"
+    AUDIT_PAGE = "pipeline_audit_page"
+
+
+class PipelineBlock(StrEnum):
+    DECISION = "pipeline_decision"
+    REQUESTER = "pipeline_requester"
+    REJECT_REASON = "pipeline_reject_reason"
+    AUDIT_PAGER = "pipeline_audit_pager"
