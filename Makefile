@@ -1,5 +1,14 @@
 # The quick start is two commands: `make run` and `make test`. Both build .venv first.
-PYTHON ?= python3.11
+#
+# PYTHON: python3.11 if it is installed, else the first of python3, python3.13, python3.12 that
+# is 3.11 or newer. Override with `make PYTHON=/path/to/python3.x test`.
+PYTHON_CANDIDATES := python3.11 python3 python3.13 python3.12
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in $(PYTHON_CANDIDATES); do \
+	if command -v $$p >/dev/null 2>&1 && \
+	   $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo $$p; break; fi; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,10 +16,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed: set PYTHON=python3.x"; exit 2; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (looked for: $(PYTHON_CANDIDATES)); install it or run make PYTHON=/path/to/python3.x"; exit 2; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11+ or set PYTHON=python3.x"; exit 2; }
+	$(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu install the python3-venv package"; exit 2; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 run: $(STAMP)
