@@ -106,34 +106,38 @@ def db_upgrade() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Keep the sandbox's state in this JSON file across restarts.",
-)
-def sandbox(host: str, port: int, state: str | None) -> None:
-    """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks."""
-    from bot.provider.sandbox_server import run_sandbox_server
+@click.option("--state", type=click.Path(dir_okay=False), default=None,
+              help="Keep the sandbox's state in this JSON file across restarts.")
+@click.option("--task-seconds", default=20.0, show_default=True, type=float,
+              help="How long a provider task takes to complete.")
+def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> None:
+    """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks.
+
+    It accepts the OVH_APPLICATION_KEY / _SECRET / OVH_CONSUMER_KEY of the environment, so a
+    bot with CSP_PROVIDER=ovh and OVH_ENDPOINT=http://HOST:PORT/1.0 can talk to it.
+    """
+    from datetime import timedelta
+
+    from bot.provider import sandbox_server
 
     settings = _settings()
     configure_logging(settings.log_level, _secrets(settings))
-    click.echo(f"CSP2 sandbox on http://{host}:{port}/1.0 (Ctrl-C stops it)")
-    asyncio.run(
-        run_sandbox_server(
-            host,
-            port,
-            state_path=state,
-            application_key=settings.ovh_application_key or "sandbox-key",
-            application_secret=(
-                settings.ovh_application_secret.get_secret_value()
-                if settings.ovh_application_secret
-                else "sandbox-secret"
-            ),
-            consumer_key=(
-                settings.ovh_consumer_key.get_secret_value()
-                if settings.ovh_consumer_key
-                else "sandbox-consumer"
-            ),
-        )
+    secret, consumer = settings.ovh_application_secret, settings.ovh_consumer_key
+    sandbox_server.run_sandbox_server(
+        host,
+        port,
+        state_path=state,
+        application_key=settings.ovh_application_key or sandbox_server.DEFAULT_APPLICATION_KEY,
+        application_secret=(
+            secret.get_secret_value() if secret else sandbox_server.DEFAULT_APPLICATION_SECRET
+        ),
+        consumer_key=(
+            consumer.get_secret_value() if consumer else sandbox_server.DEFAULT_CONSUMER_KEY
+        ),
+        task_duration=timedelta(seconds=task_seconds),
+        ready=lambda url: click.echo(f"CSP2 sandbox on {url} (Ctrl-C stops it)"),
     )
+
+
+if __name__ == "__main__":
+    main()

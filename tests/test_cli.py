@@ -134,3 +134,39 @@ async def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(tmp_path,
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emulator):
+    """`csp-bot sandbox` in one process; `csp-bot check` with CSP_PROVIDER=ovh against it."""
+    port = free_port()
+    keys = {"OVH_APPLICATION_KEY": "ak-test", "OVH_APPLICATION_SECRET": "as-test-secret",
+            "OVH_CONSUMER_KEY": "ck-test-consumer"}
+    sandbox = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), cwd=os.getcwd(),
+        env={**os.environ, **keys}, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        line = await asyncio.wait_for(sandbox.stdout.readline(), 20)
+        assert f"127.0.0.1:{port}" in line.decode()
+        env = {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.api_url, "CSP_ADMINS": "U0ADA",
+            "CSP_APPROVALS_CHANNEL": "C0APPROVALS", "CSP_PROVIDER": "ovh",
+            "OVH_ENDPOINT": f"http://127.0.0.1:{port}/1.0", **keys,
+        }
+        await asyncio.to_thread(run_cli, ["db", "upgrade"], env, tmp_path)
+        result = await asyncio.to_thread(run_cli, ["check"], env, tmp_path)
+        assert result.exit_code == 0, result.output
+        assert "Provider: ovh (http://127.0.0.1:" in result.output
+        assert "Provider: answers: 5 license groups" in result.output
+
+        wrong = {**env, "OVH_APPLICATION_SECRET": "not-the-secret"}
+        result = await asyncio.to_thread(run_cli, ["check"], wrong, tmp_path)
+        assert result.exit_code == 1
+        assert "INVALID_SIGNATURE" in result.output
+        assert "not-the-secret" not in result.output
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        await asyncio.wait_for(sandbox.wait(), 10)
