@@ -114,3 +114,52 @@ class PipelineBlock(StrEnum):
     REQUESTER = "pipeline_requester"
     REJECT_REASON = "pipeline_reject_reason"
     AUDIT_PAGER = "pipeline_audit_pager"
+
+
+# --- refund tickets (issue 9) ----------------------------------------------------------------
+
+
+class RefundCallback(StrEnum):
+    #: The refund ticket modal; private_metadata is the channel the command was run in.
+    FORM = "refund_form"
+    #: "Mark as filed": asks for the upstream ticket reference; private_metadata: request id.
+    FILED = "refund_filed"
+    #: "Mark as resolved": asks for the credited amount; private_metadata: request id.
+    RESOLVED = "refund_resolved"
+
+
+class RefundBlock(StrEnum):
+    """Block ids of the refund modal (the optional license group is `BlockId.TENANT`), of the
+    filed/resolved modals, and of the refund section of the cards."""
+
+    CUSTOMER_TENANT = "refund_customer_tenant"
+    ORDER_ID = "refund_order_id"
+    PRODUCT = "refund_product"
+    PURCHASE_DATE = "refund_purchase_date"
+    REASON = "refund_reason"
+    REASON_DETAILS = "refund_reason_details"
+    AMOUNT = "refund_amount"
+    CURRENCY = "refund_currency"
+    IMPACT = "refund_impact"
+    TITLE = "refund_title"
+    CONTACT_NAME = "refund_contact_name"
+    CONTACT_EMAIL = "refund_contact_email"
+    CONTACT_PHONE = "refund_contact_phone"
+    ATTACHMENTS = "refund_attachments"
+    ACKNOWLEDGE = "refund_acknowledge"
+    UPSTREAM_REFERENCE = "refund_upstream_reference"
+    CREDITED_AMOUNT = "refund_credited_amount"
+    CREDITED_CURRENCY = "refund_credited_currency"
+    UPSTREAM_DESCRIPTION = "refund_upstream_description"
+    CARD_ACTIONS = "refund_card_actions"
+    LIST_PAGER = "refund_list_pager"
+
+
+class RefundAction(StrEnum):
+    """Refund buttons carry a request id as value, nothing more (PAGE: `<filter>:<page>`)."""
+
+    FIELD = "refund_field"  # the one input element of a plain field block
+    CLAIM = "refund_claim"
+    MARK_FILED = "refund_mark_filed"
+    MARK_RESOLVED = "refund_mark_resolved"
+    PAGE = "refund_page"
