@@ -92,7 +92,7 @@ class TenantEditBlock(StrEnum):
 
 
 class PipelineCallback(StrEnum):
-    #: The generic pushed confirmation view; private_metadata is a `bot.confirmation.ConfirmRef`.
+    #: The generic pushed confirmation view; private_metadata is the request id.
     CONFIRM = "pipeline_confirm"
     #: The modal asking a support agent why they reject; private_metadata is the request id.
     REJECT = "pipeline_reject"
@@ -114,6 +114,51 @@ class PipelineBlock(StrEnum):
     REQUESTER = "pipeline_requester"
     REJECT_REASON = "pipeline_reject_reason"
     AUDIT_PAGER = "pipeline_audit_pager"
+
+
+# --- ordering licenses (issue 6) -------------------------------------------------------------
+
+
+class OrderCallback(StrEnum):
+    #: The order modal (both modes); private_metadata is a `bot.order_form.OrderMeta`.
+    FORM = "order_form"
+
+
+class OrderBlock(StrEnum):
+    """Block ids of the order modal. A license line's blocks are `<kind>.<line key>`
+    (`bot.order_form.line_block`): a line keeps its key while it exists, so Slack keeps what was
+    typed in it when the modal is updated."""
+
+    MODE = "order_mode"
+    LINES_HINT = "order_lines_hint"
+    LINE_LICENSE = "order_line_license"
+    LINE_PARENT = "order_line_parent"
+    LINE_QUANTITY = "order_line_quantity"
+    LINE_TOOLS = "order_line_tools"
+    ADD_LINE = "order_add_line"
+    NOTE = "order_note"
+    MPN_ID = "order_mpn_id"
+    DISPLAY_NAME = "order_display_name"
+    SUBDOMAIN = "order_subdomain"
+    FIRST_NAME = "order_first_name"
+    LAST_NAME = "order_last_name"
+    EMAIL = "order_email"
+    PHONE = "order_phone"
+    ADDRESS = "order_address"
+    CITY = "order_city"
+    ZIP_CODE = "order_zip_code"
+    COUNTRY = "order_country"
+
+
+class OrderAction(StrEnum):
+    ADD_LINE = "order_add_line"
+    REMOVE_LINE = "order_remove_line"  # value: the line key
+    LICENSE = "order_line_license"  # a license was chosen on a line (reveals the add-on parent)
+    PARENT = "order_line_parent"
+    QUANTITY = "order_line_quantity"
+    NEW_GROUP = "order_mode_new_group"
+    EXISTING_GROUP = "order_mode_existing_group"
+    FIELD = "order_field"  # the one input element of a plain field block
 
 
 # --- refund tickets (issue 9) ----------------------------------------------------------------
