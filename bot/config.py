@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # order and seat thresholds that need a support agent's approval
     csp_order_approval_seats: int = Field(default=50, ge=1)
     csp_order_approval_monthly_amount: float = Field(default=1000.0, ge=0)
+    csp_order_approval_hours: int | None = Field(
+        default=None, ge=1, description="an order awaiting approval expires after this (off: unset)"
+    )
     csp_seat_decrease_approval_seats: int | None = Field(
         default=None, description="decreases of more seats than this need approval (off: unset)"
     )

@@ -376,6 +376,8 @@ def parse_lines(state: FormState, meta: OrderMeta, errors: dict[str, str]) -> li
     """Every line of the modal, in order; bad lines add their errors and are left out."""
     lines: list[OrderLine] = []
     for number, key in enumerate(meta.lines, start=1):
+        if not state.has(line_block(LineField.LICENSE, key)):
+            continue  # not shown (no group chosen yet, or nothing to offer)
         parent_block = line_block(LineField.PARENT, key)
         data = {
             "key": key,

@@ -378,11 +378,17 @@ def addon_parents(
 
 
 def addon_line(addon: License, parent_id: int | None, allowed: Collection[int]) -> Decision:
-    """An add-on is ordered on a parent subscription of the same group."""
-    if parent_id is None:
+    """An add-on is ordered on a parent subscription of the same group (`allowed`: ids)."""
+    if parent_id is None and allowed:
         return Decision.refuse(
             _("{name} is an add-on: choose the subscription it attaches to.", name=addon.name),
             field="parent",
+        )
+    if not allowed:
+        return Decision.refuse(
+            _("{name} is an add-on, and no subscription of this group can take it: order a "
+              "main license first.", name=addon.name),
+            field="license",
         )
     if parent_id not in allowed:
         return Decision.refuse(

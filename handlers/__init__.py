@@ -9,9 +9,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
+from handlers import orders
 from handlers.router import Router
 
-FLOWS: tuple = ()
+FLOWS: tuple = (orders,)
 
 
 def register(app: AsyncApp) -> Router:

@@ -1,0 +1,494 @@
+"""The order modal (an existing license group, or a new one) and the words of its confirmation.
+
+Pure: the choices come from `bot.orders` (the cache), the values to keep from the modal's state.
+Every input keeps its block id while it exists, so Slack keeps what was typed across updates;
+the values are also set as initial values, so a rebuilt modal shows them whatever the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    EmailInputElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    OptionGroup,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.confirmation import Confirmation, Deadline
+from bot.countries import COUNTRIES
+from bot.domain import License
+from bot.i18n import _
+from bot.ids import BlockId, OptionsAction, OrderAction, OrderBlock, OrderCallback
+from bot.order_form import (
+    MAX_LINES,
+    NEW_GROUP_BLOCKS,
+    NOTE_MAX,
+    FormState,
+    LineField,
+    NewGroupOrderForm,
+    OrderForm,
+    OrderMeta,
+    OrderMode,
+    line_block,
+)
+from bot.orders import Catalogue, GroupChoices, LinePrefill, OrderPlan
+from bot.policy import Decision
+from bot.pricing import describe
+from bot.views.common import TITLE_LIMIT, date_token, escape, mrkdwn, plain
+
+OPTION_LIMIT = 75
+HINT_LIMIT = 2000
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=plain(text, OPTION_LIMIT), value=value)
+
+
+def _context(text: str, block_id: str | None = None) -> ContextBlock:
+    return ContextBlock(block_id=block_id, elements=[mrkdwn(text)])
+
+
+# --- the modal -------------------------------------------------------------------------------
+
+
+def order_modal(
+    meta: OrderMeta,
+    lines: Sequence[LinePrefill],
+    *,
+    choices: GroupChoices | Catalogue | None,
+    tenant_label: str | None = None,
+    state: FormState | None = None,
+) -> View:
+    """The order modal in `meta.mode`. `lines` come from `bot.orders.prefill_lines` (their keys
+    are the ones in `meta`); `tenant_label` names the chosen group for its select."""
+    state = state or FormState({})
+    if meta.mode is OrderMode.NEW_GROUP:
+        blocks = _new_group_blocks(state, choices)
+        title = _("Order a license group")
+    else:
+        blocks = _existing_group_blocks(meta, choices, tenant_label)
+        title = _("Order licenses")
+    if choices is not None and choices.offered():
+        blocks.extend(_line_blocks(meta, lines, choices))
+    blocks.append(
+        InputBlock(
+            block_id=OrderBlock.NOTE,
+            label=plain(_("Note (optional)")),
+            optional=True,
+            hint=plain(_("Kept with the request; approvers see it.")),
+            element=PlainTextInputElement(
+                action_id=OrderAction.FIELD,
+                multiline=True,
+                max_length=NOTE_MAX,
+                initial_value=state.get(OrderBlock.NOTE),
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=OrderCallback.FORM,
+        private_metadata=meta.dump(),
+        title=plain(title, TITLE_LIMIT),
+        submit=plain(_("Review order")),
+        close=plain(_("Cancel")),
+        blocks=blocks,
+    )
+
+
+def _existing_group_blocks(
+    meta: OrderMeta, choices: GroupChoices | Catalogue | None, tenant_label: str | None
+) -> list[Block]:
+    initial = None
+    if meta.tenant and tenant_label:
+        initial = _option(tenant_label, meta.tenant)
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=OrderBlock.MODE,
+            text=mrkdwn(_("Licenses for one of your license groups.")),
+            accessory=ButtonElement(
+                text=plain(_("New license group…")), action_id=OrderAction.NEW_GROUP
+            ),
+        ),
+        InputBlock(
+            block_id=BlockId.TENANT,
+            label=plain(_("License group")),
+            dispatch_action=True,
+            element=ExternalDataSelectElement(
+                action_id=OptionsAction.TENANT,
+                placeholder=plain(_("Type a customer or service name")),
+                initial_option=initial,
+                min_query_length=0,
+            ),
+        ),
+    ]
+    if not isinstance(choices, GroupChoices):
+        blocks.append(
+            _context(
+                _("Choose the license group: what can be ordered there appears below."),
+                OrderBlock.LINES_HINT,
+            )
+        )
+    elif not choices.offered():
+        blocks.append(
+            _context(
+                _(
+                    "Nothing can be ordered in {group} right now: every license is closed to "
+                    "new subscriptions or at its limit.",
+                    group=escape(choices.label),
+                ),
+                OrderBlock.LINES_HINT,
+            )
+        )
+    else:
+        blocks.append(
+            _context(
+                _(
+                    "Offered: the licenses {group} is open to, with room under their limit "
+                    "(as of {when}). Add-ons are ordered on one of the group's subscriptions.",
+                    group=escape(choices.label),
+                    when=date_token(choices.tenant.synced_at),
+                ),
+                OrderBlock.LINES_HINT,
+            )
+        )
+    return blocks
+
+
+def _new_group_blocks(state: FormState, choices: GroupChoices | Catalogue | None) -> list[Block]:
+    def text_input(
+        block: str,
+        label: str,
+        *,
+        optional: bool = False,
+        hint: str | None = None,
+        placeholder: str | None = None,
+        max_length: int = 255,
+    ) -> InputBlock:
+        return InputBlock(
+            block_id=block,
+            label=plain(label),
+            optional=optional,
+            hint=plain(hint[:HINT_LIMIT]) if hint else None,
+            element=PlainTextInputElement(
+                action_id=OrderAction.FIELD,
+                max_length=max_length,
+                placeholder=plain(placeholder) if placeholder else None,
+                initial_value=state.get(block),
+            ),
+        )
+
+    b = NEW_GROUP_BLOCKS
+    email = state.get(b["email"])
+    country = state.get(b["country"])
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=OrderBlock.MODE,
+            text=mrkdwn(
+                _("A *new license group*: a new Microsoft 365 tenant for an end customer.")
+            ),
+            accessory=ButtonElement(
+                text=plain(_("Existing group…")), action_id=OrderAction.EXISTING_GROUP
+            ),
+        ),
+        text_input(
+            b["mpn_id"],
+            _("MPN ID"),
+            max_length=20,
+            placeholder=_("e.g. 6180342"),
+            hint=_(
+                "Since 1 July 2022 Microsoft disables license groups without an MPN "
+                'ID enrolled as "indirect reseller": enter your company\'s, 6 to 10 '
+                "digits."
+            ),
+        ),
+        text_input(b["display_name"], _("Customer's company name"), optional=True),
+        text_input(
+            b["subdomain"],
+            _("Custom subdomain (optional)"),
+            optional=True,
+            max_length=80,
+            placeholder=_("e.g. nordwind-logistics"),
+            hint=_(
+                "The customer's <name>.onmicrosoft.com, if still free; letters, "
+                "digits and hyphens. Leave empty to let OVHcloud choose."
+            ),
+        ),
+        SectionBlock(text=mrkdwn("*" + _("End customer's contact") + "*")),
+        text_input(b["first_name"], _("First name")),
+        text_input(b["last_name"], _("Last name")),
+        InputBlock(
+            block_id=b["email"],
+            label=plain(_("Email")),
+            hint=plain(
+                _(
+                    "⚠️ Microsoft sends the admin credentials of the new tenant to this "
+                    "address: check it twice."
+                )
+            ),
+            element=EmailInputElement(action_id=OrderAction.FIELD, initial_value=email),
+        ),
+        text_input(
+            b["phone"],
+            _("Phone"),
+            max_length=40,
+            placeholder=_("+31 10 234 5678"),
+            hint=_("International format: + and the country code."),
+        ),
+        text_input(b["address"], _("Address")),
+        text_input(b["city"], _("City")),
+        text_input(b["zip_code"], _("Zip code"), max_length=12),
+        InputBlock(
+            block_id=b["country"],
+            label=plain(_("Country")),
+            element=StaticSelectElement(
+                action_id=OrderAction.FIELD,
+                placeholder=plain(_("Choose a country")),
+                option_groups=country_groups(),
+                initial_option=(
+                    _option(f"{COUNTRIES[country]} ({country})", country)
+                    if country in COUNTRIES
+                    else None
+                ),
+            ),
+        ),
+        SectionBlock(text=mrkdwn("*" + _("Licenses") + "*")),
+    ]
+    if choices is not None and choices.offered():
+        blocks.append(
+            _context(
+                _(
+                    "A new group has no list of orderable licenses yet, so these are the "
+                    "licenses your existing groups are open to (add-ons excluded: order them "
+                    "once the group exists)."
+                )
+            )
+        )
+    else:
+        blocks.append(
+            _context(
+                _("The bot knows no licenses yet: run `/csp sync`, then open this form again."),
+                OrderBlock.LINES_HINT,
+            )
+        )
+    return blocks
+
+
+def country_groups() -> list[OptionGroup]:
+    """Every ISO 3166 country, grouped by initial (a static select holds 100 options a group)."""
+    groups: dict[str, list[Option]] = {}
+    for code, name in sorted(COUNTRIES.items(), key=lambda item: item[1]):
+        groups.setdefault(name[0].upper(), []).append(_option(f"{name} ({code})", code))
+    return [OptionGroup(label=plain(letter), options=opts) for letter, opts in groups.items()]
+
+
+def _license_text(lic: License, choices: GroupChoices | Catalogue) -> str:
+    text = lic.name
+    if lic.is_addon:
+        text += " " + _("(add-on)")
+    if isinstance(choices, GroupChoices) and lic.limit is not None:
+        left = lic.limit - choices.seats_of(lic.id)
+        text += " — " + _("{n} more allowed", n=left)
+    return text
+
+
+def _line_blocks(
+    meta: OrderMeta, lines: Sequence[LinePrefill], choices: GroupChoices | Catalogue
+) -> list[Block]:
+    offered = choices.offered()
+    options = {lic.id: _option(_license_text(lic, choices), str(lic.id)) for lic in offered}
+    several = len(lines) > 1
+    existing = isinstance(choices, GroupChoices)
+    blocks: list[Block] = []
+    for number, line in enumerate(lines, start=1):
+        label = _("License {n}", n=number) if several else _("License")
+        initial = options.get(line.license.id) if line.license else None
+        blocks.append(
+            InputBlock(
+                block_id=line_block(LineField.LICENSE, line.key),
+                label=plain(label),
+                dispatch_action=existing,
+                element=StaticSelectElement(
+                    action_id=OrderAction.LICENSE,
+                    placeholder=plain(_("Choose a license")),
+                    options=list(options.values()),
+                    initial_option=initial,
+                ),
+            )
+        )
+        if existing and line.is_addon and line.parents:
+            blocks.append(_parent_block(line))
+        blocks.append(
+            InputBlock(
+                block_id=line_block(LineField.QUANTITY, line.key),
+                label=plain(_("Quantity")),
+                hint=_quantity_hint(line, choices),
+                element=PlainTextInputElement(
+                    action_id=OrderAction.QUANTITY,
+                    placeholder=plain(_("e.g. 5")),
+                    max_length=10,
+                    initial_value=line.quantity,
+                ),
+            )
+        )
+        if several:
+            blocks.append(
+                ActionsBlock(
+                    block_id=line_block(OrderBlock.LINE_TOOLS, line.key),
+                    elements=[
+                        ButtonElement(
+                            text=plain(_("Remove license {n}", n=number)),
+                            action_id=OrderAction.REMOVE_LINE,
+                            value=line.key,
+                        )
+                    ],
+                )
+            )
+    if len(meta.lines) < MAX_LINES:
+        blocks.append(
+            ActionsBlock(
+                block_id=OrderBlock.ADD_LINE,
+                elements=[
+                    ButtonElement(text=plain(_("Add a license")), action_id=OrderAction.ADD_LINE)
+                ],
+            )
+        )
+    return blocks
+
+
+def _parent_block(line: LinePrefill) -> InputBlock:
+    options = [
+        _option(
+            _(
+                "{license} · {id} · {n} seats",
+                license=p.license_name or p.license_id,
+                id=p.id,
+                n=p.quantity,
+            ),
+            str(p.id),
+        )
+        for p in line.parents[:100]
+    ]
+    initial = next((o for o in options if o.value == str(line.parent_id)), None)
+    return InputBlock(
+        block_id=line_block(LineField.PARENT, line.key),
+        label=plain(_("Attach the add-on to")),
+        hint=plain(_("The add-on is ordered on this subscription of the group.")),
+        element=StaticSelectElement(
+            action_id=OrderAction.PARENT,
+            placeholder=plain(_("Choose a subscription")),
+            options=options,
+            initial_option=initial,
+        ),
+    )
+
+
+def _quantity_hint(line: LinePrefill, choices: GroupChoices | Catalogue):
+    lic = line.license
+    if lic is None or lic.limit is None:
+        return None
+    if isinstance(choices, GroupChoices):
+        have = choices.seats_of(lic.id)
+        return plain(
+            _(
+                "At most {left} more: {name} is limited to {limit} in this group, which "
+                "has {have}.",
+                left=max(lic.limit - have, 0),
+                name=lic.name,
+                limit=lic.limit,
+                have=have,
+            )
+        )
+    return plain(_("At most {limit}.", limit=lic.limit))
+
+
+# --- the confirmation ------------------------------------------------------------------------
+
+
+def order_confirmation(
+    form: OrderForm, plan: OrderPlan, decision: Decision, deadline: datetime | None
+) -> Confirmation:
+    """The words of an order: each line with its price, the group, the contact, what's next."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(form, NewGroupOrderForm):
+        title = _("Confirm new group")
+        intro = _(
+            "A *new license group* for {name}: please check every detail.",
+            name=escape(form.display_name or f"{form.first_name} {form.last_name}"),
+        )
+        contact = form.contact
+        rows += [
+            (_("MPN ID"), form.mpn_id),
+            (
+                _("Subdomain"),
+                f"{form.subdomain}.onmicrosoft.com" if form.subdomain else _("chosen by OVHcloud"),
+            ),
+            (
+                _("Contact"),
+                "\n".join(
+                    escape(x)
+                    for x in (
+                        f"{contact.first_name} {contact.last_name}",
+                        contact.email,
+                        contact.phone,
+                        contact.address,
+                        f"{contact.zip_code} {contact.city}",
+                        COUNTRIES.get(contact.country, contact.country),
+                    )
+                ),
+            ),
+        ]
+        next_step = _(
+            "After you confirm, OVHcloud creates the license group with these "
+            "licenses, and Microsoft emails the admin credentials to {email}. The "
+            "status card follows the order until the group is ready.",
+            email=escape(form.email),
+        )
+    else:
+        title = _("Confirm order")
+        intro = _(
+            "Licenses for *{group}*: please check before confirming.", group=escape(plan.group)
+        )
+        rows.append((_("License group"), f"{escape(plan.group)}\n`{form.tenant}`"))
+        next_step = _(
+            "After you confirm, each line is sent to OVHcloud as its own order and "
+            "followed until it is done; the status card shows every line. If one "
+            "fails, the others stay ordered and a line that went through is never "
+            "sent again."
+        )
+    several = len(plan.lines) > 1
+    for number, priced in enumerate(plan.lines, start=1):
+        label = _("License {n}", n=number) if several else _("License")
+        rows.append((label, escape(priced.text())))
+    total = describe(plan.monthly)
+    if plan.unpriced and plan.monthly is not None:
+        total += " " + _("(priced lines only)")
+    rows.append((_("Monthly total"), total))
+    if form.note:
+        rows.append((_("Note"), escape(form.note)))
+    if decision.needs_approval:
+        next_step = (
+            _("A support agent reviews the order first; nothing is sent before they approve.")
+            + " "
+            + next_step
+        )
+    deadlines = [Deadline(_("Approval deadline"), deadline)] if deadline else []
+    return Confirmation.of(
+        title,
+        rows,
+        decision=decision,
+        notes=[*plan.notes, next_step],
+        deadlines=deadlines,
+        intro=intro,
+    )

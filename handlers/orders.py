@@ -1,0 +1,168 @@
+"""Ordering licenses: `/csp order [group | new]`, the App Home button, the modal's buttons and
+selects (rebuilt in place with `views.update` + `hash`), and the form's submission.
+
+Every listener reads the cache only; the submission stores a draft and pushes the generic
+confirmation. Nothing here calls the provider.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.domain import Role
+from bot.i18n import _
+from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
+from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
+from bot.orders import (
+    draft_order,
+    find_group,
+    group_choices,
+    new_group_catalogue,
+    prefill_lines,
+    tenant_option_label,
+)
+from bot.views.orders import order_modal
+from handlers.router import CommandCall, Router, Subcommand
+
+log = logging.getLogger(__name__)
+
+NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
+
+
+def register(app: AsyncApp, router: Router) -> None:
+    router.add(
+        Subcommand(
+            "order",
+            _("Order licenses for a license group, or a new license group."),
+            "/csp order nordwind · /csp order new",
+            order_command,
+        )
+    )
+    app.action(HomeAction.ORDER)(open_from_home)
+    app.action(OrderAction.ADD_LINE)(add_line)
+    app.action(OrderAction.REMOVE_LINE)(remove_line)
+    app.action(OrderAction.LICENSE)(license_chosen)
+    app.action(OrderAction.NEW_GROUP)(new_group_mode)
+    app.action(OrderAction.EXISTING_GROUP)(existing_group_mode)
+    app.action(OptionsAction.TENANT, matchers=[in_order_form])(group_chosen)
+    app.view(OrderCallback.FORM)(submit_order)
+
+
+async def in_order_form(body: dict) -> bool:
+    return (body.get("view") or {}).get("callback_id") == OrderCallback.FORM
+
+
+async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
+    """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
+    if meta.mode is OrderMode.NEW_GROUP:
+        choices = await new_group_catalogue(runtime)
+        label = None
+    else:
+        choices = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
+        meta.tenant = choices.tenant.service_name if choices else None
+        label = tenant_option_label(choices.tenant) if choices else None
+    lines = prefill_lines(meta, state, choices)
+    return order_modal(meta, lines, choices=choices, tenant_label=label, state=state)
+
+
+# --- opening the modal -----------------------------------------------------------------------
+
+
+async def order_command(call: CommandCall) -> None:
+    runtime = call.runtime
+    await runtime.roles.require(call.user_id, Role.STAFF, _("ordering licenses"))
+    words = " ".join(call.args).strip()
+    meta = OrderMeta(channel=call.channel_id or None)
+    answer = None
+    if words.lower() in NEW_GROUP_WORDS:
+        meta.mode = OrderMode.NEW_GROUP
+    elif words:
+        tenant = await find_group(runtime, words)
+        if tenant is None:
+            answer = _("No license group matches “{words}”: pick one in the form.", words=words)
+        else:
+            meta.tenant = tenant.service_name
+    view = await build_modal(runtime, meta, FormState({}))
+    await call.ack(**({"text": answer, "response_type": "ephemeral"} if answer else {}))
+    await call.client.views_open(trigger_id=call.trigger_id, view=view)
+
+
+async def open_from_home(ack, body, client, context) -> None:
+    runtime = context["runtime"]
+    await ack()
+    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
+    view = await build_modal(runtime, OrderMeta(), FormState({}))
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+# --- changing the modal in place -------------------------------------------------------------
+
+
+async def rebuild(
+    ack, body: dict, client, context, change: Callable[[OrderMeta], None] | None = None
+) -> None:
+    """Applies `change` to the modal's metadata and updates the modal where it is, keeping
+    what was typed. `hash` makes Slack refuse an update built from an older version; the
+    newer action that made it older brings its own update."""
+    await ack()
+    view = body["view"]
+    meta = OrderMeta.load(view.get("private_metadata"))
+    if change is not None:
+        change(meta)
+    state = FormState((view.get("state") or {}).get("values"))
+    new_view = await build_modal(context["runtime"], meta, state)
+    try:
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        log.info("order modal %s changed meanwhile; a newer update follows", view["id"])
+
+
+async def add_line(ack, body, client, context) -> None:
+    await rebuild(ack, body, client, context, lambda meta: meta.add_line())
+
+
+async def remove_line(ack, body, client, context) -> None:
+    key = body["actions"][0].get("value", "")
+    await rebuild(ack, body, client, context, lambda meta: meta.remove_line(key))
+
+
+async def license_chosen(ack, body, client, context) -> None:
+    """An add-on needs its parent subscription: show (or hide) that choice on the line."""
+    await rebuild(ack, body, client, context)
+
+
+async def group_chosen(ack, body, client, context) -> None:
+    await rebuild(ack, body, client, context)
+
+
+def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
+    def change(meta: OrderMeta) -> None:
+        meta.mode = mode
+
+    return change
+
+
+async def new_group_mode(ack, body, client, context) -> None:
+    await rebuild(ack, body, client, context, _mode(OrderMode.NEW_GROUP))
+
+
+async def existing_group_mode(ack, body, client, context) -> None:
+    await rebuild(ack, body, client, context, _mode(OrderMode.EXISTING))
+
+
+# --- submitting ------------------------------------------------------------------------------
+
+
+async def submit_order(ack, body, view, context) -> None:
+    runtime, user = context["runtime"], body["user"]["id"]
+    await runtime.roles.require(user, Role.STAFF, _("ordering licenses"))
+    form = parse_order_form(view["state"]["values"], OrderMeta.load(view["private_metadata"]))
+    _request, confirm = await draft_order(runtime, form, actor=user)
+    await ack(response_action="push", view=confirm)
