@@ -208,3 +208,50 @@ class RefundAction(StrEnum):
     MARK_FILED = "refund_mark_filed"
     MARK_RESOLVED = "refund_mark_resolved"
     PAGE = "refund_page"
+
+
+# --- one subscription: seat changes (issue 7) and cancellations (issue 8) --------------------
+
+
+class SubscriptionChoiceBlock(StrEnum):
+    """Blocks both flows share (`bot.views.subscription_choice`); the group is BlockId.TENANT.
+
+    The subscription select's block_id is `SUBSCRIPTION.<generation>`: it changes with the
+    group, so Slack forgets a subscription chosen in another group (`ChoiceRef`).
+    """
+
+    SUBSCRIPTION = "choice_subscription"
+    FACTS = "choice_facts"
+    NOTICE = "choice_notice"
+
+
+class SeatsCallback(StrEnum):
+    #: The seat modal; private_metadata is a `bot.subscription_choice.ChoiceRef`.
+    FORM = "seats_form"
+
+
+class SeatsBlock(StrEnum):
+    NEW_TOTAL = "seats_new_total"
+
+
+class SeatsAction(StrEnum):
+    NEW_TOTAL = "seats_new_total"
+
+
+class CancelCallback(StrEnum):
+    #: The cancellation modal; private_metadata is a `bot.subscription_choice.ChoiceRef`.
+    FORM = "cancel_form"
+
+
+class CancelBlock(StrEnum):
+    REASON = "cancel_reason"
+    DETAILS = "cancel_details"
+    #: Checkboxes shown when the window has closed or add-ons go too; the block_id names
+    #: which (`ACKNOWLEDGE.<what>`), so Slack does not keep a tick given for something else.
+    ACKNOWLEDGE = "cancel_acknowledge"
+
+
+class CancelAction(StrEnum):
+    REASON = "cancel_reason"
+    DETAILS = "cancel_details"
+    ACKNOWLEDGE = "cancel_acknowledge"

@@ -126,8 +126,8 @@ def next_renewal(term_start: datetime, now: datetime, term_months: int = 1) -> d
     return renewal
 
 
-def _removable(quantity: int, batches: Sequence[SeatBatchLike], at: datetime,
-               window: timedelta) -> int:
+def removable_seats(quantity: int, batches: Sequence[SeatBatchLike], at: datetime,
+                    window: timedelta) -> int:
     """Seats that may be removed at `at`. Seats nobody recorded count as outside the window,
     and a batch whose seats were partly removed since may cover fewer seats than it says, so
     the count never exceeds what the subscription holds beyond its out-of-window seats."""
@@ -140,10 +140,10 @@ def reduction_deadline(quantity: int, batches: Sequence[SeatBatchLike], seats: i
                        now: datetime, window: timedelta) -> datetime | None:
     """When removing `seats` stops being possible: the first batch deadline after which fewer
     than `seats` remain removable. None when they cannot be removed now."""
-    if _removable(quantity, batches, now, window) < seats:
+    if removable_seats(quantity, batches, now, window) < seats:
         return None
     for closing in sorted({b.added_at + window for b in batches if b.added_at + window > now}):
-        if _removable(quantity, batches, closing, window) < seats:
+        if removable_seats(quantity, batches, closing, window) < seats:
             return closing
     return None  # pragma: no cover - the last window closing leaves nothing removable
 
@@ -222,7 +222,7 @@ def seat_change(
             added=delta, removable_until=now + window,
         )
     removing = -delta
-    removable = _removable(sub.quantity, batches, now, window)
+    removable = removable_seats(sub.quantity, batches, now, window)
     if removing > removable:
         hours = int(window.total_seconds() // 3600)
         renewal = next_renewal(sub.creation_date or now, now)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
-from handlers import orders
+from handlers import cancel, orders, seats
 from handlers.router import Router
 
-FLOWS: tuple = (orders,)
+FLOWS: tuple = (orders, seats, cancel)
 
 
 def register(app: AsyncApp) -> Router:

@@ -1,0 +1,157 @@
+"""Changing the seat count of a subscription (issue 7): form → rule → draft with its
+confirmation. No Slack calls here; the listener in `handlers/seats.py` only plumbs.
+
+OVHcloud's changeQuantity takes the new TOTAL, which is what the person types and what the one
+step of the request carries (`CHANGE_QUANTITY {"quantity", "previous_quantity"}`); the worker
+sends it, follows the task to its end and records added seats as a new batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.models.views import View
+
+from bot import policy
+from bot.confirmation import Confirmation, Deadline, prepare
+from bot.domain import Request, RequestKind, Role, StepAction
+from bot.errors import FormErrors, NotFoundError
+from bot.i18n import _, ngettext
+from bot.ids import BlockId, SeatsAction, SeatsBlock
+from bot.pipeline import DraftSpec, StepSpec
+from bot.pricing import PriceBook, describe, load_price_book
+from bot.subscription_choice import (
+    ChoiceRef,
+    SubscriptionFacts,
+    chosen,
+    load_facts,
+    open_request_problem,
+)
+from bot.views.common import escape
+
+#: Which block of the seat modal a refusal of `policy.seat_change` is about.
+FIELD_BLOCKS = {"new_total": SeatsBlock.NEW_TOTAL}
+
+
+@dataclass(frozen=True)
+class SeatForm:
+    """The seat modal, submitted: a subscription and the new total it should have."""
+
+    ref: ChoiceRef
+    tenant: str
+    subscription_id: int
+    new_total: int
+
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> SeatForm:
+        ref = ChoiceRef.loads(view.get("private_metadata"))
+        values = view["state"]["values"]
+        tenant, subscription_id = chosen(values, ref)
+        errors: dict[str, str] = {}
+        if not tenant:
+            errors[BlockId.TENANT] = _("Choose the license group.")
+        if subscription_id is None:
+            errors[ref.subscription_block] = _("Choose the subscription to change.")
+        raw = ((values.get(SeatsBlock.NEW_TOTAL) or {}).get(SeatsAction.NEW_TOTAL) or {}).get(
+            "value"
+        )
+        new_total = _whole_number(raw)
+        if new_total is None:
+            errors[SeatsBlock.NEW_TOTAL] = _(
+                "Enter the new total number of seats as a whole number, e.g. 13."
+            )
+        if errors:
+            raise FormErrors(errors)
+        return cls(ref, tenant, subscription_id, new_total)  # type: ignore[arg-type]
+
+
+def _whole_number(raw: str | None) -> int | None:
+    try:
+        value = float((raw or "").strip())
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def reduction_window(settings: Any) -> timedelta:
+    return timedelta(hours=settings.csp_seat_reduction_window_hours)
+
+
+async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tuple[Request, View]:
+    """Asks the rule about the change and stores it as a draft with its confirmation.
+
+    Raises FormErrors (shown next to the field) when the change is not possible now.
+    """
+    await runtime.roles.require(requester, Role.STAFF, _("changing seats"))
+    subscription_block = form.ref.subscription_block
+    try:
+        facts = await load_facts(runtime.db, form.subscription_id, form.tenant)
+    except NotFoundError as exc:
+        raise FormErrors({subscription_block: exc.message}) from exc
+    waiting = open_request_problem(facts)
+    if waiting:
+        raise FormErrors({subscription_block: waiting})
+    settings, now = runtime.settings, runtime.clock.now()
+    decision = policy.seat_change(
+        facts.subscription, facts.license, facts.batches, form.new_total, now,
+        reduction_window(settings), seats_elsewhere=facts.seats_elsewhere,
+        approval_above=settings.csp_seat_decrease_approval_seats,
+    )
+    if not decision.allowed:
+        raise FormErrors({FIELD_BLOCKS.get(decision.field or "", subscription_block):
+                          decision.reason})
+    before, after = facts.subscription.quantity, form.new_total
+    spec = DraftSpec(
+        kind=RequestKind.SEATS,
+        requester=requester,
+        summary=_("Seats of {license} in {group}: {before} → {after}",
+                  license=facts.label, group=facts.tenant.label, before=before, after=after),
+        payload={"license_name": facts.license_name, "before": before, "after": after},
+        steps=[StepSpec(StepAction.CHANGE_QUANTITY,
+                        {"quantity": after, "previous_quantity": before})],
+        tenant=facts.tenant.service_name,
+        subscription_id=facts.subscription.id,
+        needs_approval=decision.needs_approval,
+        deadline=decision.deadline,
+        origin_channel=form.ref.channel,
+    )
+    content = seat_confirmation(facts, after, decision, load_price_book(settings))
+    return await prepare(runtime.db, spec, content)
+
+
+def seat_confirmation(facts: SubscriptionFacts, after: int, decision: policy.Decision,
+                      prices: PriceBook) -> Confirmation:
+    """Before → after, the difference and what it costs a month, in the rule's own words."""
+    before = facts.subscription.quantity
+    delta = after - before
+    change = (ngettext("+{n} seat", "+{n} seats", delta) if delta > 0
+              else ngettext("−{n} seat", "−{n} seats", -delta))
+    unit = prices.monthly(facts.license_name)
+    if unit is None:
+        cost = describe(None)
+    else:
+        cost = _("{diff} ({before} → {after})", diff=unit.times(delta).signed(),
+                 before=unit.times(before), after=unit.times(after))
+    deadlines = []
+    if decision.deadline is not None:
+        deadlines.append(Deadline(_("Seats removable until"), decision.deadline))
+    approvers = None
+    if decision.needs_approval:
+        approvers = _("A support agent must approve this decrease before the seats' window "
+                      "closes; otherwise the request expires.")
+    return Confirmation.of(
+        _("Confirm seats"),
+        [
+            (_("License group"), escape(facts.tenant.label)),
+            (_("Subscription"), escape(facts.label)),
+            (_("Seats"), f"{before} → *{after}*"),
+            (_("Change"), change),
+            (_("Monthly cost"), cost),
+        ],
+        notes=decision.notes,
+        deadlines=deadlines,
+        approvers=approvers,
+    )

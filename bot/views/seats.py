@@ -1,0 +1,77 @@
+"""The seat modal: which subscription, what it has now, and the new total."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_sdk.models.blocks import Block, InputBlock, NumberInputElement
+from slack_sdk.models.views import View
+
+from bot.i18n import _, ngettext
+from bot.ids import SeatsAction, SeatsBlock, SeatsCallback
+from bot.policy import reduction_deadline, removable_seats
+from bot.subscription_choice import ChoiceRef, SubscriptionFacts
+from bot.views.common import TITLE_LIMIT, date_token, plain
+from bot.views.subscription_choice import choice_blocks, facts_block
+from store.cache import CachedTenant
+
+
+def seat_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> list[str]:
+    """What limits a change of this subscription, before the person types a number."""
+    sub, lic = facts.subscription, facts.license
+    removable = removable_seats(sub.quantity, facts.batches, now, window)
+    lines = []
+    if removable:
+        until = reduction_deadline(sub.quantity, facts.batches, removable, now, window)
+        text = ngettext("{n} seat can be removed now", "{n} seats can be removed now", removable)
+        lines.append(text + (_(" (until {date})", date=date_token(until)) if until else ""))
+    else:
+        hours = int(window.total_seconds() // 3600)
+        lines.append(_("No seats can be removed now: seats can go only within {hours} hours of "
+                       "being added.", hours=hours))
+    if not lic.new_seats_allowed:
+        lines.append(_("This license accepts no new seats."))
+    elif lic.limit is not None:
+        lines.append(_("At most {limit} seats of this license in the group ({other} in other "
+                       "subscriptions).", limit=lic.limit, other=facts.seats_elsewhere))
+    return lines
+
+
+def seat_form(
+    ref: ChoiceRef,
+    tenant: CachedTenant | None,
+    facts: SubscriptionFacts | None,
+    *,
+    now: datetime,
+    window: timedelta,
+    new_total: int | None = None,
+    notice: str | None = None,
+) -> View:
+    """The modal of `/csp seats`; rebuilt with the same block ids when a select changes, so
+    Slack keeps the number already typed."""
+    blocks: list[Block] = choice_blocks(
+        ref, tenant, facts.subscription if facts else None, notice=notice
+    )
+    if facts is not None:
+        blocks.append(facts_block(facts, seat_lines(facts, now, window)))
+    blocks.append(InputBlock(
+        block_id=SeatsBlock.NEW_TOTAL,
+        label=plain(_("New total of seats")),
+        hint=plain(_("The number of seats after the change, not the difference.")),
+        element=NumberInputElement(
+            action_id=SeatsAction.NEW_TOTAL,
+            is_decimal_allowed=False,
+            min_value="1",
+            initial_value=str(new_total) if new_total is not None else None,
+            placeholder=plain(_("e.g. {n}", n=(facts.subscription.quantity + 1) if facts else 10)),
+        ),
+    ))
+    return View(
+        type="modal",
+        callback_id=SeatsCallback.FORM,
+        private_metadata=ref.dumps(),
+        title=plain(_("Change seats"), TITLE_LIMIT),
+        submit=plain(_("Review")),
+        close=plain(_("Cancel")),
+        blocks=blocks,
+    )

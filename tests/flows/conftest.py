@@ -1,0 +1,51 @@
+"""Shared by the flow tests (orders, seats, cancellations, refunds): a cache synced from the
+sandbox, support agents, the modal Slack is showing, and the worker run until it is idle."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import Role
+from tests.conftest import ADA, SAM, SUE
+
+
+@pytest.fixture
+async def synced(bot):
+    """The cache as a full sync leaves it, from the sandbox's seeded world."""
+    report = await bot.runtime.syncer.sync_all()
+    assert report.error is None and not report.failed, report.summary()
+    return report
+
+
+@pytest.fixture
+async def agents(bot) -> tuple[str, str]:
+    """SAM and SUE are support agents (granted by ADA, the admin)."""
+    for user in (SAM, SUE):
+        await bot.runtime.roles.grant(user, Role.SUPPORT, ADA)
+    return SAM, SUE
+
+
+def latest_view(emulator) -> dict:
+    """The view opened or pushed last, as Slack stores it (with id and hash)."""
+    return emulator.views[max(emulator.views)]
+
+
+async def open_modal(slack, emulator, text: str, **kw) -> dict:
+    """Runs `/csp …` (`text` with or without the command) that must open a modal; returns it."""
+    before = len(emulator.calls_of("views.open"))
+    reply = await slack.command(text.removeprefix("/csp").strip(), **kw)
+    assert reply.status == 200, reply.body
+    assert len(emulator.calls_of("views.open")) == before + 1, reply.text
+    return latest_view(emulator)
+
+
+async def settle(runtime, passes: int = 10) -> list:
+    """Runs the worker until a pass does nothing, then lets the notifications finish."""
+    reports = []
+    for _ in range(passes):
+        report = await runtime.worker.run_once()
+        reports.append(report)
+        await runtime.notifier.settle()
+        if not report:
+            break
+    return reports
