@@ -139,5 +139,54 @@ def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> Non
     )
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail: who did what, when, before → after, with the provider's ids."""
+
+
+@audit.command("export")
+@click.option(
+    "--since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day to export (YYYY-MM-DD, from 00:00 UTC).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="CSV file to write (default: standard output).",
+)
+def audit_export(since, output: str | None) -> None:
+    """Write the audit events since a date as CSV, for an auditor or a spreadsheet."""
+    from datetime import UTC
+
+    from bot.audit import export_csv
+    from store.db import Database
+    from store.migrate import is_current
+
+    settings = _settings()
+
+    async def run(out) -> int | None:
+        database = Database(settings.database_url)
+        try:
+            if not await is_current(database.engine):
+                return None
+            return await export_csv(database, since.replace(tzinfo=UTC), out)
+        finally:
+            await database.close()
+
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as out:
+            written = asyncio.run(run(out))
+    else:
+        written = asyncio.run(run(click.get_text_stream("stdout")))
+    if written is None:
+        click.echo("The database is not at the newest schema: run `csp-bot db upgrade`.", err=True)
+        sys.exit(1)
+    where = f" to {output}" if output else ""
+    click.echo(f"{written} audit event(s) since {since:%Y-%m-%d} written{where}.", err=True)
+
+
 if __name__ == "__main__":
     main()

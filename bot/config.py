@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     csp_reminder_hours: str = Field(
         default="24,4", description="reminders before an approval deadline, hours"
     )
+    csp_deadline_check_seconds: float = Field(
+        default=60.0, gt=0, description="how often approval deadlines are checked (expiry, "
+        "reminders)"
+    )
+    csp_card_repair_seconds: float = Field(
+        default=60.0, gt=0, description="how often status and approval cards Slack never got "
+        "are posted again"
+    )
 
     # order and seat thresholds that need a support agent's approval
     csp_order_approval_seats: int = Field(default=50, ge=1)

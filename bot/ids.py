@@ -105,8 +105,13 @@ class PipelineAction(StrEnum):
     REJECT = "pipeline_reject"
     WITHDRAW = "pipeline_withdraw"
     RETRY = "pipeline_retry"
+    #: Needs attention: a support agent says what the OVHcloud control panel shows.
+    RESOLVE_HAPPENED = "pipeline_resolve_happened"
+    RESOLVE_DID_NOT_HAPPEN = "pipeline_resolve_did_not_happen"
     REJECT_REASON = "pipeline_reject_reason"
-    AUDIT_PAGE = "pipeline_audit_page"
+    #: `/csp audit` pages; value `<request|subscription>:<id>:<page>`.
+    AUDIT_EARLIER = "pipeline_audit_earlier"
+    AUDIT_LATER = "pipeline_audit_later"
 
 
 class PipelineBlock(StrEnum):

@@ -1,24 +1,295 @@
 """Posts and updates what people see about a request: status cards, approval cards, DMs.
 
 Every part that changes a request calls `Notifier.request_changed()` after its transaction
-commits. Slack being unhappy never undoes or blocks a state change: failures are logged and the
-worker re-tries cards that were never posted.
+commits. Slack being unhappy never undoes or blocks a state change: failures are logged and
+`post_missing_cards()` (a background loop) posts the cards that never made it.
+
+Cards are always rendered from the database, not from the caller's copy, so notifications that
+overtake each other still leave the newest state on screen. Posting a card is claimed in the
+database first (`store.requests.claim_card`): two replicas never post the same card twice.
+Slack's 429 answers are retried by the client's `AsyncRateLimitErrorRetryHandler`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import logging
+import uuid
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from bot.domain import Request
+from slack_sdk.errors import SlackApiError
+
+from bot import pipeline
+from bot.domain import Request, RequestState
+from bot.views import cards
+from store import requests as repo
 
 log = logging.getLogger(__name__)
+
+#: Posting errors that mean "not here": the card goes to the requester's DM instead.
+NOT_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+#: A claim to post a card older than this is presumed dead (its poster crashed).
+CLAIM_SECONDS = 120
+#: Cards still missing after this long are left alone (the request is old news).
+REPAIR_DAYS = 7
+RENDERED_MEMORY = 2000
 
 
 class Notifier:
     def __init__(self, runtime) -> None:
         self.runtime = runtime
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._tasks: set[asyncio.Task] = set()
+        self._rendered: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._dm_channels: dict[str, str] = {}
+
+    # --- entry points -------------------------------------------------------------------------
 
     async def request_changed(self, request: Request, *, actor: str | None = None) -> None:
         """Brings the status card (and approval card) of `request` up to date, and DMs the
-        requester on decisions and completion."""
-        log.debug("request %s is now %s", request.ref, request.state)
+        requester on decisions and completion. Call once per committed transition; it never
+        raises, so a Slack outage cannot break the caller."""
+        latest = request
+        try:
+            latest = await self.refresh(request.id)
+        except Exception:
+            log.exception("could not update the cards of %s (now %s)", request.ref, request.state)
+        try:
+            await self._tell_requester(request, latest)
+        except Exception:
+            log.exception("could not tell the requester that %s is %s", request.ref, request.state)
+
+    def request_changed_soon(self, request: Request, *, actor: str | None = None) -> None:
+        """`request_changed` in the background: for listeners, whose answer must not wait."""
+        task = asyncio.create_task(self.request_changed(request, actor=actor))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Waits for background notifications (tests; shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def refresh(self, request_id: int) -> Request:
+        """Posts or updates both cards from the database; raises what Slack raised."""
+        async with self._lock(request_id):
+            request = await pipeline.load(self.runtime.db, request_id)
+            if request.state is RequestState.DRAFT:
+                return request
+            await self._status_card(request)
+            await self._approval_card(request)
+            return await pipeline.load(self.runtime.db, request_id)
+
+    async def approval_card_now(self, request_id: int) -> None:
+        """Replaces the approval card's buttons at once, from the listener that decided.
+
+        Not behind the per-request lock, so a slow background update cannot hold up the
+        listener's answer; the `request_changed_soon` that follows renders the newest state.
+        """
+        try:
+            request = await pipeline.load(self.runtime.db, request_id)
+            if cards.is_posted(request.approval_ts):
+                await self._update(
+                    request.approval_channel, request.approval_ts, cards.approval_card(request)
+                )
+        except Exception:
+            log.exception("could not update the approval card of R%s", request_id)
+
+    async def remind(self, request: Request, hours: int) -> None:
+        """A reminder in the approval card's thread; raises when Slack refused it."""
+        card = cards.reminder(request, hours)
+        await self.runtime.slack.chat_postMessage(
+            channel=request.approval_channel,
+            thread_ts=request.approval_ts,
+            text=card.text,
+            blocks=card.blocks_json(),
+        )
+
+    async def direct_message(self, user_id: str, card: cards.Card) -> None:
+        channel = await self._dm_channel(user_id)
+        await self.runtime.slack.chat_postMessage(
+            channel=channel, text=card.text, blocks=card.blocks_json()
+        )
+
+    # --- the cards ----------------------------------------------------------------------------
+
+    async def _status_card(self, request: Request) -> None:
+        if cards.is_posted(request.card_ts):
+            steps = await pipeline.load_steps(self.runtime.db, request.id)
+            card = cards.status_card(request, steps, self.runtime.clock.now())
+            await self._update(request.card_channel, request.card_ts, card)
+            return
+        await self._post_claimed(request, "card", request.card_ts, self._post_status_card)
+
+    async def _approval_card(self, request: Request) -> None:
+        if cards.is_posted(request.approval_ts):
+            await self._update(
+                request.approval_channel, request.approval_ts, cards.approval_card(request)
+            )
+            return
+        if request.state is not RequestState.AWAITING_APPROVAL:
+            return
+        if not self.runtime.settings.csp_approvals_channel:
+            log.warning("%s waits for approval but CSP_APPROVALS_CHANNEL is not set", request.ref)
+            return
+        await self._post_claimed(request, "approval", request.approval_ts, self._post_approval)
+
+    async def _post_claimed(
+        self,
+        request: Request,
+        which: str,
+        current: str | None,
+        post: Callable[[Request], Awaitable[tuple[str, str]]],
+    ) -> None:
+        """Posts a card once: claim in the database, post, store the ts (or give the claim back)."""
+        now = self.runtime.clock.now()
+        stale: list[str] = []
+        if current is not None:
+            if not self._claim_is_stale(current, now):
+                return  # somebody else is posting it right now
+            stale.append(current)
+        marker = f"{repo.CARD_CLAIM_PREFIX}{int(now.timestamp())}:{uuid.uuid4().hex[:8]}"
+        async with self.runtime.db.transaction() as session:
+            if not await repo.claim_card(session, request.id, which, marker, stale):
+                return
+        try:
+            channel, ts = await post(request)
+        except BaseException:
+            async with self.runtime.db.transaction() as session:
+                await repo.release_card(session, request.id, which, marker)
+            raise
+        async with self.runtime.db.transaction() as session:
+            await repo.store_card(session, request.id, which, marker, channel, ts)
+        if which == "approval":
+            await self._reminders_already_given(request)
+        latest = await pipeline.load(self.runtime.db, request.id)
+        if (latest.state, latest.updated_at) != (request.state, request.updated_at):
+            # it changed while we were posting: show the newest state
+            if which == "card":
+                await self._status_card(latest)
+            else:
+                await self._approval_card(latest)
+
+    async def _reminders_already_given(self, request: Request) -> None:
+        """The approval card shows the deadline: reminders already due when it is posted
+        would only repeat it, so they count as given."""
+        from bot.approvals import claim_reminders, due_reminders
+
+        if request.deadline is None:
+            return
+        now = self.runtime.clock.now()
+        due = due_reminders(self.runtime.settings.reminder_hours, request.deadline, now)
+        if due:
+            await claim_reminders(self.runtime, request.id, due, now)
+
+    @staticmethod
+    def _claim_is_stale(marker: str, now) -> bool:
+        try:
+            claimed_at = int(marker.removeprefix(repo.CARD_CLAIM_PREFIX).split(":")[0])
+        except ValueError:
+            return True
+        return now.timestamp() - claimed_at > CLAIM_SECONDS
+
+    async def _post_status_card(self, request: Request) -> tuple[str, str]:
+        """Where the command was run; in the requester's DM when the bot can't post there."""
+        steps = await pipeline.load_steps(self.runtime.db, request.id)
+        now = self.runtime.clock.now()
+        if request.origin_channel:
+            card = cards.status_card(
+                request.model_copy(update={"card_channel": request.origin_channel}), steps, now
+            )
+            try:
+                return await self._post(request.origin_channel, card)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in NOT_HERE:
+                    raise
+                log.info(
+                    "cannot post %s's card in %s (%s): using the requester's DM",
+                    request.ref, request.origin_channel, exc.response.get("error"),
+                )
+        channel = await self._dm_channel(request.requester)
+        card = cards.status_card(request.model_copy(update={"card_channel": channel}), steps, now)
+        return await self._post(channel, card)
+
+    async def _post_approval(self, request: Request) -> tuple[str, str]:
+        channel = self.runtime.settings.csp_approvals_channel
+        return await self._post(channel, cards.approval_card(request))
+
+    async def _post(self, channel: str, card: cards.Card) -> tuple[str, str]:
+        answer = await self.runtime.slack.chat_postMessage(
+            channel=channel, text=card.text, blocks=card.blocks_json()
+        )
+        self._remember(answer["channel"], answer["ts"], card)
+        return answer["channel"], answer["ts"]
+
+    async def _update(self, channel: str | None, ts: str | None, card: cards.Card) -> None:
+        if not channel or not ts:
+            return
+        if self._rendered.get((channel, ts)) == self._digest(card):
+            return  # Slack already shows exactly this
+        await self.runtime.slack.chat_update(
+            channel=channel, ts=ts, text=card.text, blocks=card.blocks_json()
+        )
+        self._remember(channel, ts, card)
+
+    def _remember(self, channel: str, ts: str, card: cards.Card) -> None:
+        self._rendered[(channel, ts)] = self._digest(card)
+        self._rendered.move_to_end((channel, ts))
+        while len(self._rendered) > RENDERED_MEMORY:
+            self._rendered.popitem(last=False)
+
+    @staticmethod
+    def _digest(card: cards.Card) -> str:
+        raw = json.dumps([card.text, card.blocks_json()], sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    # --- the requester ------------------------------------------------------------------------
+
+    async def _tell_requester(self, request: Request, latest: Request) -> None:
+        """A DM when a request was decided or finished (the state `request` moved into)."""
+        async with self.runtime.db.session() as session:
+            event = await repo.last_transition_to(session, request.id, request.state)
+        before = RequestState(event.before_state) if event and event.before_state else None
+        news = cards.requester_news(
+            request.model_copy(
+                update={"card_channel": latest.card_channel, "card_ts": latest.card_ts}
+            ),
+            before,
+        )
+        if news is not None:
+            await self.direct_message(request.requester, news)
+
+    async def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            answer = await self.runtime.slack.conversations_open(users=user_id)
+            self._dm_channels[user_id] = answer["channel"]["id"]
+        return self._dm_channels[user_id]
+
+    def _lock(self, request_id: int) -> asyncio.Lock:
+        lock = self._locks.get(request_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[request_id] = lock
+        return lock
+
+
+async def post_missing_cards(runtime) -> int:
+    """Posts the status and approval cards that never made it (Slack down, a crash)."""
+    since = runtime.clock.now() - timedelta(days=REPAIR_DAYS)
+    async with runtime.db.session() as session:
+        ids = [row.id for row in await repo.requests_missing_cards(session, since)]
+    repaired = 0
+    for request_id in ids:
+        try:
+            await runtime.notifier.refresh(request_id)
+            repaired += 1
+        except Exception:
+            log.exception("could not post the cards of R%s; trying again later", request_id)
+    return repaired

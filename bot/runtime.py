@@ -138,6 +138,17 @@ class Runtime:
 
     def _install_loops(self) -> None:
         """The background loops of each part (sync, worker, reminders) register here."""
+        from bot.approvals import watch_deadlines
+        from bot.notify import post_missing_cards
+
+        # Approval deadlines: requests past theirs expire; approvers are reminded before.
+        self.add_loop(
+            "deadlines", lambda: watch_deadlines(self), self.settings.csp_deadline_check_seconds
+        )
+        # Status and approval cards that never reached Slack (an outage, a crash) are posted.
+        self.add_loop(
+            "cards", lambda: post_missing_cards(self), self.settings.csp_card_repair_seconds
+        )
 
     def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
         loop = PeriodicLoop(name, run_once, interval)

@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import AuditEventRow, RequestRow, RequestStepRow, utcnow
+from store.models import AuditEventRow, ReminderRow, RequestRow, RequestStepRow, utcnow
 
 
 async def insert_request(session: AsyncSession, **fields: Any) -> RequestRow:
@@ -194,3 +194,195 @@ async def audit_events(
     if limit is not None:
         query = query.limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+# --- status and approval cards, deadlines, reminders, listings (issue 5) ---------------------
+
+#: A card being posted: its ts column holds this prefix and the claim time until Slack answers.
+CARD_CLAIM_PREFIX = "posting:"
+
+
+def _card_columns(which: str):
+    if which == "card":
+        return RequestRow.card_channel, RequestRow.card_ts
+    if which == "approval":
+        return RequestRow.approval_channel, RequestRow.approval_ts
+    raise ValueError(f"no card {which!r}")
+
+
+async def claim_card(
+    session: AsyncSession, request_id: int, which: str, marker: str, stale: Collection[str] = ()
+) -> bool:
+    """Takes the right to post a card: only one poster wins, on every replica.
+
+    `stale` are earlier claims whose poster is presumed dead; they may be taken over.
+    Card columns never touch `updated_at`: a card is not a change of the request.
+    """
+    _channel, ts = _card_columns(which)
+    free = ts.is_(None) if not stale else or_(ts.is_(None), ts.in_(list(stale)))
+    result = await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, free)
+        .values({ts.key: marker, "updated_at": RequestRow.updated_at})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def store_card(
+    session: AsyncSession, request_id: int, which: str, marker: str, channel: str, ts_value: str
+) -> bool:
+    channel_col, ts = _card_columns(which)
+    result = await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, ts == marker)
+        .values({channel_col.key: channel, ts.key: ts_value, "updated_at": RequestRow.updated_at})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def release_card(session: AsyncSession, request_id: int, which: str, marker: str) -> None:
+    _channel, ts = _card_columns(which)
+    await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, ts == marker)
+        .values({ts.key: None, "updated_at": RequestRow.updated_at})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def requests_missing_cards(
+    session: AsyncSession, since: datetime, *, limit: int = 50
+) -> list[RequestRow]:
+    """Confirmed requests whose status card, or pending approval card, is not posted."""
+    def unposted(ts):
+        return or_(ts.is_(None), ts.like(CARD_CLAIM_PREFIX + "%"))
+
+    query = (
+        select(RequestRow)
+        .where(
+            RequestRow.state != "draft",
+            RequestRow.updated_at >= since,
+            or_(
+                unposted(RequestRow.card_ts),
+                and_(
+                    RequestRow.state == "awaiting_approval",
+                    unposted(RequestRow.approval_ts),
+                ),
+            ),
+        )
+        .order_by(RequestRow.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def awaiting_with_deadline_before(
+    session: AsyncSession, until: datetime, *, limit: int = 200
+) -> list[RequestRow]:
+    """Requests waiting for a decision whose deadline is at or before `until`."""
+    query = (
+        select(RequestRow)
+        .where(
+            RequestRow.state == "awaiting_approval",
+            RequestRow.deadline.is_not(None),
+            RequestRow.deadline <= until,
+        )
+        .order_by(RequestRow.deadline, RequestRow.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_reminder(
+    session: AsyncSession, request_id: int, hours_before: int, sent_at: datetime
+) -> bool:
+    """Records a reminder as sent; False when it already was (the primary key decides)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = await session.execute(
+        insert(ReminderRow)
+        .values(request_id=request_id, hours_before=hours_before, sent_at=sent_at)
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+async def release_reminder(session: AsyncSession, request_id: int, hours_before: int) -> None:
+    await session.execute(
+        delete(ReminderRow).where(
+            ReminderRow.request_id == request_id, ReminderRow.hours_before == hours_before
+        )
+    )
+
+
+async def awaiting_decision(
+    session: AsyncSession, *, exclude_requester: str | None = None, limit: int = 20
+) -> list[RequestRow]:
+    """Requests waiting for a decision, soonest deadline first, none of `exclude_requester`."""
+    query = select(RequestRow).where(RequestRow.state == "awaiting_approval")
+    if exclude_requester is not None:
+        query = query.where(RequestRow.requester != exclude_requester)
+    query = query.order_by(
+        RequestRow.deadline.is_(None), RequestRow.deadline, RequestRow.id
+    ).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def last_transition_to(
+    session: AsyncSession, request_id: int, state: str
+) -> AuditEventRow | None:
+    """The latest move of a request into `state` (to tell what just happened to it)."""
+    query = (
+        select(AuditEventRow)
+        .where(
+            AuditEventRow.request_id == request_id,
+            AuditEventRow.action == "transition",
+            AuditEventRow.after_state == state,
+        )
+        .order_by(AuditEventRow.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def _audit_filter(query, request_id: int | None, subscription_id: int | None):
+    if request_id is not None:
+        query = query.where(AuditEventRow.request_id == request_id)
+    if subscription_id is not None:
+        query = query.where(AuditEventRow.subscription_id == subscription_id)
+    return query
+
+
+async def count_audit_events(
+    session: AsyncSession, *, request_id: int | None = None, subscription_id: int | None = None
+) -> int:
+    query = _audit_filter(select(func.count(AuditEventRow.id)), request_id, subscription_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def audit_events_page(
+    session: AsyncSession,
+    *,
+    request_id: int | None = None,
+    subscription_id: int | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> list[AuditEventRow]:
+    query = _audit_filter(select(AuditEventRow), request_id, subscription_id)
+    query = query.order_by(AuditEventRow.created_at, AuditEventRow.id).offset(offset).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_assignee(session: AsyncSession, request_id: int, assignee: str) -> bool:
+    """Takes a refund ticket: only while nobody has it."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, RequestRow.assignee.is_(None))
+        .values(assignee=assignee, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -150,6 +150,8 @@ class SlackEmulator:
             for key in ("blocks", "view", "attachments"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
+        for key, value in request.query.items():  # slack-sdk sends some methods' args there
+            args.setdefault(key, value)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.get("token")
         self.calls.append(Call(method, args, token))

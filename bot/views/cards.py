@@ -1,0 +1,408 @@
+"""The messages a request leaves in Slack: its status card, its approval card, reminders and DMs.
+
+Pure: a request (and its steps) in, Block Kit out. The notifier posts and updates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    DividerBlock,
+    HeaderBlock,
+    SectionBlock,
+)
+
+from bot.confirmation import confirmation_of
+from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
+from bot.i18n import _
+from bot.ids import PipelineAction, PipelineBlock
+from bot.views.common import context, date_token, escape, mrkdwn, plain, section
+from bot.views.confirm import deadline_lines, notes_text, row_fields
+
+S = RequestState
+SECTION_LIMIT = 2900
+CLAIM_PREFIX = "posting:"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A message: Slack's `text` fallback (notifications, screen readers) and its blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def blocks_json(self) -> list[dict]:
+        return [b.to_dict() for b in self.blocks]
+
+
+def kind_words(kind: RequestKind) -> str:
+    return {
+        RequestKind.ORDER: _("Order"),
+        RequestKind.SEATS: _("Seat change"),
+        RequestKind.CANCEL: _("Cancellation"),
+        RequestKind.REFUND: _("Refund ticket"),
+        RequestKind.TENANT_EDIT: _("License group edit"),
+    }[kind]
+
+
+def state_words(state: RequestState) -> str:
+    return {
+        S.DRAFT: _(":pencil2: Draft: not confirmed yet"),
+        S.QUEUED: _(":hourglass_flowing_sand: Queued: about to be sent to OVHcloud"),
+        S.AWAITING_APPROVAL: _(":raised_hand: Waiting for a support agent's decision"),
+        S.RUNNING: _(":gear: Running: OVHcloud is working on it"),
+        S.DONE: _(":white_check_mark: Done"),
+        S.FAILED: _(":x: Failed"),
+        S.REJECTED: _(":no_entry: Rejected"),
+        S.WITHDRAWN: _(":leftwards_arrow_with_hook: Withdrawn by the requester"),
+        S.EXPIRED: _(":alarm_clock: Expired: nobody decided before the deadline"),
+        S.NEEDS_ATTENTION: _(":warning: Needs attention: a person must check what happened"),
+        S.APPROVED: _(":white_check_mark: Approved: to be filed with Microsoft"),
+        S.FILED: _(":outbox_tray: Filed with Microsoft"),
+        S.RESOLVED: _(":moneybag: Resolved"),
+    }[state]
+
+
+def state_short(state: RequestState) -> str:
+    """The state in a word or two, for lists and notification text."""
+    return {
+        S.DRAFT: _("draft"),
+        S.QUEUED: _("queued"),
+        S.AWAITING_APPROVAL: _("waiting for approval"),
+        S.RUNNING: _("running"),
+        S.DONE: _("done"),
+        S.FAILED: _("failed"),
+        S.REJECTED: _("rejected"),
+        S.WITHDRAWN: _("withdrawn"),
+        S.EXPIRED: _("expired"),
+        S.NEEDS_ATTENTION: _("needs attention"),
+        S.APPROVED: _("approved"),
+        S.FILED: _("filed"),
+        S.RESOLVED: _("resolved"),
+    }[state]
+
+
+def is_posted(ts: str | None) -> bool:
+    return bool(ts) and not ts.startswith(CLAIM_PREFIX)
+
+
+def message_link(channel: str, ts: str) -> str:
+    """A link to a message that Slack opens in the right workspace."""
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def card_link(request: Request) -> str | None:
+    if request.card_channel and is_posted(request.card_ts):
+        return message_link(request.card_channel, request.card_ts)
+    return None
+
+
+def step_words(step: RequestStep, request: Request) -> str:
+    p = step.params
+    match step.action:
+        case StepAction.CHANGE_QUANTITY:
+            return _(
+                "Set subscription {sub} to {quantity} seats",
+                sub=request.subscription_id, quantity=p.get("quantity"),
+            )
+        case StepAction.ADD_SUBSCRIPTION:
+            return _(
+                "Add license {license} × {quantity}",
+                license=p.get("license_id"), quantity=p.get("quantity"),
+            )
+        case StepAction.ORDER_ADDON:
+            return _(
+                "Add add-on {license} × {quantity} to subscription {parent}",
+                license=p.get("license_id"), quantity=p.get("quantity"),
+                parent=p.get("parent_subscription_id"),
+            )
+        case StepAction.DELETE_SUBSCRIPTION:
+            return _("Cancel subscription {sub}", sub=p.get("subscription_id"))
+        case StepAction.ORDER_TENANT:
+            return _("Order a new license group")
+        case StepAction.UPDATE_TENANT:
+            return _("Update the license group's details")
+    return str(step.action)
+
+
+STEP_MARKS = {
+    StepState.PENDING: ":white_circle:",
+    StepState.SENDING: ":arrow_right:",
+    StepState.RUNNING: ":gear:",
+    StepState.DONE: ":white_check_mark:",
+    StepState.FAILED: ":x:",
+    StepState.UNKNOWN: ":grey_question:",
+}
+
+
+def steps_text(request: Request, steps: list[RequestStep]) -> str:
+    lines = []
+    for step in steps:
+        line = f"{STEP_MARKS[step.state]} {step.seq}. {step_words(step, request)}"
+        line += f" · _{step.state.value}_"
+        if step.provider_task_id:
+            line += " · " + _("task {id}", id=step.provider_task_id)
+        if step.error:
+            line += f"\n      ↳ {escape(step.error)}"
+            if step.provider_query_id:
+                line += " " + _("(query id `{id}`)", id=step.provider_query_id)
+        lines.append(line)
+    text = "\n".join(lines)
+    return text if len(text) <= SECTION_LIMIT else text[: SECTION_LIMIT - 1] + "…"
+
+
+def decision_line(request: Request) -> str | None:
+    """Who decided and when, as the approval card and the status card both say it."""
+    when = date_token(request.decided_at) if request.decided_at else ""
+    who = f"<@{request.decided_by}>" if request.decided_by else ""
+    note = f": {escape(request.decision_note)}" if request.decision_note else ""
+    if request.state is S.WITHDRAWN:
+        return _(":leftwards_arrow_with_hook: Withdrawn by {who} {when}", who=who, when=when)
+    if request.state is S.EXPIRED:
+        return _(":alarm_clock: Expired {when}: nobody decided before the deadline.", when=when)
+    if request.state is S.REJECTED:
+        return _(":no_entry: Rejected by {who} {when}{note}", who=who, when=when, note=note)
+    if request.decided_by and request.decided_at:
+        return _(":white_check_mark: Approved by {who} {when}", who=who, when=when)
+    return None
+
+
+def facts(request: Request) -> list[Block]:
+    fields = [mrkdwn(f"*{_('Requester')}*\n<@{request.requester}>")]
+    fields.append(mrkdwn(f"*{_('Kind')}*\n{kind_words(request.kind)}"))
+    if request.tenant:
+        fields.append(mrkdwn(f"*{_('License group')}*\n{escape(request.tenant)}"))
+    if request.subscription_id:
+        fields.append(mrkdwn(f"*{_('Subscription')}*\n{request.subscription_id}"))
+    if request.deadline:
+        fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
+    if request.assignee:
+        fields.append(mrkdwn(f"*{_('Handled by')}*\n<@{request.assignee}>"))
+    for key, label in (("upstream_reference", _("Microsoft ticket")),
+                       ("credited_amount", _("Credited"))):
+        if request.payload.get(key) is not None:
+            fields.append(mrkdwn(f"*{label}*\n{escape(str(request.payload[key]))}"))
+    return [SectionBlock(fields=fields)]
+
+
+def details(request: Request) -> list[Block]:
+    """The summary rows and notes confirmed by the requester, or the plain summary."""
+    content = confirmation_of(request)
+    if content is None:
+        return [section(escape(request.summary))] if request.summary else []
+    blocks: list[Block] = row_fields(content.rows)
+    if content.deadlines:
+        blocks.append(section(deadline_lines(content.deadlines)))
+    if content.notes:
+        blocks.append(section(notes_text(content.notes)))
+    return blocks
+
+
+def refund_section(request: Request, *, approval: bool) -> list[Block]:
+    """The refund flow's part of a card (flag, claim, description, buttons): bot.views.refunds."""
+    if request.kind is not RequestKind.REFUND:
+        return []
+    from bot.views.refunds import refund_card_blocks
+
+    return refund_card_blocks(request, approval=approval)
+
+
+def headline(request: Request) -> str:
+    summary = request.summary or kind_words(request.kind)
+    return f"{request.ref} · {summary}"
+
+
+def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Card:
+    """The card in the channel where the request was made, updated at every transition."""
+    blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
+    blocks.append(section(f"*{state_words(request.state)}*"))
+    blocks.extend(facts(request))
+    blocks.extend(details(request))
+    blocks.extend(refund_section(request, approval=False))
+    line = decision_line(request)
+    if line:
+        blocks.append(section(line))
+    if steps and request.kind is not RequestKind.REFUND:
+        blocks.append(section(f"*{_('Steps')}*\n{steps_text(request, steps)}"))
+    if request.error:
+        error = _(":x: OVHcloud said: {error}", error=escape(request.error))
+        if request.error_query_id:
+            error += "\n" + _("Query id for OVHcloud support: `{id}`", id=request.error_query_id)
+        blocks.append(section(error))
+    if request.card_channel and request.origin_channel and (
+        request.card_channel != request.origin_channel
+    ):
+        blocks.append(
+            context(
+                _(
+                    ":information_source: I can't post in <#{channel}>, so this card is here. "
+                    "Invite me there with `/invite @csp-bot` to see cards in the channel.",
+                    channel=request.origin_channel,
+                )
+            )
+        )
+    buttons = card_buttons(request)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=PipelineBlock.REQUESTER, elements=buttons))
+    blocks.append(context(_("{ref} · as of {when}", ref=request.ref, when=date_token(now))))
+    text = _("{headline}: {state}", headline=headline(request), state=state_short(request.state))
+    return Card(text, blocks)
+
+
+def _button(
+    request: Request, text: str, action: PipelineAction, question: str, consequence: str,
+    yes: str, no: str, style: str | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=plain(text),
+        action_id=action,
+        value=str(request.id),
+        style=style,
+        confirm=ConfirmObject(
+            title=plain(question), text=mrkdwn(consequence), confirm=plain(yes), deny=plain(no)
+        ),
+    )
+
+
+def card_buttons(request: Request) -> list[ButtonElement]:
+    """What can be done from the status card; every listener checks roles and state again."""
+    ref = request.ref
+    if request.state is S.AWAITING_APPROVAL:
+        return [
+            _button(request, _("Withdraw"), PipelineAction.WITHDRAW, _("Withdraw {ref}?", ref=ref),
+                    _("Nothing will be sent, and the approvers are told."), _("Withdraw"),
+                    _("Keep it")),
+        ]
+    if request.state is S.FAILED:
+        return [
+            _button(request, _("Retry"), PipelineAction.RETRY, _("Retry {ref}?", ref=ref),
+                    _("The steps that failed are sent to OVHcloud again; the steps that "
+                      "succeeded are not."), _("Retry"), _("Not now"), "primary"),
+        ]
+    if request.state is S.NEEDS_ATTENTION:
+        return [
+            _button(request, _("It happened"), PipelineAction.RESOLVE_HAPPENED,
+                    _("Did it happen?"),
+                    _("You checked the OVHcloud control panel and the change of {ref} is there: "
+                      "it is marked done.", ref=ref), _("It happened"), _("Cancel")),
+            _button(request, _("It did not happen"), PipelineAction.RESOLVE_DID_NOT_HAPPEN,
+                    _("Did it not happen?"),
+                    _("You checked the OVHcloud control panel and the change of {ref} is not "
+                      "there: it is marked failed, and can then be retried.", ref=ref),
+                    _("It did not happen"), _("Cancel")),
+        ]
+    return []
+
+
+def approval_card(request: Request) -> Card:
+    """The card in the approvals channel; its buttons give way to who decided, and when."""
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(_("Approval · {headline}", headline=headline(request)), 150))
+    ]
+    blocks.extend(facts(request))
+    blocks.extend(details(request))
+    blocks.extend(refund_section(request, approval=True))
+    if request.payload.get("no_refund_acknowledged"):
+        blocks.append(
+            context(_(":warning: The requester accepted that this gets no refund."))
+        )
+    if request.state is S.AWAITING_APPROVAL:
+        if request.deadline:
+            blocks.append(
+                section(_("Decide before {when}.", when=date_token(request.deadline)))
+            )
+        blocks.append(DividerBlock())
+        blocks.append(
+            ActionsBlock(
+                block_id=PipelineBlock.DECISION,
+                elements=[
+                    ButtonElement(
+                        text=plain(_("Approve")),
+                        action_id=PipelineAction.APPROVE,
+                        value=str(request.id),
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title=plain(_("Approve {ref}?", ref=request.ref)),
+                            text=mrkdwn(approve_consequence(request)),
+                            confirm=plain(_("Approve")),
+                            deny=plain(_("Not yet")),
+                        ),
+                    ),
+                    ButtonElement(
+                        text=plain(_("Reject")),
+                        action_id=PipelineAction.REJECT,
+                        value=str(request.id),
+                        style="danger",
+                    ),
+                ],
+            )
+        )
+        text = _("{headline} needs a decision", headline=headline(request))
+    else:
+        blocks.append(section(decision_line(request) or state_words(request.state)))
+        blocks.append(context(_("Now: {state}", state=state_short(request.state))))
+        text = _("{headline}: {state}", headline=headline(request),
+                 state=state_short(request.state))
+    return Card(text, blocks)
+
+
+def approve_consequence(request: Request) -> str:
+    if request.kind is RequestKind.REFUND:
+        return _("The refund ticket is approved and can be filed with Microsoft.")
+    return _("The change is sent to OVHcloud right away. This cannot be undone.")
+
+
+def reminder(request: Request, hours: int) -> Card:
+    deadline = date_token(request.deadline) if request.deadline else ""
+    text = _(
+        ":alarm_clock: Reminder: {ref} still needs a decision before {deadline} "
+        "(about {hours} h left). After that it expires.",
+        ref=request.ref, deadline=deadline, hours=hours,
+    )
+    return Card(text, [section(text)])
+
+
+def requester_news(request: Request, before: RequestState | None) -> Card | None:
+    """The DM a requester gets when their request was decided or finished; None: no news."""
+    ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
+    who = f"<@{request.decided_by}>" if request.decided_by else ""
+    link = card_link(request)
+    match request.state:
+        case S.QUEUED if before is S.AWAITING_APPROVAL:
+            text = _(":white_check_mark: Your request {ref} was approved by {who}. It is being "
+                     "sent to OVHcloud now.", ref=ref, who=who)
+        case S.APPROVED:
+            text = _(":white_check_mark: Your refund ticket {ref} was approved by {who}.",
+                     ref=ref, who=who)
+        case S.REJECTED:
+            text = _(":no_entry: Your request {ref} was rejected by {who}. Reason: {note}",
+                     ref=ref, who=who, note=escape(request.decision_note or "—"))
+        case S.EXPIRED:
+            text = _(":alarm_clock: Your request {ref} expired: nobody decided before the "
+                     "deadline. Nothing was sent.", ref=ref)
+        case S.DONE:
+            text = _(":white_check_mark: Your request {ref} is done.", ref=ref)
+        case S.FAILED:
+            text = _(":x: Your request {ref} failed: {error}", ref=ref,
+                     error=escape(request.error or _("no reason given")))
+            if request.error_query_id:
+                text += " " + _("(query id `{id}`)", id=request.error_query_id)
+        case S.NEEDS_ATTENTION:
+            text = _(":warning: Your request {ref} needs attention: OVHcloud's answer was lost, "
+                     "so a person must check before anything is sent again.", ref=ref)
+        case S.FILED:
+            text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft.", ref=ref)
+        case S.RESOLVED:
+            text = _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
+        case _:
+            return None
+    blocks: list[Block] = [section(text)]
+    if link:
+        blocks.append(context(f"<{link}|{_('Open the card')}>"))
+    return Card(text, blocks)

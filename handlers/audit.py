@@ -1,0 +1,50 @@
+"""`/csp audit <R42 | 42 | sub 12345>`: the audit trail, a page at a time."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import audit
+from bot.errors import DomainError
+from bot.i18n import _
+from bot.ids import PipelineAction
+from bot.views.audit import audit_blocks
+from handlers.router import CommandCall, Router, Subcommand
+
+
+def register(app: AsyncApp, router: Router) -> None:
+    router.add(
+        Subcommand(
+            "audit",
+            _("Who did what and when to a request or a subscription."),
+            "/csp audit R42",
+            show_audit,
+        )
+    )
+    app.action(PipelineAction.AUDIT_EARLIER)(turn_page)
+    app.action(PipelineAction.AUDIT_LATER)(turn_page)
+
+
+async def show_audit(call: CommandCall) -> None:
+    page = await audit.trail(call.runtime, audit.parse_subject(call.args), call.user_id)
+    await call.ack(
+        text=_("Audit trail of {what}", what=page.subject.label),
+        blocks=[b.to_dict() for b in audit_blocks(page)],
+        response_type="ephemeral",
+    )
+
+
+async def turn_page(ack, body, action, respond, context) -> None:
+    """Earlier / Later: the ephemeral answer is replaced by the next page (roles re-checked)."""
+    await ack()
+    try:
+        subject, number = audit.Subject.decode(action["value"])
+    except ValueError:
+        raise DomainError(_("That page no longer exists; run `/csp audit` again.")) from None
+    page = await audit.trail(context["runtime"], subject, body["user"]["id"], number)
+    await respond(
+        text=_("Audit trail of {what}", what=page.subject.label),
+        blocks=[b.to_dict() for b in audit_blocks(page)],
+        replace_original=True,
+        response_type="ephemeral",
+    )

@@ -1,0 +1,120 @@
+"""The request pipeline as people touch it: Confirm, Approve / Reject / Withdraw on the cards,
+Retry and "did it happen?" on a stuck request, and `/csp requests`.
+
+Each listener parses ids, calls `bot/` (which checks roles and state again), and answers. Slow
+Slack work (status cards, DMs) runs after the answer, in the notifier's background tasks.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import approvals, pipeline, request_lists
+from bot.errors import DomainError
+from bot.i18n import _
+from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.views.requests import listing_title, reject_view, request_list_blocks
+from handlers.router import CommandCall, Router, Subcommand
+
+
+def register(app: AsyncApp, router: Router) -> None:
+    app.view(PipelineCallback.CONFIRM)(submit_confirmation)
+    app.action(PipelineAction.APPROVE)(click_approve)
+    app.action(PipelineAction.REJECT)(click_reject)
+    app.view(PipelineCallback.REJECT)(submit_rejection)
+    app.action(PipelineAction.WITHDRAW)(click_withdraw)
+    app.action(PipelineAction.RETRY)(click_retry)
+    app.action(PipelineAction.RESOLVE_HAPPENED)(click_resolve)
+    app.action(PipelineAction.RESOLVE_DID_NOT_HAPPEN)(click_resolve)
+    router.add(
+        Subcommand(
+            "requests",
+            _("Your requests (`mine`), those waiting for your decision (`waiting`), or the "
+              "latest of everyone (`recent`)."),
+            "/csp requests waiting",
+            show_requests,
+        )
+    )
+
+
+def request_id_of(text: str | None) -> int:
+    """Button values and private_metadata carry a request id and nothing else."""
+    try:
+        return int((text or "").strip().removeprefix("R"))
+    except ValueError:
+        raise DomainError(_("That button no longer points at a request.")) from None
+
+
+async def submit_confirmation(ack, body, view, context) -> None:
+    """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
+    runtime = context["runtime"]
+    actor = body["user"]["id"]
+    request = await pipeline.confirm(runtime.db, request_id_of(view["private_metadata"]), actor)
+    await ack(response_action="clear")
+    if not request.needs_approval:
+        approvals.wake_worker(runtime)
+    runtime.notifier.request_changed_soon(request, actor=actor)
+
+
+async def click_approve(ack, body, action, context) -> None:
+    await ack()
+    await approvals.approve(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+
+
+async def click_reject(ack, body, action, context, client) -> None:
+    """Asks why in a modal, after checking that this person may decide at all."""
+    await ack()
+    runtime = context["runtime"]
+    request = await approvals.check_decider(
+        runtime, request_id_of(action["value"]), body["user"]["id"]
+    )
+    await client.views_open(trigger_id=body["trigger_id"], view=reject_view(request))
+
+
+async def submit_rejection(ack, body, view, context) -> None:
+    values = view["state"]["values"]
+    reason = values[PipelineBlock.REJECT_REASON][PipelineAction.REJECT_REASON].get("value")
+    await approvals.reject(
+        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"],
+        reason or "",
+    )
+    await ack()
+
+
+async def click_withdraw(ack, body, action, context) -> None:
+    await ack()
+    await approvals.withdraw(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+
+
+async def click_retry(ack, body, action, context) -> None:
+    from bot import pipeline_actions  # the worker's side of the pipeline
+
+    await ack()
+    await pipeline_actions.retry(
+        context["runtime"], request_id_of(action["value"]), body["user"]["id"]
+    )
+
+
+async def click_resolve(ack, body, action, context) -> None:
+    from bot import pipeline_actions
+
+    await ack()
+    await pipeline_actions.resolve(
+        context["runtime"],
+        request_id_of(action["value"]),
+        body["user"]["id"],
+        created=action["action_id"] == PipelineAction.RESOLVE_HAPPENED,
+    )
+
+
+async def show_requests(call: CommandCall) -> None:
+    which = request_lists.parse_listing(call.args)
+    requests = await request_lists.listing(call.runtime, call.user_id, which)
+    title, empty = listing_title(which.value)
+    blocks = request_list_blocks(
+        title, requests, empty,
+        footer=_("Also: `/csp requests mine`, `/csp requests waiting`, `/csp requests recent`."),
+    )
+    await call.ack(
+        text=title, blocks=[b.to_dict() for b in blocks], response_type="ephemeral"
+    )

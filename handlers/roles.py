@@ -1,0 +1,38 @@
+"""`/csp roles [grant|revoke @someone staff|support|admin]`: admins manage who may do what."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import role_admin
+from bot.domain import Role
+from bot.i18n import _
+from bot.views.roles import roles_blocks
+from handlers.router import CommandCall, Router, Subcommand
+
+
+def register(app: AsyncApp, router: Router) -> None:
+    router.add(
+        Subcommand(
+            "roles",
+            _("Admins: list roles, or grant and revoke staff, support and admin."),
+            "/csp roles grant @sam support",
+            manage_roles,
+        )
+    )
+
+
+async def manage_roles(call: CommandCall) -> None:
+    runtime = call.runtime
+    await runtime.roles.require(call.user_id, Role.ADMIN, _("managing roles"))
+    if not call.args or call.args[0].lower() == "list":
+        view = await role_admin.overview(runtime)
+        await call.ack(
+            text=_("csp-bot roles"),
+            blocks=[b.to_dict() for b in roles_blocks(view)],
+            response_type="ephemeral",
+        )
+        return
+    change = role_admin.parse_change(call.args)
+    answer = await role_admin.apply(runtime, change, call.user_id)
+    await call.ack(text=answer, response_type="ephemeral")
