@@ -1,0 +1,259 @@
+"""Cancelling a subscription (issue 8): form → rule → draft awaiting a support agent.
+
+Cancelling is immediate and final (all licenses go, with the add-ons), and refunded pro rata
+only within the cancellation window that opens with each term. So the request always goes to a
+support agent, its deadline is the window's close (it expires if nobody decides in time), and a
+cancellation past the window needs the requester's explicit "no refund" acknowledgement — then
+it has no expiry. The one step is `DELETE_SUBSCRIPTION {"subscription_id"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.models.views import View
+
+from bot import policy
+from bot.confirmation import Confirmation, Deadline, prepare
+from bot.domain import Request, RequestKind, Role, StepAction, Subscription
+from bot.errors import DomainError, FormErrors, NotFoundError
+from bot.i18n import _
+from bot.ids import BlockId, CancelAction, CancelBlock
+from bot.pipeline import DraftSpec, StepSpec
+from bot.pricing import Money, PriceBook, describe, load_price_book, prorated_refund
+from bot.subscription_choice import (
+    ChoiceRef,
+    SubscriptionFacts,
+    chosen,
+    load_facts,
+    open_request_problem,
+    selected,
+)
+from bot.views.common import date_token, escape
+
+#: Microsoft's terms are P1M, P1Y or P3Y; the cache does not know which, so refunds are
+#: estimated on the shortest (the estimate never promises more than a monthly term returns).
+TERM_MONTHS = 1
+DETAILS_LIMIT = 2000
+
+
+class CancelReason(StrEnum):
+    NOT_NEEDED = "not_needed"
+    WRONG_LICENSE = "wrong_license"
+    DUPLICATE = "duplicate"
+    CUSTOMER_LEAVING = "customer_leaving"
+    PRICE = "price"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            CancelReason.NOT_NEEDED: _("The customer no longer needs it"),
+            CancelReason.WRONG_LICENSE: _("Wrong license ordered"),
+            CancelReason.DUPLICATE: _("Ordered twice by mistake"),
+            CancelReason.CUSTOMER_LEAVING: _("The customer is leaving or moving provider"),
+            CancelReason.PRICE: _("Too expensive"),
+            CancelReason.OTHER: _("Something else"),
+        }[self]
+
+
+class Acknowledgement(StrEnum):
+    """The ticks the modal asks for; their option values."""
+
+    NO_REFUND = "no_refund"
+    ADDONS = "addons"
+
+
+def term_start(sub: Subscription, now: datetime, window: timedelta) -> datetime:
+    """When the current term started: the creation date (no renewal is known to the cache).
+    Without a date, the window is taken as closed — never promise a refund nobody can check."""
+    return sub.creation_date or now - window
+
+
+def acknowledgements_needed(facts: SubscriptionFacts, now: datetime, window: timedelta
+                            ) -> list[Acknowledgement]:
+    """What the requester must tick for this subscription, now."""
+    needed = []
+    if now >= term_start(facts.subscription, now, window) + window:
+        needed.append(Acknowledgement.NO_REFUND)
+    if facts.addons:
+        needed.append(Acknowledgement.ADDONS)
+    return needed
+
+
+def acknowledge_block(needed: list[Acknowledgement]) -> str:
+    """The checkboxes' block_id names what they acknowledge, so a tick never carries over to a
+    modal that asks something else."""
+    return ".".join([CancelBlock.ACKNOWLEDGE, *needed])
+
+
+class AcknowledgementMissing(DomainError):
+    """The rule wants a tick the modal did not offer (the window closed while it was open):
+    the modal is shown again, with the box."""
+
+
+@dataclass(frozen=True)
+class CancelForm:
+    ref: ChoiceRef
+    tenant: str
+    subscription_id: int
+    reason: CancelReason
+    details: str
+    acknowledged: frozenset[Acknowledgement]
+    #: The acknowledgement block the modal showed, if any (errors can only go next to it).
+    acknowledge_block: str | None
+
+    @property
+    def chosen_ref(self) -> ChoiceRef:
+        """The modal's reference, for what was chosen in it."""
+        return replace(self.ref, tenant=self.tenant, subscription_id=self.subscription_id)
+
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> CancelForm:
+        ref = ChoiceRef.loads(view.get("private_metadata"))
+        values = view["state"]["values"]
+        tenant, subscription_id = chosen(values, ref)
+        errors: dict[str, str] = {}
+        if not tenant:
+            errors[BlockId.TENANT] = _("Choose the license group.")
+        if subscription_id is None:
+            errors[ref.subscription_block] = _("Choose the subscription to cancel.")
+        reason = selected(values, CancelBlock.REASON, CancelAction.REASON)
+        if reason not in set(CancelReason):
+            errors[CancelBlock.REASON] = _("Choose why the subscription is cancelled.")
+        details = (((values.get(CancelBlock.DETAILS) or {}).get(CancelAction.DETAILS) or {})
+                   .get("value") or "").strip()
+        if not details:
+            errors[CancelBlock.DETAILS] = _("Say in a few words why: the approver reads it.")
+        elif len(details) > DETAILS_LIMIT:
+            errors[CancelBlock.DETAILS] = _("At most {n} characters, please.", n=DETAILS_LIMIT)
+        block = next((b for b in values if b.split(".")[0] == CancelBlock.ACKNOWLEDGE), None)
+        state = (values.get(block) or {}).get(CancelAction.ACKNOWLEDGE) or {} if block else {}
+        ticked = state.get("selected_options") or []
+        acknowledged = frozenset(Acknowledgement(o["value"]) for o in ticked
+                                 if o.get("value") in set(Acknowledgement))
+        if errors:
+            raise FormErrors(errors)
+        return cls(ref, tenant, subscription_id, CancelReason(reason), details,  # type: ignore[arg-type]
+                   acknowledged, block)
+
+
+def cancellation_window(settings: Any) -> timedelta:
+    return timedelta(hours=settings.csp_cancellation_window_hours)
+
+
+async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
+                             ) -> tuple[Request, View]:
+    """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
+    await runtime.roles.require(requester, Role.STAFF, _("cancelling subscriptions"))
+    subscription_block = form.ref.subscription_block
+    try:
+        facts = await load_facts(runtime.db, form.subscription_id, form.tenant)
+    except NotFoundError as exc:
+        raise FormErrors({subscription_block: exc.message}) from exc
+    waiting = open_request_problem(facts)
+    if waiting:
+        raise FormErrors({subscription_block: waiting})
+    now, window = runtime.clock.now(), cancellation_window(runtime.settings)
+    sub = facts.subscription
+    start = term_start(sub, now, window)
+    no_refund = Acknowledgement.NO_REFUND in form.acknowledged
+    decision = policy.cancellation(
+        sub, start, now, window, addon_names=facts.addon_names(),
+        no_refund_acknowledged=no_refund,
+        addons_acknowledged=Acknowledgement.ADDONS in form.acknowledged,
+    )
+    if not decision.allowed:
+        if decision.field == "acknowledge" and form.acknowledge_block:
+            raise FormErrors({form.acknowledge_block: decision.reason})
+        # the modal showed no box for this: the window closed while it was open
+        raise AcknowledgementMissing(decision.reason)
+    window_open = bool(decision.extra.get("window_open"))
+    refund = estimated_refund(facts, now, window, load_price_book(runtime.settings))
+    spec = DraftSpec(
+        kind=RequestKind.CANCEL,
+        requester=requester,
+        summary=_("Cancel {license} in {group}: all {n} licenses", license=facts.label,
+                  group=facts.tenant.label, n=sub.quantity),
+        payload={
+            "license_name": facts.license_name,
+            "quantity": sub.quantity,
+            "reason": form.reason.value,
+            "details": form.details,
+            "addon_ids": [a.id for a in facts.addons],
+            "estimated_refund": str(refund) if refund is not None else None,
+            # past the window: approvable at any time, no expiry (policy.may_decide)
+            **({"no_refund_acknowledged": True} if not window_open and no_refund else {}),
+        },
+        steps=[StepSpec(StepAction.DELETE_SUBSCRIPTION, {"subscription_id": sub.id})],
+        tenant=facts.tenant.service_name,
+        subscription_id=sub.id,
+        needs_approval=True,
+        deadline=decision.deadline,
+        origin_channel=form.ref.channel,
+    )
+    content = cancel_confirmation(facts, form, decision, refund, window_open, now)
+    return await prepare(runtime.db, spec, content)
+
+
+def estimated_refund(facts: SubscriptionFacts, now: datetime, window: timedelta,
+                     prices: PriceBook) -> Money | None:
+    """What Microsoft would credit if it were cancelled now: for the subscription and each
+    add-on still inside its window, the unused days of a monthly term. None when a price is
+    missing from the price book."""
+    total: Money | None = None
+    for sub in (facts.subscription, *facts.addons):
+        monthly = prices.monthly_total(sub.license_name or facts.license.name, sub.quantity)
+        if monthly is None:
+            return None
+        start = term_start(sub, now, window)
+        if now >= start + window:
+            refund = Money(Decimal(0), monthly.currency)
+        else:
+            end = policy.add_months(start, TERM_MONTHS)
+            refund = prorated_refund(monthly.times(TERM_MONTHS), start, end, now)
+        total = refund if total is None else total + refund
+    return total
+
+
+def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: policy.Decision,
+                        refund: Money | None, window_open: bool, now: datetime) -> Confirmation:
+    """What is lost, by when it must be decided, and what comes back."""
+    sub = facts.subscription
+    rows = [
+        (_("License group"), escape(facts.tenant.label)),
+        (_("Subscription"), escape(facts.label)),
+        (_("What is lost"), _("*All {n} licenses*, at once and for good", n=sub.quantity)),
+    ]
+    if facts.addons:
+        rows.append((_("Add-ons cancelled too"), escape(", ".join(facts.addon_names()))))
+    rows.append((_("Reason"), f"{form.reason.label}\n_{escape(form.details)}_"))
+    if not window_open:
+        refund_text = _("None: the cancellation window has closed")
+    elif refund is None:
+        refund_text = describe(None)
+    else:
+        refund_text = _("≈ {amount} if approved by {date}; it shrinks by the day",
+                        amount=refund, date=date_token(now, "{date_short_pretty}"))
+    rows.append((_("Estimated refund"), refund_text))
+    deadlines = []
+    if window_open and decision.deadline is not None:
+        deadlines.append(Deadline(_("Cancellation window closes"), decision.deadline))
+        approvers = _("A support agent must approve it before the window closes; otherwise "
+                      "the request expires and nothing is cancelled.")
+    else:
+        approvers = _("A support agent must approve it. The window has closed, so there is no "
+                      "deadline: no refund is due whenever it is approved.")
+    return Confirmation.of(
+        _("Confirm cancellation"),
+        rows,
+        notes=[*decision.notes, _("Refund estimated from the price book for a monthly term, "
+                                  "prorated by the day.")] if window_open else decision.notes,
+        deadlines=deadlines,
+        approvers=approvers,
+    )
