@@ -1,4 +1,4 @@
-"""Ordering licenses: what the order modal offers (from the cache), and form → rules → draft.
+"""Ordering licenses: the form checked against the cache and the price book, then a draft.
 
 Everything here reads the cache, never the provider: the modal opens, refreshes and submits
 within Slack's 3 seconds, and the provider is only called by the worker, one step per line
@@ -7,7 +7,6 @@ within Slack's 3 seconds, and the provider is only called by the worker, one ste
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,175 +19,20 @@ from bot.domain import License, Request, RequestKind, StepAction
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
+from bot.order_choices import Catalogue, GroupChoices, group_choices, new_group_catalogue
 from bot.order_form import (
     ExistingGroupOrderForm,
-    FormState,
     LineField,
     NewGroupOrderForm,
     OrderForm,
     OrderLine,
-    OrderMeta,
-    line_block,
 )
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import Money, PriceBook, describe, load_price_book
-from store import cache, search
-from store.cache import CachedSubscription, CachedTenant
+from bot.views.order_confirmation import order_confirmation
+from store.cache import CachedSubscription
 
 SUMMARY_LIMIT = 300
-
-
-# --- what can be ordered where (from the cache) ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class GroupChoices:
-    """What the cache knows of one license group: its licenses and its subscriptions."""
-
-    tenant: CachedTenant
-    licenses: Mapping[int, License]
-    subscriptions: tuple[CachedSubscription, ...]
-
-    @property
-    def label(self) -> str:
-        return self.tenant.label
-
-    def seats_of(self, license_id: int) -> int:
-        return sum(s.quantity for s in self.subscriptions if s.license_id == license_id)
-
-    def license(self, license_id: int) -> License | None:
-        return self.licenses.get(license_id)
-
-    def offered(self) -> list[License]:
-        """Licenses open to new subscriptions with room left under their limit: main licenses
-        first, then add-ons, each by name."""
-        return sorted(
-            (
-                lic
-                for lic in self.licenses.values()
-                if lic.new_subscriptions_allowed
-                and (lic.limit is None or self.seats_of(lic.id) < lic.limit)
-            ),
-            key=lambda lic: (lic.is_addon, lic.name.casefold(), lic.id),
-        )
-
-    def parents_for(self, addon: License) -> list[CachedSubscription]:
-        parent_of = {s.id: s.parent_id for s in self.subscriptions}
-        found = policy.addon_parents(addon, self.subscriptions, dict(self.licenses), parent_of)
-        return [s for s in self.subscriptions if s in found]
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What a NEW license group can be given. The cache has no list of orderable licenses for
-    a group that does not exist yet, so this is every main license the cache has seen open to
-    new subscriptions in some group, with the smallest limit any group states."""
-
-    licenses: Mapping[int, License]
-
-    def offered(self) -> list[License]:
-        return sorted(self.licenses.values(), key=lambda lic: (lic.name.casefold(), lic.id))
-
-    def license(self, license_id: int) -> License | None:
-        return self.licenses.get(license_id)
-
-
-async def group_choices(runtime, service_name: str | None) -> GroupChoices | None:
-    if not service_name:
-        return None
-    async with runtime.db.session() as session:
-        tenant = await cache.get_tenant(session, service_name)
-        if tenant is None:
-            return None
-        licenses = await cache.licenses_of(session, service_name)
-        subscriptions = await cache.subscriptions_of(session, service_name)
-    live = tuple(s for s in subscriptions if s.status.lower() != "deleted")
-    return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live)
-
-
-async def new_group_catalogue(runtime) -> Catalogue:
-    found: dict[int, License] = {}
-    async with runtime.db.session() as session:
-        for service_name, _name in await cache.tenant_names(session):
-            for lic in await cache.licenses_of(session, service_name, orderable_only=True):
-                if lic.is_addon:
-                    continue
-                known = found.get(lic.id)
-                limits = [x for x in (lic.limit, known.limit if known else None) if x is not None]
-                found[lic.id] = License(
-                    id=lic.id,
-                    name=lic.name,
-                    licence_type=lic.licence_type,
-                    limit=min(limits) if limits else None,
-                )
-    return Catalogue(found)
-
-
-async def find_group(runtime, text: str) -> CachedTenant | None:
-    """The license group the words of `/csp order <words>` name best, if any."""
-    from bot import typeahead
-
-    text = text.strip()
-    if not text:
-        return None
-    async with runtime.db.session() as session:
-        exact = await cache.get_tenant(session, text)
-        if exact is not None:
-            return exact
-        hits = await search.tenant_candidates(session, search.words_of(text))
-        ranked = typeahead.rank(text, map(typeahead.tenant_candidate, hits), limit=1)
-        return await cache.get_tenant(session, ranked[0].value) if ranked else None
-
-
-def tenant_option_label(tenant: CachedTenant) -> str:
-    """The group as the typeahead names it, so the prefilled choice looks like a picked one."""
-    from bot import typeahead
-
-    hit = search.TenantHit(tenant.service_name, tenant.display_name, tenant.status)
-    return typeahead.option(typeahead.tenant_candidate(hit)).text.text
-
-
-# --- keeping what was typed when the modal changes -------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinePrefill:
-    """What a line of the rebuilt modal shows: its key and the values that still apply."""
-
-    key: str
-    license: License | None = None
-    quantity: str | None = None
-    parent_id: int | None = None
-    parents: tuple[CachedSubscription, ...] = ()
-
-    @property
-    def is_addon(self) -> bool:
-        return self.license is not None and self.license.is_addon
-
-
-def prefill_lines(
-    meta: OrderMeta, state: FormState, choices: GroupChoices | Catalogue | None
-) -> list[LinePrefill]:
-    """The lines to show after an update. A line whose license (or add-on parent) does not
-    apply to the new choices gets a new key — Slack would otherwise keep the stale choice —
-    and carries over what still applies (the quantity, the license)."""
-    offered = {lic.id: lic for lic in choices.offered()} if choices is not None else {}
-    out = []
-    for key in list(meta.lines):
-        raw_license = state.get(line_block(LineField.LICENSE, key))
-        quantity = state.get(line_block(LineField.QUANTITY, key))
-        raw_parent = state.get(line_block(LineField.PARENT, key))
-        lic = offered.get(int(raw_license)) if raw_license and raw_license.isdigit() else None
-        parents: tuple[CachedSubscription, ...] = ()
-        if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
-            parents = tuple(choices.parents_for(lic))
-        parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
-        parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
-        stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
-        if stale:
-            key = meta.renew_line(key)
-        out.append(LinePrefill(key, lic, quantity, parent_id if parent_ok else None, parents))
-    return out
 
 
 # --- from the form to a draft ----------------------------------------------------------------
@@ -287,7 +131,7 @@ def check_existing(
                 )
             }
         )
-    group = policy.order_group(choices.tenant.status, choices.label, choices.tenant.mpn_issue_flag)
+    group = choices.decision
     if not group.allowed:
         raise FormErrors({BlockId.TENANT: group.reason})
     if not form.lines:
@@ -368,8 +212,6 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     deadline = None
     if decision.needs_approval and settings.csp_order_approval_hours:
         deadline = runtime.clock.now() + timedelta(hours=settings.csp_order_approval_hours)
-    from bot.views.orders import order_confirmation
-
     content = order_confirmation(form, plan, decision, deadline)
     payload = {
         "lines": [p.payload() for p in plan.lines],
@@ -399,17 +241,4 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     return await prepare(runtime.db, spec, content)
 
 
-__all__ = [
-    "Catalogue",
-    "GroupChoices",
-    "LinePrefill",
-    "OrderPlan",
-    "PricedLine",
-    "check_existing",
-    "check_new_group",
-    "draft_order",
-    "find_group",
-    "group_choices",
-    "new_group_catalogue",
-    "prefill_lines",
-]
+__all__ = ["OrderPlan", "PricedLine", "check_existing", "check_new_group", "draft_order"]

@@ -17,15 +17,15 @@ from slack_sdk.models.views import View
 from bot.domain import Role
 from bot.i18n import _
 from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
-from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
-from bot.orders import (
-    draft_order,
+from bot.order_choices import (
     find_group,
     group_choices,
     new_group_catalogue,
     prefill_lines,
     tenant_option_label,
 )
+from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
+from bot.orders import draft_order
 from bot.views.orders import order_modal
 from handlers.router import CommandCall, Router, Subcommand
 

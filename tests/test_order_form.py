@@ -13,6 +13,7 @@ from bot.countries import COUNTRIES
 from bot.domain import LicenceType, License
 from bot.errors import FormErrors
 from bot.ids import BlockId, OrderBlock
+from bot.order_choices import Catalogue, GroupChoices, prefill_lines
 from bot.order_form import (
     MAX_LINES,
     FormState,
@@ -23,9 +24,10 @@ from bot.order_form import (
     line_block,
     parse_order_form,
 )
-from bot.orders import Catalogue, GroupChoices, OrderPlan, PricedLine, prefill_lines
+from bot.orders import OrderPlan, PricedLine
 from bot.pricing import Money, PriceBook
-from bot.views.orders import country_groups, order_confirmation, order_modal
+from bot.views.order_confirmation import order_confirmation
+from bot.views.orders import country_groups, order_modal
 from store.cache import CachedSubscription, CachedTenant
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -1,0 +1,176 @@
+"""What the order modal offers, from the cache: a group's orderable licenses and add-on parents,
+the catalogue for a new group, and which typed values still apply when the modal changes.
+
+Reads the cache only (never the provider), so the modal opens and changes within Slack's 3
+seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot import policy
+from bot.domain import License
+from bot.order_form import FormState, LineField, OrderMeta, line_block
+from store import cache, search
+from store.cache import CachedSubscription, CachedTenant
+
+# --- what can be ordered where (from the cache) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupChoices:
+    """What the cache knows of one license group: its licenses and its subscriptions."""
+
+    tenant: CachedTenant
+    licenses: Mapping[int, License]
+    subscriptions: tuple[CachedSubscription, ...]
+
+    @property
+    def label(self) -> str:
+        return self.tenant.label
+
+    def seats_of(self, license_id: int) -> int:
+        return sum(s.quantity for s in self.subscriptions if s.license_id == license_id)
+
+    def license(self, license_id: int) -> License | None:
+        return self.licenses.get(license_id)
+
+    @property
+    def decision(self) -> policy.Decision:
+        """Whether the group takes orders at all (it must be up and running)."""
+        return policy.order_group(self.tenant.status, self.label, self.tenant.mpn_issue_flag)
+
+    def offered(self) -> list[License]:
+        """Licenses open to new subscriptions with room left under their limit: main licenses
+        first, then add-ons, each by name. Nothing while the group takes no orders."""
+        if not self.decision.allowed:
+            return []
+        return sorted(
+            (
+                lic
+                for lic in self.licenses.values()
+                if lic.new_subscriptions_allowed
+                and (lic.limit is None or self.seats_of(lic.id) < lic.limit)
+            ),
+            key=lambda lic: (lic.is_addon, lic.name.casefold(), lic.id),
+        )
+
+    def parents_for(self, addon: License) -> list[CachedSubscription]:
+        parent_of = {s.id: s.parent_id for s in self.subscriptions}
+        found = policy.addon_parents(addon, self.subscriptions, dict(self.licenses), parent_of)
+        return [s for s in self.subscriptions if s in found]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What a NEW license group can be given. The cache has no list of orderable licenses for
+    a group that does not exist yet, so this is every main license the cache has seen open to
+    new subscriptions in some group, with the smallest limit any group states."""
+
+    licenses: Mapping[int, License]
+
+    def offered(self) -> list[License]:
+        return sorted(self.licenses.values(), key=lambda lic: (lic.name.casefold(), lic.id))
+
+    def license(self, license_id: int) -> License | None:
+        return self.licenses.get(license_id)
+
+
+async def group_choices(runtime, service_name: str | None) -> GroupChoices | None:
+    if not service_name:
+        return None
+    async with runtime.db.session() as session:
+        tenant = await cache.get_tenant(session, service_name)
+        if tenant is None:
+            return None
+        licenses = await cache.licenses_of(session, service_name)
+        subscriptions = await cache.subscriptions_of(session, service_name)
+    live = tuple(s for s in subscriptions if s.status.lower() != "deleted")
+    return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live)
+
+
+async def new_group_catalogue(runtime) -> Catalogue:
+    found: dict[int, License] = {}
+    async with runtime.db.session() as session:
+        for service_name, _name in await cache.tenant_names(session):
+            for lic in await cache.licenses_of(session, service_name, orderable_only=True):
+                if lic.is_addon:
+                    continue
+                known = found.get(lic.id)
+                limits = [x for x in (lic.limit, known.limit if known else None) if x is not None]
+                found[lic.id] = License(
+                    id=lic.id,
+                    name=lic.name,
+                    licence_type=lic.licence_type,
+                    limit=min(limits) if limits else None,
+                )
+    return Catalogue(found)
+
+
+async def find_group(runtime, text: str) -> CachedTenant | None:
+    """The license group the words of `/csp order <words>` name best, if any."""
+    from bot import typeahead
+
+    text = text.strip()
+    if not text:
+        return None
+    async with runtime.db.session() as session:
+        exact = await cache.get_tenant(session, text)
+        if exact is not None:
+            return exact
+        hits = await search.tenant_candidates(session, search.words_of(text))
+        ranked = typeahead.rank(text, map(typeahead.tenant_candidate, hits), limit=1)
+        return await cache.get_tenant(session, ranked[0].value) if ranked else None
+
+
+def tenant_option_label(tenant: CachedTenant) -> str:
+    """The group as the typeahead names it, so the prefilled choice looks like a picked one."""
+    from bot import typeahead
+
+    hit = search.TenantHit(tenant.service_name, tenant.display_name, tenant.status)
+    return typeahead.tenant_candidate(hit).label
+
+
+# --- keeping what was typed when the modal changes -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinePrefill:
+    """What a line of the rebuilt modal shows: its key and the values that still apply."""
+
+    key: str
+    license: License | None = None
+    quantity: str | None = None
+    parent_id: int | None = None
+    parents: tuple[CachedSubscription, ...] = ()
+
+    @property
+    def is_addon(self) -> bool:
+        return self.license is not None and self.license.is_addon
+
+
+def prefill_lines(
+    meta: OrderMeta, state: FormState, choices: GroupChoices | Catalogue | None
+) -> list[LinePrefill]:
+    """The lines to show after an update. A line whose license (or add-on parent) does not
+    apply to the new choices gets a new key — Slack would otherwise keep the stale choice —
+    and carries over what still applies (the quantity, the license)."""
+    offered = {lic.id: lic for lic in choices.offered()} if choices is not None else {}
+    out = []
+    for key in list(meta.lines):
+        raw_license = state.get(line_block(LineField.LICENSE, key))
+        quantity = state.get(line_block(LineField.QUANTITY, key))
+        raw_parent = state.get(line_block(LineField.PARENT, key))
+        lic = offered.get(int(raw_license)) if raw_license and raw_license.isdigit() else None
+        parents: tuple[CachedSubscription, ...] = ()
+        if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
+            parents = tuple(choices.parents_for(lic))
+        parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
+        parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
+        stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
+        if stale:
+            key = meta.renew_line(key)
+        out.append(LinePrefill(key, lic, quantity, parent_id if parent_ok else None, parents))
+    return out

@@ -1,0 +1,180 @@
+"""Bad order input is answered next to its field, through Slack, and leaves nothing behind: no
+draft is stored and nothing reaches the provider."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import BlockId, OrderAction, OrderBlock
+from bot.order_form import LineField, line_block
+from bot.provider.sandbox_data import (
+    BUSINESS_BASIC,
+    NORDWIND,
+    OFFICE_E3,
+    TEAMS_AUDIO_CONFERENCING,
+    VANDERBERG,
+)
+from store.models import RequestRow
+from tests.flows.conftest import open_modal
+from tests.flows.test_orders import CONTACT, act, with_option
+from tests.slack_emulator import blocks_text
+
+LICENSE, QUANTITY, PARENT = LineField.LICENSE, LineField.QUANTITY, LineField.PARENT
+
+
+async def drafts(bot) -> int:
+    async with bot.runtime.db.session() as session:
+        return (await session.execute(select(func.count(RequestRow.id)))).scalar_one()
+
+
+async def refused(slack, bot, sandbox, view: dict, values: dict) -> dict[str, str]:
+    reply = await slack.submit(view, values)
+    assert reply.status == 200, reply.body
+    assert reply.json.get("response_action") == "errors", reply.body
+    assert await drafts(bot) == 0
+    assert sandbox.calls("addSubscription") == sandbox.calls("orderAddon") == []
+    return reply.errors
+
+
+def one_line(license_id, quantity, tenant=NORDWIND) -> dict:
+    return {
+        BlockId.TENANT: tenant,
+        line_block(LICENSE, "1"): license_id,
+        line_block(QUANTITY, "1"): quantity,
+    }
+
+
+@pytest.mark.parametrize(
+    ("quantity", "words"),
+    [
+        ("0", "Order at least 1 license"),
+        ("-2", "can't be negative"),
+        ("twelve", "whole number"),
+        ("276", "limited to 300 licenses in Nordwind Logistics B.V., which has 25: at most 275"),
+    ],
+)
+async def test_bad_quantities(slack, emulator, bot, sandbox, synced, quantity, words):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    errors = await refused(slack, bot, sandbox, modal, one_line(BUSINESS_BASIC, quantity))
+    assert list(errors) == [line_block(QUANTITY, "1")]
+    assert words in errors[line_block(QUANTITY, "1")]
+
+
+async def test_an_unknown_group(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    errors = await refused(
+        slack, bot, sandbox, modal, one_line(OFFICE_E3, "2", tenant="csp2-gone00.o365.ovh")
+    )
+    assert "doesn't know this license group" in errors[BlockId.TENANT]
+
+
+async def test_a_suspended_group(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order van der berg")
+    reason = "Van der Berg Architecten is suspended right now: no licenses can be ordered in it."
+    assert reason in blocks_text(modal["blocks"])  # said at once, and nothing is offered
+    assert line_block(LICENSE, "1") not in str(modal["blocks"])
+    errors = await refused(slack, bot, sandbox, modal, {BlockId.TENANT: VANDERBERG})
+    assert errors == {BlockId.TENANT: reason}
+
+
+async def test_an_unknown_license(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    forged = with_option(modal, line_block(LICENSE, "1"), "99999")
+    errors = await refused(slack, bot, sandbox, forged, one_line("99999", "2"))
+    assert errors == {
+        line_block(LICENSE, "1"): (
+            "This license can't be ordered in Nordwind Logistics B.V.: choose one from the list."
+        )
+    }
+
+
+async def test_a_license_closed_since_the_modal_opened(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    sandbox.patch_license(NORDWIND, OFFICE_E3, new_subscriptions_allowed=False)
+    await bot.runtime.syncer.sync_all()
+    errors = await refused(slack, bot, sandbox, modal, one_line(OFFICE_E3, "2"))
+    assert "Office 365 E3 is closed to new subscriptions" in errors[line_block(LICENSE, "1")]
+
+
+async def test_duplicate_lines(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    typed = one_line(OFFICE_E3, "2")
+    modal = await act(slack, emulator, modal, OrderAction.ADD_LINE, typed)
+    errors = await refused(
+        slack,
+        bot,
+        sandbox,
+        modal,
+        typed | {line_block(LICENSE, "2"): OFFICE_E3, line_block(QUANTITY, "2"): "3"},
+    )
+    assert errors == {
+        line_block(LICENSE, "2"): (
+            "This license is already on line 1: put all its licenses on one line."
+        )
+    }
+
+
+async def test_an_add_on_without_a_parent(slack, emulator, bot, sandbox, synced):
+    """Submitted before Slack showed the parent choice (no dispatch): said at the license."""
+    modal = await open_modal(slack, emulator, "order nordwind")
+    errors = await refused(slack, bot, sandbox, modal, one_line(TEAMS_AUDIO_CONFERENCING, "2"))
+    assert errors == {
+        line_block(LICENSE, "1"): (
+            "Microsoft Teams Audio Conferencing is an add-on: choose the subscription it "
+            "attaches to."
+        )
+    }
+
+
+async def test_an_add_on_with_an_empty_parent_choice(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    typed = one_line(TEAMS_AUDIO_CONFERENCING, "2")
+    modal = await act(
+        slack, emulator, modal, OrderAction.LICENSE, typed, selected=str(TEAMS_AUDIO_CONFERENCING)
+    )
+    errors = await refused(slack, bot, sandbox, modal, typed)
+    assert errors == {line_block(PARENT, "1"): "Choose the subscription this add-on attaches to."}
+
+
+async def test_a_new_group_with_a_bad_email_phone_and_mpn_id(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order new")
+    values = CONTACT | {
+        OrderBlock.MPN_ID: "61-80",
+        OrderBlock.EMAIL: "camille.martin@brasserie",
+        OrderBlock.PHONE: "04 91 23 45 67",
+        line_block(LICENSE, "1"): OFFICE_E3,
+        line_block(QUANTITY, "1"): "0",
+    }
+    errors = await refused(slack, bot, sandbox, modal, values)
+    assert set(errors) == {
+        OrderBlock.MPN_ID,
+        OrderBlock.EMAIL,
+        OrderBlock.PHONE,
+        line_block(QUANTITY, "1"),
+    }
+    assert "6 to 10 digits" in errors[OrderBlock.MPN_ID]
+    assert "not a valid email address" in errors[OrderBlock.EMAIL]
+    assert "international format" in errors[OrderBlock.PHONE]
+    assert sandbox.calls("orderTenant") == []
+
+
+async def test_a_new_group_over_a_license_limit(slack, emulator, bot, sandbox, synced):
+    modal = await open_modal(slack, emulator, "order new")
+    errors = await refused(
+        slack,
+        bot,
+        sandbox,
+        modal,
+        CONTACT | {line_block(LICENSE, "1"): BUSINESS_BASIC, line_block(QUANTITY, "1"): "301"},
+    )
+    assert "limited to 300 licenses in the new license group" in errors[line_block(QUANTITY, "1")]
+
+
+async def test_an_unmatched_group_in_the_command_opens_the_modal_and_says_so(
+    slack, emulator, bot, synced
+):
+    before = len(emulator.calls_of("views.open"))
+    reply = await slack.command("order zzqx")
+    assert "No license group matches “zzqx”" in reply.text
+    assert len(emulator.calls_of("views.open")) == before + 1
