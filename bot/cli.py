@@ -47,15 +47,66 @@ def main() -> None:
 
 @main.command()
 def serve() -> None:
-    """Run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP mode on HOST:PORT)."""
+    """Run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP mode on HOST:PORT).
+
+    With no Slack credentials at all, run the local playground instead, so a fresh checkout
+    can be tried at once; with only some of them, say what is missing.
+    """
     settings = _settings()
     configure_logging(settings.log_level, _secrets(settings))
+    if settings.mode is None and not _any_slack_credential(settings):
+        _run_playground(settings, None, None)
+        return
     if settings.mode is None:
         click.echo(NO_SLACK.format(missing="; ".join(settings.missing_for_slack())), err=True)
         sys.exit(2)
     from bot.server import Server
 
     asyncio.run(Server(settings).run_until_signalled())
+
+
+def _any_slack_credential(settings: Settings) -> bool:
+    return any(
+        v is not None
+        for v in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
+    )
+
+
+PLAYGROUND_READY = """csp-bot playground: {url}
+  A web page that stands in for Slack: try every flow as Alice (staff), Sam (support agent)
+  or Ada (admin), on sandbox data. Nothing reaches Slack or OVHcloud; everything is forgotten
+  when it stops (Ctrl-C).
+  To connect to Slack instead, see `csp-bot check` and set SLACK_BOT_TOKEN and
+  SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) in .env."""
+
+
+def _run_playground(settings: Settings, host: str | None, port: int | None) -> None:
+    from bot.playground.server import DEFAULT_HOST, Playground
+
+    # The playground has no login: it listens on loopback unless HOST is set explicitly.
+    host = host or (settings.host if "host" in settings.model_fields_set else DEFAULT_HOST)
+    port = settings.port if port is None else port
+    playground = Playground(settings, host=host, port=port)
+
+    def ready(url: str) -> None:
+        click.echo(PLAYGROUND_READY.format(url=url), err=True)
+
+    try:
+        asyncio.run(playground.run_until_signalled(ready))
+    except OSError as exc:
+        click.echo(f"The playground cannot listen on {host}:{port}: {exc.strerror}. "
+                   "Set PORT to another port (or 0 for any free one).", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: HOST if set, else 127.0.0.1.")
+@click.option("--port", default=None, type=int, help="Default: PORT (3000); 0 picks a free one.")
+def playground(host: str | None, port: int | None) -> None:
+    """Run the bot with a local web page that stands in for Slack, on sandbox data."""
+    settings = _settings()
+    configure_logging(settings.log_level, _secrets(settings))
+    _run_playground(settings, host, port)
 
 
 @main.command()

@@ -149,6 +149,14 @@ class Runtime:
         self.add_loop(
             "cards", lambda: post_missing_cards(self), self.settings.csp_card_repair_seconds
         )
+        from bot.sync import Syncer
+
+        # The cache: at start-up, then every CSP_SYNC_INTERVAL seconds (0: start-up and on
+        # demand only); `syncer.refresh_tenant` after each request, `syncer.spawn` for Refresh.
+        self.syncer = Syncer(self)
+        self.sync_loop = self.add_loop(
+            "sync", self.syncer.run_once, self.settings.csp_sync_interval or float("inf")
+        )
 
     def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
         loop = PeriodicLoop(name, run_once, interval)

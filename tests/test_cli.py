@@ -29,10 +29,12 @@ def run_cli(args, env, cwd):
         os.chdir(old)
 
 
-def test_serve_without_credentials_says_what_to_set(tmp_path, monkeypatch):
+def test_serve_with_some_credentials_says_what_to_set(tmp_path, monkeypatch):
+    # (With none at all, serve runs the playground: tests/playground/test_cli.py.)
     for name in CLEAN_ENV:
         monkeypatch.delenv(name, raising=False)
-    result = run_cli(["serve"], {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}, tmp_path)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "SLACK_BOT_TOKEN": BOT_TOKEN}
+    result = run_cli(["serve"], env, tmp_path)
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN" in result.output
     assert "SLACK_SIGNING_SECRET" in result.output
