@@ -239,5 +239,52 @@ def audit_export(since, output: str | None) -> None:
     click.echo(f"{written} audit event(s) since {since:%Y-%m-%d} written{where}.", err=True)
 
 
+@main.command("sync")
+def sync_cache() -> None:
+    """Read every license group from the provider into the local cache now."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from bot.runtime import Runtime
+
+    settings = _settings()
+    configure_logging("WARNING", _secrets(settings))
+    console = Console(stderr=True)
+
+    class Bar:
+        """Shows `Syncer`'s progress (bot.sync.SyncProgress) as a rich progress bar."""
+
+        def __init__(self, progress: Progress) -> None:
+            self.progress, self.task = progress, progress.add_task("license groups", total=None)
+
+        def started(self, total: int) -> None:
+            self.progress.update(self.task, total=total)
+
+        def advanced(self, outcome) -> None:
+            mark = "" if outcome.ok else f" [red]failed: {outcome.error}"
+            self.progress.console.print(f"  {outcome.service_name}{mark}", highlight=False)
+            self.progress.advance(self.task)
+
+    async def run():
+        runtime = Runtime(settings)
+        try:
+            await runtime.start(background=False)
+            columns = (TextColumn("Syncing"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, console=console, transient=True) as progress:
+                return await runtime.syncer.sync_all(Bar(progress))
+        finally:
+            await runtime.stop()
+
+    report = asyncio.run(run())
+    click.echo(report.summary())
+    for service_name, error in sorted(report.failed.items()):
+        click.echo(f"  {service_name}: {error}")
+    if report.removed:
+        click.echo("  removed: " + ", ".join(report.removed))
+    click.echo(f"  {report.seat_batches} seat batch(es) recorded.")
+    if report.error or report.failed or report.skipped:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

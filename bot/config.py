@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds"),
     )
     csp_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    csp_task_history_days: int = Field(
+        default=7, ge=1, description="finished provider tasks stay listed this long"
+    )
+    csp_sync_stale_after: int = Field(
+        default=0,
+        ge=0,
+        description="seconds after which cached data is called stale (0: twice the interval)",
+    )
     csp_worker_interval: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
 
