@@ -30,9 +30,12 @@ class BlockId(StrEnum):
 class BrowseAction(StrEnum):
     """Buttons of the browsing messages; values are a `bot.browse.BrowseRef` (page, filter)."""
 
-    PAGE = "browse_page"
-    REFRESH = "browse_refresh"
-    TENANT_DETAILS = "browse_tenant_details"
+    PREVIOUS = "browse_previous"  # replaces the message with the page before
+    NEXT = "browse_next"
+    REFRESH = "browse_refresh"  # re-syncs in the background, then replaces the message
+    SHOW = "browse_show"  # posts another listing (a group's details, its subscriptions)
+    SHOW_TASKS = "browse_show_tasks"  # the same, for a second button in one block
+    PORTAL = "browse_portal"  # the link to Microsoft's admin portal (acked, nothing else)
 
 
 class SubscriptionAction(StrEnum):
