@@ -54,9 +54,9 @@ def order_confirmation(
             ),
         ]
         next_step = _(
-            "After you confirm, OVHcloud creates the license group with these "
-            "licenses, and Microsoft emails the admin credentials to {email}. The "
-            "status card follows the order until the group is ready.",
+            "What happens next: OVHcloud creates the license group with these licenses "
+            "and Microsoft emails the admin credentials to {email}; the status card "
+            "follows the order until the group is ready.",
             email=escape(form.email),
         )
     else:
@@ -66,9 +66,9 @@ def order_confirmation(
         )
         rows.append((_("License group"), f"{escape(plan.group)}\n`{form.tenant}`"))
         next_step = _(
-            "After you confirm, each line is sent to OVHcloud as its own order and "
+            "What happens next: each line goes to OVHcloud as its own order and is "
             "followed until it is done; the status card shows every line. If one "
-            "fails, the others stay ordered and a line that went through is never "
+            "fails, the others stay ordered, and a line that went through is never "
             "sent again."
         )
     several = len(plan.lines) > 1
@@ -83,7 +83,7 @@ def order_confirmation(
         rows.append((_("Note"), escape(form.note)))
     if decision.needs_approval:
         next_step = (
-            _("A support agent reviews the order first; nothing is sent before they approve.")
+            _("A support agent reviews the order first: nothing is sent before they approve.")
             + " "
             + next_step
         )

@@ -221,6 +221,19 @@ async def test_the_app_home_button_opens_the_order_modal(slack, emulator, bot, s
     assert block(opened["view"], BlockId.TENANT)["element"]["action_id"] == "options_tenant"
 
 
+async def test_an_update_built_from_an_older_modal_is_dropped_quietly(
+    slack, emulator, bot, synced
+):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    newer = await act(slack, emulator, modal, OrderAction.ADD_LINE, {})
+    # A second click Slack sent before the first update reached the user: its view is older.
+    reply = await slack.action(OrderAction.ADD_LINE, view={**modal, "state": {"values": {}}})
+    assert reply.status == 200, reply.body
+    assert emulator.calls_of("views.update")[-1]["hash"] == modal["hash"]  # refused by Slack
+    assert emulator.views[modal["id"]] == newer  # the newer modal stays as it was
+    assert emulator.ephemerals(ALICE) == [] and not emulator.messages.get("DU0ALICE")
+
+
 # --- add-ons ---------------------------------------------------------------------------------
 
 
