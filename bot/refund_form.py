@@ -193,6 +193,16 @@ def clean_amount(text: str | None) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def clean_credited_amount(text: str | None) -> Decimal:
+    """What Microsoft credited: like the amount requested, but 0 says the refund was refused."""
+    value = (text or "").strip()
+    if value and value.replace(",", ".").strip("0.") == "" and any(c == "0" for c in value):
+        return Decimal("0.00")
+    if not value:
+        raise ValueError(_("Give the amount Microsoft credited (0 if it refused the refund)."))
+    return clean_amount(value)
+
+
 def clean_currency(code: str | None) -> str:
     if not code:
         raise ValueError(_("Choose the currency of the amount."))

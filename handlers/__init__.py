@@ -9,10 +9,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
-from handlers import audit, cancel, orders, requests, roles, seats
+from handlers import audit, cancel, orders, refunds, requests, roles, seats
 from handlers.router import Router
 
-FLOWS: tuple = (orders, seats, cancel, requests, roles, audit)
+FLOWS: tuple = (orders, seats, cancel, refunds, requests, roles, audit)
 
 
 def register(app: AsyncApp) -> Router:

@@ -1,0 +1,166 @@
+"""`/csp refund`, App Home's "Refund", the refund modal, the refund buttons of the cards (Claim,
+Mark as filed, Mark as resolved) and `/csp refunds`.
+
+Thin: parse ids and input, call `bot.refunds` (which checks roles and state again), answer.
+Approve / Reject / Withdraw and Confirm are the pipeline's generic listeners
+(`handlers.requests`).
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import refunds
+from bot.domain import Role
+from bot.errors import DomainError, FormErrors
+from bot.i18n import _
+from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
+from bot.policy import RefundStep
+from bot.refund_form import (
+    choice_of,
+    clean_credited_amount,
+    clean_currency,
+    clean_reference,
+    parse_refund_form,
+    text_of,
+)
+from bot.views.cards import state_short
+from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
+from handlers.router import CommandCall, Router, Subcommand
+
+
+def register(app: AsyncApp, router: Router) -> None:
+    router.add(Subcommand(
+        "refund",
+        _("Open a refund ticket for a purchase made through CSP; support agents take it on."),
+        "/csp refund contoso.onmicrosoft.com 7f3c9a12",
+        open_from_command,
+    ))
+    router.add(Subcommand(
+        "refunds",
+        _("Refund tickets with their state and age: `open` (default), `mine` or `all`."),
+        "/csp refunds mine",
+        list_tickets,
+    ))
+    app.action(HomeAction.REFUND)(open_from_home)
+    app.view(RefundCallback.FORM)(submit_refund_form)
+    app.action(RefundAction.CLAIM)(click_claim)
+    app.action(RefundAction.MARK_FILED)(click_mark_filed)
+    app.view(RefundCallback.FILED)(submit_filed)
+    app.action(RefundAction.MARK_RESOLVED)(click_mark_resolved)
+    app.view(RefundCallback.RESOLVED)(submit_resolved)
+    app.action(RefundAction.PAGE)(turn_page)
+
+
+def request_id_of(text: str | None) -> int:
+    """Button values and private_metadata carry a request id and nothing else."""
+    try:
+        return int((text or "").strip().removeprefix("R"))
+    except ValueError:
+        raise DomainError(_("That button no longer points at a refund ticket.")) from None
+
+
+async def open_from_command(call: CommandCall) -> None:
+    """`/csp refund [tenant GUID or domain] [order id] [license group words]`."""
+    runtime = call.runtime
+    await runtime.roles.require(call.user_id, Role.STAFF, _("opening refund tickets"))
+    prefill = await refunds.prefill(runtime, call.user_id, call.args)
+    view = refund_form_view(prefill, refunds.windows(runtime), call.channel_id)
+    await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    await call.ack()
+
+
+async def open_from_home(ack, body, action, client, context) -> None:
+    """App Home's "Refund" (its value, when set, is a license group)."""
+    await ack()
+    runtime = context["runtime"]
+    user = body["user"]["id"]
+    await runtime.roles.require(user, Role.STAFF, _("opening refund tickets"))
+    prefill = await refunds.prefill(runtime, user, license_group=action.get("value") or None)
+    view = refund_form_view(prefill, refunds.windows(runtime), "")
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def submit_refund_form(ack, body, view, context) -> None:
+    runtime = context["runtime"]
+    ticket = parse_refund_form(view["state"]["values"], runtime.clock.now().date())
+    _request, confirm = await refunds.open_ticket(
+        runtime, ticket, body["user"]["id"], view.get("private_metadata")
+    )
+    await ack(response_action="push", view=confirm)
+
+
+async def click_claim(ack, body, action, context) -> None:
+    await refunds.claim(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+    await ack()
+
+
+async def click_mark_filed(ack, body, action, context, client) -> None:
+    """Asks for Microsoft's reference, after checking that this person may file it."""
+    request = await refunds.check_step(
+        context["runtime"], request_id_of(action["value"]), body["user"]["id"], RefundStep.FILE
+    )
+    await client.views_open(trigger_id=body["trigger_id"], view=filed_view(request))
+    await ack()
+
+
+async def submit_filed(ack, body, view, context) -> None:
+    values = view["state"]["values"]
+    try:
+        reference = clean_reference(text_of(values, RefundBlock.UPSTREAM_REFERENCE))
+    except ValueError as exc:
+        raise FormErrors({RefundBlock.UPSTREAM_REFERENCE: str(exc)}) from None
+    await refunds.mark_filed(
+        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"], reference
+    )
+    await ack()
+
+
+async def click_mark_resolved(ack, body, action, context, client) -> None:
+    request = await refunds.check_step(
+        context["runtime"], request_id_of(action["value"]), body["user"]["id"],
+        RefundStep.RESOLVE,
+    )
+    await client.views_open(trigger_id=body["trigger_id"], view=resolved_view(request))
+    await ack()
+
+
+async def submit_resolved(ack, body, view, context) -> None:
+    values = view["state"]["values"]
+    errors: dict[str, str] = {}
+    try:
+        amount = clean_credited_amount(text_of(values, RefundBlock.CREDITED_AMOUNT))
+    except ValueError as exc:
+        errors[RefundBlock.CREDITED_AMOUNT] = str(exc)
+    try:
+        currency = clean_currency(choice_of(values, RefundBlock.CREDITED_CURRENCY))
+    except ValueError as exc:
+        errors[RefundBlock.CREDITED_CURRENCY] = str(exc)
+    if errors:
+        raise FormErrors(errors)
+    await refunds.mark_resolved(
+        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"],
+        amount, currency,
+    )
+    await ack()
+
+
+async def list_tickets(call: CommandCall) -> None:
+    runtime = call.runtime
+    await runtime.roles.require(call.user_id, Role.STAFF, _("listing refund tickets"))
+    page = await refunds.ticket_page(runtime, call.args[0] if call.args else "open", call.user_id)
+    text, blocks = ticket_list(page, runtime.clock.now(), state_short)
+    await call.ack(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
+
+
+async def turn_page(ack, body, action, context, respond) -> None:
+    """Previous / Next: the list message is replaced by the other page."""
+    await ack()
+    runtime = context["runtime"]
+    which, _sep, number = (action.get("value") or "open:0").partition(":")
+    page = await refunds.ticket_page(
+        runtime, which, body["user"]["id"], int(number) if number.isdigit() else 0
+    )
+    text, blocks = ticket_list(page, runtime.clock.now(), state_short)
+    await respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True,
+                  response_type="ephemeral")
