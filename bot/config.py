@@ -115,6 +115,21 @@ class Settings(BaseSettings):
         description="seconds after which cached data is called stale (0: twice the interval)",
     )
     csp_worker_interval: float = Field(default=2.0, gt=0)
+    csp_worker_max_attempts: int = Field(
+        default=5, ge=1, description="tries of a transient provider failure before giving up"
+    )
+    csp_worker_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="first retry delay; doubles at every further attempt"
+    )
+    csp_worker_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how long a worker owns a request it works on; must outlast one provider "
+        "call, since another replica resumes the request when it runs out",
+    )
+    csp_worker_poll_seconds: float = Field(
+        default=10.0, gt=0, description="how often a running provider task is looked at"
+    )
     log_level: str = "INFO"
 
     @field_validator("slack_api_url")

@@ -149,6 +149,14 @@ class Runtime:
         self.add_loop(
             "cards", lambda: post_missing_cards(self), self.settings.csp_card_repair_seconds
         )
+        from bot.worker import Worker
+
+        # The pipeline's executor: sends queued requests, follows their provider tasks, and
+        # resumes what a stopped process left `running`. `worker.wake()` after a confirm.
+        self.worker = Worker(self)
+        self.worker.loop = self.add_loop(
+            "worker", self.worker.run_once, self.settings.csp_worker_interval
+        )
         from bot.sync import Syncer
 
         # The cache: at start-up, then every CSP_SYNC_INTERVAL seconds (0: start-up and on

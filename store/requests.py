@@ -196,6 +196,62 @@ async def audit_events(
     return list((await session.execute(query)).scalars())
 
 
+# --- worker leases ---------------------------------------------------------------------------
+
+
+async def take_lease(
+    session: AsyncSession, request_id: int, owner: str, until: datetime, now: datetime
+) -> RequestRow | None:
+    """Takes a `running` request whose lease is free or ran out (its worker died, or it let
+    go until its next look). None when another worker holds it or it is no longer running."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(
+            RequestRow.id == request_id,
+            RequestRow.state == "running",
+            or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=until, updated_at=utcnow())
+        .returning(RequestRow)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def hold_lease(session: AsyncSession, request_id: int, owner: str, until: datetime) -> bool:
+    """Extends `owner`'s lease; False when it lost the request (lease taken over, or the
+    request left `running`). On PostgreSQL the update also locks the row until commit, so the
+    rest of the caller's transaction cannot race a takeover."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(
+            RequestRow.id == request_id,
+            RequestRow.state == "running",
+            RequestRow.lease_owner == owner,
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def release_lease(
+    session: AsyncSession, request_id: int, owner: str, look_again_at: datetime
+) -> bool:
+    """Lets go of a `running` request until `look_again_at`; then any worker may take it."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(
+            RequestRow.id == request_id,
+            RequestRow.state == "running",
+            RequestRow.lease_owner == owner,
+        )
+        .values(lease_owner=None, lease_until=look_again_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 # --- status and approval cards, deadlines, reminders, listings (issue 5) ---------------------
 
 #: A card being posted: its ts column holds this prefix and the claim time until Slack answers.

@@ -1,0 +1,285 @@
+"""One step = one provider call: what each StepAction sends, how a step whose outcome was lost
+is reconciled with what the provider shows, and what a finished step leaves behind.
+
+No database here: `bot/worker.py` decides when a step is sent and records every answer. This
+module only knows the provider and the step parameters of `notes/pipeline.md` (ids and numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import (
+    NewTenantOrder,
+    ProviderTask,
+    Request,
+    RequestState,
+    RequestStep,
+    StepAction,
+    StepState,
+    Subscription,
+    TenantUpdate,
+)
+from bot.i18n import _
+from bot.provider.base import CspProvider, NotFound, ProviderError, RateLimited
+
+A = StepAction
+
+#: Steps whose call can be repeated as is: changeQuantity carries a total, PUT a whole record.
+IDEMPOTENT = frozenset({A.CHANGE_QUANTITY, A.UPDATE_TENANT})
+#: Steps whose effect can be read back from the subscription before deciding to send again.
+READABLE = frozenset({A.CHANGE_QUANTITY, A.DELETE_SUBSCRIPTION})
+#: Creates: a second call makes a second subscription (or order). Never sent twice blindly.
+CREATES = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON, A.ORDER_TENANT})
+
+#: How far before its task started a created subscription may claim to have been created
+#: (the provider's clocks are not ours to trust to the second).
+CREATION_SLACK = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The provider's answer to a step's call.
+
+    `task_id` is the task to follow; None when the call itself finished the work (a tenant
+    update, or an order whose creation task could not be found). `result` is what to remember.
+    """
+
+    task_id: int | None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+class Finding(StrEnum):
+    """What the provider shows about a step that was (perhaps) sent by a worker that died."""
+
+    SEND = "send"  # nothing happened yet, or sending again is harmless
+    ADOPT = "adopt"  # a task is pending on the subscription: follow it
+    DONE = "done"  # the effect is already there
+    UNKNOWN = "unknown"  # a create: cannot tell, a person must check
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    finding: Finding
+    task_id: int | None = None
+
+
+def service_of(request: Request, step: RequestStep) -> str:
+    """The license group a step's task lives in: a new tenant's own, or the request's."""
+    return (step.result or {}).get("service_name") or request.tenant or ""
+
+
+def _subscription_of(request: Request, step: RequestStep) -> int:
+    sid = step.params.get("subscription_id", request.subscription_id)
+    if sid is None:
+        raise ValueError(f"{request.ref} step {step.seq} names no subscription")
+    return int(sid)
+
+
+async def send(provider: CspProvider, request: Request, step: RequestStep) -> Sent:
+    """Makes the one provider write of `step`. Provider errors propagate to the worker."""
+    p, tenant = step.params, request.tenant or ""
+    match step.action:
+        case A.CHANGE_QUANTITY:
+            sid = _subscription_of(request, step)
+            task = await provider.change_quantity(tenant, sid, int(p["quantity"]))
+        case A.ADD_SUBSCRIPTION:
+            task = await provider.add_subscription(tenant, int(p["license_id"]), int(p["quantity"]))
+        case A.ORDER_ADDON:
+            task = await provider.order_addon(
+                tenant, int(p["parent_subscription_id"]), int(p["license_id"]), int(p["quantity"])
+            )
+        case A.DELETE_SUBSCRIPTION:
+            task = await provider.delete_subscription(tenant, _subscription_of(request, step))
+        case A.UPDATE_TENANT:
+            await provider.update_tenant(tenant, TenantUpdate.model_validate(p["update"]))
+            return Sent(None)
+        case A.ORDER_TENANT:
+            return await _order_tenant(provider, NewTenantOrder.model_validate(p["order"]))
+        case _:  # pragma: no cover - StepAction is closed
+            raise ValueError(f"unknown step action {step.action}")
+    return Sent(task.id)
+
+
+async def _order_tenant(provider: CspProvider, order: NewTenantOrder) -> Sent:
+    """Places the order, then (best effort) finds the task creating the new license group, so
+    the step ends when the group exists rather than when the order was accepted."""
+    placed = await provider.order_tenant(order)
+    result = {"order_id": placed.order_id, "url": placed.url, "service_name": placed.service_name}
+    task_id = None
+    if placed.service_name:
+        try:
+            pending = await provider.list_tasks(placed.service_name)
+        except ProviderError:
+            pending = []  # the order is placed either way; its result is what matters
+        task_id = pending[0] if len(pending) == 1 else None
+    return Sent(task_id, {k: v for k, v in result.items() if v is not None})
+
+
+async def reconcile(provider: CspProvider, request: Request, step: RequestStep) -> Reconciled:
+    """Decides what to do with a step left in `sending`: it may or may not have reached the
+    provider. Reads, never writes; NotFound on a change means the subscription is gone."""
+    if step.action in CREATES:
+        return Reconciled(Finding.UNKNOWN)
+    if step.action not in READABLE:
+        return Reconciled(Finding.SEND)
+    tenant, sid = request.tenant or "", _subscription_of(request, step)
+    try:
+        sub = await provider.get_subscription(tenant, sid)
+    except NotFound:
+        if step.action is A.DELETE_SUBSCRIPTION:
+            return Reconciled(Finding.DONE)
+        raise
+    if sub.task_pending_id is not None:
+        return Reconciled(Finding.ADOPT, sub.task_pending_id)
+    if step.action is A.CHANGE_QUANTITY and sub.quantity == int(step.params["quantity"]):
+        return Reconciled(Finding.DONE)
+    return Reconciled(Finding.SEND)
+
+
+async def read_tasks(
+    provider: CspProvider, service_name: str, task_ids: list[int]
+) -> dict[int, ProviderTask | None]:
+    """The tasks by id, read in one batch; None for a task the provider no longer knows."""
+    found = {t.id: t for t in await provider.get_tasks(service_name, task_ids)}
+    tasks: dict[int, ProviderTask | None] = {}
+    for task_id in task_ids:
+        if task_id in found:
+            tasks[task_id] = found[task_id]
+            continue
+        try:  # a batch answer can leave an id out for reasons of its own: ask once more
+            tasks[task_id] = await provider.get_task(service_name, task_id)
+        except NotFound:
+            tasks[task_id] = None
+    return tasks
+
+
+# --- what a finished step leaves behind -------------------------------------------------------
+
+
+async def created_subscriptions(
+    provider: CspProvider,
+    request: Request,
+    step: RequestStep,
+    task: ProviderTask | None,
+    taken: set[int],
+) -> dict[str, Any]:
+    """Best effort: the id(s) of what a create made, found by listing the subscriptions of its
+    license. Nothing when it cannot be told apart from another subscription (`taken` are ids
+    other steps of the request already claimed)."""
+    if step.action not in CREATES:
+        return {}
+    service, p = service_of(request, step), step.params
+    since = task.todo_date - CREATION_SLACK if task and task.todo_date else None
+
+    def fresh(sub: Subscription) -> bool:
+        if sub.id in taken:
+            return False
+        return since is None or sub.creation_date is None or sub.creation_date >= since
+
+    try:
+        if step.action is A.ORDER_TENANT:
+            subs = [s for s in await provider.get_subscriptions(service) if fresh(s)]
+            return {
+                "subscriptions": [
+                    {"subscription_id": s.id, "license_id": s.license_id, "quantity": s.quantity}
+                    for s in subs
+                ]
+            }
+        if step.action is A.ORDER_ADDON:
+            ids = await provider.list_addon_subscriptions(service, int(p["parent_subscription_id"]))
+            subs = await provider.get_subscriptions(service, ids) if ids else []
+        else:
+            subs = await provider.get_subscriptions(service)
+    except ProviderError:
+        return {}
+    matches = [s for s in subs if s.license_id == int(p["license_id"]) and fresh(s)]
+    if len(matches) > 1:  # same license twice in a short time: the quantity may tell them apart
+        matches = [s for s in matches if s.quantity == int(p["quantity"])]
+    return {"subscription_id": matches[0].id} if len(matches) == 1 else {}
+
+
+def added_seats(
+    request: Request, step: RequestStep, result: dict[str, Any]
+) -> list[tuple[int, int]]:
+    """(subscription id, seats) a finished step added: each starts its own reduction window."""
+    p = step.params
+    match step.action:
+        case A.CHANGE_QUANTITY:
+            added = int(p["quantity"]) - int(p.get("previous_quantity", p["quantity"]))
+            return [(_subscription_of(request, step), added)] if added > 0 else []
+        case A.ADD_SUBSCRIPTION | A.ORDER_ADDON if result.get("subscription_id"):
+            return [(int(result["subscription_id"]), int(p["quantity"]))]
+    # A new license group's subscriptions get their "creation" batches from sync: no request
+    # of ours is under way on that group, so recording them here too would count them twice.
+    return []
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def describe(step: RequestStep) -> str:
+    """A step as people read it in an error summary (ids only: the card has the names)."""
+    p = step.params
+    match step.action:
+        case A.CHANGE_QUANTITY:
+            return _(
+                "seats {before} → {after}",
+                before=p.get("previous_quantity", "?"),
+                after=p.get("quantity"),
+            )
+        case A.ADD_SUBSCRIPTION:
+            return _(
+                "new subscription of license {license}, {n} seats",
+                license=p.get("license_id"),
+                n=p.get("quantity"),
+            )
+        case A.ORDER_ADDON:
+            return _(
+                "add-on license {license} on subscription {parent}, {n} seats",
+                license=p.get("license_id"),
+                parent=p.get("parent_subscription_id"),
+                n=p.get("quantity"),
+            )
+        case A.DELETE_SUBSCRIPTION:
+            return _("cancellation of subscription {id}", id=p.get("subscription_id"))
+        case A.ORDER_TENANT:
+            name = (p.get("order") or {}).get("displayName") or _("a new customer")
+            return _("new license group for {name}", name=name)
+        case A.UPDATE_TENANT:
+            return _("update of the license group's details")
+    return str(step.action)  # pragma: no cover
+
+
+def is_rate_limit(exc: ProviderError) -> bool:
+    """429: the provider refused to look at the call, so it was certainly not processed."""
+    return isinstance(exc, RateLimited) or exc.status == 429
+
+
+def outcome_of(steps: list[RequestStep]) -> tuple[RequestState, str | None, str | None]:
+    """The final state of a request whose steps have all ended, with the words for
+    `requests.error` (line by line when there are several steps) and the first query id."""
+    states = {s.state for s in steps}
+    if StepState.UNKNOWN in states:
+        state = RequestState.NEEDS_ATTENTION
+    elif StepState.FAILED in states:
+        state = RequestState.FAILED
+    else:
+        return RequestState.DONE, None, None
+    troubled = [s for s in steps if s.state in (StepState.UNKNOWN, StepState.FAILED)]
+    query_id = next((s.provider_query_id for s in troubled if s.provider_query_id), None)
+    if len(steps) == 1:
+        return state, steps[0].error or _("The provider refused the change."), query_id
+    lines = []
+    for step in steps:
+        if step.state is StepState.DONE:
+            what = _("done")
+        elif step.state is StepState.FAILED:
+            what = _("failed: {error}", error=step.error or _("no reason given"))
+        else:
+            what = step.error or _("outcome unknown")
+        lines.append(_("Line {n} ({step}): {what}", n=step.seq, step=describe(step), what=what))
+    return state, "\n".join(lines), query_id

@@ -1,0 +1,519 @@
+"""The durable executor of the request pipeline (the outbox): sends each step of a `queued`
+request to the provider exactly once, follows the provider tasks, and settles the request.
+
+Exactly once rests on three habits:
+- a step is committed `sending` BEFORE its call, and `running` with the task id right after, so
+  a worker that dies in between leaves a trace; the next one reconciles with what the provider
+  shows (`bot/execution.py`) instead of sending blindly;
+- a worker holds a lease on the request it works on, renewed before every write; when it dies,
+  the lease runs out and another worker resumes the request;
+- on PostgreSQL, claiming uses FOR UPDATE SKIP LOCKED so replicas split the queue, and every
+  move is a conditional update, so two workers never both win.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import execution
+from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
+from bot.execution import Finding, Sent
+from bot.i18n import _
+from bot.pipeline import transition
+from bot.provider.base import ProviderError
+from store import requests as repo
+
+log = logging.getLogger(__name__)
+
+#: How the worker signs audit events and state changes.
+ACTOR = "worker"
+#: Requests claimed per database round trip.
+CLAIM_BATCH = 10
+#: The longest wait between two attempts, however many failed.
+BACKOFF_CAP_SECONDS = 3600.0
+
+S, St = RequestState, StepState
+UNSETTLED = frozenset({St.PENDING, St.SENDING, St.RUNNING})
+
+
+def default_worker_id() -> str:
+    """Unique per process and readable in the database: host, pid, and a random tail."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerReport:
+    """What one pass did; tests assert on it, the loop logs it."""
+
+    claimed: int = 0  # requests taken (queued → running, or a running one whose lease was free)
+    resumed: int = 0  # of which a dead worker's (its lease ran out)
+    sent: int = 0  # provider writes made
+    adopted: int = 0  # lost calls found as a task pending on the subscription
+    polled: int = 0  # provider tasks looked at
+    steps_done: int = 0
+    steps_failed: int = 0
+    steps_unknown: int = 0
+    deferred: int = 0  # requests sent back to the queue to retry a transient failure later
+    done: int = 0
+    failed: int = 0
+    needs_attention: int = 0
+    crashed: int = 0  # requests whose pass ended in an unexpected error (logged)
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+class LostLease(Exception):
+    """Another worker took the request over (this one was too slow): stop touching it."""
+
+
+class Worker:
+    def __init__(self, runtime: Any, *, worker_id: str | None = None, rng=None) -> None:
+        self.runtime = runtime
+        self.worker_id = worker_id or default_worker_id()
+        self.rng = rng or random.Random()
+        self.loop = None  # the PeriodicLoop running this worker, when installed in a Runtime
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    def wake(self) -> None:
+        """Look at the queue now rather than at the next interval (after a confirm, an
+        approval or a retry)."""
+        if self.loop is not None:
+            self.loop.wake()
+
+    def _now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def _lease_end(self) -> datetime:
+        return self._now() + timedelta(seconds=self.settings.csp_worker_lease_seconds)
+
+    # --- the pass ---------------------------------------------------------------------------
+
+    async def run_once(self) -> WorkerReport:
+        """Claims and works every request that is due, once each; returns what it did."""
+        report, seen = WorkerReport(), set[int]()
+        while not self.runtime.draining:
+            claimed = await self._claim(seen, report)
+            if not claimed:
+                break
+            for i, request in enumerate(claimed):
+                if self.runtime.draining:
+                    await self._let_go(claimed[i:])
+                    break
+                try:
+                    await self._work(request, report)
+                except LostLease:
+                    log.warning("worker %s lost %s to another worker", self.worker_id, request.ref)
+                except Exception:
+                    report.crashed += 1
+                    log.exception(
+                        "worker %s failed on %s; it is resumed when its lease runs out",
+                        self.worker_id,
+                        request.ref,
+                    )
+        if report:
+            log.info("worker pass: %s", report)
+        return report
+
+    async def _claim(self, seen: set[int], report: WorkerReport) -> list[Request]:
+        now, until = self._now(), self._lease_end()
+        claimed, moved = [], []
+        async with self.runtime.db.transaction() as session:
+            ids = await repo.claimable_ids(
+                session, now, skip_locked=self.runtime.db.is_postgres, limit=CLAIM_BATCH
+            )
+            for request_id in ids:
+                if request_id in seen:
+                    continue
+                row = await repo.get_request(session, request_id)
+                if row is None:
+                    continue
+                lease = {"lease_owner": self.worker_id, "lease_until": until}
+                if row.state == S.QUEUED:
+                    request = await transition(
+                        session, request_id, {S.QUEUED}, S.RUNNING, ACTOR, _("sending"),
+                        values={**lease, "next_attempt_at": None},
+                        data={"worker": self.worker_id},
+                    )  # fmt: skip
+                    if request is not None:
+                        moved.append(request)
+                else:
+                    dead = row.lease_owner
+                    taken = await repo.take_lease(session, request_id, self.worker_id, until, now)
+                    request = None if taken is None else Request.model_validate(taken)
+                    if request is not None and dead:
+                        report.resumed += 1
+                        await self._audit(
+                            session, request, "resume",
+                            note=_("resumed after worker {dead} stopped", dead=dead),
+                        )  # fmt: skip
+                if request is not None:
+                    seen.add(request_id)
+                    claimed.append(request)
+        for request in moved:
+            await self._notify(request)
+        report.claimed += len(claimed)
+        return claimed
+
+    async def _let_go(self, requests: list[Request]) -> None:
+        """Shutting down: hand the requests claimed but not worked back at once."""
+        async with self.runtime.db.transaction() as session:
+            for request in requests:
+                await repo.release_lease(session, request.id, self.worker_id, self._now())
+
+    async def _work(self, request: Request, report: WorkerReport) -> None:
+        """Resume lost calls, send what is pending (every line before any polling: order lines
+        are independent), follow the tasks, then settle. Stops wherever the request is sent
+        back to wait."""
+        steps = await self._steps(request.id)
+        if any(s.state is St.SENDING for s in steps):
+            for step in [s for s in steps if s.state is St.SENDING]:
+                if not await self._resume(request, step, report):
+                    return
+            steps = await self._steps(request.id)
+        if any(s.state is St.PENDING for s in steps):
+            for step in [s for s in steps if s.state is St.PENDING]:
+                if not await self._send(request, step, report):
+                    return
+            steps = await self._steps(request.id)
+        tracked = [s for s in steps if s.state is St.RUNNING and s.provider_task_id is not None]
+        if tracked:
+            if not await self._poll(request, tracked, report):
+                return
+            steps = await self._steps(request.id)
+        for step in steps:
+            if step.state is St.RUNNING and step.provider_task_id is None:
+                await self._complete(request, step, None, report)  # nothing to wait for
+        await self._settle(request, report)
+
+    # --- sending ----------------------------------------------------------------------------
+
+    async def _send(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
+        """pending → sending (committed) → the call. False when the request must stop here."""
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            if not await repo.update_step(session, step.id, {St.PENDING}, {"state": St.SENDING}):
+                return True  # moved meanwhile: the next look sees where it went
+        return await self._call(request, step, report)
+
+    async def _call(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
+        try:
+            sent = await execution.send(self.runtime.provider, request, step)
+        except ProviderError as exc:
+            return await self._call_failed(request, step, exc, report)
+        report.sent += 1
+        await self._record(request, step, sent, action="provider_call")
+        return True
+
+    async def _record(self, request: Request, step: RequestStep, sent: Sent, action: str) -> None:
+        """sending → running with the task to follow (None: the call did the work itself)."""
+        result = {**(step.result or {}), **sent.result}
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            values = {"state": St.RUNNING, "provider_task_id": sent.task_id, "result": result}
+            await repo.update_step(session, step.id, {St.SENDING}, values | {"error": None})
+            if request.attempts:  # progress: the next transient failure starts a fresh count
+                await repo.update_fields(session, request.id, {"attempts": 0})
+                request.attempts = 0
+            await self._audit(
+                session, request, action, step=step, task_id=sent.task_id,
+                data={"step": step.seq, "action": step.action, "params": step.params, **result},
+            )  # fmt: skip
+
+    async def _call_failed(
+        self, request: Request, step: RequestStep, exc: ProviderError, report: WorkerReport
+    ) -> bool:
+        """Sorts a failed call: surely not processed, maybe processed, or refused."""
+        if execution.is_rate_limit(exc):
+            return await self._defer(request, step, exc, report, back_to=St.PENDING)
+        if exc.retryable and step.action in execution.READABLE:
+            return await self._defer(request, step, exc, report, back_to=None)  # reconcile first
+        if exc.retryable and step.action in execution.IDEMPOTENT:
+            return await self._defer(request, step, exc, report, back_to=St.PENDING)
+        if exc.retryable:  # a create that may have gone through
+            await self._end_step(request, step, St.UNKNOWN, self._unknown(step, exc), exc, report)
+            return True
+        await self._end_step(request, step, St.FAILED, exc.message, exc, report)
+        return True
+
+    def _unknown(self, step: RequestStep, exc: Exception) -> str:
+        return _(
+            "OVHcloud did not answer clearly ({error}): the {what} may or may not have been "
+            "created. Check the OVHcloud control panel; Retry re-sends it.",
+            error=exc,
+            what=execution.describe(step),
+        )
+
+    async def _defer(
+        self,
+        request: Request,
+        step: RequestStep,
+        exc: ProviderError,
+        report: WorkerReport,
+        *,
+        back_to: StepState | None,
+    ) -> bool:
+        """A transient failure: back to the queue with a growing delay, or give up."""
+        attempts = request.attempts + 1
+        if attempts >= self.settings.csp_worker_max_attempts:
+            error = _(
+                "OVHcloud kept failing ({n} attempts); the last error: {error}",
+                n=attempts,
+                error=exc,
+            )
+            await self._end_step(request, step, St.FAILED, error, exc, report)
+            return True
+        delay = self._backoff(attempts, exc.retry_after)
+        retry_at = self._now() + delay
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            if back_to is not None:
+                await repo.update_step(session, step.id, {St.SENDING}, {"state": back_to})
+            moved = await transition(
+                session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
+                _("OVHcloud failed for now ({error}); retrying in {s:.0f}s", error=exc,
+                  s=delay.total_seconds()),
+                values={"attempts": attempts, "next_attempt_at": retry_at, "lease_owner": None,
+                        "lease_until": None, "error": str(exc), "error_query_id": exc.query_id},
+                data={"step": step.seq, "provider_query_id": exc.query_id},
+            )  # fmt: skip
+        if moved is not None:
+            report.deferred += 1
+            await self._notify(moved)
+        return False
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        """Exponential, capped, with jitter so replicas hit by one outage spread their
+        retries; never sooner than the provider's Retry-After."""
+        base = self.settings.csp_worker_backoff_seconds
+        delay = min(base * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS)
+        delay *= 1 + self.rng.random() / 4
+        return timedelta(seconds=max(delay, retry_after or 0.0))
+
+    async def _end_step(
+        self,
+        request: Request,
+        step: RequestStep,
+        state: StepState,
+        error: str,
+        exc: ProviderError | None,
+        report: WorkerReport,
+    ) -> None:
+        """A step ends without its effect: failed (refused) or unknown (a person must check)."""
+        query_id = exc.query_id if exc is not None else None
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            values = {"state": state, "error": error, "provider_query_id": query_id}
+            if not await repo.update_step(session, step.id, {St.SENDING, St.RUNNING}, values):
+                return
+            await self._audit(
+                session, request, f"step_{state}", step=step, note=error,
+                task_id=step.provider_task_id, query_id=query_id,
+            )  # fmt: skip
+        if state is St.UNKNOWN:
+            report.steps_unknown += 1
+        else:
+            report.steps_failed += 1
+
+    # --- resuming a step whose outcome was lost ---------------------------------------------
+
+    async def _resume(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
+        try:
+            found = await execution.reconcile(self.runtime.provider, request, step)
+        except ProviderError as exc:
+            if exc.retryable:
+                return await self._defer(request, step, exc, report, back_to=None)
+            await self._end_step(request, step, St.FAILED, exc.message, exc, report)
+            return True
+        match found.finding:
+            case Finding.SEND:
+                async with self.runtime.db.transaction() as session:
+                    await self._hold(session, request)
+                return await self._call(request, step, report)
+            case Finding.ADOPT:
+                report.adopted += 1
+                sent = Sent(found.task_id, {"adopted": True})
+                await self._record(request, step, sent, action="provider_task_adopted")
+            case Finding.DONE:
+                await self._record(request, step, Sent(None), action="provider_call_confirmed")
+            case Finding.UNKNOWN:
+                error = self._unknown(step, RuntimeError(_("the worker stopped mid-call")))
+                await self._end_step(request, step, St.UNKNOWN, error, None, report)
+        return True
+
+    # --- following provider tasks -----------------------------------------------------------
+
+    async def _poll(self, request: Request, steps: list[RequestStep], report: WorkerReport) -> bool:
+        by_service: dict[str, list[RequestStep]] = {}
+        for step in steps:
+            if step.provider_task_id is not None:
+                by_service.setdefault(execution.service_of(request, step), []).append(step)
+        for service, group in by_service.items():
+            ids = [s.provider_task_id for s in group]
+            try:
+                tasks = await execution.read_tasks(self.runtime.provider, service, ids)
+            except ProviderError as exc:
+                log.warning("cannot read tasks %s of %s now: %s", ids, request.ref, exc)
+                continue
+            report.polled += len(ids)
+            for step in group:
+                if not await self._follow(request, step, tasks[step.provider_task_id], report):
+                    return False
+        return True
+
+    async def _follow(
+        self, request: Request, step: RequestStep, task: ProviderTask | None, report
+    ) -> bool:
+        """Acts on a task's news; False when the request must stop here (sent back to wait)."""
+        if task is not None and not task.status.finished:
+            return True
+        if (step.result or {}).get("adopted"):
+            # Not surely our task: let the subscription say whether the change is there.
+            async with self.runtime.db.transaction() as session:
+                await self._hold(session, request)
+                result = {k: v for k, v in (step.result or {}).items() if k != "adopted"}
+                values = {"state": St.SENDING, "result": result}
+                await repo.update_step(session, step.id, {St.RUNNING}, values)
+            step = step.model_copy(update={"state": St.SENDING, "result": result})
+            return await self._resume(request, step, report)
+        elif task is None:
+            error = _(
+                "OVHcloud no longer knows task {task}: check the {what} in the control panel.",
+                task=step.provider_task_id,
+                what=execution.describe(step),
+            )
+            await self._end_step(request, step, St.UNKNOWN, error, None, report)
+        elif task.status == "done":
+            await self._complete(request, step, task, report)
+        else:
+            error = _(
+                "OVHcloud task {task} ({function}) ended with status {status}.",
+                task=task.id,
+                function=task.function or step.action,
+                status=task.status,
+            )
+            await self._end_step(request, step, St.FAILED, error, None, report)
+        return True
+
+    async def _complete(
+        self, request: Request, step: RequestStep, task: ProviderTask | None, report
+    ) -> None:
+        """running → done, with what it created and the seats it added (same transaction)."""
+        others = [s.result or {} for s in await self._steps(request.id) if s.id != step.id]
+        taken = {int(r["subscription_id"]) for r in others if r.get("subscription_id")}
+        found = await execution.created_subscriptions(
+            self.runtime.provider, request, step, task, taken
+        )
+        result = {**(step.result or {}), **found}
+        added_at = (task.finish_date if task else None) or self._now()
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            values = {"state": St.DONE, "result": result, "error": None}
+            if not await repo.update_step(session, step.id, {St.RUNNING}, values):
+                return
+            await self._audit(
+                session, request, "step_done", step=step, task_id=step.provider_task_id,
+                data={"step": step.seq, **result},
+            )  # fmt: skip
+            for subscription_id, seats in execution.added_seats(request, step, result):
+                await _record_seat_batch(session, subscription_id, seats, added_at, request.id)
+        report.steps_done += 1
+
+    # --- settling the request ---------------------------------------------------------------
+
+    async def _settle(self, request: Request, report: WorkerReport) -> None:
+        steps = await self._steps(request.id)
+        if any(s.state in UNSETTLED for s in steps):
+            poll = timedelta(seconds=self.settings.csp_worker_poll_seconds)
+            async with self.runtime.db.transaction() as session:
+                await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
+            return
+        for service in sorted({execution.service_of(request, s) for s in steps} - {""}):
+            await _refresh_tenant(self.runtime, service)
+        state, error, query_id = execution.outcome_of(steps)
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            moved = await transition(
+                session, request.id, {S.RUNNING}, state, ACTOR, error or _("all steps done"),
+                values={"error": error, "error_query_id": query_id, "lease_owner": None,
+                        "lease_until": None, "next_attempt_at": None, "attempts": 0},
+                data={"provider_query_id": query_id} if query_id else None,
+            )  # fmt: skip
+        if moved is None:
+            return
+        setattr(report, str(state), getattr(report, str(state)) + 1)
+        await self._notify(moved)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    async def _hold(self, session, request: Request) -> None:
+        """Renews the lease before a write; raises LostLease when another worker has it."""
+        if not await repo.hold_lease(session, request.id, self.worker_id, self._lease_end()):
+            raise LostLease(request.ref)
+
+    async def _steps(self, request_id: int) -> list[RequestStep]:
+        async with self.runtime.db.session() as session:
+            rows = await repo.get_steps(session, request_id)
+            return [RequestStep.model_validate(r) for r in rows]
+
+    async def _audit(
+        self,
+        session,
+        request: Request,
+        action: str,
+        *,
+        step: RequestStep | None = None,
+        note: str | None = None,
+        task_id: int | None = None,
+        query_id: str | None = None,
+        data: dict | None = None,
+    ) -> None:
+        if data is None and step is not None:
+            data = {"step": step.seq, "action": step.action}
+        await repo.add_audit(
+            session,
+            request_id=request.id,
+            tenant=request.tenant,
+            subscription_id=request.subscription_id,
+            actor=ACTOR,
+            action=action,
+            note=note,
+            data={**(data or {}), "worker": self.worker_id},
+            provider_task_id=task_id,
+            provider_query_id=query_id,
+        )
+
+    async def _notify(self, request: Request) -> None:
+        try:
+            await self.runtime.notifier.request_changed(request, actor=ACTOR)
+        except Exception:  # a card that fails to update never undoes a state change
+            log.exception("could not tell people that %s is now %s", request.ref, request.state)
+
+
+# --- cache effects (bot/sync.py, by the cache engineer) ---------------------------------------
+
+
+async def _record_seat_batch(session, subscription_id, seats, added_at, request_id) -> None:
+    from bot import sync
+
+    await sync.record_seat_batch(session, subscription_id, seats, added_at, request_id)
+
+
+async def _refresh_tenant(runtime: Any, service_name: str) -> None:
+    """Best effort: a stale cache is refreshed by the next sync anyway."""
+    from bot import sync
+
+    try:
+        await sync.refresh_tenant(runtime, service_name)
+    except Exception:
+        log.warning("could not refresh the cache of %s", service_name, exc_info=True)

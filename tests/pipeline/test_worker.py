@@ -1,0 +1,626 @@
+"""The worker against the real sandbox and the real database: every request is executed exactly
+once, transient failures come back later, unknown outcomes go to a person, and a worker that
+dies anywhere in a step is resumed by another with no loss and no duplicate.
+
+Requests are built the way flows build them (create_draft + confirm); the worker is driven with
+`run_once()` under the FakeClock, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import pytest
+
+from bot.domain import (
+    CustomerContact,
+    LicenseLine,
+    NewTenantOrder,
+    RequestKind,
+    RequestState,
+    Role,
+    StepAction,
+    StepState,
+    TenantUpdate,
+)
+from bot.errors import AlreadyHandled, NotAllowed
+from bot.pipeline import DraftSpec, StepSpec, confirm, create_draft, load, load_steps
+from bot.pipeline_actions import resolve, retry
+from bot.provider.base import ProviderTimeout, RateLimited, ServerError
+from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox_data import (
+    NORDWIND,
+    NORDWIND_BASIC,
+    NORDWIND_E3,
+    OFFICE_E1,
+    OFFICE_E3,
+    PADARIA,
+    PADARIA_BASIC,
+    PROPLUS_LEGACY,
+    TEAMS_AUDIO_CONFERENCING,
+)
+from bot.runtime import Runtime
+from bot.worker import Worker
+from store import requests as repo
+from store.cache import seat_batches
+from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings
+
+S, St, A = RequestState, StepState, StepAction
+LEASE = timedelta(seconds=300)  # the default csp_worker_lease_seconds
+
+
+# --- the world -------------------------------------------------------------------------------
+
+
+class SpyNotifier:
+    """The real notifier, plus a record of every request_changed (the worker's contract)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.changes: list[tuple[int, RequestState]] = []
+
+    async def request_changed(self, request, *, actor=None) -> None:
+        self.changes.append((request.id, request.state))
+        await self.inner.request_changed(request, actor=actor)
+
+    def states(self, request_id: int) -> list[RequestState]:
+        return [state for rid, state in self.changes if rid == request_id]
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@asynccontextmanager
+async def runtime_factory(emulator, clock):
+    """Builds runtimes (one per "process") on a database; all are stopped at the end."""
+    made: list[Runtime] = []
+
+    async def make(url: str, provider, **overrides) -> Runtime:
+        runtime = Runtime(make_settings(emulator, url, **overrides), provider=provider, clock=clock)
+        await runtime.start(background=False)
+        runtime.notifier = SpyNotifier(runtime.notifier)
+        for agent in (SAM, SUE):
+            await runtime.roles.grant(agent, Role.SUPPORT, by=ADA)
+        made.append(runtime)
+        return runtime
+
+    try:
+        yield make
+    finally:
+        for runtime in made:
+            await runtime.stop()
+
+
+@pytest.fixture
+async def make_runtime(emulator, clock):
+    async with runtime_factory(emulator, clock) as make:
+        yield make
+
+
+@pytest.fixture
+async def runtime(make_runtime, database_url, sandbox) -> Runtime:
+    return await make_runtime(database_url, sandbox)
+
+
+@pytest.fixture
+async def any_runtime(make_runtime, any_database_url, sandbox) -> Runtime:
+    return await make_runtime(any_database_url, sandbox)
+
+
+def slow_sandbox(clock, seconds: float = 60) -> SandboxProvider:
+    """Tasks that take `seconds` of FakeClock time, as OVHcloud's do."""
+    return SandboxProvider(clock=clock.now, task_duration=timedelta(seconds=seconds))
+
+
+async def submit(
+    runtime: Runtime,
+    steps: list[tuple[StepAction, dict]],
+    *,
+    kind: RequestKind = RequestKind.SEATS,
+    tenant: str | None = NORDWIND,
+    subscription_id: int | None = None,
+) -> int:
+    """A request as a flow makes it: drafted from a form, then confirmed by the requester."""
+    draft = await create_draft(
+        runtime.db,
+        DraftSpec(
+            kind=kind,
+            requester=ALICE,
+            summary="test request",
+            payload={},
+            steps=[StepSpec(action, params) for action, params in steps],
+            tenant=tenant,
+            subscription_id=subscription_id,
+        ),
+    )
+    queued = await confirm(runtime.db, draft.id, ALICE)
+    assert queued.state is S.QUEUED
+    return draft.id
+
+
+async def seat_change(runtime: Runtime, total: int = 13, previous: int = 12) -> int:
+    params = {"quantity": total, "previous_quantity": previous}
+    return await submit(runtime, [(A.CHANGE_QUANTITY, params)], subscription_id=NORDWIND_E3)
+
+
+async def new_subscriptions(runtime: Runtime, *lines: tuple[int, int]) -> int:
+    steps = [(A.ADD_SUBSCRIPTION, {"license_id": lic, "quantity": n}) for lic, n in lines]
+    return await submit(runtime, steps, kind=RequestKind.ORDER)
+
+
+async def state(runtime: Runtime, request_id: int):
+    return await load(runtime.db, request_id), await load_steps(runtime.db, request_id)
+
+
+async def audit(runtime: Runtime, request_id: int):
+    async with runtime.db.session() as session:
+        return await repo.audit_events(session, request_id=request_id)
+
+
+async def quantity(sandbox: SandboxProvider, service: str, subscription_id: int) -> int:
+    return (await sandbox.get_subscription(service, subscription_id)).quantity
+
+
+def writes(sandbox: SandboxProvider) -> list[str]:
+    write_ops = {"changeQuantity", "addSubscription", "deleteSubscription", "orderAddon"}
+    return [c.op for c in sandbox.call_log if c.op in write_ops | {"orderTenant", "updateTenant"}]
+
+
+class ProcessKilled(BaseException):
+    """The process died: nothing after this point runs (not an Exception: nothing catches it)."""
+
+
+class DyingProvider:
+    """The sandbox, except that the process dies around one write: `before` it reaches
+    OVHcloud (the call hangs until the worker's task is cancelled), or `after` OVHcloud did it
+    but before the worker could store the answer."""
+
+    def __init__(self, inner: SandboxProvider, method: str, when: str) -> None:
+        self.inner, self.method, self.when = inner, method, when
+        self.reached = asyncio.Event()
+
+    def __getattr__(self, name):
+        real = getattr(self.inner, name)
+        if name != self.method:
+            return real
+
+        async def dying(*args, **kwargs):
+            self.reached.set()
+            if self.when == "before":
+                await asyncio.Event().wait()  # hangs: the test cancels the worker here
+            await real(*args, **kwargs)
+            raise ProcessKilled(name)
+
+        return dying
+
+
+async def die_in(runtime: Runtime, sandbox: SandboxProvider, method: str, when: str) -> None:
+    """Runs one worker pass that dies in `method` (`before` or `after` the provider call)."""
+    runtime.provider = DyingProvider(sandbox, method, when)
+    worker = Worker(runtime, worker_id="doomed")
+    try:
+        if when == "before":
+            task = asyncio.create_task(worker.run_once())
+            await asyncio.wait_for(runtime.provider.reached.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            with pytest.raises(ProcessKilled):
+                await worker.run_once()
+    finally:
+        runtime.provider = sandbox
+
+
+async def resume_after_lease(runtime: Runtime, clock):
+    """Another worker finds the request leased to the dead one, then resumes it once the
+    lease runs out."""
+    survivor = Worker(runtime, worker_id="survivor")
+    early = await survivor.run_once()
+    assert early.claimed == 0, "a leased request must not be taken before its lease runs out"
+    clock.advance(LEASE + timedelta(seconds=1))
+    return await survivor.run_once()
+
+
+# --- the happy paths -------------------------------------------------------------------------
+
+
+async def test_a_queued_seat_change_is_sent_once_and_completes(any_runtime, sandbox):
+    runtime = any_runtime
+    request_id = await seat_change(runtime)
+
+    report = await runtime.worker.run_once()
+
+    assert (report.claimed, report.sent, report.steps_done, report.done) == (1, 1, 1, 1)
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+    request, (step,) = await state(runtime, request_id)
+    assert request.state is S.DONE and request.error is None
+    assert step.state is St.DONE and step.provider_task_id is not None
+    events = await audit(runtime, request_id)
+    calls = [e for e in events if e.action == "provider_call"]
+    assert [e.provider_task_id for e in calls] == [step.provider_task_id]
+    assert [(e.before_state, e.after_state) for e in events if e.action == "transition"][-2:] == [
+        ("queued", "running"),
+        ("running", "done"),
+    ]
+    assert runtime.notifier.states(request_id) == [S.RUNNING, S.DONE]
+    async with runtime.db.session() as session:
+        batches = await seat_batches(session, NORDWIND_E3)
+    assert [(b.seats, b.request_id) for b in batches if b.source == "request"] == [(1, request_id)]
+
+    again = await runtime.worker.run_once()
+    assert not again and sandbox.calls("changeQuantity") == [{"quantity": 13}]
+
+
+async def test_tasks_are_followed_under_the_clock_until_done(make_runtime, database_url, clock):
+    sandbox = slow_sandbox(clock, 60)
+    runtime = await make_runtime(database_url, sandbox)
+    request_id = await seat_change(runtime)
+
+    first = await runtime.worker.run_once()
+    assert (first.sent, first.polled, first.done) == (1, 1, 0)
+    request, (step,) = await state(runtime, request_id)
+    assert request.state is S.RUNNING and step.state is St.RUNNING
+
+    assert not await runtime.worker.run_once(), "the next look waits for the poll interval"
+    clock.advance(seconds=11)
+    second = await runtime.worker.run_once()
+    assert (second.claimed, second.sent, second.polled, second.done) == (1, 0, 1, 0)
+
+    clock.advance(seconds=60)
+    third = await runtime.worker.run_once()
+    assert (third.sent, third.done) == (0, 1)
+    assert (await load(runtime.db, request_id)).state is S.DONE
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+
+
+async def test_all_lines_of_an_order_are_sent_before_any_is_polled(
+    make_runtime, database_url, clock
+):
+    sandbox = slow_sandbox(clock, 60)
+    runtime = await make_runtime(database_url, sandbox)
+    request_id = await new_subscriptions(runtime, (OFFICE_E1, 4), (OFFICE_E3, 2))
+
+    report = await runtime.worker.run_once()
+
+    assert report.sent == 2 and report.polled == 2
+    ops = [c.op for c in sandbox.call_log if c.op in ("addSubscription", "getTasks")]
+    assert ops == ["addSubscription", "addSubscription", "getTasks"]
+    clock.advance(seconds=70)
+    await runtime.worker.run_once()
+    request, steps = await state(runtime, request_id)
+    assert request.state is S.DONE
+    created = {s.result["subscription_id"] for s in steps}
+    live = {sub.id: sub for sub in await sandbox.get_subscriptions(NORDWIND)}
+    assert {(live[i].license_id, live[i].quantity) for i in created} == {
+        (OFFICE_E1, 4),
+        (OFFICE_E3, 2),
+    }
+
+
+async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbox):
+    addon = await submit(
+        runtime,
+        [(A.ORDER_ADDON, {"parent_subscription_id": PADARIA_BASIC,
+                          "license_id": TEAMS_AUDIO_CONFERENCING, "quantity": 3})],
+        kind=RequestKind.ORDER, tenant=PADARIA,
+    )  # fmt: skip
+    update = await submit(
+        runtime,
+        [(A.UPDATE_TENANT, {"update": TenantUpdate(city="Lisboa").model_dump(
+            mode="json", exclude_none=True)})],
+        kind=RequestKind.TENANT_EDIT, tenant=PADARIA,
+    )  # fmt: skip
+    order = NewTenantOrder(
+        mpn_id="6180342",
+        display_name="Hollandse Fietsen B.V.",
+        contact=CustomerContact(
+            first_name="Sanne",
+            last_name="Jansen",
+            email="sanne@hollandse-fietsen.nl",
+            phone="+31.201234567",
+            address="Prinsengracht 12",
+            city="Amsterdam",
+            zip_code="1015 DV",
+            country="NL",
+        ),
+        licenses=[LicenseLine(license_id=OFFICE_E1, quantity=7)],
+    )
+    tenant = await submit(
+        runtime,
+        [(A.ORDER_TENANT, {"order": order.model_dump(mode="json")})],
+        kind=RequestKind.ORDER, tenant=None,
+    )  # fmt: skip
+
+    report = await runtime.worker.run_once()
+
+    assert report.done == 3 and report.sent == 3
+    _, (addon_step,) = await state(runtime, addon)
+    added = await sandbox.get_subscription(PADARIA, addon_step.result["subscription_id"])
+    assert (added.license_id, added.quantity) == (TEAMS_AUDIO_CONFERENCING, 3)
+    async with runtime.db.session() as session:
+        assert [b.seats for b in await seat_batches(session, added.id) if b.request_id] == [3]
+    assert (await sandbox.get_tenant(PADARIA)).city == "Lisboa"
+    assert (await load(runtime.db, update)).state is S.DONE
+    _, (order_step,) = await state(runtime, tenant)
+    new_group = order_step.result["service_name"]
+    assert order_step.result["order_id"] and new_group in await sandbox.list_tenants()
+    assert [s["quantity"] for s in order_step.result["subscriptions"]] == [7]
+    assert len(sandbox.calls("orderTenant")) == 1
+
+
+# --- refusals and failed tasks ---------------------------------------------------------------
+
+
+async def test_a_refused_line_fails_the_order_line_by_line_and_retry_resends_only_it(
+    any_runtime, sandbox
+):
+    runtime = any_runtime
+    request_id = await new_subscriptions(runtime, (OFFICE_E3, 5), (PROPLUS_LEGACY, 2))
+
+    report = await runtime.worker.run_once()
+
+    assert (report.steps_done, report.steps_failed, report.failed) == (1, 1, 1)
+    request, (good, bad) = await state(runtime, request_id)
+    assert request.state is S.FAILED
+    lines = request.error.splitlines()
+    assert lines[0].startswith("Line 1 (new subscription of license 10021, 5 seats): done")
+    assert lines[1].startswith("Line 2 (new subscription of license 10032, 2 seats): failed")
+    assert "New subscriptions of Office 365 ProPlus are no longer allowed" in lines[1]
+    assert good.state is St.DONE and bad.state is St.FAILED
+    assert runtime.notifier.states(request_id) == [S.RUNNING, S.FAILED]
+
+    sandbox.patch_license(NORDWIND, PROPLUS_LEGACY, new_subscriptions_allowed=True)
+    retried = await retry(runtime, request_id, ALICE)
+    assert retried.state is S.QUEUED and retried.error is None
+    again = await runtime.worker.run_once()
+
+    assert again.sent == 1 and again.done == 1
+    assert sandbox.calls("addSubscription") == [
+        {"licenseId": OFFICE_E3, "quantity": 5},
+        {"licenseId": PROPLUS_LEGACY, "quantity": 2},
+        {"licenseId": PROPLUS_LEGACY, "quantity": 2},
+    ]
+    request, steps = await state(runtime, request_id)
+    assert request.state is S.DONE and [s.state for s in steps] == [St.DONE, St.DONE]
+    assert steps[0].result == good.result, "the line that succeeded was left alone"
+
+
+async def test_a_task_ending_in_error_fails_with_a_message_and_can_be_retried(runtime, sandbox):
+    sandbox.faults.set(task_error_next=True)
+    request_id = await seat_change(runtime)
+
+    report = await runtime.worker.run_once()
+
+    request, (step,) = await state(runtime, request_id)
+    assert report.failed == 1 and request.state is S.FAILED
+    assert request.error == (
+        f"OVHcloud task {step.provider_task_id} (changeQuantity) ended with status error."
+    )
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 12
+
+    with pytest.raises(NotAllowed):
+        await retry(runtime, request_id, BOB)  # neither the requester nor a support agent
+    await retry(runtime, request_id, SAM)
+    with pytest.raises(AlreadyHandled):
+        await retry(runtime, request_id, ALICE)  # a second click: already queued
+    await runtime.worker.run_once()
+
+    assert (await load(runtime.db, request_id)).state is S.DONE
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}, {"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+
+
+# --- transient failures ----------------------------------------------------------------------
+
+
+async def test_a_5xx_on_change_quantity_backs_off_then_completes(any_runtime, sandbox, clock):
+    runtime = any_runtime
+    sandbox.faults.set(fail_next=[("changeQuantity", ServerError)])
+    request_id = await seat_change(runtime)
+    started = clock.now()
+
+    report = await runtime.worker.run_once()
+
+    assert (report.sent, report.deferred) == (0, 1)
+    async with runtime.db.session() as session:
+        row = await repo.get_request(session, request_id)
+    assert row.state == S.QUEUED and row.attempts == 1 and row.lease_owner is None
+    assert started + timedelta(seconds=30) <= row.next_attempt_at <= started + timedelta(seconds=38)
+    assert "Injected fault on changeQuantity" in row.error
+    assert runtime.notifier.states(request_id) == [S.RUNNING, S.QUEUED]
+    assert not await runtime.worker.run_once(), "not before its next attempt"
+
+    clock.advance(seconds=40)
+    again = await runtime.worker.run_once()
+
+    assert again.done == 1
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}, {"quantity": 13}]
+    request = await load(runtime.db, request_id)
+    assert request.state is S.DONE and request.error is None and request.attempts == 0
+
+
+async def test_a_5xx_after_the_change_was_made_adopts_its_task_instead_of_resending(
+    make_runtime, database_url, clock
+):
+    sandbox = slow_sandbox(clock, 60)
+    runtime = await make_runtime(database_url, sandbox)
+    sandbox.faults.set(fail_next=[("changeQuantity", ServerError, True)])  # done, then 500
+    await seat_change(runtime)
+
+    assert (await runtime.worker.run_once()).deferred == 1
+    clock.advance(seconds=40)
+    second = await runtime.worker.run_once()
+    assert second.adopted == 1 and second.sent == 0, "re-sending would hit the pending task"
+    clock.advance(seconds=30)
+    third = await runtime.worker.run_once()
+
+    assert third.done == 1
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+
+
+async def test_a_provider_that_keeps_failing_is_given_up_after_max_attempts(
+    runtime, sandbox, clock
+):
+    sandbox.faults.set(fail_next=[("changeQuantity", ServerError)] * 5)
+    request_id = await seat_change(runtime)
+    delays = []
+    for _ in range(4):
+        assert (await runtime.worker.run_once()).deferred == 1
+        async with runtime.db.session() as session:
+            row = await repo.get_request(session, request_id)
+        delays.append((row.next_attempt_at - clock.now()).total_seconds())
+        clock.set(row.next_attempt_at)
+    last = await runtime.worker.run_once()
+
+    assert [30 <= d <= 37.5 for d in delays] == [True, False, False, False]
+    assert all(base <= d <= base * 1.25 for d, base in zip(delays, [30, 60, 120, 240], strict=True))
+    assert last.failed == 1
+    request = await load(runtime.db, request_id)
+    assert request.state is S.FAILED
+    assert request.error.startswith("OVHcloud kept failing (5 attempts)")
+    assert len(sandbox.calls("changeQuantity")) == 5
+
+
+async def test_429_on_a_create_is_retried_because_nothing_was_processed(runtime, sandbox, clock):
+    busy = RateLimited("Too many requests", status=429, query_id="EU.ext-7.429")
+    busy.retry_after = 120
+    sandbox.faults.set(fail_next=[("addSubscription", busy)])
+    request_id = await new_subscriptions(runtime, (OFFICE_E1, 4))
+
+    assert (await runtime.worker.run_once()).deferred == 1
+    async with runtime.db.session() as session:
+        row = await repo.get_request(session, request_id)
+    (step,) = await load_steps(runtime.db, request_id)
+    assert step.state is St.PENDING and row.error_query_id == "EU.ext-7.429"
+    assert row.next_attempt_at >= clock.now() + timedelta(seconds=120), "Retry-After is honoured"
+    clock.advance(seconds=60)
+    assert not await runtime.worker.run_once()
+    clock.advance(seconds=61)
+    assert (await runtime.worker.run_once()).done == 1
+    assert len(sandbox.calls("addSubscription")) == 2
+    assert sum(s.license_id == OFFICE_E1 for s in await sandbox.get_subscriptions(NORDWIND)) == 1
+
+
+async def test_a_timeout_on_a_create_needs_attention_and_is_never_resent_blindly(
+    any_runtime, sandbox, clock
+):
+    runtime = any_runtime
+    sandbox.faults.set(fail_next=[("addSubscription", ProviderTimeout, True)])
+    request_id = await new_subscriptions(runtime, (OFFICE_E1, 4))
+
+    report = await runtime.worker.run_once()
+
+    assert report.needs_attention == 1 and report.steps_unknown == 1
+    request, (step,) = await state(runtime, request_id)
+    assert request.state is S.NEEDS_ATTENTION and step.state is St.UNKNOWN
+    assert "may or may not have been created" in request.error
+    assert "Check the OVHcloud control panel; Retry re-sends it." in request.error
+    clock.advance(hours=2)
+    assert not await runtime.worker.run_once()
+    assert len(sandbox.calls("addSubscription")) == 1
+
+    with pytest.raises(NotAllowed):
+        await resolve(runtime, request_id, ALICE, created=True)  # support agents vouch
+    settled = await resolve(runtime, request_id, SAM, created=True)
+    assert settled.state is S.DONE
+    (step,) = await load_steps(runtime.db, request_id)
+    assert step.state is St.DONE
+    assert len(sandbox.calls("addSubscription")) == 1
+
+
+# --- a worker that dies ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_seat_change_survives_its_worker_dying(any_runtime, sandbox, clock, when):
+    runtime = any_runtime
+    request_id = await seat_change(runtime)
+
+    await die_in(runtime, sandbox, "change_quantity", when)
+    (step,) = await load_steps(runtime.db, request_id)
+    assert step.state is St.SENDING, "committed before the call, and never after"
+    report = await resume_after_lease(runtime, clock)
+
+    assert report.resumed == 1 and report.done == 1
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+    assert "resume" in [e.action for e in await audit(runtime, request_id)]
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_new_subscription_whose_worker_died_needs_a_person(
+    any_runtime, sandbox, clock, when
+):
+    runtime = any_runtime
+    request_id = await new_subscriptions(runtime, (OFFICE_E1, 4))
+
+    await die_in(runtime, sandbox, "add_subscription", when)
+    report = await resume_after_lease(runtime, clock)
+
+    assert report.needs_attention == 1 and report.sent == 0
+    request = await load(runtime.db, request_id)
+    assert request.state is S.NEEDS_ATTENTION and "may or may not" in request.error
+    made = len(sandbox.calls("addSubscription"))
+    assert made == (1 if when == "after" else 0)
+
+    await retry(runtime, request_id, SAM)  # the control panel shows nothing: send it
+    await runtime.worker.run_once()
+    assert (await load(runtime.db, request_id)).state is S.DONE
+    assert len(sandbox.calls("addSubscription")) == made + 1
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_cancellation_whose_worker_died_is_reconciled(
+    make_runtime, database_url, clock, when
+):
+    sandbox = slow_sandbox(clock, 600)  # the lost call's task outlives the lease
+    runtime = await make_runtime(database_url, sandbox)
+    request_id = await submit(
+        runtime,
+        [(A.DELETE_SUBSCRIPTION, {"subscription_id": NORDWIND_BASIC})],
+        kind=RequestKind.CANCEL, subscription_id=NORDWIND_BASIC,
+    )  # fmt: skip
+
+    await die_in(runtime, sandbox, "delete_subscription", when)
+    report = await resume_after_lease(runtime, clock)
+    if when == "after":
+        assert report.adopted == 1 and report.sent == 0  # the task of the lost call
+    else:
+        assert report.sent == 1
+    clock.advance(seconds=600)
+    await runtime.worker.run_once()
+
+    assert (await load(runtime.db, request_id)).state is S.DONE
+    assert len(sandbox.calls("deleteSubscription")) == 1
+    assert NORDWIND_BASIC not in await sandbox.list_subscriptions(NORDWIND)
+
+
+async def test_a_restarted_process_polls_what_the_last_one_left_running(
+    make_runtime, database_url, clock
+):
+    sandbox = slow_sandbox(clock, 60)
+    first = await make_runtime(database_url, sandbox)
+    request_id = await new_subscriptions(first, (OFFICE_E1, 4), (OFFICE_E3, 2))
+    await first.worker.run_once()
+    await first.stop()
+
+    second = await make_runtime(database_url, sandbox)
+    clock.advance(seconds=70)
+    report = await second.worker.run_once()
+
+    assert (report.claimed, report.sent, report.polled, report.done) == (1, 0, 2, 1)
+    assert len(sandbox.calls("addSubscription")) == 2
+    assert (await load(second.db, request_id)).state is S.DONE
+
+
+async def test_a_draining_worker_takes_nothing(runtime, sandbox):
+    await seat_change(runtime)
+    runtime.draining = True
+    assert not await runtime.worker.run_once()
+    assert sandbox.calls("changeQuantity") == []
