@@ -231,7 +231,8 @@ def audit_export(since, output: str | None) -> None:
         with open(output, "w", newline="", encoding="utf-8") as out:
             written = asyncio.run(run(out))
     else:
-        written = asyncio.run(run(click.get_text_stream("stdout")))
+        written = asyncio.run(run(sys.stdout))
+        sys.stdout.flush()
     if written is None:
         click.echo("The database is not at the newest schema: run `csp-bot db upgrade`.", err=True)
         sys.exit(1)

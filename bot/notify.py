@@ -83,8 +83,14 @@ class Notifier:
             request = await pipeline.load(self.runtime.db, request_id)
             if request.state is RequestState.DRAFT:
                 return request
-            await self._status_card(request)
-            await self._approval_card(request)
+            failures = []
+            for card in (self._status_card, self._approval_card):  # one failing spares the other
+                try:
+                    await card(request)
+                except Exception as exc:
+                    failures.append(exc)
+            if failures:
+                raise failures[0]
             return await pipeline.load(self.runtime.db, request_id)
 
     async def approval_card_now(self, request_id: int) -> None:

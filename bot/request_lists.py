@@ -69,13 +69,19 @@ async def listing(runtime, user_id: str, which: Listing) -> list[Request]:
     return await mine(runtime, user_id)
 
 
-async def home_sections(runtime, user_id: str) -> list[Block]:
-    """App Home: "Your recent requests", and for support agents "Waiting for your decision"."""
-    from bot.views.requests import home_blocks
+async def your_requests_section(runtime, user_id: str) -> list[Block]:
+    """App Home: "Your recent requests" (bot.home section provider)."""
+    from bot.views.requests import listing_title, request_list_blocks
 
-    now = runtime.clock.now()
-    own = await mine(runtime, user_id, HOME_LIMIT)
-    waiting = await waiting_for(runtime, user_id, HOME_LIMIT) if await is_agent(
-        runtime, user_id
-    ) else None
-    return home_blocks(own, waiting, now)
+    title, empty = listing_title(Listing.MINE.value)
+    return request_list_blocks(title, await mine(runtime, user_id, HOME_LIMIT), empty)
+
+
+async def waiting_section(runtime, user_id: str) -> list[Block]:
+    """App Home: "Waiting for your decision", for support agents only."""
+    from bot.views.requests import listing_title, request_list_blocks
+
+    if not await is_agent(runtime, user_id):
+        return []
+    title, empty = listing_title(Listing.WAITING.value)
+    return request_list_blocks(title, await waiting_for(runtime, user_id, HOME_LIMIT), empty)

@@ -98,9 +98,9 @@ async def apply(runtime, change: RoleChange, actor: str) -> str:
     if change.grant:
         if not changed:
             return _("{user} already has the {role} role.", user=user, role=name)
-        return _("{user} is now a {role}.", user=user, role=name)
+        return _("{user} now has the {role} role.", user=user, role=name)
     if changed:
-        return _("{user} is no longer a {role} (granted role removed).", user=user, role=name)
+        return _("{user} no longer has the {role} role.", user=user, role=name)
     why = ""
     if change.role is Role.ADMIN and change.user_id in runtime.settings.admin_ids:
         why = " " + _("They are an admin through CSP_ADMINS: change it there.")

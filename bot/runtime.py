@@ -182,5 +182,8 @@ class Runtime:
         """Stop background loops (letting each finish its iteration), then close resources."""
         self.draining = True
         await asyncio.gather(*(loop.stop() for loop in self.loops))
+        settle = getattr(self.notifier, "settle", None)
+        if settle is not None:
+            await settle()  # let cards and DMs already under way reach Slack
         await self.provider.close()
         await self.db.close()

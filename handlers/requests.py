@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import approvals, pipeline, request_lists
 from bot.errors import DomainError
+from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
 from bot.views.requests import listing_title, reject_view, request_list_blocks
@@ -35,6 +36,8 @@ def register(app: AsyncApp, router: Router) -> None:
             show_requests,
         )
     )
+    add_home_section("requests_mine", request_lists.your_requests_section, order=10)
+    add_home_section("requests_waiting", request_lists.waiting_section, order=20)
 
 
 def request_id_of(text: str | None) -> int:

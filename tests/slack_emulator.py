@@ -94,6 +94,7 @@ class SlackEmulator:
     async def start(self) -> SlackEmulator:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # e.g. usergroups.users.list
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)

@@ -32,11 +32,9 @@ def state_name(value: str | None) -> str:
 
 
 def what(event: AuditEvent) -> str:
-    if event.before_state or event.after_state:
-        move = f"{state_name(event.before_state)} → {state_name(event.after_state)}"
-        if event.action == "transition":
-            return move
-        return f"{escape(event.action)}: {move}"
+    """A move reads `before → after`; anything else (draft, claim, …) by its name."""
+    if event.action == "transition":
+        return f"{state_name(event.before_state)} → {state_name(event.after_state)}"
     return escape(event.action.replace("_", " "))
 
 

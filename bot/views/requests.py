@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from slack_sdk.models.blocks import (
     Block,
-    DividerBlock,
     HeaderBlock,
     InputBlock,
     PlainTextInputElement,
@@ -87,17 +85,3 @@ def listing_title(which: str) -> tuple[str, str]:
         ),
         "recent": (_("Recent requests"), _("No requests yet.")),
     }[which]
-
-
-def home_blocks(
-    own: Sequence[Request], waiting: Sequence[Request] | None, now: datetime
-) -> list[Block]:
-    """The App Home sections; `waiting` is None for people who do not decide."""
-    title, empty = listing_title("mine")
-    blocks = request_list_blocks(title, own, empty)
-    if waiting is not None:
-        blocks.append(DividerBlock())
-        title, empty = listing_title("waiting")
-        blocks.extend(request_list_blocks(title, waiting, empty))
-    blocks.append(context(_("As of {when} · `/csp requests` shows more.", when=date_token(now))))
-    return blocks

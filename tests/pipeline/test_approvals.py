@@ -157,7 +157,7 @@ async def test_approve_and_reject_racing_have_exactly_one_effect(bot, slack, emu
     modal = emulator.store_view(opened["view"])
     assert modal["callback_id"] == PipelineCallback.REJECT
 
-    approved, rejected = await asyncio.gather(
+    _approved, rejected = await asyncio.gather(
         slack.action(PipelineAction.APPROVE, value=str(request.id), user=SAM, message=approval),
         slack.submit(modal, {PipelineBlock.REJECT_REASON: "Customer changed their mind"},
                      user=SUE),
