@@ -23,7 +23,7 @@ from store import cache
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
 from tests.flows.conftest import latest_view, open_modal, settle
-from tests.slack_emulator import blocks_text
+from tests.slack_emulator import Message, blocks_text
 
 SUBSCRIPTION = f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0"
 ACK_BOTH = f"{CancelBlock.ACKNOWLEDGE}.no_refund.addons"
@@ -121,7 +121,10 @@ async def test_past_the_window_with_add_ons_it_asks_for_both_acknowledgements(
 
 
 async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, synced):
-    await slack.action(SubscriptionAction.CANCEL, value=str(NORDWIND_BASIC))
+    listing = await slack.command("subs nordwind")
+    message = Message(STAFF_CHANNEL, "1700000000.000100", "", listing.json["blocks"])
+    await slack.action(SubscriptionAction.MENU, action_type="overflow", message=message,
+                       selected=f"{SubscriptionAction.CANCEL}:{NORDWIND_BASIC}")
     view = latest_view(emulator)
     assert view["callback_id"] == "cancel_form"
     assert "25 seats" in blocks_text(view["blocks"])
@@ -168,6 +171,8 @@ async def test_approved_it_is_deleted_exactly_once_despite_double_clicks_and_two
     assert len(sandbox.calls("deleteSubscription")) == 1
     assert (await pipeline.load(bot.runtime.db, request.id)).state is RequestState.DONE
     assert await cached(bot, NORDWIND_BASIC) is None  # the cache forgot it
+    card = next(m for m in emulator.messages[STAFF_CHANNEL] if f"R{request.id}" in m.all_text)
+    assert "Done" in card.all_text
     assert "is done" in dms(emulator, ALICE)
     assert "approved by" in dms(emulator, ALICE)
 

@@ -16,11 +16,12 @@ from bot.ids import (
     SubscriptionChoiceBlock,
 )
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
+from bot.subscription_choice import ChoiceRef
 from store import cache
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL
 from tests.flows.conftest import latest_view, open_modal, settle
-from tests.slack_emulator import blocks_text
+from tests.slack_emulator import Message, blocks_text
 
 SUBSCRIPTION = f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0"
 
@@ -84,9 +85,13 @@ async def test_unknown_names_open_the_modal_with_a_warning(slack, emulator, sync
     assert "There is no subscription 480111 in Nordwind Logistics" in blocks_text(view["blocks"])
 
 
-async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, synced):
-    await slack.action(SubscriptionAction.CHANGE_SEATS, value=str(NORDWIND_BASIC))
+async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, bot, synced):
+    listing = await slack.command("subs nordwind")
+    message = Message(STAFF_CHANNEL, "1700000000.000100", "", listing.json["blocks"])
+    await slack.action(SubscriptionAction.MENU, action_type="overflow", message=message,
+                       selected=f"{SubscriptionAction.CHANGE_SEATS}:{NORDWIND_BASIC}")
     view = latest_view(emulator)
+    assert ChoiceRef.loads(view["private_metadata"]).channel == STAFF_CHANNEL  # for the card
     assert block(view, SUBSCRIPTION)["element"]["initial_option"]["value"] == str(NORDWIND_BASIC)
     assert "25 seats" in blocks_text([block(view, SubscriptionChoiceBlock.FACTS)])
     await slack.action(HomeAction.SEATS)
@@ -247,3 +252,17 @@ async def test_a_double_confirm_sends_exactly_one_change(slack, emulator, sandbo
     await asyncio.gather(settle(bot.runtime), settle(bot.runtime))
     assert sandbox.calls("changeQuantity") == [{"quantity": 30}]
     assert [r.state for r in await requests_of(bot)] == [RequestState.DONE]
+
+
+async def test_the_subscription_typeahead_offers_the_chosen_groups_subscriptions(
+    slack, emulator, synced
+):
+    view = await open_modal(slack, emulator, "/csp seats")
+    chosen = {**view, "state": {"values": {BlockId.TENANT: {OptionsAction.TENANT: {
+        "type": "external_select", "selected_option": {"value": NORDWIND}}}}}}
+    reply = await slack.suggest(OptionsAction.SUBSCRIPTION, "basic", block_id=SUBSCRIPTION,
+                                view=chosen)
+    assert [o["value"] for o in reply.json["options"]] == [str(NORDWIND_BASIC)]
+    reply = await slack.suggest(OptionsAction.SUBSCRIPTION, "basic", block_id=SUBSCRIPTION,
+                                view=view)  # no group yet: every group's Business Basic
+    assert len(reply.json["options"]) > 1
