@@ -30,7 +30,7 @@ from bot.views.common import TITLE_LIMIT, date_token, escape, mrkdwn, plain
 from bot.views.subscription_choice import choice_blocks, facts_block
 from store.cache import CachedTenant
 
-DESCRIPTION_LIMIT = 150
+DESCRIPTION_LIMIT = 75  # Slack: an option description holds 75 characters
 
 
 def window_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> list[str]:

@@ -21,7 +21,15 @@ from bot.provider.sandbox_data import (
 from bot.worker import Worker
 from store import cache
 from store import requests as repo
-from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
+from tests.conftest import (
+    ALICE,
+    APPROVALS_CHANNEL,
+    BOB,
+    SAM,
+    STAFF_CHANNEL,
+    SUE,
+    postgres_database,
+)
 from tests.flows.conftest import latest_view, open_modal, settle
 from tests.slack_emulator import Message, blocks_text
 
@@ -135,6 +143,17 @@ async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, synced):
 # --- request, decide, delete once -------------------------------------------------------------
 
 
+@pytest.fixture
+async def database_url(request, tmp_path):
+    """SQLite, unless a test asks for PostgreSQL (`indirect` parametrization)."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        async with postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path}/csp-bot.db"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_approved_it_is_deleted_exactly_once_despite_double_clicks_and_two_workers(
     slack, emulator, sandbox, bot, synced, agents
 ):
