@@ -38,6 +38,8 @@ CREATES = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON, A.ORDER_TENANT})
 #: How far before its task started a created subscription may claim to have been created
 #: (the provider's clocks are not ours to trust to the second).
 CREATION_SLACK = timedelta(minutes=2)
+#: The longest wait between two attempts, however many failed.
+BACKOFF_CAP_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -254,9 +256,67 @@ def describe(step: RequestStep) -> str:
     return str(step.action)  # pragma: no cover
 
 
-def is_rate_limit(exc: ProviderError) -> bool:
-    """429: the provider refused to look at the call, so it was certainly not processed."""
-    return isinstance(exc, RateLimited) or exc.status == 429
+# --- when a call fails ------------------------------------------------------------------------
+
+
+class Remedy(StrEnum):
+    """What a failed call leaves us to do."""
+
+    LATER = "later"  # certainly not processed, or harmless to repeat: send again later
+    RECONCILE = "reconcile"  # perhaps processed: read the subscription back before resending
+    UNKNOWN = "unknown"  # a create that perhaps went through: a person must check
+    FAILED = "failed"  # refused: a person reads why, and may retry
+
+
+def remedy(step: RequestStep, exc: ProviderError) -> Remedy:
+    """Sorts a failed call. A 429 was refused before anything happened, whatever the step; a
+    timeout or 5xx may have been processed, which only a readable or idempotent step survives;
+    4xx answers are the provider's refusal."""
+    if isinstance(exc, RateLimited) or exc.status == 429:
+        return Remedy.LATER
+    if not exc.retryable:
+        return Remedy.FAILED
+    if step.action in READABLE:
+        return Remedy.RECONCILE
+    return Remedy.LATER if step.action in IDEMPOTENT else Remedy.UNKNOWN
+
+
+def backoff(base: float, attempts: int, retry_after: float | None, jitter: float) -> timedelta:
+    """Exponential from `base` seconds, capped at an hour, stretched by up to a quarter by
+    `jitter` (0..1) so replicas hit by one outage spread their retries; never sooner than the
+    provider's Retry-After."""
+    delay = min(base * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS) * (1 + jitter / 4)
+    return timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+def unknown_error(step: RequestStep, cause: object) -> str:
+    return _(
+        "OVHcloud did not answer clearly ({error}): the {what} may or may not have been "
+        "created. Check the OVHcloud control panel; Retry re-sends it.",
+        error=cause,
+        what=describe(step),
+    )
+
+
+def gave_up_error(attempts: int, exc: ProviderError) -> str:
+    return _("OVHcloud kept failing ({n} attempts); the last error: {error}", n=attempts, error=exc)
+
+
+def task_error(step: RequestStep, task: ProviderTask) -> str:
+    return _(
+        "OVHcloud task {task} ({function}) ended with status {status}.",
+        task=task.id,
+        function=task.function or step.action,
+        status=task.status,
+    )
+
+
+def lost_task_error(step: RequestStep) -> str:
+    return _(
+        "OVHcloud no longer knows task {task}: check the {what} in the control panel.",
+        task=step.provider_task_id,
+        what=describe(step),
+    )
 
 
 def outcome_of(steps: list[RequestStep]) -> tuple[RequestState, str | None, str | None]:

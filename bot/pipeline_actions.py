@@ -18,6 +18,7 @@ from bot.errors import AlreadyHandled, NotAllowed
 from bot.i18n import _
 from bot.pipeline import load, load_steps, transition
 from bot.policy import Decision
+from bot.sync import refresh_tenant
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -123,10 +124,8 @@ def _settled(step: RequestStep, created: bool, word: str) -> RequestStep:
 async def _refresh(runtime: Any, request: Request) -> None:
     if not request.tenant:
         return
-    from bot import sync
-
     try:
-        await sync.refresh_tenant(runtime, request.tenant)
+        await refresh_tenant(runtime, request.tenant)
     except Exception:
         log.warning("could not refresh the cache of %s", request.tenant, exc_info=True)
 

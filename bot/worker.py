@@ -24,10 +24,11 @@ from typing import Any
 
 from bot import execution
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
-from bot.execution import Finding, Sent
+from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
+from bot.sync import record_seat_batch, refresh_tenant
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 ACTOR = "worker"
 #: Requests claimed per database round trip.
 CLAIM_BATCH = 10
-#: The longest wait between two attempts, however many failed.
-BACKOFF_CAP_SECONDS = 3600.0
 
 S, St = RequestState, StepState
 UNSETTLED = frozenset({St.PENDING, St.SENDING, St.RUNNING})
@@ -220,8 +219,10 @@ class Worker:
         result = {**(step.result or {}), **sent.result}
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            values = {"state": St.RUNNING, "provider_task_id": sent.task_id, "result": result}
-            await repo.update_step(session, step.id, {St.SENDING}, values | {"error": None})
+            values = {"state": St.RUNNING, "provider_task_id": sent.task_id, "result": result,
+                      "error": None, "provider_query_id": None}  # fmt: skip
+            if not await repo.update_step(session, step.id, {St.SENDING}, values):
+                return
             if request.attempts:  # progress: the next transient failure starts a fresh count
                 await repo.update_fields(session, request.id, {"attempts": 0})
                 request.attempts = 0
@@ -233,26 +234,17 @@ class Worker:
     async def _call_failed(
         self, request: Request, step: RequestStep, exc: ProviderError, report: WorkerReport
     ) -> bool:
-        """Sorts a failed call: surely not processed, maybe processed, or refused."""
-        if execution.is_rate_limit(exc):
-            return await self._defer(request, step, exc, report, back_to=St.PENDING)
-        if exc.retryable and step.action in execution.READABLE:
-            return await self._defer(request, step, exc, report, back_to=None)  # reconcile first
-        if exc.retryable and step.action in execution.IDEMPOTENT:
-            return await self._defer(request, step, exc, report, back_to=St.PENDING)
-        if exc.retryable:  # a create that may have gone through
-            await self._end_step(request, step, St.UNKNOWN, self._unknown(step, exc), exc, report)
-            return True
-        await self._end_step(request, step, St.FAILED, exc.message, exc, report)
+        match execution.remedy(step, exc):
+            case Remedy.LATER:
+                return await self._defer(request, step, exc, report, back_to=St.PENDING)
+            case Remedy.RECONCILE:  # the step stays `sending`: the next attempt reads first
+                return await self._defer(request, step, exc, report, back_to=None)
+            case Remedy.UNKNOWN:
+                error = execution.unknown_error(step, exc)
+                await self._end_step(request, step, St.UNKNOWN, error, exc, report)
+            case Remedy.FAILED:
+                await self._end_step(request, step, St.FAILED, exc.message, exc, report)
         return True
-
-    def _unknown(self, step: RequestStep, exc: Exception) -> str:
-        return _(
-            "OVHcloud did not answer clearly ({error}): the {what} may or may not have been "
-            "created. Check the OVHcloud control panel; Retry re-sends it.",
-            error=exc,
-            what=execution.describe(step),
-        )
 
     async def _defer(
         self,
@@ -266,15 +258,11 @@ class Worker:
         """A transient failure: back to the queue with a growing delay, or give up."""
         attempts = request.attempts + 1
         if attempts >= self.settings.csp_worker_max_attempts:
-            error = _(
-                "OVHcloud kept failing ({n} attempts); the last error: {error}",
-                n=attempts,
-                error=exc,
-            )
+            error = execution.gave_up_error(attempts, exc)
             await self._end_step(request, step, St.FAILED, error, exc, report)
             return True
-        delay = self._backoff(attempts, exc.retry_after)
-        retry_at = self._now() + delay
+        base = self.settings.csp_worker_backoff_seconds
+        delay = execution.backoff(base, attempts, exc.retry_after, self.rng.random())
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
             if back_to is not None:
@@ -283,22 +271,15 @@ class Worker:
                 session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
                 _("OVHcloud failed for now ({error}); retrying in {s:.0f}s", error=exc,
                   s=delay.total_seconds()),
-                values={"attempts": attempts, "next_attempt_at": retry_at, "lease_owner": None,
-                        "lease_until": None, "error": str(exc), "error_query_id": exc.query_id},
+                values={"attempts": attempts, "next_attempt_at": self._now() + delay,
+                        "lease_owner": None, "lease_until": None, "error": str(exc),
+                        "error_query_id": exc.query_id},
                 data={"step": step.seq, "provider_query_id": exc.query_id},
             )  # fmt: skip
         if moved is not None:
             report.deferred += 1
             await self._notify(moved)
         return False
-
-    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
-        """Exponential, capped, with jitter so replicas hit by one outage spread their
-        retries; never sooner than the provider's Retry-After."""
-        base = self.settings.csp_worker_backoff_seconds
-        delay = min(base * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS)
-        delay *= 1 + self.rng.random() / 4
-        return timedelta(seconds=max(delay, retry_after or 0.0))
 
     async def _end_step(
         self,
@@ -347,7 +328,7 @@ class Worker:
             case Finding.DONE:
                 await self._record(request, step, Sent(None), action="provider_call_confirmed")
             case Finding.UNKNOWN:
-                error = self._unknown(step, RuntimeError(_("the worker stopped mid-call")))
+                error = execution.unknown_error(step, _("the worker stopped mid-call"))
                 await self._end_step(request, step, St.UNKNOWN, error, None, report)
         return True
 
@@ -387,21 +368,12 @@ class Worker:
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
         elif task is None:
-            error = _(
-                "OVHcloud no longer knows task {task}: check the {what} in the control panel.",
-                task=step.provider_task_id,
-                what=execution.describe(step),
-            )
+            error = execution.lost_task_error(step)
             await self._end_step(request, step, St.UNKNOWN, error, None, report)
         elif task.status == "done":
             await self._complete(request, step, task, report)
         else:
-            error = _(
-                "OVHcloud task {task} ({function}) ended with status {status}.",
-                task=task.id,
-                function=task.function or step.action,
-                status=task.status,
-            )
+            error = execution.task_error(step, task)
             await self._end_step(request, step, St.FAILED, error, None, report)
         return True
 
@@ -426,7 +398,7 @@ class Worker:
                 data={"step": step.seq, **result},
             )  # fmt: skip
             for subscription_id, seats in execution.added_seats(request, step, result):
-                await _record_seat_batch(session, subscription_id, seats, added_at, request.id)
+                await record_seat_batch(session, subscription_id, seats, added_at, request.id)
         report.steps_done += 1
 
     # --- settling the request ---------------------------------------------------------------
@@ -439,7 +411,10 @@ class Worker:
                 await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
             return
         for service in sorted({execution.service_of(request, s) for s in steps} - {""}):
-            await _refresh_tenant(self.runtime, service)
+            try:  # best effort: the cache shows the change at once, or at the next sync
+                await refresh_tenant(self.runtime, service)
+            except Exception:
+                log.warning("could not refresh the cache of %s", service, exc_info=True)
         state, error, query_id = execution.outcome_of(steps)
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
@@ -498,22 +473,3 @@ class Worker:
             await self.runtime.notifier.request_changed(request, actor=ACTOR)
         except Exception:  # a card that fails to update never undoes a state change
             log.exception("could not tell people that %s is now %s", request.ref, request.state)
-
-
-# --- cache effects (bot/sync.py, by the cache engineer) ---------------------------------------
-
-
-async def _record_seat_batch(session, subscription_id, seats, added_at, request_id) -> None:
-    from bot import sync
-
-    await sync.record_seat_batch(session, subscription_id, seats, added_at, request_id)
-
-
-async def _refresh_tenant(runtime: Any, service_name: str) -> None:
-    """Best effort: a stale cache is refreshed by the next sync anyway."""
-    from bot import sync
-
-    try:
-        await sync.refresh_tenant(runtime, service_name)
-    except Exception:
-        log.warning("could not refresh the cache of %s", service_name, exc_info=True)

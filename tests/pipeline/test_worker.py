@@ -14,21 +14,33 @@ from datetime import timedelta
 
 import pytest
 
+from bot import execution
 from bot.domain import (
     CustomerContact,
     LicenseLine,
     NewTenantOrder,
     RequestKind,
     RequestState,
+    RequestStep,
     Role,
     StepAction,
     StepState,
     TenantUpdate,
 )
 from bot.errors import AlreadyHandled, NotAllowed
+from bot.execution import Remedy
 from bot.pipeline import DraftSpec, StepSpec, confirm, create_draft, load, load_steps
 from bot.pipeline_actions import resolve, retry
-from bot.provider.base import ProviderTimeout, RateLimited, ServerError
+from bot.provider.base import (
+    AuthenticationError,
+    BadParameters,
+    Conflict,
+    NotFound,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    ServerError,
+)
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -46,6 +58,7 @@ from bot.worker import Worker
 from store import requests as repo
 from store.cache import seat_batches
 from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings
+from tests.provider.conftest import serving
 
 S, St, A = RequestState, StepState, StepAction
 LEASE = timedelta(seconds=300)  # the default csp_worker_lease_seconds
@@ -624,3 +637,58 @@ async def test_a_draining_worker_takes_nothing(runtime, sandbox):
     runtime.draining = True
     assert not await runtime.worker.run_once()
     assert sandbox.calls("changeQuantity") == []
+
+
+# --- the production client, and the rules in isolation ---------------------------------------
+
+
+async def test_over_signed_http_a_change_completes_and_a_timed_out_create_waits_for_a_person(
+    make_runtime, database_url, sandbox
+):
+    """OvhProvider → sandbox_server: the client's real timeout on a POST is an unknown outcome."""
+    sandbox.faults.set(hang_seconds=2.0, fail_next=[("addSubscription", ProviderTimeout, True)])
+    async with serving(sandbox) as server:
+        runtime = await make_runtime(database_url, server.client())
+        seats = await seat_change(runtime)
+        order = await new_subscriptions(runtime, (OFFICE_E1, 4))
+
+        report = await runtime.worker.run_once()
+
+    assert (report.done, report.needs_attention) == (1, 1)
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert len(sandbox.calls("addSubscription")) == 1  # it went through; nobody sent it again
+    assert (await load(runtime.db, seats)).state is S.DONE
+    request = await load(runtime.db, order)
+    assert request.state is S.NEEDS_ATTENTION and "No answer from OVHcloud" in request.error
+
+
+@pytest.mark.parametrize(
+    ("action", "error", "remedy"),
+    [
+        (A.CHANGE_QUANTITY, ServerError, Remedy.RECONCILE),
+        (A.CHANGE_QUANTITY, ProviderTimeout, Remedy.RECONCILE),
+        (A.DELETE_SUBSCRIPTION, ProviderUnavailable, Remedy.RECONCILE),
+        (A.UPDATE_TENANT, ServerError, Remedy.LATER),
+        (A.ADD_SUBSCRIPTION, ServerError, Remedy.UNKNOWN),
+        (A.ADD_SUBSCRIPTION, ProviderTimeout, Remedy.UNKNOWN),
+        (A.ORDER_ADDON, ProviderUnavailable, Remedy.UNKNOWN),
+        (A.ORDER_TENANT, ProviderTimeout, Remedy.UNKNOWN),
+        (A.ADD_SUBSCRIPTION, RateLimited, Remedy.LATER),
+        (A.ORDER_TENANT, RateLimited, Remedy.LATER),
+        (A.CHANGE_QUANTITY, RateLimited, Remedy.LATER),
+        (A.ADD_SUBSCRIPTION, BadParameters, Remedy.FAILED),
+        (A.CHANGE_QUANTITY, Conflict, Remedy.FAILED),
+        (A.DELETE_SUBSCRIPTION, NotFound, Remedy.FAILED),
+        (A.ORDER_ADDON, AuthenticationError, Remedy.FAILED),
+    ],
+)
+def test_a_failed_call_is_sorted_by_what_it_may_have_done(action, error, remedy):
+    step = RequestStep(id=1, request_id=1, seq=1, action=action, params={}, state=St.SENDING)
+    assert execution.remedy(step, error("x", status=error.http_status)) is remedy
+
+
+def test_backoff_doubles_is_capped_jittered_and_honours_retry_after():
+    assert execution.backoff(30, 1, None, 0.0) == timedelta(seconds=30)
+    assert execution.backoff(30, 3, None, 1.0) == timedelta(seconds=150)
+    assert execution.backoff(30, 20, None, 0.0) == timedelta(hours=1)
+    assert execution.backoff(30, 1, 500, 0.5) == timedelta(seconds=500)
