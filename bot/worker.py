@@ -274,7 +274,8 @@ class Worker:
                 values={"attempts": attempts, "next_attempt_at": self._now() + delay,
                         "lease_owner": None, "lease_until": None, "error": str(exc),
                         "error_query_id": exc.query_id},
-                data={"step": step.seq, "provider_query_id": exc.query_id},
+                data={"step": step.seq, "provider_query_id": exc.query_id,
+                      "worker": self.worker_id},
             )  # fmt: skip
         if moved is not None:
             report.deferred += 1
@@ -422,7 +423,7 @@ class Worker:
                 session, request.id, {S.RUNNING}, state, ACTOR, error or _("all steps done"),
                 values={"error": error, "error_query_id": query_id, "lease_owner": None,
                         "lease_until": None, "next_attempt_at": None, "attempts": 0},
-                data={"provider_query_id": query_id} if query_id else None,
+                data={"worker": self.worker_id, "provider_query_id": query_id},
             )  # fmt: skip
         if moved is None:
             return

@@ -692,3 +692,82 @@ def test_backoff_doubles_is_capped_jittered_and_honours_retry_after():
     assert execution.backoff(30, 3, None, 1.0) == timedelta(seconds=150)
     assert execution.backoff(30, 20, None, 0.0) == timedelta(hours=1)
     assert execution.backoff(30, 1, 500, 0.5) == timedelta(seconds=500)
+
+
+# --- one request's trouble is not the queue's ------------------------------------------------
+
+
+class BuggyProvider:
+    """The sandbox, except that the first call of `method` hits a bug (not a provider error)."""
+
+    def __init__(self, inner: SandboxProvider, method: str) -> None:
+        self.inner, self.method, self.tripped = inner, method, False
+
+    def __getattr__(self, name):
+        real = getattr(self.inner, name)
+        if name != self.method or self.tripped:
+            return real
+
+        async def buggy(*args, **kwargs):
+            self.tripped = True
+            raise RuntimeError("a bug")
+
+        return buggy
+
+
+async def test_a_bug_on_one_request_does_not_stop_the_others(runtime, sandbox, clock):
+    first = await seat_change(runtime)
+    second = await new_subscriptions(runtime, (OFFICE_E1, 4))
+    runtime.provider = BuggyProvider(sandbox, "change_quantity")
+
+    report = await runtime.worker.run_once()
+
+    assert report.crashed == 1 and report.done == 1
+    assert (await load(runtime.db, second)).state is S.DONE
+    assert (await load(runtime.db, first)).state is S.RUNNING  # leased, left for a retry
+    clock.advance(LEASE + timedelta(seconds=1))
+    assert (await runtime.worker.run_once()).done == 1
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+
+
+class SlowProvider:
+    """The sandbox, except that one call of `method` takes longer than the lease: meanwhile
+    another worker takes the request over."""
+
+    def __init__(self, inner: SandboxProvider, method: str, meanwhile) -> None:
+        self.inner, self.method, self.meanwhile = inner, method, meanwhile
+
+    def __getattr__(self, name):
+        real = getattr(self.inner, name)
+        if name != self.method or self.meanwhile is None:
+            return real
+
+        async def slow(*args, **kwargs):
+            meanwhile, self.meanwhile = self.meanwhile, None
+            await meanwhile()
+            return await real(*args, **kwargs)
+
+        return slow
+
+
+async def test_a_worker_that_lost_its_lease_writes_nothing_more(runtime, sandbox, clock):
+    request_id = await seat_change(runtime)
+    other = Worker(runtime, worker_id="other")
+    taken_over = []
+
+    async def lease_runs_out():
+        clock.advance(LEASE + timedelta(seconds=1))
+        taken_over.append(await other.run_once())
+
+    runtime.provider = SlowProvider(sandbox, "change_quantity", lease_runs_out)
+    await Worker(runtime, worker_id="slow").run_once()
+
+    assert taken_over[0].resumed == 1 and taken_over[0].done == 1
+    events = await audit(runtime, request_id)
+    done = [e for e in events if e.after_state == "done"]
+    assert len(done) == 1 and done[0].data["worker"] == "other"
+    after = events[events.index(done[0]) :]
+    assert all((e.data or {}).get("worker") != "slow" for e in after)
+    # The slow call still reached OVHcloud: a repeated total, which is harmless.
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}, {"quantity": 13}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
