@@ -304,6 +304,7 @@ async def test_a_support_agent_cannot_approve_or_claim_their_own_ticket(
     )
     await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SUE, message=card)
     assert (await pipeline.load(bot.runtime.db, request.id)).state is S.APPROVED
+    await settle(bot)
 
 
 async def test_only_support_agents_claim_file_and_resolve(slack, emulator, bot, agents, synced):
