@@ -14,7 +14,14 @@ import pytest
 
 from bot import pipeline, refunds
 from bot.domain import RequestKind, RequestState
-from bot.ids import BlockId, HomeAction, PipelineAction, RefundAction, RefundBlock
+from bot.ids import (
+    BlockId,
+    HomeAction,
+    OptionsAction,
+    PipelineAction,
+    RefundAction,
+    RefundBlock,
+)
 from bot.provider.sandbox_data import CONTOSO
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
@@ -392,6 +399,10 @@ async def test_app_home_and_words_prefill_the_modal(slack, emulator, bot, agents
     assert inputs[B.CONTACT_EMAIL]["initial_value"] == "alice@reseller.example"
     assert inputs[B.CURRENCY]["initial_option"]["value"] == "EUR"
     assert "initial_option" not in inputs[BlockId.TENANT]
+
+    options = await slack.suggest(OptionsAction.TENANT, "bakery", block_id=BlockId.TENANT,
+                                  view=view)
+    assert [o["value"] for o in options.json["options"]] == [CONTOSO]  # typeahead, from cache
 
     view = await open_modal(slack, emulator, "/csp refund contoso", user=BOB)
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
