@@ -21,7 +21,7 @@ from bot.provider.sandbox_data import (
     TEAMS_AUDIO_CONFERENCING,
 )
 from tests.conftest import ALICE, APPROVALS_CHANNEL, SAM, STAFF_CHANNEL
-from tests.flows.conftest import open_modal, settle
+from tests.flows.conftest import latest_view, open_modal, settle
 from tests.slack_emulator import blocks_text, state_values
 
 LICENSE, QUANTITY, PARENT = LineField.LICENSE, LineField.QUANTITY, LineField.PARENT
@@ -219,11 +219,14 @@ async def test_the_app_home_button_opens_the_order_modal(slack, emulator, bot, s
     [opened] = emulator.calls_of("views.open")
     assert opened["view"]["callback_id"] == "order_form"
     assert block(opened["view"], BlockId.TENANT)["element"]["action_id"] == "options_tenant"
+    # the group select is served by the cache's typeahead
+    answer = await slack.suggest(
+        "options_tenant", "nordw", block_id=BlockId.TENANT, view=latest_view(emulator)
+    )
+    assert [o["value"] for o in answer.json["options"]] == [NORDWIND]
 
 
-async def test_an_update_built_from_an_older_modal_is_dropped_quietly(
-    slack, emulator, bot, synced
-):
+async def test_an_update_built_from_an_older_modal_is_dropped_quietly(slack, emulator, bot, synced):
     modal = await open_modal(slack, emulator, "order nordwind")
     newer = await act(slack, emulator, modal, OrderAction.ADD_LINE, {})
     # A second click Slack sent before the first update reached the user: its view is older.
