@@ -172,9 +172,9 @@ async def created_subscriptions(
     """Best effort: the id(s) of what a create made, found by listing the subscriptions of its
     license. Nothing when it cannot be told apart from another subscription (`taken` are ids
     other steps of the request already claimed)."""
-    if step.action not in CREATES:
-        return {}
     service, p = service_of(request, step), step.params
+    if step.action not in CREATES or not service:
+        return {}
     since = task.todo_date - CREATION_SLACK if task and task.todo_date else None
 
     def fresh(sub: Subscription) -> bool:

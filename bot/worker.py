@@ -359,13 +359,16 @@ class Worker:
         """Acts on a task's news; False when the request must stop here (sent back to wait)."""
         if task is not None and not task.status.finished:
             return True
-        if (step.result or {}).get("adopted"):
-            # Not surely our task: let the subscription say whether the change is there.
+        adopted = (step.result or {}).get("adopted")
+        if adopted or (task is None and step.action in execution.READABLE):
+            # Not surely our task, or a task the provider forgot: let the subscription say
+            # whether the change is there.
             async with self.runtime.db.transaction() as session:
                 await self._hold(session, request)
                 result = {k: v for k, v in (step.result or {}).items() if k != "adopted"}
                 values = {"state": St.SENDING, "result": result}
-                await repo.update_step(session, step.id, {St.RUNNING}, values)
+                if not await repo.update_step(session, step.id, {St.RUNNING}, values):
+                    return True
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
         elif task is None:

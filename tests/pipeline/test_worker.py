@@ -771,3 +771,31 @@ async def test_a_worker_that_lost_its_lease_writes_nothing_more(runtime, sandbox
     # The slow call still reached OVHcloud: a repeated total, which is harmless.
     assert sandbox.calls("changeQuantity") == [{"quantity": 13}, {"quantity": 13}]
     assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
+
+
+@pytest.mark.parametrize("what", ["seats", "create"])
+async def test_a_task_the_provider_forgot_is_checked_on_the_subscription(
+    make_runtime, database_url, clock, what
+):
+    sandbox = slow_sandbox(clock, 60)
+    runtime = await make_runtime(database_url, sandbox)
+    if what == "seats":
+        request_id = await seat_change(runtime)
+    else:
+        request_id = await new_subscriptions(runtime, (OFFICE_E1, 4))
+    await runtime.worker.run_once()
+    (step,) = await load_steps(runtime.db, request_id)
+    clock.advance(seconds=70)
+    sandbox.settle()
+    del sandbox.world.tenants[NORDWIND].tasks[step.provider_task_id]  # OVHcloud purged it
+
+    await runtime.worker.run_once()
+
+    request = await load(runtime.db, request_id)
+    if what == "seats":  # the subscription shows the new total: done, nothing re-sent
+        assert request.state is S.DONE
+        assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    else:  # a create cannot be checked that way: a person looks
+        assert request.state is S.NEEDS_ATTENTION
+        assert f"OVHcloud no longer knows task {step.provider_task_id}" in request.error
+        assert len(sandbox.calls("addSubscription")) == 1
