@@ -266,3 +266,15 @@ async def test_the_subscription_typeahead_offers_the_chosen_groups_subscriptions
     reply = await slack.suggest(OptionsAction.SUBSCRIPTION, "basic", block_id=SUBSCRIPTION,
                                 view=view)  # no group yet: every group's Business Basic
     assert len(reply.json["options"]) > 1
+
+
+async def test_from_app_home_the_status_card_goes_to_the_requesters_dm(slack, emulator, sandbox,
+                                                                        bot, synced):
+    await slack.action(HomeAction.SEATS)
+    reply = await slack.submit(latest_view(emulator), form_values(NORDWIND_BASIC, 26))
+    await slack.submit(reply.view)
+    await settle(bot.runtime)
+    assert sandbox.calls("changeQuantity") == [{"quantity": 26}]
+    card, news = emulator.messages[f"D{ALICE}"]
+    assert "25 → *26*" in card.all_text and "Done" in card.all_text
+    assert "is done" in news.text
