@@ -1,4 +1,4 @@
-"""Decisions on requests: approve, reject, withdraw; deadlines and reminders; refund moves.
+"""Decisions on requests: approve, reject, withdraw; deadlines and reminders; later moves.
 
 Every decision is one `pipeline.transition` from `awaiting_approval`: when two people click at
 once, the database lets exactly one of them through, and the other is told who got there first.
@@ -129,7 +129,7 @@ async def _decide(
     if moved is None:
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
     await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once
-    runtime.notifier.request_changed_soon(moved, actor=actor)
+    runtime.notifier.request_changed_soon(moved, actor=actor, before=S.AWAITING_APPROVAL)
     return moved
 
 
@@ -148,9 +148,13 @@ async def expire(runtime, request: Request, now: datetime, *, background: bool =
         return False
     if background:
         await runtime.notifier.approval_card_now(moved.id)
-        runtime.notifier.request_changed_soon(moved, actor=SYSTEM_ACTOR)
+        runtime.notifier.request_changed_soon(
+            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
+        )
     else:
-        await runtime.notifier.request_changed(moved, actor=SYSTEM_ACTOR)
+        await runtime.notifier.request_changed(
+            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
+        )
     return True
 
 
@@ -232,7 +236,7 @@ async def watch_deadlines(runtime) -> None:
     await send_reminders(runtime)
 
 
-# --- refund tickets: moves made by people after approval ------------------------------------
+# --- moves made by people after approval (refund tickets: bot.refunds) ----------------------
 
 
 async def advance(
@@ -257,54 +261,6 @@ async def advance(
             _("{ref} is {state} now; nothing was changed.", ref=latest.ref,
               state=state_short(latest.state))
         )
-    runtime.notifier.request_changed_soon(moved, actor=actor)
+    before = next(iter(expected)) if len(expected) == 1 else None
+    runtime.notifier.request_changed_soon(moved, actor=actor, before=before)
     return moved
-
-
-async def _require_agent(runtime, actor: str, doing: str) -> None:
-    roles = await runtime.roles.of(actor)
-    if Role.SUPPORT not in roles and Role.ADMIN not in roles:
-        await runtime.roles.require(actor, Role.SUPPORT, doing)
-
-
-async def claim(runtime, request_id: int, actor: str) -> Request:
-    """A support agent takes a refund ticket; only while nobody has it."""
-    await _require_agent(runtime, actor, _("handling refund tickets"))
-    request = await pipeline.load(runtime.db, request_id)
-    async with runtime.db.transaction() as session:
-        taken = await repo.claim_assignee(session, request_id, actor)
-        if taken:
-            await repo.add_audit(
-                session, request_id=request_id, tenant=request.tenant,
-                subscription_id=request.subscription_id, actor=actor, action="claim",
-                note=_("took the ticket"),
-            )
-    latest = await pipeline.load(runtime.db, request_id)
-    if not taken:
-        raise AlreadyHandled(
-            _("{ref} is already handled by <@{who}>.", ref=latest.ref, who=latest.assignee)
-        )
-    runtime.notifier.request_changed_soon(latest, actor=actor)
-    return latest
-
-
-async def mark_filed(runtime, request_id: int, actor: str, reference: str) -> Request:
-    """The refund was filed with Microsoft under `reference` (their ticket number)."""
-    await _require_agent(runtime, actor, _("filing refund tickets"))
-    request = await pipeline.load(runtime.db, request_id)
-    payload = {**request.payload, "upstream_reference": reference}
-    return await advance(
-        runtime, request_id, {S.APPROVED}, S.FILED, actor, _("filed as {ref}", ref=reference),
-        values={"payload": payload}, data={"upstream_reference": reference},
-    )
-
-
-async def mark_resolved(runtime, request_id: int, actor: str, credited: str) -> Request:
-    """Microsoft credited `credited` (an amount with its currency, as written on the credit)."""
-    await _require_agent(runtime, actor, _("resolving refund tickets"))
-    request = await pipeline.load(runtime.db, request_id)
-    payload = {**request.payload, "credited_amount": credited}
-    return await advance(
-        runtime, request_id, {S.FILED}, S.RESOLVED, actor, _("credited {x}", x=credited),
-        values={"payload": payload}, data={"credited_amount": credited},
-    )

@@ -52,23 +52,28 @@ class Notifier:
 
     # --- entry points -------------------------------------------------------------------------
 
-    async def request_changed(self, request: Request, *, actor: str | None = None) -> None:
+    async def request_changed(
+        self, request: Request, *, actor: str | None = None, before: RequestState | None = None
+    ) -> None:
         """Brings the status card (and approval card) of `request` up to date, and DMs the
         requester on decisions and completion. Call once per committed transition; it never
-        raises, so a Slack outage cannot break the caller."""
+        raises, so a Slack outage cannot break the caller. `before` (the state it left) is
+        read from the audit trail when not given."""
         latest = request
         try:
             latest = await self.refresh(request.id)
         except Exception:
             log.exception("could not update the cards of %s (now %s)", request.ref, request.state)
         try:
-            await self._tell_requester(request, latest)
+            await self._tell_requester(request, latest, before)
         except Exception:
             log.exception("could not tell the requester that %s is %s", request.ref, request.state)
 
-    def request_changed_soon(self, request: Request, *, actor: str | None = None) -> None:
+    def request_changed_soon(
+        self, request: Request, *, actor: str | None = None, before: RequestState | None = None
+    ) -> None:
         """`request_changed` in the background: for listeners, whose answer must not wait."""
-        task = asyncio.create_task(self.request_changed(request, actor=actor))
+        task = asyncio.create_task(self.request_changed(request, actor=actor, before=before))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -258,11 +263,15 @@ class Notifier:
 
     # --- the requester ------------------------------------------------------------------------
 
-    async def _tell_requester(self, request: Request, latest: Request) -> None:
+    async def _tell_requester(
+        self, request: Request, latest: Request, before: RequestState | None
+    ) -> None:
         """A DM when a request was decided or finished (the state `request` moved into)."""
-        async with self.runtime.db.session() as session:
-            event = await repo.last_transition_to(session, request.id, request.state)
-        before = RequestState(event.before_state) if event and event.before_state else None
+        if before is None:
+            async with self.runtime.db.session() as session:
+                event = await repo.last_transition_to(session, request.id, request.state)
+            if event is not None and event.before_state:
+                before = RequestState(event.before_state)
         news = cards.requester_news(
             request.model_copy(
                 update={"card_channel": latest.card_channel, "card_ts": latest.card_ts}

@@ -184,10 +184,9 @@ def facts(request: Request) -> list[Block]:
         fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
     if request.assignee:
         fields.append(mrkdwn(f"*{_('Handled by')}*\n<@{request.assignee}>"))
-    for key, label in (("upstream_reference", _("Microsoft ticket")),
-                       ("credited_amount", _("Credited"))):
-        if request.payload.get(key) is not None:
-            fields.append(mrkdwn(f"*{label}*\n{escape(str(request.payload[key]))}"))
+    reference = request.payload.get("upstream_reference")  # a filed refund ticket
+    if reference:
+        fields.append(mrkdwn(f"*{_('Microsoft ticket')}*\n{escape(str(reference))}"))
     return [SectionBlock(fields=fields)]
 
 
