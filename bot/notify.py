@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import pipeline
 from bot.domain import Request, RequestState
-from bot.views import cards
+from bot.views import cards, news
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class Notifier:
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
-        card = cards.reminder(request, hours)
+        card = news.reminder(request, hours)
         await self.runtime.slack.chat_postMessage(
             channel=request.approval_channel,
             thread_ts=request.approval_ts,
@@ -272,14 +272,14 @@ class Notifier:
                 event = await repo.last_transition_to(session, request.id, request.state)
             if event is not None and event.before_state:
                 before = RequestState(event.before_state)
-        news = cards.requester_news(
+        message = news.requester_news(
             request.model_copy(
                 update={"card_channel": latest.card_channel, "card_ts": latest.card_ts}
             ),
             before,
         )
-        if news is not None:
-            await self.direct_message(request.requester, news)
+        if message is not None:
+            await self.direct_message(request.requester, message)
 
     async def _dm_channel(self, user_id: str) -> str:
         if user_id not in self._dm_channels:

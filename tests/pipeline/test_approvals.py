@@ -251,3 +251,57 @@ async def test_the_requester_withdraws_from_the_status_card(bot, slack, emulator
                        message=approval)
     assert "was withdrawn by the requester" in emulator.calls_of("response_url")[-1]["text"]
     assert dms(emulator, ALICE) == []  # they did it themselves
+
+
+async def test_a_flow_pushes_the_confirmation_on_its_form_and_back_keeps_the_form(
+    bot, slack, emulator
+):
+    """How every flow uses the pipeline: its form's submission stores a draft with its
+    Confirmation (`prepare`) and answers `push`; Slack's Back pops to the form."""
+    from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
+    from slack_sdk.models.views import View
+
+    from bot.confirmation import Confirmation, prepare
+    from bot.domain import RequestKind, StepAction
+    from bot.pipeline import DraftSpec, StepSpec
+    from handlers.router import Subcommand
+
+    async def open_form(call):
+        await call.ack()
+        await call.client.views_open(trigger_id=call.trigger_id, view=View(
+            type="modal", callback_id="test_seats_form", private_metadata=call.channel_id,
+            title={"type": "plain_text", "text": "Seats"},
+            submit={"type": "plain_text", "text": "Review"},
+            blocks=[InputBlock(block_id="seats", label="New total",
+                               element=PlainTextInputElement(action_id="seats"))],
+        ))
+
+    async def submit_form(ack, body, view, context):
+        total = view["state"]["values"]["seats"]["seats"]["value"]
+        _request, confirmation = await prepare(context["runtime"].db, DraftSpec(
+            kind=RequestKind.SEATS, requester=body["user"]["id"], summary=f"E3: 12 → {total}",
+            payload={"new_total": int(total)}, tenant="t", subscription_id=480101,
+            steps=[StepSpec(StepAction.CHANGE_QUANTITY,
+                            {"quantity": int(total), "previous_quantity": 12})],
+            origin_channel=view["private_metadata"],
+        ), Confirmation.of("Confirm seats", {"Seats": f"12 → {total}"}))
+        await ack(response_action="push", view=confirmation)
+
+    bot.bolt.router.add(Subcommand("testseats", "test", "/csp testseats", open_form))
+    bot.bolt.view("test_seats_form")(submit_form)
+
+    await slack.command("testseats", user=ALICE, channel=STAFF_CHANNEL)
+    form = emulator.store_view(emulator.calls_of("views.open")[-1]["view"])
+    pushed = await slack.submit(form, {"seats": "13"}, user=ALICE)
+    assert pushed.json["response_action"] == "push"
+    confirmation = pushed.view
+    assert confirmation["callback_id"] == PipelineCallback.CONFIRM
+    assert (confirmation["submit"]["text"], confirmation["close"]["text"]) == ("Confirm", "Back")
+    assert "12 → 13" in str(confirmation["blocks"])
+
+    done = await slack.submit(confirmation, user=ALICE)
+    assert done.json == {"response_action": "clear"}
+    await bot.runtime.notifier.settle()
+    request = await load(bot.runtime.db, int(confirmation["private_metadata"]))
+    assert request.state is S.QUEUED and request.card_channel == STAFF_CHANNEL
+    assert "12 → 13" in status_card(emulator, request).all_text

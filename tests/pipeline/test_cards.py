@@ -13,7 +13,7 @@ from bot.confirmation import PAYLOAD_KEY, Confirmation, Deadline, Row, confirmat
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
 from bot.ids import PipelineAction, PipelineCallback
 from bot.pipeline import load
-from bot.views import cards
+from bot.views import cards, news
 from bot.views.common import date_token
 from bot.views.confirm import confirm_view
 from store import requests as repo
@@ -152,14 +152,14 @@ def test_status_card_shows_steps_line_by_line_and_the_providers_error():
 
 def test_requester_news_only_for_decisions_and_endings():
     approved = make_request(state=S.QUEUED, decided_by=SAM, decided_at=NOW)
-    assert "approved by" in cards.requester_news(approved, S.AWAITING_APPROVAL).text
-    assert cards.requester_news(approved, S.DRAFT) is None  # confirmed without approval
-    assert cards.requester_news(approved, S.RUNNING) is None  # a transient retry
-    assert cards.requester_news(make_request(state=S.RUNNING), S.QUEUED) is None
+    assert "approved by" in news.requester_news(approved, S.AWAITING_APPROVAL).text
+    assert news.requester_news(approved, S.DRAFT) is None  # confirmed without approval
+    assert news.requester_news(approved, S.RUNNING) is None  # a transient retry
+    assert news.requester_news(make_request(state=S.RUNNING), S.QUEUED) is None
     failed = make_request(state=S.FAILED, error="boom", error_query_id="q-1")
-    assert "boom" in cards.requester_news(failed, S.RUNNING).text
-    assert "q-1" in cards.requester_news(failed, S.RUNNING).text
-    assert cards.requester_news(make_request(state=S.WITHDRAWN), S.AWAITING_APPROVAL) is None
+    assert "boom" in news.requester_news(failed, S.RUNNING).text
+    assert "q-1" in news.requester_news(failed, S.RUNNING).text
+    assert news.requester_news(make_request(state=S.WITHDRAWN), S.AWAITING_APPROVAL) is None
 
 
 # --- Slack being Slack ----------------------------------------------------------------------

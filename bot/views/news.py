@@ -1,0 +1,65 @@
+"""What people are told in messages: reminders to the approvers, news to the requester.
+
+Pure, like the cards: a request in, a `Card` (fallback text and blocks) out.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain import Request, RequestState
+from bot.i18n import _
+from bot.views.cards import Card, card_link
+from bot.views.common import context, date_token, escape, section
+
+S = RequestState
+
+
+def reminder(request: Request, hours: int) -> Card:
+    deadline = date_token(request.deadline) if request.deadline else ""
+    text = _(
+        ":alarm_clock: Reminder: {ref} still needs a decision before {deadline} "
+        "(about {hours} h left). After that it expires.",
+        ref=request.ref, deadline=deadline, hours=hours,
+    )
+    return Card(text, [section(text)])
+
+
+def requester_news(request: Request, before: RequestState | None) -> Card | None:
+    """The DM a requester gets when their request was decided or finished; None: no news."""
+    ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
+    who = f"<@{request.decided_by}>" if request.decided_by else ""
+    link = card_link(request)
+    match request.state:
+        case S.QUEUED if before is S.AWAITING_APPROVAL:
+            text = _(":white_check_mark: Your request {ref} was approved by {who}. It is being "
+                     "sent to OVHcloud now.", ref=ref, who=who)
+        case S.APPROVED:
+            text = _(":white_check_mark: Your refund ticket {ref} was approved by {who}.",
+                     ref=ref, who=who)
+        case S.REJECTED:
+            text = _(":no_entry: Your request {ref} was rejected by {who}. Reason: {note}",
+                     ref=ref, who=who, note=escape(request.decision_note or "—"))
+        case S.EXPIRED:
+            text = _(":alarm_clock: Your request {ref} expired: nobody decided before the "
+                     "deadline. Nothing was sent.", ref=ref)
+        case S.DONE:
+            text = _(":white_check_mark: Your request {ref} is done.", ref=ref)
+        case S.FAILED:
+            text = _(":x: Your request {ref} failed: {error}", ref=ref,
+                     error=escape(request.error or _("no reason given")))
+            if request.error_query_id:
+                text += " " + _("(query id `{id}`)", id=request.error_query_id)
+        case S.NEEDS_ATTENTION:
+            text = _(":warning: Your request {ref} needs attention: OVHcloud's answer was lost, "
+                     "so a person must check before anything is sent again.", ref=ref)
+        case S.FILED:
+            text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft.", ref=ref)
+        case S.RESOLVED:
+            text = _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
+        case _:
+            return None
+    blocks: list[Block] = [section(text)]
+    if link:
+        blocks.append(context(f"<{link}|{_('Open the card')}>"))
+    return Card(text, blocks)

@@ -1,0 +1,117 @@
+"""The SQL behind cards, reminders and lists, on SQLite and PostgreSQL: claims have one winner,
+a reminder is recorded once, and the lists find exactly what they should."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain import RequestKind, StepAction
+from bot.pipeline import DraftSpec, StepSpec, create_draft
+from store import requests as repo
+from store.db import Database
+from store.migrate import upgrade
+from tests.conftest import ALICE, BOB
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_database_url):
+    database = Database(any_database_url)
+    await upgrade(database.engine)
+    yield database
+    await database.close()
+
+
+async def make(db, state="awaiting_approval", *, requester=ALICE, deadline=None, **columns):
+    draft = await create_draft(db, DraftSpec(
+        kind=RequestKind.CANCEL, requester=requester, summary="cancel", payload={},
+        steps=[StepSpec(StepAction.DELETE_SUBSCRIPTION, {"subscription_id": 7})],
+        subscription_id=7, needs_approval=True, deadline=deadline,
+    ))  # fmt: skip
+    async with db.transaction() as session:
+        await repo.update_fields(session, draft.id, {"state": state, **columns})
+    return draft.id
+
+
+async def row(db, request_id):
+    async with db.session() as session:
+        return await repo.get_request(session, request_id)
+
+
+async def test_a_card_claim_has_one_winner_and_can_be_given_back(db):
+    request_id = await make(db)
+    before = (await row(db, request_id)).updated_at
+    async with db.transaction() as session:
+        assert await repo.claim_card(session, request_id, "card", "posting:1:a")
+        assert not await repo.claim_card(session, request_id, "card", "posting:1:b")
+        assert not await repo.store_card(session, request_id, "card", "posting:1:b", "C1", "1.1")
+        await repo.release_card(session, request_id, "card", "posting:1:a")
+        assert await repo.claim_card(session, request_id, "card", "posting:2:b")
+        assert await repo.claim_card(session, request_id, "card", "posting:3:c",
+                                     stale=["posting:2:b"])  # a dead poster's claim
+        assert await repo.store_card(session, request_id, "card", "posting:3:c", "C1", "1.1")
+        assert not await repo.claim_card(session, request_id, "card", "posting:4:d",
+                                         stale=["posting:3:c"])
+    found = await row(db, request_id)
+    assert (found.card_channel, found.card_ts, found.approval_ts) == ("C1", "1.1", None)
+    assert found.updated_at == before  # a card is not a change of the request
+
+
+async def test_a_reminder_is_recorded_once(db):
+    request_id = await make(db)
+    async with db.transaction() as session:
+        assert await repo.claim_reminder(session, request_id, 24, NOW)
+        assert not await repo.claim_reminder(session, request_id, 24, NOW)
+        assert await repo.claim_reminder(session, request_id, 4, NOW)
+    async with db.transaction() as session:
+        assert not await repo.claim_reminder(session, request_id, 24, NOW)
+        await repo.release_reminder(session, request_id, 24)
+    async with db.transaction() as session:
+        assert await repo.claim_reminder(session, request_id, 24, NOW)
+
+
+async def test_requests_missing_cards(db):
+    draft = await make(db, "draft")
+    fresh = await make(db, "queued")
+    waiting_posted = await make(db, card_ts="1.1", approval_ts="1.2")
+    waiting_unposted_approval = await make(db, card_ts="1.1")
+    half_posted = await make(db, "running", card_ts="posting:1:x")
+    done = await make(db, "done", card_ts="1.3")
+    async with db.session() as session:
+        found = {r.id for r in await repo.requests_missing_cards(session, NOW - timedelta(1))}
+    assert found == {fresh, waiting_unposted_approval, half_posted}
+    assert not {draft, waiting_posted, done} & found
+
+
+async def test_deadlines_and_decisions_lists(db):
+    soon = await make(db, deadline=NOW + timedelta(hours=2))
+    later = await make(db, deadline=NOW + timedelta(days=3), requester=BOB)
+    await make(db)  # no deadline
+    await make(db, "queued", deadline=NOW)  # decided already
+    async with db.session() as session:
+        due = await repo.awaiting_with_deadline_before(session, NOW + timedelta(hours=24))
+        waiting = await repo.awaiting_decision(session, exclude_requester=ALICE)
+        everyone = await repo.awaiting_decision(session)
+    assert [r.id for r in due] == [soon]
+    assert [r.id for r in waiting] == [later]
+    assert [r.id for r in everyone][:2] == [soon, later]  # soonest deadline first
+    assert len(everyone) == 3
+
+
+async def test_audit_pages_and_the_last_move_into_a_state(db):
+    first = await make(db)
+    async with db.transaction() as session:
+        for n in range(4):
+            await repo.add_audit(session, request_id=first, subscription_id=7, actor=ALICE,
+                                 action="transition", before_state="queued",
+                                 after_state="running", note=str(n))
+    async with db.session() as session:
+        assert await repo.count_audit_events(session, subscription_id=7) == 5
+        page = await repo.audit_events_page(session, subscription_id=7, offset=2, limit=2)
+        last = await repo.last_transition_to(session, first, "running")
+        nothing = await repo.last_transition_to(session, first, "done")
+    assert [e.note for e in page] == ["1", "2"]
+    assert last.note == "3" and nothing is None
