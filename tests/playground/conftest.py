@@ -116,6 +116,7 @@ async def open_page(browser, playground):
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text}"))
         page.js_errors = errors  # type: ignore[attr-defined]
         await page.goto(f"{playground.url}?user={user}&where={where}")
         await page.wait_for_selector("body.ready")

