@@ -215,6 +215,25 @@ class Result:
         return len(self.latencies) / self.wall if self.wall else 0.0
 
 
+def listener_order(bolt) -> str:
+    """bolt tries listeners in registration order and runs every matcher of each one before
+    the one that matches: a slash command registered last pays for all the others."""
+    listeners = getattr(bolt, "_async_listeners", [])
+    position = next(
+        (
+            i
+            for i, listener in enumerate(listeners)
+            if getattr(listener.ack_function, "__name__", "") == "dispatch"  # Router.dispatch
+        ),
+        None,
+    )
+    return (
+        f"csp-bot has {len(listeners)} listeners; /csp is tried after {position} others"
+        if position is not None
+        else f"csp-bot has {len(listeners)} listeners"
+    )
+
+
 def peak_rss_mib(who: int) -> float:
     """Peak resident set size; Linux reports KiB, macOS bytes."""
     peak = resource.getrusage(who).ru_maxrss
@@ -231,6 +250,7 @@ async def benchmark(args: argparse.Namespace) -> int:
         server = await start_csp_bot(emulator.api_url, directory)
         bare_runner, bare_port = await start_bare_app(emulator.api_url)
         print(f"start-up work done after {await settle():.1f} s; measuring", flush=True)
+        print(listener_order(server.bolt), flush=True)
         targets = {
             "csp-bot /csp help": (f"http://127.0.0.1:{server.port}{EVENTS_PATH}", "help"),
             "bare AsyncApp no-op": (f"http://127.0.0.1:{bare_port}{EVENTS_PATH}", "help"),
