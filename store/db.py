@@ -32,12 +32,26 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def _sqlite_begin(connection) -> None:
+    """We emit BEGIN ourselves (the driver's implicit one is switched off in the pragmas).
+
+    Transactions that write take the write lock up front (BEGIN IMMEDIATE): a deferred
+    transaction that reads, then writes, can otherwise fail at once with "database is locked"
+    when another writer got in between — the busy timeout does not help there.
+    """
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # aiosqlite opens a transaction implicitly; pragmas must run outside of one.
+    # The driver's implicit transactions are off (BEGIN comes from `_sqlite_begin`), so the
+    # pragmas below run outside any transaction, as SQLite requires.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     is_memory = False
     try:
@@ -60,6 +74,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url, echo=echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Writers take SQLite's write lock when they begin (a no-op option on PostgreSQL).
+        self._writer_sessions = async_sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -73,7 +91,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        async with self._writer_sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:
