@@ -9,10 +9,25 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
-from handlers import audit, cancel, orders, refunds, requests, roles, seats
+from handlers import (
+    audit,
+    browse,
+    cancel,
+    home,
+    options,
+    orders,
+    refunds,
+    requests,
+    roles,
+    seats,
+    tenant_edit,
+)
 from handlers.router import Router
 
-FLOWS: tuple = (orders, seats, cancel, refunds, requests, roles, audit)
+FLOWS: tuple = (
+    *(browse, options, home, tenant_edit),  # the cache: browsing, typeahead, App Home
+    *(orders, seats, cancel, refunds, requests, roles, audit),
+)
 
 
 def register(app: AsyncApp) -> Router:

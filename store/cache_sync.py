@@ -35,7 +35,7 @@ from store.models import (
     SyncRunRow,
     TenantRow,
 )
-from store.search import subscription_search_text, tenant_search_text
+from store.search import forget_licenses, subscription_search_text, tenant_search_text
 
 #: pg_advisory_lock keys: (namespace, object). One namespace for the whole sync, one for the
 #: per-group write transactions.
@@ -248,6 +248,7 @@ async def apply_tenant_snapshot(
     names.update({lic.id: lic.name for lic in snap.licenses})
     result = SnapshotResult()
     await _apply_subscriptions(session, snap, names, now, result)
+    forget_licenses()
     await _apply_tasks(session, snap, now)
     return result
 
@@ -285,12 +286,15 @@ async def _apply_subscriptions(
     query = select(SubscriptionRow).where(SubscriptionRow.service_name == sn)
     existing = {r.id: r for r in (await session.execute(query)).scalars()}
     busy, ordering = await _in_flight(session, sn)
+    recorded = await _recorded_seats(
+        session, [s.id for s in snap.subscriptions if s.id not in existing]
+    )
     for sub in snap.subscriptions:
         row = existing.pop(sub.id, None)
         new = row is None
         if new:
-            recorded = await _recorded_seats(session, sub.id)
-            row = SubscriptionRow(id=sub.id, service_name=sn, batched_seats=recorded)
+            batched = recorded.get(sub.id, 0)
+            row = SubscriptionRow(id=sub.id, service_name=sn, batched_seats=batched)
             session.add(row)
             result.added.append(sub.id)
         elif row.quantity != sub.quantity or row.status != sub.status:
@@ -335,12 +339,16 @@ def _ledger_batch(
     return sub.quantity - accounted, SOURCE_SYNC, now
 
 
-async def _recorded_seats(session: AsyncSession, subscription_id: int) -> int:
-    """Seats a request of ours recorded before sync first saw the subscription."""
-    query = select(func.coalesce(func.sum(SeatBatchRow.seats), 0)).where(
-        SeatBatchRow.subscription_id == subscription_id
+async def _recorded_seats(session: AsyncSession, subscription_ids: list[int]) -> dict[int, int]:
+    """Seats requests of ours recorded before sync first saw these subscriptions."""
+    if not subscription_ids:
+        return {}
+    query = (
+        select(SeatBatchRow.subscription_id, func.sum(SeatBatchRow.seats))
+        .where(SeatBatchRow.subscription_id.in_(subscription_ids))
+        .group_by(SeatBatchRow.subscription_id)
     )
-    return int((await session.execute(query)).scalar_one())
+    return {sid: int(seats) for sid, seats in (await session.execute(query)).all()}
 
 
 async def _apply_tasks(session: AsyncSession, snap: TenantSnapshot, now: datetime) -> None:

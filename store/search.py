@@ -12,12 +12,14 @@ only make sure the best candidates are among those returned.
 
 from __future__ import annotations
 
+import functools
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, or_, select, text
+from sqlalchemy import and_, false, func, not_, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import LicenseRow, SubscriptionRow, TenantRow
@@ -27,6 +29,7 @@ EXACT, PREFIX, WORD, SUBSTRING = 0, 1, 2, 3
 _ID_DIGITS = 19  # BIGINT
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(value: str) -> str:
     """Lower case, accents dropped, punctuation as spaces: "Padaria Atlântico, Lda." →
     "padaria atlantico lda". Stored search texts and queries go through the same function."""
@@ -70,6 +73,7 @@ class SubscriptionHit:
     quantity: int
     status: str
     display_name: str | None
+    group_text: str = ""  # the group's search text (display name and service name)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class TenantHit:
     service_name: str
     display_name: str | None
     status: str
+    search_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,26 +94,72 @@ class LicenseHit:
 # --- tenants ---------------------------------------------------------------------------------
 
 
-def _tier_case(column, word: str):
-    return case(
-        (column.startswith(word, autoescape=True), literal(PREFIX)),
-        (column.contains(" " + word, autoescape=True), literal(WORD)),
-        else_=literal(SUBSTRING),
+async def _rows(session: AsyncSession, query) -> list:
+    """Core rows through the session's connection (no ORM bookkeeping on this hot path)."""
+    conn = await session.connection()
+    return list((await conn.execute(query)).all())
+
+
+def _starts_with(column, word: str, dialect: str):
+    """`column` starts with `word`. On SQLite a range the index answers (byte order is
+    SQLite's default collation); elsewhere LIKE, which is right whatever the collation."""
+    if dialect == "sqlite":
+        return and_(column >= word, column < word + "\U0010ffff")
+    return column.startswith(word, autoescape=True)
+
+
+def _tiers(column, word: str, dialect: str) -> tuple:
+    """Disjoint conditions for the tiers of `text_tier`, best first: starts with `word`; has a
+    word starting with it; merely contains it."""
+    starts = _starts_with(column, word, dialect)
+    word_start = column.contains(" " + word, autoescape=True)
+    return (
+        starts,
+        and_(word_start, not_(starts)),
+        and_(column.contains(word, autoescape=True), not_(word_start), not_(starts)),
     )
+
+
+def _best_of_each(parts: list, limit: int):
+    """One read for several tiers: each tier's query stopped at `limit`, glued by UNION ALL.
+
+    A tier cut short had `limit` rows at least as good as anything after it; a tier not cut
+    short is complete. So the best `limit` rows overall are always among those returned
+    (rows of an earlier tier come again in later ones: callers keep the first)."""
+    subqueries = [part.limit(limit).subquery() for part in parts]
+    return union_all(*(select(sub) for sub in subqueries))
 
 
 async def tenant_candidates(
     session: AsyncSession, words: Sequence[str], *, limit: int = 300
 ) -> list[TenantHit]:
-    """License groups containing every word, best tier of the longest word first."""
-    query = select(TenantRow.service_name, TenantRow.display_name, TenantRow.status)
-    if words:
-        primary = max(words, key=len)
-        for word in words:
-            query = query.where(TenantRow.search_text.contains(word, autoescape=True))
-        query = query.order_by(_tier_case(TenantRow.search_text, primary))
-    query = query.order_by(TenantRow.search_text).limit(limit)
-    return [TenantHit(*row) for row in (await session.execute(query)).all()]
+    """License groups containing every word, best first (text starting with the longest word,
+    then a word starting with it, then containing it); at most `limit`, in one or two reads
+    (an index range; scans of the covering index `ix_tenants_search`)."""
+    columns = (
+        TenantRow.service_name,
+        TenantRow.display_name,
+        TenantRow.status,
+        TenantRow.search_text,
+    )
+    if not words:
+        query = select(*columns).order_by(TenantRow.search_text).limit(limit)
+        return [TenantHit(*row) for row in await _rows(session, query)]
+    primary = max(words, key=len)
+    others = [TenantRow.search_text.contains(w, autoescape=True) for w in words if w != primary]
+    tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
+    found: dict[str, TenantHit] = {}
+    for phase in (tiers[:1], tiers[1:]):  # the prefixes often suffice
+        query = _best_of_each([select(*columns).where(t, *others) for t in phase], limit)
+        for row in await _rows(session, query):
+            found.setdefault(row[0], TenantHit(*row))
+        if len(found) >= limit:
+            break
+    ranked = sorted(
+        found.values(),
+        key=lambda h: (text_tier(primary, h.search_text) or SUBSTRING, h.search_text),
+    )
+    return ranked[:limit]
 
 
 # --- licenses --------------------------------------------------------------------------------
@@ -127,15 +178,35 @@ FROM ids WHERE ids.license_id IS NOT NULL
 """
 
 
+#: Distinct licenses change only when sync writes; kept briefly per database (and dropped at
+#: once when this process syncs), so a burst of keystrokes does not re-read them each time.
+LICENSES_TTL_SECONDS = 30.0
+_licenses: dict[tuple[str, bool], tuple[float, list[LicenseHit]]] = {}
+
+
+def forget_licenses() -> None:
+    _licenses.clear()
+
+
 async def distinct_licenses(session: AsyncSession, *, of_subscriptions: bool) -> list[LicenseHit]:
     """Every license id with its name, by a loose scan of the license_id index (one index
     probe per distinct license, not one row per subscription)."""
+    key = (str(session.bind.url), of_subscriptions)
+    cached = _licenses.get(key)
+    if cached is not None and time.monotonic() - cached[0] < LICENSES_TTL_SECONDS:
+        return cached[1]
+    hits = await _distinct_licenses(session, of_subscriptions=of_subscriptions)
+    _licenses[key] = (time.monotonic(), hits)
+    return hits
+
+
+async def _distinct_licenses(session: AsyncSession, *, of_subscriptions: bool) -> list[LicenseHit]:
     if of_subscriptions:
         sql = _DISTINCT_LICENSES.format(table="subscriptions", name="license_name", kind="''")
     else:
         kind = "(SELECT t.licence_type FROM licenses t WHERE t.license_id = ids.license_id LIMIT 1)"
         sql = _DISTINCT_LICENSES.format(table="licenses", name="name", kind=kind)
-    rows = (await session.execute(text(sql))).all()
+    rows = await _rows(session, text(sql))
     return [LicenseHit(int(lid), name or "", kind or "") for lid, name, kind in rows]
 
 
@@ -150,7 +221,7 @@ async def license_candidates(
     )
     if orderable_only:
         query = query.where(LicenseRow.new_subscriptions_allowed.is_(True))
-    return [LicenseHit(*row) for row in (await session.execute(query)).all()]
+    return [LicenseHit(*row) for row in await _rows(session, query)]
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -165,19 +236,20 @@ def _hits_query():
         SubscriptionRow.quantity,
         SubscriptionRow.status,
         TenantRow.display_name,
+        TenantRow.search_text,
     ).join(TenantRow, TenantRow.service_name == SubscriptionRow.service_name)
 
 
 def _id_prefix(word: str):
-    """`id` starts with the digits of `word`, as primary-key ranges (no scan)."""
+    """`id` starts with the digits of `word` (longer than `word`), as primary-key ranges."""
     n = int(word)
-    ranges = [SubscriptionRow.id == n]
+    ranges = []
     for extra in range(1, _ID_DIGITS - len(word) + 1):
         low, high = n * 10**extra, (n + 1) * 10**extra
         if low >= 2**63:
             break
         ranges.append(and_(SubscriptionRow.id >= low, SubscriptionRow.id < min(high, 2**63)))
-    return or_(*ranges)
+    return or_(*ranges) if ranges else false()
 
 
 async def subscription_candidates(
@@ -187,54 +259,49 @@ async def subscription_candidates(
     service_name: str | None = None,
     limit: int = 100,
 ) -> list[SubscriptionHit]:
-    """Subscriptions that may match every word; at most about 3 × `limit`, best tiers first."""
-    if service_name is not None:  # one group: a few hundred rows at most, ranked in Python
+    """Subscriptions that may match every word, such that the best `limit` are among them.
+
+    In one group: all its subscriptions (a few hundred at most) that contain every word. In
+    all groups, one read through indexes: the exact id; ids that start with the word; then
+    per tier, the subscriptions of the groups (scanned in `tenants`) and of the licenses
+    (from `distinct_licenses`) whose names match at that tier."""
+    if service_name is not None:
         query = _hits_query().where(SubscriptionRow.service_name == service_name)
         for word in words:
             query = query.where(SubscriptionRow.search_text.contains(word, autoescape=True))
-        rows = (await session.execute(query.order_by(SubscriptionRow.id).limit(2000))).all()
+        rows = await _rows(session, query.order_by(SubscriptionRow.id).limit(2000))
         return [SubscriptionHit(*r) for r in rows]
     if not words:
-        rows = await session.execute(_hits_query().order_by(SubscriptionRow.id).limit(limit))
-        return [SubscriptionHit(*r) for r in rows.all()]
+        rows = await _rows(session, _hits_query().order_by(SubscriptionRow.id).limit(limit))
+        return [SubscriptionHit(*r) for r in rows]
 
     primary = max(words, key=len)
-    others = [w for w in words if w is not primary]
-    found: dict[int, SubscriptionHit] = {}
-
-    async def collect(condition) -> None:
-        query = _hits_query().where(condition)
-        for word in others:
-            query = query.where(SubscriptionRow.search_text.contains(word, autoescape=True))
-        if found:
-            query = query.where(SubscriptionRow.id.not_in(list(found)))
-        for row in (await session.execute(query.limit(limit))).all():
-            found.setdefault(row[0], SubscriptionHit(*row))
-
-    if primary.isdigit() and len(primary) < _ID_DIGITS:
-        await collect(_id_prefix(primary))
-
-    groups = await tenant_candidates(session, [primary], limit=200)
-    group_tiers = {g.service_name: text_tier(primary, _group_text(g)) for g in groups}
+    others = [
+        SubscriptionRow.search_text.contains(w, autoescape=True) for w in words if w is not primary
+    ]
     licenses = await distinct_licenses(session, of_subscriptions=True)
-    license_tiers = {lic.id: text_tier(primary, normalize(lic.name)) for lic in licenses}
-    for tier in (PREFIX, WORD, SUBSTRING):
+    first = []
+    if primary.isdigit() and len(primary) < _ID_DIGITS:
+        first += [SubscriptionRow.id == int(primary), _id_prefix(primary)]
+    by_tier = []
+    group_tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
+    for tier, matches_group in zip((PREFIX, WORD, SUBSTRING), group_tiers, strict=True):
+        ids = [lic.id for lic in licenses if text_tier(primary, normalize(lic.name)) == tier]
+        groups = select(TenantRow.service_name).where(matches_group)
+        by_tier.append(
+            or_(
+                SubscriptionRow.service_name.in_(groups),
+                SubscriptionRow.license_id.in_(ids) if ids else false(),
+            )
+        )
+    found: dict[int, SubscriptionHit] = {}
+    for phase in ([*first, by_tier[0]], by_tier[1:]):  # ids and prefixes often suffice
+        query = _best_of_each([_hits_query().where(c, *others) for c in phase], limit)
+        for row in await _rows(session, query):
+            found.setdefault(row[0], SubscriptionHit(*row))
         if len(found) >= limit:
             break
-        names = [sn for sn, t in group_tiers.items() if t == tier]
-        ids = [lid for lid, t in license_tiers.items() if t == tier]
-        if names or ids:
-            await collect(
-                or_(
-                    SubscriptionRow.service_name.in_(names) if names else False,
-                    SubscriptionRow.license_id.in_(ids) if ids else False,
-                )
-            )
     return list(found.values())
-
-
-def _group_text(group: TenantHit) -> str:
-    return tenant_search_text(group.display_name, group.service_name)
 
 
 async def subscription_count(session: AsyncSession) -> int:

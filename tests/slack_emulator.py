@@ -414,6 +414,26 @@ class SlackDriver:
             payload["response_url"] = self.emulator.response_url()
         return await self.send_payload(payload)
 
+    async def event(self, event: dict[str, Any]) -> Reply:
+        """An Events API callback (JSON body, signed), e.g. `app_home_opened`."""
+        body = json.dumps({
+            "token": "verification-token-unused", "team_id": TEAM_ID, "api_app_id": "A0CSP",
+            "type": "event_callback", "event_id": f"Ev{next(self._triggers):08d}",
+            "event_time": int(time.time()), "event": event,
+        })  # fmt: skip
+        return await self.post(body, "application/json", self.signed_headers(body))
+
+    async def open_home(self, user: str = "U0ALICE") -> Reply:
+        """The user opens the app's Home tab."""
+        return await self.event({"type": "app_home_opened", "user": user, "tab": "home",
+                                 "channel": "D" + user, "event_ts": f"{time.time():.6f}"})
+
+    def as_message(self, reply: Reply, channel: str = "C0STAFF") -> Message:
+        """The ephemeral message a command's answer shows, so a test can click its buttons."""
+        data = reply.json
+        return Message(channel=channel, ts=f"{time.time():.6f}", text=data.get("text", ""),
+                       blocks=_as_list(data.get("blocks")))
+
     async def suggest(
         self, action_id: str, value: str, *, block_id: str = "b", user: str = "U0ALICE",
         view: dict | None = None,

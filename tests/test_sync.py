@@ -231,9 +231,7 @@ async def test_refreshing_a_group_that_no_longer_exists_forgets_it(lite, sandbox
 # --- the cache after writes ---------------------------------------------------------------------
 
 
-async def test_tasks_in_progress_then_finished_and_the_seats_they_added(
-    any_database_url, clock
-):
+async def test_tasks_in_progress_then_finished_and_the_seats_they_added(any_database_url, clock):
     sandbox = SandboxProvider(clock=clock.now, task_duration=timedelta(minutes=10))
     runtime = await make_runtime(any_database_url, sandbox, clock)
     try:
@@ -274,9 +272,13 @@ async def test_an_increase_made_by_our_own_request_is_counted_once(runtime, sand
     await runtime.syncer.run_once()
     async with runtime.db.transaction() as session:
         request = await request_repo.insert_request(
-            session, kind="seats", state="running", requester="U0ALICE", tenant=NORDWIND,
+            session,
+            kind="seats",
+            state="running",
+            requester="U0ALICE",
+            tenant=NORDWIND,
             subscription_id=NORDWIND_BASIC,
-        )  # fmt: skip
+        )
     await sandbox.change_quantity(NORDWIND, NORDWIND_BASIC, 30)
     sandbox.settle()
 
@@ -412,8 +414,13 @@ async def test_not_found_is_a_removal_but_other_errors_are_failures(lite, sandbo
 
 
 def test_csp_bot_sync_runs_once_with_a_summary(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", "CSP_PROVIDER": "sandbox",
-           "SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "", "SLACK_SIGNING_SECRET": ""}  # fmt: skip
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db",
+        "CSP_PROVIDER": "sandbox",
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_APP_TOKEN": "",
+        "SLACK_SIGNING_SECRET": "",
+    }
     old = os.getcwd()
     os.chdir(tmp_path)
     try:

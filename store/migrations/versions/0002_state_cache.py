@@ -43,7 +43,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("service_name"),
     )
     with op.batch_alter_table("tenants", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_tenants_search_text"), ["search_text"], unique=False)
+        batch_op.create_index(
+            "ix_tenants_search",
+            ["search_text", "service_name", "display_name", "status"],
+            unique=False,
+        )
 
     op.create_table(
         "licenses",

@@ -1,0 +1,35 @@
+"""The App Home tab: drawn when someone opens it; Refresh re-reads the provider first.
+
+The flow buttons on it (`HomeAction.ORDER/SEATS/CANCEL/REFUND`) are listened to by each flow.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.home import publish_home
+from bot.ids import HomeAction
+from bot.sync import syncer_of
+
+
+def register(app: AsyncApp, router=None) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(HomeAction.REFRESH)(refresh_home)
+
+
+async def home_opened(event, context) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    await publish_home(context["runtime"], event["user"])
+
+
+async def refresh_home(ack, body, context) -> None:
+    """Answer at once; sync in the background, then redraw the tab."""
+    await ack()
+    runtime, user_id = context["runtime"], body["user"]["id"]
+
+    async def work() -> None:
+        await syncer_of(runtime).sync_all()
+        await publish_home(runtime, user_id)
+
+    syncer_of(runtime).spawn(work(), name="refresh:home")

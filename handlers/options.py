@@ -1,0 +1,49 @@
+"""Typeahead for every modal: external_select options served from the cache.
+
+Any flow gets typeahead by using these action ids in its modal (see `bot/ids.py`):
+`OptionsAction.TENANT` for the license group (put it in the input block `BlockId.TENANT`),
+`OptionsAction.SUBSCRIPTION` and `OptionsAction.LICENSE`, which offer only the chosen group's
+subscriptions or licenses once a group is selected in that block.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import typeahead
+from bot.ids import BlockId, OptionsAction
+
+
+def register(app: AsyncApp, router=None) -> None:
+    app.options(OptionsAction.TENANT)(tenant_options)
+    app.options(OptionsAction.SUBSCRIPTION)(subscription_options)
+    app.options(OptionsAction.LICENSE)(license_options)
+
+
+def chosen_tenant(body: dict) -> str | None:
+    """The group selected in the modal's `BlockId.TENANT` block, if the view has one."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    for element in (values.get(BlockId.TENANT) or {}).values():
+        selected = element.get("selected_option") or {}
+        value = selected.get("value") or element.get("value")
+        if value:
+            return value
+    return None
+
+
+async def tenant_options(ack, body, context) -> None:
+    await ack(options=await typeahead.tenant_options(context["runtime"], body.get("value", "")))
+
+
+async def subscription_options(ack, body, context) -> None:
+    options = await typeahead.subscription_options(
+        context["runtime"], body.get("value", ""), chosen_tenant(body)
+    )
+    await ack(options=options)
+
+
+async def license_options(ack, body, context) -> None:
+    options = await typeahead.license_options(
+        context["runtime"], body.get("value", ""), chosen_tenant(body)
+    )
+    await ack(options=options)
