@@ -55,17 +55,22 @@ class Interactions:
             "response_url": self.ws.issue_response_url(self.base_url, user_id, channel),
             "trigger_id": self.ws.issue_trigger(user_id),
         }
+        target = self.ws.response_urls[fields["response_url"].rsplit("/", 1)[1]]
         answer = await self.bot.send_form(fields)
         if answer.error:
             self._complain(user_id, channel, command, answer)
             return answer
         data = answer.json
+        reply = None
         if data.get("text") or data.get("blocks"):
             in_channel = data.get("response_type") == "in_channel"
-            self.ws.post(channel, data.get("text", ""), data.get("blocks"),
-                         ephemeral_to=None if in_channel else user_id)
+            reply = self.ws.post(channel, data.get("text", ""), data.get("blocks"),
+                                 ephemeral_to=None if in_channel else user_id,
+                                 attachments=data.get("attachments"))
         elif answer.body.strip() and not data:
-            self.ws.post(channel, answer.body, None, ephemeral_to=user_id)
+            reply = self.ws.post(channel, answer.body, None, ephemeral_to=user_id)
+        if reply is not None:  # what `replace_original` on this response_url replaces
+            target.message_ts = reply.ts
         return answer
 
     # --- clicks and choices -------------------------------------------------------------------

@@ -80,11 +80,23 @@ class Playground:
         self._runner: web.AppRunner | None = None
         self._stopped = False
         self.workspace = Workspace()
+        self.runtime: Runtime | None = None
         self.port = 0
         self.url = ""
 
     async def start(self, *, background: bool = True) -> None:
         sock = _bind(self.host, self.requested_port)
+        try:
+            await self._start(sock, background)
+        except BaseException:
+            sock.close()
+            if self.runtime is not None:
+                await self.runtime.stop()
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+            raise
+
+    async def _start(self, sock: socket.socket, background: bool) -> None:
         self.port = sock.getsockname()[1]
         local = DEFAULT_HOST if self.host in ("0.0.0.0", "", "::") else self.host
         base = f"http://{local}:{self.port}"
@@ -123,6 +135,8 @@ class Playground:
         if self._stopped:
             return
         self._stopped = True
+        if self.runtime is None:
+            return
         self.runtime.draining = True
         await self.link.close()
         if self._runner is not None:

@@ -118,11 +118,13 @@ class SlackWebApi:
                               body.get("attachments") or [])
             return web.Response(text="ok")
         in_channel = body.get("response_type") == "in_channel"
-        ws.post(
+        posted = ws.post(
             target.channel, body.get("text", ""), body.get("blocks"),
             ephemeral_to=None if in_channel else target.user, thread_ts=body.get("thread_ts"),
             attachments=body.get("attachments"),
         )
+        if target.message_ts is None:  # a command's first answer becomes its "original"
+            target.message_ts = posted.ts
         return web.Response(text="ok")
 
     # --- methods ------------------------------------------------------------------------------

@@ -261,3 +261,22 @@ async def test_bad_page_input_is_a_clear_400(page_client):
                                         json={"user": ALICE, "view_id": "V404"}) as response:
         assert response.status == 400
         assert (await response.json())["error"] == "not_found"
+
+
+async def test_a_commands_response_url_replaces_its_first_answer(playground, page_client):
+    later: list[asyncio.Task] = []
+
+    async def slow_list(call) -> None:
+        async def finish() -> None:
+            await asyncio.sleep(0.05)  # after the ack has been shown
+            await call.respond(text="3 license groups", replace_original=True)
+
+        later.append(asyncio.create_task(finish()))
+        await call.ack(text="Reading the list…")
+
+    playground.bolt.router.add(Subcommand("groups", "List.", "/csp groups", slow_list))
+    await page_client.command("/csp groups")
+    await later[0]
+    answers = [m for m in (await page_client.state())["messages"] if m["author"] == "U0BOT"]
+    assert [(m["text"], m["edited"], m["ephemeral"]) for m in answers] == [
+        ("3 license groups", True, True)]

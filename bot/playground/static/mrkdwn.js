@@ -18,6 +18,8 @@ const EMOJI = {
   date: "📅", office: "🏢", busts_in_silhouette: "👥", bust_in_silhouette: "👤",
   gear: "⚙️", wrench: "🔧", mag: "🔍", question: "❓", exclamation: "❗", stop_sign: "🛑",
   ticket: "🎫", page_facing_up: "📄", clipboard: "📋", link: "🔗", robot_face: "🤖",
+  alarm_clock: "⏰", grey_question: "❔", leftwards_arrow_with_hook: "↩️", raised_hand: "✋",
+  raising_hand: "🙋", white_circle: "⚪", black_circle: "⚫", hourglass_done: "⌛",
 };
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
