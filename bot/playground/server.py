@@ -115,7 +115,7 @@ class Playground:
 
         self.bolt = build_app(self.runtime)
         self.web_app = build_web_app(self.runtime, self.bolt)
-        self.api = SlackWebApi(self.workspace, bot_token)
+        self.api = SlackWebApi(self.workspace, bot_token, base)
         self.api.add_routes(self.web_app)
         self.link = BotLink(base + EVENTS_PATH, signing_secret, self.ack_seconds)
         self.interactions = Interactions(self.workspace, self.link, base)

@@ -36,9 +36,10 @@ JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 class SlackWebApi:
     """`POST /api/{method}` and `POST /response/{key}` for one workspace and one bot token."""
 
-    def __init__(self, workspace: Workspace, bot_token: str) -> None:
+    def __init__(self, workspace: Workspace, bot_token: str, base_url: str = "") -> None:
         self.workspace = workspace
         self.bot_token = bot_token
+        self.base_url = base_url  # where the page is, for permalinks
         self.calls: list[tuple[str, dict]] = []
         self.methods: dict[str, Method] = {
             "api.test": lambda args: {"args": args},
@@ -176,7 +177,9 @@ class SlackWebApi:
 
     def permalink(self, args: dict) -> dict:
         channel = self.workspace.resolve_channel(args["channel"])
-        return {"channel": channel, "permalink": f"http://127.0.0.1/#{channel}/{args['ts']}"}
+        ts = args.get("message_ts") or args["ts"]
+        link = f"{self.base_url}/?where={channel}#{ts}"
+        return {"channel": channel, "permalink": link}
 
     def open_conversation(self, args: dict) -> dict:
         users = [u for u in str(args.get("users", "")).split(",") if u]

@@ -45,6 +45,9 @@ MESSAGE_FIXTURES = [
          (".section-text", "3 < 4 & 5 > 2 ✅"), ("blockquote", "a quoted line"),
          ("pre", "a\n  block")],
         absent=["img", "script"]),
+    Fixture("message-link", [{"type": "section", "text": mrkdwn(
+        "See the <https://slack.com/archives/C0APPROVALS/p1795300000000100|card>.")}],
+        [("a.message-link[href='?where=C0APPROVALS#1795300000.000100']", "card")]),
     Fixture("section-fields-accessory", [{"type": "section", "text": mrkdwn("*Subscription*"),
         "fields": [mrkdwn("*Tenant*\ncontoso"), mrkdwn("*Seats*\n10 → 12"),
                    plain("Monthly")],

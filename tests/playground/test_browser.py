@@ -4,6 +4,7 @@ whole request → approval round on the demo flow, as two different people."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -118,6 +119,13 @@ async def test_every_block_type_renders(open_page, playground):
                 await expect(target).to_be_visible()
         for selector in fixture.absent:
             await expect(message.locator(selector)).to_have_count(0)
+    now = int(time.time())
+    pretty = await slack.chat_postMessage(channel=STAFF, text="x", blocks=[{
+        "type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"<!date^{now}^{{date_short_pretty}}|fallback> · <!date^{now - 7200}^{{ago}}|x>")}]}])
+    relative = page.locator(f'.message[data-ts="{pretty["ts"]}"]')
+    await expect(relative.locator("time").first).to_have_text("Today")
+    await expect(relative.locator("time").last).to_have_text("2 hours ago")
     await page.set_viewport_size({"width": 1280, "height": 2600})  # every fixture in one shot
     await screenshot(page, "blocks")
     assert page.js_errors == []
@@ -215,6 +223,9 @@ async def test_request_and_approval_by_another_person(open_page, demo):
 
     sam = await open_page(SAM)
     card = sam.locator(".message", has_text="12 × e3 for nordwind")
+    await card.get_by_role("button", name="More actions").click()  # the overflow menu
+    await card.get_by_role("menuitem", name="Details").click()
+    await expect(sam.locator(".message.ephemeral").last).to_contain_text("You chose details.")
     await card.get_by_role("button", name="Approve").click()
     dialog = sam.get_by_role("alertdialog", name="Approve?")
     await expect(dialog).to_contain_text("The order is sent at once.")
@@ -224,3 +235,15 @@ async def test_request_and_approval_by_another_person(open_page, demo):
     await expect(alice.locator(".message", has_text="12 × e3")).to_contain_text(
         "Approved by @Sam")  # live on Alice's page too
     await screenshot(sam, "flow-approved")
+    assert alice.js_errors == [] and sam.js_errors == []
+
+
+async def test_a_link_to_a_slack_message_opens_it_in_the_playground(open_page, playground):
+    slack = playground.runtime.slack
+    card = await slack.chat_postMessage(channel="C0APPROVALS", text="the approval card")
+    link = f"https://slack.com/archives/C0APPROVALS/p{card['ts'].replace('.', '')}"
+    await slack.chat_postMessage(channel=STAFF, text=f"Waiting for approval: <{link}|card>")
+    page = await open_page(ALICE)
+    await page.get_by_role("link", name="card").click()
+    await expect(page.locator("#where")).to_have_text("#approvals")
+    await expect(page.locator(".message.linked")).to_contain_text("the approval card")

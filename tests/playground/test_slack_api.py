@@ -48,6 +48,9 @@ async def test_messages_dms_ephemerals_updates_and_deletes(playground, page_clie
     assert card["blocks"][0]["block_id"]  # Slack gives every block an id
     assert {"id": "DU0SAM", "name": "csp-bot", "kind": "dm"} in sam["channels"]
 
+    link = await slack.chat_getPermalink(channel=APPROVALS, message_ts=posted["ts"])
+    assert link["permalink"] == f"{playground.url}?where={APPROVALS}#{posted['ts']}"
+
     await slack.chat_delete(channel=APPROVALS, ts=posted["ts"])
     assert [m["text"] for m in (await page_client.state(SAM))["messages"]] == [
         "your request is done"]

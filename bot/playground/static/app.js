@@ -187,6 +187,12 @@ function drawMain() {
   once("main", { messages: visible(page.where), user: page.user, where: page.where }, () => {
     list.replaceChildren(...renderConversation(visible(page.where), snap, messageCtx));
     list.scrollTop = list.scrollHeight;
+    const linked = window.location.hash.slice(1);  // a permalink: show that message
+    const target = linked && list.querySelector(`.message[data-ts="${CSS.escape(linked)}"]`);
+    if (target) {
+      target.classList.add("linked");
+      target.scrollIntoView({ block: "center" });
+    }
   });
 }
 

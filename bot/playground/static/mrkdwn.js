@@ -108,9 +108,18 @@ export function formatDate(unix, format, now = new Date()) {
   return format.replace(/\{([a-z_]+)\}/g, (whole, key) => parts[key] ?? whole);
 }
 
+// A link to a Slack message (as the bot builds them) stays in the playground.
+const ARCHIVES = /^https:\/\/(?:[a-z0-9-]+\.)?slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})/;
+
 function link(url, label) {
-  const safe = /^(https?:|mailto:)/i.test(url) ? url : null;
   const text = reescape(label || url);
+  const message = unescapeSlack(url).match(ARCHIVES);
+  if (message) {
+    const [, channel, secs, micros] = message;
+    const here = `?where=${encodeURIComponent(channel)}#${secs}.${micros}`;
+    return `<a href="${escapeHtml(here)}" class="message-link" title="${escapeHtml(url)}">${text}</a>`;
+  }
+  const safe = /^(https?:|mailto:)/i.test(url) ? url : null;
   return safe ? `<a href="${escapeHtml(safe)}" target="_blank" rel="noopener">${text}</a>`
     : `<span class="bad-link" title="not a web link">${text}</span>`;
 }
