@@ -3,6 +3,7 @@ the buttons of those messages, and how the answers read while the provider is do
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from bot.provider.sandbox_data import (
     PADARIA,
     VANDERBERG,
 )
-from tests.slack_emulator import blocks_text
+from tests.slack_emulator import Reply, blocks_text
 
 pytestmark = pytest.mark.usefixtures("synced")
 
@@ -240,6 +241,31 @@ async def test_long_lists_page_within_slacks_block_limit(slack, bot, sandbox, em
     back = value_of(page["blocks"], BrowseAction.PREVIOUS)
     await slack.action(BrowseAction.PREVIOUS, value=back, message=slack.as_message(reply))
     assert "Page 1 of 3" in blocks_text(replaced(emulator)["blocks"])
+
+
+async def test_a_big_group_pages_its_subscriptions(slack, bot, sandbox, emulator, clock):
+    record = sandbox.world.tenants[PADARIA]
+    template = next(iter(record.subscriptions.values()))
+    for i in range(40):
+        copy = template.model_copy(deep=True)
+        copy.subscription.id = 490_000 + i
+        record.subscriptions[copy.subscription.id] = copy
+    await bot.runtime.syncer.run_once()
+
+    reply = await slack.command("subs padaria")
+    blocks = reply.json["blocks"]
+    assert len(blocks) <= 50 and "Page 1 of 3 · 42 subscriptions" in reply.text
+    assert len([e for e in elements(blocks) if e["type"] == "overflow"]) == 15
+    last = slack.as_message(reply)
+    for page in (2, 3):
+        value = value_of(last.blocks, BrowseAction.NEXT)
+        await slack.action(BrowseAction.NEXT, value=value, message=last)
+        shown = replaced(emulator)
+        assert len(shown["blocks"]) <= 50
+        assert f"Page {page} of 3" in blocks_text(shown["blocks"])
+        last = slack.as_message(Reply(200, json.dumps(shown)))
+    assert BrowseAction.NEXT not in [e.get("action_id") for e in elements(last.blocks)]
+    assert "*490039*" in blocks_text(last.blocks)
 
 
 async def test_pages_keep_the_filter(slack, bot, sandbox, emulator):
