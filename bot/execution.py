@@ -34,6 +34,13 @@ IDEMPOTENT = frozenset({A.CHANGE_QUANTITY, A.UPDATE_TENANT})
 READABLE = frozenset({A.CHANGE_QUANTITY, A.DELETE_SUBSCRIPTION})
 #: Creates: a second call makes a second subscription (or order). Never sent twice blindly.
 CREATES = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON, A.ORDER_TENANT})
+#: Steps compared with the live subscription before they are sent: a seat change's total was
+#: computed from the count it was prepared on, so it is sent only while that count still holds.
+COMPARED = frozenset({A.CHANGE_QUANTITY})
+#: Set in a step's result when it ended without our knowing whether its call reached OVHcloud
+#: (the worker gave up waiting for an answer): a person's Retry then counts the step's own
+#: total, found on the subscription, as done rather than as somebody else's change.
+MAYBE_SENT = "maybe_sent"
 
 #: How far before its task started a created subscription may claim to have been created
 #: (the provider's clocks are not ours to trust to the second).
@@ -61,12 +68,14 @@ class Finding(StrEnum):
     ADOPT = "adopt"  # a task is pending on the subscription: follow it
     DONE = "done"  # the effect is already there
     UNKNOWN = "unknown"  # a create: cannot tell, a person must check
+    STALE = "stale"  # a seat change prepared on a count the subscription no longer has
 
 
 @dataclass(frozen=True)
 class Reconciled:
     finding: Finding
     task_id: int | None = None
+    quantity: int | None = None  # the subscription's seats now, when a seat change is STALE
 
 
 def service_of(request: Request, step: RequestStep) -> str:
@@ -121,9 +130,18 @@ async def _order_tenant(provider: CspProvider, order: NewTenantOrder) -> Sent:
     return Sent(task_id, {k: v for k, v in result.items() if v is not None})
 
 
-async def reconcile(provider: CspProvider, request: Request, step: RequestStep) -> Reconciled:
-    """Decides what to do with a step left in `sending`: it may or may not have reached the
-    provider. Reads, never writes; NotFound on a change means the subscription is gone."""
+def maybe_sent(step: RequestStep) -> bool:
+    """Whether an earlier call of this step may have reached OVHcloud (see MAYBE_SENT)."""
+    return bool((step.result or {}).get(MAYBE_SENT))
+
+
+async def reconcile(
+    provider: CspProvider, request: Request, step: RequestStep, *, ours: bool = True
+) -> Reconciled:
+    """Decides what to do with a step left in `sending` (`ours`: it may or may not have
+    reached the provider), or with a seat change about to be sent for the first time
+    (`ours=False`: whatever the subscription shows, this step did not do it). Reads, never
+    writes; NotFound on a change means the subscription is gone."""
     if step.action in CREATES:
         return Reconciled(Finding.UNKNOWN)
     if step.action not in READABLE:
@@ -132,13 +150,28 @@ async def reconcile(provider: CspProvider, request: Request, step: RequestStep) 
     try:
         sub = await provider.get_subscription(tenant, sid)
     except NotFound:
-        if step.action is A.DELETE_SUBSCRIPTION:
+        if step.action is A.DELETE_SUBSCRIPTION and ours:
             return Reconciled(Finding.DONE)
         raise
-    if sub.task_pending_id is not None:
+    if ours and sub.task_pending_id is not None:
         return Reconciled(Finding.ADOPT, sub.task_pending_id)
-    if step.action is A.CHANGE_QUANTITY and sub.quantity == int(step.params["quantity"]):
+    if step.action is A.CHANGE_QUANTITY:
+        return compare_seats(step, sub, ours=ours)
+    return Reconciled(Finding.SEND)
+
+
+def compare_seats(step: RequestStep, sub: Subscription, *, ours: bool) -> Reconciled:
+    """The compare-and-set of a seat change. Its total (and the seats it records as added) was
+    computed from `previous_quantity`, so it is sent only while the subscription still has
+    that many seats: otherwise another change got there first (a second request confirmed on
+    the same count, the control panel) and sending would set a total nobody chose. The total
+    already there counts as done only when it may be this step's own lost call (`ours`)."""
+    target = int(step.params["quantity"])
+    if ours and sub.quantity == target:
         return Reconciled(Finding.DONE)
+    before = step.params.get("previous_quantity")
+    if before is not None and sub.quantity != int(before):
+        return Reconciled(Finding.STALE, quantity=sub.quantity)
     return Reconciled(Finding.SEND)
 
 
@@ -295,6 +328,15 @@ def unknown_error(step: RequestStep, cause: object) -> str:
         "created. Check the OVHcloud control panel; Retry re-sends it.",
         error=cause,
         what=describe(step),
+    )
+
+
+def stale_error(step: RequestStep, quantity: int | None) -> str:
+    return _(
+        "The subscription has {now} seats now, not {then} as when this change was prepared: "
+        "prepare it again. Nothing was sent to OVHcloud.",
+        now=quantity,
+        then=step.params.get("previous_quantity"),
     )
 
 

@@ -198,11 +198,14 @@ class Worker:
     # --- sending ----------------------------------------------------------------------------
 
     async def _send(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
-        """pending → sending (committed) → the call. False when the request must stop here."""
+        """pending → sending (committed) → the call. False when the request must stop here.
+        A seat change is compared with the subscription first (`execution.compare_seats`)."""
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
             if not await repo.update_step(session, step.id, {St.PENDING}, {"state": St.SENDING}):
                 return True  # moved meanwhile: the next look sees where it went
+        if step.action in execution.COMPARED:
+            return await self._resume(request, step, report, ours=execution.maybe_sent(step))
         return await self._call(request, step, report)
 
     async def _call(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
@@ -259,7 +262,9 @@ class Worker:
         attempts = request.attempts + 1
         if attempts >= self.settings.csp_worker_max_attempts:
             error = execution.gave_up_error(attempts, exc)
-            await self._end_step(request, step, St.FAILED, error, exc, report)
+            # still `sending`: the call may have reached OVHcloud, which a Retry must know
+            lost = {execution.MAYBE_SENT: True} if back_to is None else {}
+            await self._end_step(request, step, St.FAILED, error, exc, report, result=lost)
             return True
         base = self.settings.csp_worker_backoff_seconds
         delay = execution.backoff(base, attempts, exc.retry_after, self.rng.random())
@@ -290,12 +295,17 @@ class Worker:
         error: str,
         exc: ProviderError | None,
         report: WorkerReport,
+        *,
+        result: dict | None = None,
     ) -> None:
-        """A step ends without its effect: failed (refused) or unknown (a person must check)."""
+        """A step ends without its effect: failed (refused) or unknown (a person must check).
+        `result` is added to what the step remembers."""
         query_id = exc.query_id if exc is not None else None
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
             values = {"state": state, "error": error, "provider_query_id": query_id}
+            if result:
+                values["result"] = {**(step.result or {}), **result}
             if not await repo.update_step(session, step.id, {St.SENDING, St.RUNNING}, values):
                 return
             await self._audit(
@@ -309,12 +319,18 @@ class Worker:
 
     # --- resuming a step whose outcome was lost ---------------------------------------------
 
-    async def _resume(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
+    async def _resume(
+        self, request: Request, step: RequestStep, report: WorkerReport, *, ours: bool = True
+    ) -> bool:
+        """Reads the subscription before (re)sending a `sending` step. `ours`: an earlier call
+        of this step may have reached OVHcloud; False for a seat change never sent before,
+        which goes back to `pending` when the read fails for now."""
         try:
-            found = await execution.reconcile(self.runtime.provider, request, step)
+            found = await execution.reconcile(self.runtime.provider, request, step, ours=ours)
         except ProviderError as exc:
             if exc.retryable:
-                return await self._defer(request, step, exc, report, back_to=None)
+                back_to = None if ours else St.PENDING
+                return await self._defer(request, step, exc, report, back_to=back_to)
             await self._end_step(request, step, St.FAILED, exc.message, exc, report)
             return True
         match found.finding:
@@ -331,6 +347,9 @@ class Worker:
             case Finding.UNKNOWN:
                 error = execution.unknown_error(step, _("the worker stopped mid-call"))
                 await self._end_step(request, step, St.UNKNOWN, error, None, report)
+            case Finding.STALE:  # never sent: a total computed from another count
+                error = execution.stale_error(step, found.quantity)
+                await self._end_step(request, step, St.FAILED, error, None, report)
         return True
 
     # --- following provider tasks -----------------------------------------------------------

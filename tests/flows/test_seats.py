@@ -254,6 +254,39 @@ async def test_a_double_confirm_sends_exactly_one_change(slack, emulator, sandbo
     assert [r.state for r in await requests_of(bot)] == [RequestState.DONE]
 
 
+async def test_two_changes_prepared_on_the_same_count_send_only_the_first(
+    slack, emulator, sandbox, bot, synced
+):
+    # Both forms are submitted while the subscription has 12 seats: two drafts, on one count.
+    alices = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 13))
+    bobs = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 15), user=BOB)
+    await slack.submit(alices.view)
+    await slack.submit(bobs.view, user=BOB)
+    await settle(bot.runtime)
+
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]  # 15 was never sent
+    assert (await sandbox.get_subscription(NORDWIND, NORDWIND_E3)).quantity == 13
+    first, second = sorted(await requests_of(bot), key=lambda r: r.id)
+    assert (first.requester, first.state) == (ALICE, RequestState.DONE)
+    assert (second.requester, second.state) == (BOB, RequestState.FAILED)
+    stale = ("The subscription has 13 seats now, not 12 as when this change was prepared: "
+             "prepare it again. Nothing was sent to OVHcloud.")
+    assert second.error == stale
+    card = next(m for m in emulator.messages[STAFF_CHANNEL] if f"R{second.id} ·" in m.all_text)
+    assert "Failed" in card.all_text and "has 13 seats now, not 12" in card.all_text
+    assert "has 13 seats now, not 12" in emulator.last_message(f"D{BOB}").all_text
+    async with bot.runtime.db.session() as session:
+        batches = await cache.seat_batches(session, NORDWIND_E3)
+    assert [(b.seats, b.request_id) for b in batches if b.request_id] == [(1, first.id)]
+
+    # Retrying does not make it right: the count it was prepared on is gone for good.
+    await slack.action("pipeline_retry", value=str(second.id), user=BOB, message=card)
+    await bot.runtime.notifier.settle()
+    await settle(bot.runtime)
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    assert (await pipeline.load(bot.runtime.db, second.id)).error == stale
+
+
 async def test_the_subscription_typeahead_offers_the_chosen_groups_subscriptions(
     slack, emulator, synced
 ):

@@ -614,6 +614,50 @@ async def test_a_cancellation_whose_worker_died_is_reconciled(
     assert NORDWIND_BASIC not in await sandbox.list_subscriptions(NORDWIND)
 
 
+async def test_a_seat_change_whose_worker_died_is_not_sent_over_another_change(
+    any_runtime, sandbox, clock
+):
+    runtime = any_runtime
+    request_id = await seat_change(runtime)  # 12 → 13
+    await die_in(runtime, sandbox, "change_quantity", "before")
+    await sandbox.change_quantity(NORDWIND, NORDWIND_E3, 14)  # meanwhile, the control panel
+
+    report = await resume_after_lease(runtime, clock)
+
+    assert report.sent == 0 and report.failed == 1
+    assert sandbox.calls("changeQuantity") == [{"quantity": 14}]
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 14
+    request, (step,) = await state(runtime, request_id)
+    assert step.state is St.FAILED
+    assert request.error == (
+        "The subscription has 14 seats now, not 12 as when this change was prepared: "
+        "prepare it again. Nothing was sent to OVHcloud."
+    )
+    async with runtime.db.session() as session:
+        assert [b for b in await seat_batches(session, NORDWIND_E3) if b.request_id] == []
+
+
+async def test_a_retried_seat_change_whose_lost_call_went_through_is_done_not_stale(
+    make_runtime, database_url, sandbox
+):
+    runtime = await make_runtime(database_url, sandbox, csp_worker_max_attempts=1)
+    sandbox.faults.set(fail_next=[("changeQuantity", ServerError, True)])  # done, then 500
+    request_id = await seat_change(runtime)
+    await runtime.worker.run_once()
+    request, (step,) = await state(runtime, request_id)
+    assert request.state is S.FAILED and step.result == {execution.MAYBE_SENT: True}
+    assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13  # OVHcloud did it after all
+
+    await retry(runtime, request_id, ALICE)
+    report = await runtime.worker.run_once()
+
+    assert report.done == 1 and report.sent == 0
+    assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
+    async with runtime.db.session() as session:
+        batches = await seat_batches(session, NORDWIND_E3)
+    assert [(b.seats, b.request_id) for b in batches if b.request_id] == [(1, request_id)]
+
+
 async def test_a_restarted_process_polls_what_the_last_one_left_running(
     make_runtime, database_url, clock
 ):
