@@ -82,6 +82,10 @@ class Server:
 
     async def start(self, *, background: bool = True) -> None:
         await self.runtime.start(background=background)
+        try:
+            await self.bolt.authorization.prime()
+        except Exception as exc:  # Slack unreachable now: the first request tries again
+            log.warning("auth.test failed at start-up (%s); will retry on the first request", exc)
         self._runner = web.AppRunner(self.web_app, handle_signals=False, shutdown_timeout=20)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)

@@ -20,6 +20,7 @@ import handlers
 from bot.errors import DomainError, FormErrors
 from bot.i18n import _
 from bot.runtime import Runtime
+from bot.slack_auth import WorkspaceAuthorization
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -28,8 +29,10 @@ log = logging.getLogger("csp_bot.slack")
 def build_app(runtime: Runtime) -> AsyncApp:
     settings = runtime.settings
     secret = settings.slack_signing_secret
+    authorization = WorkspaceAuthorization(runtime.slack)
     app = AsyncApp(
         client=runtime.slack,
+        authorize=authorization.hook(),
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
         process_before_response=True,
@@ -42,6 +45,7 @@ def build_app(runtime: Runtime) -> AsyncApp:
         context["runtime"] = runtime
         await next()
 
+    app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
     app.error(answer_error)
     app.router = handlers.register(app)  # type: ignore[attr-defined]
     return app

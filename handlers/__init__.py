@@ -32,7 +32,9 @@ FLOWS: tuple = (
 
 def register(app: AsyncApp) -> Router:
     router = Router()
+    # Bolt tries listeners in registration order: the slash command, the most frequent
+    # request, goes first so it does not run every other listener's matcher.
+    app.command(Command.CSP)(router.dispatch)
     for flow in FLOWS:
         flow.register(app, router)
-    app.command(Command.CSP)(router.dispatch)
     return router

@@ -187,3 +187,24 @@ async def test_socket_mode_answers_help_over_the_websocket(emulator, tmp_path, s
                 assert r.status in (404, 405)  # no HTTP endpoint in Socket Mode
     finally:
         await server.stop()
+
+
+async def test_a_cold_burst_of_requests_makes_one_auth_test(slack, emulator):
+    import asyncio
+
+    replies = await asyncio.gather(*(slack.command("help") for _ in range(30)))
+    assert all(r.status == 200 for r in replies)
+    assert len(emulator.calls_of("auth.test")) == 1
+
+
+async def test_help_is_built_once_and_rebuilt_when_a_subcommand_is_added(bot, slack):
+    from handlers.router import Subcommand
+
+    router = bot.bolt.router
+    assert router.help_message() is router.help_message()
+
+    async def noop(call):
+        await call.ack()
+
+    router.add(Subcommand("zeta", "A late subcommand.", "/csp zeta", noop))
+    assert "/csp zeta" in (await slack.command("help")).text

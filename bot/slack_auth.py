@@ -1,0 +1,40 @@
+"""Authorization for the one workspace the bot is installed in.
+
+Bolt's built-in single-workspace authorization calls `auth.test` on the first request and
+caches the answer only when it comes back, so a cold burst of requests makes one `auth.test`
+each, and every one of them waits on Slack. Here `auth.test` runs once, before the first
+request is served (`prime()` at start-up), behind a lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+class WorkspaceAuthorization:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._result: AuthorizeResult | None = None
+        self._lock = asyncio.Lock()
+
+    async def prime(self) -> AuthorizeResult:
+        if self._result is None:
+            async with self._lock:
+                if self._result is None:
+                    answer = await self.client.auth_test()
+                    self._result = AuthorizeResult.from_auth_test_response(
+                        auth_test_response=answer, bot_token=self.client.token
+                    )
+        return self._result
+
+    def hook(self):
+        """Bolt's `authorize` function. A plain function, not a method: bolt passes arguments
+        by the parameter names it finds, `self` included."""
+
+        async def authorize(context) -> AuthorizeResult:
+            return self._result or await self.prime()
+
+        return authorize
