@@ -15,6 +15,7 @@ import uuid
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.errors import DomainError, FormErrors
@@ -31,7 +32,11 @@ def build_app(runtime: Runtime) -> AsyncApp:
     secret = settings.slack_signing_secret
     authorization = WorkspaceAuthorization(runtime.slack)
     app = AsyncApp(
-        client=runtime.slack,
+        # Bolt gives each request its own client built from this one, with the token that
+        # `authorize` found; this one carries the base URL and retry handlers, not the token.
+        client=AsyncWebClient(
+            base_url=runtime.slack.base_url, retry_handlers=runtime.slack.retry_handlers
+        ),
         authorize=authorization.hook(),
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
