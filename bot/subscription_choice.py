@@ -32,8 +32,8 @@ OPEN_STATES = (
     RequestState.NEEDS_ATTENTION,
     RequestState.FAILED,
 )
-#: How many open requests are looked through for one subscription (see `open_requests_on`).
-OPEN_REQUESTS_SCAN = 1000
+#: How many of a subscription's open requests are read (the modal names the first three).
+OPEN_REQUESTS_READ = 10
 
 
 @dataclass(frozen=True)
@@ -255,10 +255,12 @@ async def ref_for_value(db: Database, value: str | None, channel: str | None) ->
 
 
 async def open_requests_on(session: Any, subscription_id: int) -> list[Request]:
-    """Our requests still under way on a subscription (drafts do not count: nobody sent them)."""
+    """Our requests still under way on a subscription (drafts do not count: nobody sent them),
+    newest activity first."""
     rows = await request_repo.requests_in_states(
-        session, [s.value for s in OPEN_STATES], limit=OPEN_REQUESTS_SCAN)
-    return [Request.model_validate(r) for r in rows if r.subscription_id == subscription_id]
+        session, [s.value for s in OPEN_STATES], subscription_id=subscription_id,
+        limit=OPEN_REQUESTS_READ)
+    return [Request.model_validate(r) for r in rows]
 
 
 def open_request_problem(facts: SubscriptionFacts) -> str | None:

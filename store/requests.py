@@ -128,6 +128,7 @@ async def requests_in_states(
     *,
     kinds: Collection[str] | None = None,
     requester: str | None = None,
+    subscription_id: int | None = None,
     limit: int = 50,
 ) -> list[RequestRow]:
     query = select(RequestRow).where(RequestRow.state.in_(list(states)))
@@ -135,6 +136,8 @@ async def requests_in_states(
         query = query.where(RequestRow.kind.in_(list(kinds)))
     if requester is not None:
         query = query.where(RequestRow.requester == requester)
+    if subscription_id is not None:
+        query = query.where(RequestRow.subscription_id == subscription_id)
     query = query.order_by(RequestRow.updated_at.desc(), RequestRow.id.desc()).limit(limit)
     return list((await session.execute(query)).scalars())
 

@@ -160,6 +160,25 @@ async def test_refused_while_another_request_is_under_way(slack, emulator, bot, 
     assert "is still queued: wait for it" in reply.errors[SUBSCRIPTION]
 
 
+async def test_a_request_under_way_is_found_however_busy_the_other_subscriptions_are(
+    slack, emulator, bot, synced
+):
+    first = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 13))
+    await slack.submit(first.view)
+    (mine,) = await requests_of(bot)
+    async with bot.runtime.db.transaction() as session:
+        for n in range(1000):  # newer requests, all still open, on other subscriptions
+            await repo.insert_request(
+                session, kind=RequestKind.SEATS, state=RequestState.QUEUED, requester=BOB,
+                tenant=NORDWIND, subscription_id=900000 + n, payload={}, summary=f"other {n}")
+
+    view = await open_modal(slack, emulator, "/csp seats nordwind 480101")
+    assert f"Request R{mine.id} is queued" in blocks_text(view["blocks"])
+    reply = await slack.submit(view, form_values(NORDWIND_E3, 14), user=BOB)
+    assert f"Request R{mine.id} on subscription 480101 is still queued" in (
+        reply.errors[SUBSCRIPTION])
+
+
 # --- increase, decrease, exactly once -----------------------------------------------------------
 
 

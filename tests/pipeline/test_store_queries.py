@@ -101,6 +101,20 @@ async def test_deadlines_and_decisions_lists(db):
     assert len(everyone) == 3
 
 
+async def test_requests_in_states_of_one_subscription(db):
+    queued = await make(db, "queued")
+    waiting = await make(db)
+    await make(db, "done")  # not in the states asked for
+    await make(db, "queued", subscription_id=8)  # another subscription
+    await make(db, "queued", subscription_id=None)  # none at all (an order)
+    async with db.session() as session:
+        found = await repo.requests_in_states(
+            session, ["queued", "awaiting_approval"], subscription_id=7)
+        everywhere = await repo.requests_in_states(session, ["queued", "awaiting_approval"])
+    assert [r.id for r in found] == [waiting, queued]  # newest first
+    assert len(everywhere) == 4
+
+
 async def test_audit_pages_and_the_last_move_into_a_state(db):
     first = await make(db)
     async with db.transaction() as session:
