@@ -256,9 +256,26 @@ def added_seats(
 # --- words ------------------------------------------------------------------------------------
 
 
-def describe(step: RequestStep) -> str:
-    """A step as people read it in an error summary (ids only: the card has the names)."""
+def line_license_name(request: Request | None, step: RequestStep) -> str | None:
+    """The license name an order line was confirmed with (payload `lines[i].license_name`,
+    the line of the step's own position first), or None when the request does not say.
+    Steps carry ids only; the order's payload keeps the names people chose from."""
+    if request is None or step.action not in (A.ADD_SUBSCRIPTION, A.ORDER_ADDON):
+        return None
+    lines = [line for line in (request.payload or {}).get("lines") or [] if isinstance(line, dict)]
+    own = [lines[step.seq - 1]] if 0 < step.seq <= len(lines) else []
+    wanted = str(step.params.get("license_id"))
+    for line in [*own, *lines]:
+        if str(line.get("license_id")) == wanted and line.get("license_name"):
+            return str(line["license_name"])
+    return None
+
+
+def describe(step: RequestStep, request: Request | None = None) -> str:
+    """A step as people read it in an error summary: the license's name when the request's
+    payload has it (an order's lines), its id otherwise."""
     p = step.params
+    name = line_license_name(request, step)
     match step.action:
         case A.CHANGE_QUANTITY:
             return _(
@@ -268,14 +285,14 @@ def describe(step: RequestStep) -> str:
             )
         case A.ADD_SUBSCRIPTION:
             return _(
-                "new subscription of license {license}, {n} seats",
-                license=p.get("license_id"),
+                "new subscription of {license}, {n} seats",
+                license=name or _("license {id}", id=p.get("license_id")),
                 n=p.get("quantity"),
             )
         case A.ORDER_ADDON:
             return _(
-                "add-on license {license} on subscription {parent}, {n} seats",
-                license=p.get("license_id"),
+                "add-on {license} on subscription {parent}, {n} seats",
+                license=name or _("license {id}", id=p.get("license_id")),
                 parent=p.get("parent_subscription_id"),
                 n=p.get("quantity"),
             )
@@ -322,12 +339,12 @@ def backoff(base: float, attempts: int, retry_after: float | None, jitter: float
     return timedelta(seconds=max(delay, retry_after or 0.0))
 
 
-def unknown_error(step: RequestStep, cause: object) -> str:
+def unknown_error(step: RequestStep, cause: object, request: Request | None = None) -> str:
     return _(
         "OVHcloud did not answer clearly ({error}): the {what} may or may not have been "
         "created. Check the OVHcloud control panel; Retry re-sends it.",
         error=cause,
-        what=describe(step),
+        what=describe(step, request),
     )
 
 
@@ -353,17 +370,20 @@ def task_error(step: RequestStep, task: ProviderTask) -> str:
     )
 
 
-def lost_task_error(step: RequestStep) -> str:
+def lost_task_error(step: RequestStep, request: Request | None = None) -> str:
     return _(
         "OVHcloud no longer knows task {task}: check the {what} in the control panel.",
         task=step.provider_task_id,
-        what=describe(step),
+        what=describe(step, request),
     )
 
 
-def outcome_of(steps: list[RequestStep]) -> tuple[RequestState, str | None, str | None]:
+def outcome_of(
+    steps: list[RequestStep], request: Request | None = None
+) -> tuple[RequestState, str | None, str | None]:
     """The final state of a request whose steps have all ended, with the words for
-    `requests.error` (line by line when there are several steps) and the first query id."""
+    `requests.error` (line by line when there are several steps, named from `request`'s
+    payload) and the first query id."""
     states = {s.state for s in steps}
     if StepState.UNKNOWN in states:
         state = RequestState.NEEDS_ATTENTION
@@ -383,5 +403,7 @@ def outcome_of(steps: list[RequestStep]) -> tuple[RequestState, str | None, str 
             what = _("failed: {error}", error=step.error or _("no reason given"))
         else:
             what = step.error or _("outcome unknown")
-        lines.append(_("Line {n} ({step}): {what}", n=step.seq, step=describe(step), what=what))
+        lines.append(
+            _("Line {n} ({step}): {what}", n=step.seq, step=describe(step, request), what=what)
+        )
     return state, "\n".join(lines), query_id

@@ -94,7 +94,7 @@ async def resolve(
         else _("not found in the control panel by <@{user}>", user=actor)
     )
     settled = [_settled(s, created, word) for s in steps]
-    state, error, query_id = execution.outcome_of(settled)
+    state, error, query_id = execution.outcome_of(settled, request)
     async with runtime.db.transaction() as session:
         moved = await transition(
             session, request_id, {S.NEEDS_ATTENTION}, state, actor, note or word,

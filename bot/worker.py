@@ -243,7 +243,7 @@ class Worker:
             case Remedy.RECONCILE:  # the step stays `sending`: the next attempt reads first
                 return await self._defer(request, step, exc, report, back_to=None)
             case Remedy.UNKNOWN:
-                error = execution.unknown_error(step, exc)
+                error = execution.unknown_error(step, exc, request)
                 await self._end_step(request, step, St.UNKNOWN, error, exc, report)
             case Remedy.FAILED:
                 await self._end_step(request, step, St.FAILED, exc.message, exc, report)
@@ -345,7 +345,7 @@ class Worker:
             case Finding.DONE:
                 await self._record(request, step, Sent(None), action="provider_call_confirmed")
             case Finding.UNKNOWN:
-                error = execution.unknown_error(step, _("the worker stopped mid-call"))
+                error = execution.unknown_error(step, _("the worker stopped mid-call"), request)
                 await self._end_step(request, step, St.UNKNOWN, error, None, report)
             case Finding.STALE:  # never sent: a total computed from another count
                 error = execution.stale_error(step, found.quantity)
@@ -391,7 +391,7 @@ class Worker:
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
         elif task is None:
-            error = execution.lost_task_error(step)
+            error = execution.lost_task_error(step, request)
             await self._end_step(request, step, St.UNKNOWN, error, None, report)
         elif task.status == "done":
             await self._complete(request, step, task, report)
@@ -438,7 +438,7 @@ class Worker:
                 await refresh_tenant(self.runtime, service)
             except Exception:
                 log.warning("could not refresh the cache of %s", service, exc_info=True)
-        state, error, query_id = execution.outcome_of(steps)
+        state, error, query_id = execution.outcome_of(steps, request)
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
             moved = await transition(

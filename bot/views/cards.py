@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.confirmation import confirmation_of
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
+from bot.execution import line_license_name
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
@@ -113,13 +114,13 @@ def step_words(step: RequestStep, request: Request) -> str:
             )
         case StepAction.ADD_SUBSCRIPTION:
             return _(
-                "Add license {license} × {quantity}",
-                license=p.get("license_id"), quantity=p.get("quantity"),
+                "Add {license} × {quantity}",
+                license=_license(step, request), quantity=p.get("quantity"),
             )
         case StepAction.ORDER_ADDON:
             return _(
-                "Add add-on {license} × {quantity} to subscription {parent}",
-                license=p.get("license_id"), quantity=p.get("quantity"),
+                "Add {license} × {quantity} on subscription {parent}",
+                license=_license(step, request), quantity=p.get("quantity"),
                 parent=p.get("parent_subscription_id"),
             )
         case StepAction.DELETE_SUBSCRIPTION:
@@ -129,6 +130,16 @@ def step_words(step: RequestStep, request: Request) -> str:
         case StepAction.UPDATE_TENANT:
             return _("Update the license group's details")
     return str(step.action)
+
+
+def _license(step: RequestStep, request: Request) -> str:
+    """The order line's license by name, as the requester chose it; by id when unknown."""
+    name = line_license_name(request, step)
+    if name:
+        return escape(name)
+    if step.action is StepAction.ORDER_ADDON:
+        return _("add-on {id}", id=step.params.get("license_id"))
+    return _("license {id}", id=step.params.get("license_id"))
 
 
 STEP_MARKS = {

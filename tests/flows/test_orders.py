@@ -445,6 +445,41 @@ async def test_a_failed_line_is_reported_alone_and_a_retry_never_resends_the_oth
     ]
 
 
+async def test_the_card_and_the_dm_name_the_licenses_of_the_lines(
+    slack, emulator, bot, sandbox, synced
+):
+    modal = await open_modal(slack, emulator, "order nordwind")
+    typed = {
+        BlockId.TENANT: NORDWIND,
+        line_block(LICENSE, "1"): OFFICE_E3,
+        line_block(QUANTITY, "1"): "5",
+    }
+    modal = await act(slack, emulator, modal, OrderAction.ADD_LINE, typed)
+    typed |= {line_block(LICENSE, "2"): TEAMS_AUDIO_CONFERENCING, line_block(QUANTITY, "2"): "2"}
+    modal = await act(
+        slack, emulator, modal, OrderAction.LICENSE, typed, selected=str(TEAMS_AUDIO_CONFERENCING)
+    )
+    request = await confirm(
+        slack, bot, await review(slack, modal, typed | {line_block(PARENT, "2"): NORDWIND_E3})
+    )
+    card = card_text(emulator, request)
+    assert "1. Add Office 365 E3 × 5" in card
+    assert "2. Add Microsoft Teams Audio Conferencing × 2 on subscription 480101" in card
+    assert "license 10021" not in card and "10040" not in card  # names, not ids
+
+    sandbox.faults.set(fail_next=[("orderAddon", BadParameters(
+        "Not available for this subscription", status=400, error_class="Client::BadRequest"))])
+    await settle(bot.runtime)
+    request = await load(bot.runtime.db, request.id)
+    assert request.state is RequestState.FAILED
+    card = card_text(emulator, request)
+    assert "1. Add Office 365 E3 × 5" in card and "on subscription 480101 · _failed_" in card
+    dm = emulator.last_message(f"D{ALICE}").all_text
+    assert "Line 1 (new subscription of Office 365 E3, 5 seats): done" in dm
+    assert ("Line 2 (add-on Microsoft Teams Audio Conferencing on subscription 480101, 2 seats): "
+            "failed: Not available for this subscription") in dm
+
+
 # --- bad input, next to its field ------------------------------------------------------------
 
 

@@ -150,6 +150,29 @@ def test_status_card_shows_steps_line_by_line_and_the_providers_error():
     assert f"as of {date_token(NOW)}" in text
 
 
+def test_order_steps_are_named_from_the_lines_of_the_payload_with_the_id_as_fallback():
+    lines = [
+        {"license_id": 10021, "license_name": "Office 365 E3", "quantity": 5},
+        {"license_id": 10040, "license_name": "Microsoft Teams Audio Conferencing",
+         "quantity": 2, "parent_subscription_id": 480101},
+    ]
+    request = make_request(kind=RequestKind.ORDER, payload={"lines": lines})
+    steps = [
+        step(action=StepAction.ADD_SUBSCRIPTION, params={"license_id": 10021, "quantity": 5}),
+        step(id=2, seq=2, action=StepAction.ORDER_ADDON,
+             params={"parent_subscription_id": 480101, "license_id": 10040, "quantity": 2}),
+        step(id=3, seq=3, action=StepAction.ADD_SUBSCRIPTION,
+             params={"license_id": 10099, "quantity": 1}),  # a line the payload does not name
+        step(id=4, seq=4, action=StepAction.ORDER_ADDON,
+             params={"parent_subscription_id": 480101, "license_id": 10098, "quantity": 1}),
+    ]
+    text = cards.steps_text(request, steps)
+    assert "1. Add Office 365 E3 × 5" in text
+    assert "2. Add Microsoft Teams Audio Conferencing × 2 on subscription 480101" in text
+    assert "3. Add license 10099 × 1" in text
+    assert "4. Add add-on 10098 × 1 on subscription 480101" in text
+
+
 def test_requester_news_only_for_decisions_and_endings():
     approved = make_request(state=S.QUEUED, decided_by=SAM, decided_at=NOW)
     assert "approved by" in news.requester_news(approved, S.AWAITING_APPROVAL).text
