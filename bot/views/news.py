@@ -11,6 +11,7 @@ from bot.domain import Request, RequestState
 from bot.i18n import _
 from bot.views.cards import Card, card_link
 from bot.views.common import context, date_token, escape, section
+from bot.views.refunds import CREDITED_AMOUNT, UPSTREAM_REFERENCE, ticket_of
 
 S = RequestState
 
@@ -55,8 +56,19 @@ def requester_news(request: Request, before: RequestState | None) -> Card | None
                      "so a person must check before anything is sent again.", ref=ref)
         case S.FILED:
             text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft.", ref=ref)
+            reference = request.payload.get(UPSTREAM_REFERENCE)
+            if reference:
+                text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft under "
+                         "reference `{reference}`.", ref=ref, reference=escape(str(reference)))
         case S.RESOLVED:
             text = _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
+            credited = request.payload.get(CREDITED_AMOUNT)
+            if credited:
+                ticket = ticket_of(request)
+                text = _(":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
+                         "{credited} of {asked} requested.", ref=ref,
+                         credited=escape(str(credited)),
+                         asked=ticket.amount_text if ticket else "—")
         case _:
             return None
     blocks: list[Block] = [section(text)]

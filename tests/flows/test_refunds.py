@@ -186,7 +186,8 @@ async def test_a_ticket_from_filing_to_credit(slack, emulator, sandbox, bot, age
     assert request.payload["upstream_reference"] == "2611020040001234"
     assert "2611020040001234" in status_card(emulator, request).all_text
     assert buttons(approval_card(emulator)) == {RefundAction.MARK_RESOLVED: "Mark as resolved"}
-    assert "filed with Microsoft" in dm_texts(emulator, ALICE)[-1]
+    assert "filed with Microsoft under reference `2611020040001234`" in (
+        dm_texts(emulator, ALICE)[-1])
 
     # … and resolved, with what Microsoft credited
     await slack.action(RefundAction.MARK_RESOLVED, value=str(request.id), user=SAM,
@@ -205,7 +206,8 @@ async def test_a_ticket_from_filing_to_credit(slack, emulator, sandbox, bot, age
     assert request.payload["credited_amount"] == "240.00 EUR"
     assert "Credited 240.00 EUR of 249.90 EUR requested" in status_card(emulator, request).all_text
     assert buttons(approval_card(emulator)) == {}
-    assert "is resolved" in dm_texts(emulator, ALICE)[-1]
+    assert "is resolved: Microsoft credited 240.00 EUR of 249.90 EUR requested" in (
+        dm_texts(emulator, ALICE)[-1])
 
     assert len(dm_texts(emulator, ALICE)) == 4  # claimed, approved, filed, resolved: once each
     assert [(actor, action, state) for actor, action, state, _note in
