@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.playground import demo_flow
 from tests.playground.conftest import ALICE, SAM, STAFF, screenshot
 from tests.playground.render_fixtures import FORM_MODAL, MESSAGE_FIXTURES
 
@@ -247,3 +248,21 @@ async def test_a_link_to_a_slack_message_opens_it_in_the_playground(open_page, p
     await page.get_by_role("link", name="card").click()
     await expect(page.locator("#where")).to_have_text("#approvals")
     await expect(page.locator(".message.linked")).to_contain_text("the approval card")
+
+
+async def test_a_views_update_while_typing_keeps_the_text_and_the_caret(
+    open_page, demo, playground
+):
+    page = await open_page(ALICE)
+    await page.fill("#composer", "/csp demo")
+    await page.keyboard.press("Enter")
+    form = page.get_by_role("dialog", name="Demo order")
+    note = form.get_by_label("Note")
+    await note.click()
+    await page.keyboard.type("rush ")
+    view = playground.workspace.top_modal(ALICE)
+    await playground.runtime.slack.views_update(
+        view_id=view["id"], view=demo_flow.form_view(STAFF, seats="7"))
+    await expect(form.get_by_label("Seats")).to_have_value("7")  # redrawn
+    await page.keyboard.type("please")  # still typing in the same field
+    await expect(note).to_have_value("rush please")

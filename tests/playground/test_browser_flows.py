@@ -55,6 +55,12 @@ async def run(page, text: str) -> None:
     await page.click(".composer-send")
 
 
+async def answered(page) -> None:
+    """Waits until the bot has answered the page's last click or choice (e.g. a views.update
+    after a select with dispatch_action), as a person waits for the modal to redraw."""
+    await expect(page.locator("body.acting")).to_have_count(0)
+
+
 def modal(page, callback_id: str):
     return page.locator(f'.modal[data-callback-id="{callback_id}"]')
 
@@ -74,6 +80,7 @@ async def test_order(open_page, flows):
     form = page.get_by_role("dialog")
     await expect(form).to_contain_text("Nordwind")
     await form.get_by_label("License", exact=True).select_option(label="Office 365 E3")
+    await answered(page)
     await form.get_by_label("Quantity").fill("5")
     await screenshot(page, "flow-order-form")
     await form.get_by_role("button", name="Review order").click()

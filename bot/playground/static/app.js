@@ -85,7 +85,34 @@ function viewCtx(view, surface) {
 const inflight = new Set();
 function track(promise) {
   inflight.add(promise);
-  return promise.finally(() => inflight.delete(promise));
+  document.body.classList.add("acting");
+  return promise.finally(() => {
+    inflight.delete(promise);
+    document.body.classList.toggle("acting", inflight.size > 0);
+  });
+}
+
+// Where the person is typing, so a redrawn modal (views.update) keeps the focus and caret.
+function focusOf(slot) {
+  const active = document.activeElement;
+  const block = active && slot.contains(active) ? active.closest("[data-block-id]") : null;
+  if (!block || !active.dataset.actionId) return null;
+  return { block: block.dataset.blockId, action: active.dataset.actionId,
+    start: active.selectionStart, end: active.selectionEnd };
+}
+
+function refocus(slot, focus) {
+  if (!focus) return;
+  const selector = `[data-block-id="${CSS.escape(focus.block)}"] ` +
+    `[data-action-id="${CSS.escape(focus.action)}"]`;
+  const field = slot.querySelector(selector);
+  if (!field) return;
+  field.focus();
+  try {
+    field.setSelectionRange(focus.start, focus.end);
+  } catch {
+    // not a text field: focus is enough
+  }
 }
 
 async function submitTop(button) {
@@ -210,10 +237,12 @@ function drawModal() {
       await call("close", { user: page.user, view_id: top.id, state: store.toSlack(), all });
       await refresh();
     };
+    const focus = focusOf(slot);
     slot.replaceChildren(renderModal(top, stack.length, ctx, {
       back: close(false), closeAll: close(true),
       submit: (e) => submitTop(e.currentTarget),
     }));
+    refocus(slot, focus);
   });
 }
 
