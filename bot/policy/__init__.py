@@ -1,0 +1,61 @@
+"""Pure rules: windows, limits, who may do what. No I/O, no clock reads (`now` is passed in).
+
+A rule answers with a `Decision` that carries its own words, so the form, the confirmation and
+the approval card all say the same thing. One module per flow; everything is re-exported here,
+so `from bot.policy import seat_change` and `policy.seat_change(...)` work as they always did.
+"""
+
+from __future__ import annotations
+
+from bot.policy.approvals import may_decide, may_withdraw
+from bot.policy.cancellation import cancellation
+from bot.policy.decision import Decision
+from bot.policy.orders import (
+    addon_line,
+    addon_parents,
+    order_approval,
+    order_group,
+    order_line,
+)
+from bot.policy.refunds import (
+    RefundStep,
+    RefundWindows,
+    admin_agent_note,
+    may_handle_refund,
+    refund_ticket,
+    refund_window_end,
+)
+from bot.policy.seats import (
+    SeatBatchLike,
+    add_months,
+    next_renewal,
+    reduction_deadline,
+    removable_seats,
+    seat_change,
+    utc_text,
+)
+
+__all__ = [
+    "Decision",
+    "RefundStep",
+    "RefundWindows",
+    "SeatBatchLike",
+    "add_months",
+    "addon_line",
+    "addon_parents",
+    "admin_agent_note",
+    "cancellation",
+    "may_decide",
+    "may_handle_refund",
+    "may_withdraw",
+    "next_renewal",
+    "order_approval",
+    "order_group",
+    "order_line",
+    "reduction_deadline",
+    "refund_ticket",
+    "refund_window_end",
+    "removable_seats",
+    "seat_change",
+    "utc_text",
+]

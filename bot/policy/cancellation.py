@@ -1,0 +1,62 @@
+"""Cancellations (issue 8): always approved by a support agent, before the cancellation window
+closes, or acknowledged as getting no refund."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.domain import Subscription
+from bot.i18n import _
+from bot.policy.decision import Decision
+from bot.policy.seats import _changeable, utc_text
+from bot.views.common import date_token
+
+
+def cancellation(
+    sub: Subscription,
+    term_start: datetime,
+    now: datetime,
+    window: timedelta,
+    *,
+    addon_names: Sequence[str] = (),
+    no_refund_acknowledged: bool = False,
+    addons_acknowledged: bool = False,
+) -> Decision:
+    """May `sub` be cancelled, and on what terms?
+
+    Cancelling always needs a support agent's approval, before the cancellation window closes
+    (`term_start` + `window`): that is the deadline. Past it, Microsoft refunds nothing and
+    bills the full term, so the requester must say they know (`no_refund_acknowledged`); the
+    request then has no expiry. Add-ons go with their subscription: that is acknowledged too.
+    """
+    refused = _changeable(sub)
+    if refused is not None:
+        return refused
+    closes = term_start + window
+    window_open = now < closes
+    if not window_open and not no_refund_acknowledged:
+        return Decision.refuse(
+            _("The cancellation window of subscription {id} closed on {date}: Microsoft gives "
+              "no refund and bills the customer for the full term. Tick the box to cancel "
+              "anyway.", id=sub.id, date=utc_text(closes)),
+            field="acknowledge", window_open=False,
+        )
+    if addon_names and not addons_acknowledged:
+        return Decision.refuse(
+            _("These add-ons are cancelled with it: {names}. Tick the box to confirm.",
+              names=", ".join(addon_names)),
+            field="acknowledge",
+        )
+    notes = [_("All {n} licenses are removed at once and for good: the customer's users lose "
+               "access immediately.", n=sub.quantity)]
+    if addon_names:
+        notes.append(_("Its add-ons are cancelled too: {names}.", names=", ".join(addon_names)))
+    if window_open:
+        notes.append(_("The cancellation window closes {date}: if nobody approves by then, the "
+                       "request expires.", date=date_token(closes)))
+    else:
+        notes.append(_("The cancellation window closed {date}: no refund, the customer is billed "
+                       "for the full term.", date=date_token(closes)))
+    return Decision.allow(notes=notes, deadline=closes, needs_approval=True,
+                          window_open=window_open, window_closes=closes)

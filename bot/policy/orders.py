@@ -1,0 +1,124 @@
+"""Orders (issue 6): where licenses may be ordered, how many, add-ons on which subscription, and
+when a large order waits for a support agent."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from decimal import Decimal
+
+from bot.domain import License, Subscription
+from bot.i18n import _, ngettext
+from bot.policy.decision import Decision
+from bot.pricing import Money
+
+#: Subscription states that cannot take an add-on (the API publishes no list: lenient).
+_NO_ADDON_STATES = frozenset({"deleted", "disabled", "expired", "suspended"})
+
+
+def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:
+    """Licenses can be ordered only in a license group that is up and running."""
+    if status != "ok":
+        return Decision.refuse(
+            _("{group} is {status} right now: no licenses can be ordered in it.",
+              group=label, status=status),
+            field="tenant",
+        )
+    notes = []
+    if mpn_issue_flag:
+        notes.append(_("OVHcloud reports an MPN issue on {group} ({flag}): Microsoft may refuse "
+                       "the order until the MPN ID is fixed.", group=label, flag=mpn_issue_flag))
+    return Decision.allow(notes=notes)
+
+
+def order_line(lic: License | None, quantity: int, seats_before: int, group: str) -> Decision:
+    """May `quantity` seats of `lic` be ordered in a group that already has `seats_before`
+    seats of it (its subscriptions plus the earlier lines of the same order)?
+    `lic` is None when the group does not offer the license at all."""
+    if lic is None:
+        return Decision.refuse(
+            _("This license can't be ordered in {group}: choose one from the list.", group=group),
+            field="license",
+        )
+    if not lic.new_subscriptions_allowed:
+        return Decision.refuse(
+            _("{name} is closed to new subscriptions in {group}; existing ones can still "
+              "change seats.", name=lic.name, group=group),
+            field="license",
+        )
+    if lic.limit is not None and seats_before + quantity > lic.limit:
+        left = max(lic.limit - seats_before, 0)
+        return Decision.refuse(
+            _("{name} is limited to {limit} licenses in {group}, which has {have}: at most "
+              "{left} more can be ordered.",
+              name=lic.name, limit=lic.limit, group=group, have=seats_before, left=left),
+            field="quantity",
+        )
+    return Decision.allow()
+
+
+def addon_parents(
+    addon: License, subscriptions: Sequence[Subscription], licenses: dict[int, License],
+    parent_of: dict[int, int | None],
+) -> list[Subscription]:
+    """The subscriptions an add-on may be attached to, from what the cache knows.
+
+    OVHcloud answers this per subscription (`availableAddonLicenses`), which is a provider call
+    and cannot run while Slack waits; the cache knows only license types, so an add-on may go on
+    any live subscription of a main (non add-on) license that is not itself an add-on. The
+    provider has the last word when the line is sent.
+    """
+    if not addon.is_addon:
+        return []
+    out = []
+    for sub in subscriptions:
+        lic = licenses.get(sub.license_id)
+        if parent_of.get(sub.id) is not None or (lic is not None and lic.is_addon):
+            continue
+        if sub.status.lower() in _NO_ADDON_STATES:
+            continue
+        out.append(sub)
+    return out
+
+
+def addon_line(addon: License, parent_id: int | None, allowed: Collection[int]) -> Decision:
+    """An add-on is ordered on a parent subscription of the same group (`allowed`: ids)."""
+    if parent_id is None and allowed:
+        return Decision.refuse(
+            _("{name} is an add-on: choose the subscription it attaches to.", name=addon.name),
+            field="parent",
+        )
+    if not allowed:
+        return Decision.refuse(
+            _("{name} is an add-on, and no subscription of this group can take it: order a "
+              "main license first.", name=addon.name),
+            field="license",
+        )
+    if parent_id not in allowed:
+        return Decision.refuse(
+            _("{name} can't be attached to subscription {id}: choose one of the group's main "
+              "subscriptions.", name=addon.name, id=parent_id),
+            field="parent",
+        )
+    return Decision.allow()
+
+
+def order_approval(seats: int, monthly: Money | None, unpriced_lines: int,
+                   seat_threshold: int, amount_threshold: Decimal) -> Decision:
+    """Large orders wait for a support agent: more than `seat_threshold` licenses, or more
+    than `amount_threshold` a month (priced lines only; an unknown price is never a guess)."""
+    reasons = []
+    if seats > seat_threshold:
+        reasons.append(_("{n} licenses (more than {limit})", n=seats, limit=seat_threshold))
+    if monthly is not None and monthly.amount > amount_threshold:
+        reasons.append(_("{amount} a month (more than {limit} {currency})", amount=monthly,
+                         limit=f"{amount_threshold:,.2f}", currency=monthly.currency))
+    notes = []
+    if reasons:
+        notes.append(_("A support agent must approve this order before it is sent: {why}.",
+                       why=_(" and ").join(reasons)))
+    if unpriced_lines:
+        notes.append(ngettext(
+            "{n} line has no price in the price book: the monthly total leaves it out.",
+            "{n} lines have no price in the price book: the monthly total leaves them out.",
+            unpriced_lines))
+    return Decision.allow(notes=notes, needs_approval=bool(reasons))

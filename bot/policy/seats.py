@@ -1,0 +1,174 @@
+"""Seat changes (issue 7): Microsoft's reduction window per batch of added seats, license limits,
+and the dates both seat changes and cancellations are explained with."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.domain import License, Subscription
+from bot.i18n import _, ngettext
+from bot.policy.decision import Decision
+from bot.views.common import date_token
+
+
+class SeatBatchLike(Protocol):
+    """Seats added at one time (store.cache.SeatBatch); each has its own reduction window."""
+
+    seats: int
+    added_at: datetime
+
+
+def utc_text(when: datetime) -> str:
+    """A date for plain-text places (form errors cannot render Slack's date token)."""
+    return when.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """`when` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    day = min(when.day, calendar.monthrange(year, month)[1])
+    return when.replace(year=year, month=month, day=day)
+
+
+def next_renewal(term_start: datetime, now: datetime, term_months: int = 1) -> datetime:
+    """The first renewal after `now` of a term that started at `term_start` (monthly unless
+    the term is known): the earliest moment seats past their window can be removed."""
+    k = 1
+    while (renewal := add_months(term_start, k * term_months)) <= now:
+        k += 1
+    return renewal
+
+
+def removable_seats(quantity: int, batches: Sequence[SeatBatchLike], at: datetime,
+                    window: timedelta) -> int:
+    """Seats that may be removed at `at`. Seats nobody recorded count as outside the window,
+    and a batch whose seats were partly removed since may cover fewer seats than it says, so
+    the count never exceeds what the subscription holds beyond its out-of-window seats."""
+    inside = sum(b.seats for b in batches if b.added_at + window > at)
+    outside = sum(b.seats for b in batches if b.added_at + window <= at)
+    return max(0, min(inside, quantity - outside))
+
+
+def reduction_deadline(quantity: int, batches: Sequence[SeatBatchLike], seats: int,
+                       now: datetime, window: timedelta) -> datetime | None:
+    """When removing `seats` stops being possible: the first batch deadline after which fewer
+    than `seats` remain removable. None when they cannot be removed now."""
+    if removable_seats(quantity, batches, now, window) < seats:
+        return None
+    for closing in sorted({b.added_at + window for b in batches if b.added_at + window > now}):
+        if removable_seats(quantity, batches, closing, window) < seats:
+            return closing
+    return None  # pragma: no cover - the last window closing leaves nothing removable
+
+
+def _changeable(sub: Subscription) -> Decision | None:
+    """A subscription that is not active, or has an OVHcloud task running, refuses changes."""
+    if sub.status.lower() != "active":
+        return Decision.refuse(
+            _("Subscription {id} is {status}: only an active subscription can be changed.",
+              id=sub.id, status=sub.status),
+            field="subscription",
+        )
+    if sub.task_pending_id is not None:
+        return Decision.refuse(
+            _("Subscription {id} has a change in progress at OVHcloud (task {task}); try again "
+              "when it is done.", id=sub.id, task=sub.task_pending_id),
+            field="subscription",
+        )
+    return None
+
+
+def seat_change(
+    sub: Subscription,
+    lic: License,
+    batches: Sequence[SeatBatchLike],
+    new_total: int,
+    now: datetime,
+    window: timedelta,
+    *,
+    seats_elsewhere: int = 0,
+    approval_above: int | None = None,
+) -> Decision:
+    """May `sub` go to `new_total` seats now?
+
+    Adding needs `newSeatsAllowed` and stays within the license's `limit` in the group (its
+    seats in other subscriptions, `seats_elsewhere`, count too). Removing is possible only for
+    seats still inside their own reduction window (csp-policies.md). A decrease of more than
+    `approval_above` seats needs a support agent's approval before the window closes.
+    """
+    refused = _changeable(sub)
+    if refused is not None:
+        return refused
+    if new_total < 1:
+        return Decision.refuse(
+            _("A subscription keeps at least 1 seat; to remove them all, cancel it with "
+              "`/csp cancel`."),
+            field="new_total",
+        )
+    if new_total == sub.quantity:
+        return Decision.refuse(
+            _("Subscription {id} already has {n} seats: enter a different total.",
+              id=sub.id, n=sub.quantity),
+            field="new_total",
+        )
+    delta = new_total - sub.quantity
+    if delta > 0:
+        if not lic.new_seats_allowed:
+            return Decision.refuse(
+                _("{license} no longer accepts new seats (OVHcloud: newSeatsAllowed is off); "
+                  "it can only be reduced.", license=lic.name),
+                field="new_total",
+            )
+        if lic.limit is not None and new_total + seats_elsewhere > lic.limit:
+            return Decision.refuse(
+                _("{license} is limited to {limit} seats in this license group and {other} are "
+                  "in other subscriptions: this one can have at most {most}.",
+                  license=lic.name, limit=lic.limit, other=seats_elsewhere,
+                  most=max(lic.limit - seats_elsewhere, 0)),
+                field="new_total",
+            )
+        return Decision.allow(
+            notes=[ngettext("The new seat can be removed again until {date}; after that, only "
+                            "at a renewal.",
+                            "The {n} new seats can be removed again until {date}; after that, "
+                            "only at a renewal.", delta, date=date_token(now + window))],
+            added=delta, removable_until=now + window,
+        )
+    removing = -delta
+    removable = removable_seats(sub.quantity, batches, now, window)
+    if removing > removable:
+        hours = int(window.total_seconds() // 3600)
+        renewal = next_renewal(sub.creation_date or now, now)
+        if removable == 0:
+            reason = _("No seats of subscription {id} can be removed now: Microsoft lets seats "
+                       "go only within {hours} hours of when they were added.",
+                       id=sub.id, hours=hours)
+        else:
+            reason = ngettext(
+                "Only {n} seat of subscription {id} can be removed now (down to {floor}): "
+                "Microsoft lets seats go only within {hours} hours of when they were added.",
+                "Only {n} seats of subscription {id} can be removed now (down to {floor}): "
+                "Microsoft lets seats go only within {hours} hours of when they were added.",
+                removable, id=sub.id, floor=sub.quantity - removable, hours=hours)
+        reason += " " + _("The other {rest} can be removed at the subscription's renewal, on "
+                          "{date} at the earliest.", rest=removing - removable,
+                          date=utc_text(renewal))
+        return Decision.refuse(reason, field="new_total", removable=removable,
+                               earliest=renewal)
+    deadline = reduction_deadline(sub.quantity, batches, removing, now, window)
+    needs_approval = approval_above is not None and removing > approval_above
+    notes = [ngettext("Microsoft credits the removed seat pro rata on the next invoice.",
+                      "Microsoft credits the {n} removed seats pro rata on the next invoice.",
+                      removing)]
+    if deadline is not None:
+        notes.append(_("These seats can be removed only until {date}; later they stay until "
+                       "the renewal.", date=date_token(deadline)))
+    if needs_approval:
+        notes.append(_("Removing more than {n} seats needs a support agent's approval before "
+                       "that date.", n=approval_above))
+    return Decision.allow(notes=notes, deadline=deadline, needs_approval=needs_approval,
+                          removed=removing)
