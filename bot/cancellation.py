@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, Role, StepAction, Subscription
+from bot.domain import Request, RequestKind, RequestState, Role, StepAction, Subscription
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
 from bot.ids import BlockId, CancelAction, CancelBlock
@@ -40,6 +40,8 @@ from bot.views.common import date_token, escape
 #: estimated on the shortest (the estimate never promises more than a monthly term returns).
 TERM_MONTHS = 1
 DETAILS_LIMIT = 2000
+#: Where a cancellation keeps what its refund estimate is made from (`RefundLine`s).
+REFUND_BASIS = "refund_basis"
 
 
 class CancelReason(StrEnum):
@@ -174,7 +176,8 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
         # the modal showed no box for this: the window closed while it was open
         raise AcknowledgementMissing(decision.reason)
     window_open = bool(decision.extra.get("window_open"))
-    refund = estimated_refund(facts, now, window, load_price_book(runtime.settings))
+    basis = refund_basis(facts, now, window)
+    refund = refund_at(basis, now, window, load_price_book(runtime.settings))
     spec = DraftSpec(
         kind=RequestKind.CANCEL,
         requester=requester,
@@ -187,6 +190,8 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
             "details": form.details,
             "addon_ids": [a.id for a in facts.addons],
             "estimated_refund": str(refund) if refund is not None else None,
+            # what the approval card recomputes the estimate from when it is drawn
+            REFUND_BASIS: [line.to_payload() for line in basis],
             # past the window: approvable at any time, no expiry (policy.may_decide)
             **({"no_refund_acknowledged": True} if not window_open and no_refund else {}),
         },
@@ -201,24 +206,96 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
     return await prepare(runtime.db, spec, content)
 
 
-def estimated_refund(facts: SubscriptionFacts, now: datetime, window: timedelta,
-                     prices: PriceBook) -> Money | None:
-    """What Microsoft would credit if it were cancelled now: for the subscription and each
+@dataclass(frozen=True)
+class RefundLine:
+    """One subscription a cancellation removes (the subscription first, then its add-ons), as
+    the refund estimate needs it: kept with the request, so the estimate can be made again at
+    any later time without the cache (which forgets the subscription once it is deleted)."""
+
+    license_name: str
+    quantity: int
+    term_start: datetime
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"license_name": self.license_name, "quantity": self.quantity,
+                "term_start": self.term_start.isoformat()}
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> RefundLine:
+        return cls(str(data["license_name"]), int(data["quantity"]),
+                   datetime.fromisoformat(data["term_start"]))
+
+
+def refund_basis(facts: SubscriptionFacts, now: datetime, window: timedelta
+                 ) -> list[RefundLine]:
+    return [RefundLine(sub.license_name or facts.license.name, sub.quantity,
+                       term_start(sub, now, window))
+            for sub in (facts.subscription, *facts.addons)]
+
+
+def refund_at(basis: list[RefundLine], at: datetime, window: timedelta,
+              prices: PriceBook) -> Money | None:
+    """What Microsoft would credit if it were cancelled at `at`: for the subscription and each
     add-on still inside its window, the unused days of a monthly term. None when a price is
     missing from the price book."""
     total: Money | None = None
-    for sub in (facts.subscription, *facts.addons):
-        monthly = prices.monthly_total(sub.license_name or facts.license.name, sub.quantity)
+    for line in basis:
+        monthly = prices.monthly_total(line.license_name, line.quantity)
         if monthly is None:
             return None
-        start = term_start(sub, now, window)
-        if now >= start + window:
+        if at >= line.term_start + window:
             refund = Money(Decimal(0), monthly.currency)
         else:
-            end = policy.add_months(start, TERM_MONTHS)
-            refund = prorated_refund(monthly.times(TERM_MONTHS), start, end, now)
+            end = policy.add_months(line.term_start, TERM_MONTHS)
+            refund = prorated_refund(monthly.times(TERM_MONTHS), line.term_start, end, at)
         total = refund if total is None else total + refund
     return total
+
+
+def refund_label() -> str:
+    """The confirmation row of the estimate: the approval card replaces its value by label."""
+    return _("Estimated refund")
+
+
+def refund_text(refund: Money | None, window_open: bool, at: datetime) -> str:
+    if not window_open:
+        return _("None: the cancellation window has closed")
+    if refund is None:
+        return describe(None)
+    return _("≈ {amount} if approved by {date}; it shrinks by the day",
+             amount=refund, date=date_token(at, "{date_short_pretty}"))
+
+
+#: States of a cancellation that was approved: its estimate is the one at the decision.
+APPROVED_STATES = frozenset({RequestState.QUEUED, RequestState.RUNNING, RequestState.DONE,
+                             RequestState.FAILED, RequestState.NEEDS_ATTENTION})
+
+
+def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str | None:
+    """The estimated refund of a cancellation as its approval card (or a reminder) should say
+    it when drawn at `now`: prorated to today while it waits for a decision, to the day of the
+    decision once approved. None when there is nothing to recompute (not a cancellation,
+    rejected, withdrawn, expired, or a request that does not keep its basis): the card then
+    shows what the requester confirmed."""
+    lines = request.payload.get(REFUND_BASIS) if request.kind is RequestKind.CANCEL else None
+    if not lines:
+        return None
+    if request.state is RequestState.AWAITING_APPROVAL:
+        at = now
+    elif request.state in APPROVED_STATES and request.decided_by and request.decided_at:
+        at = request.decided_at
+    else:
+        return None
+    basis = [RefundLine.from_payload(line) for line in lines]
+    window = cancellation_window(settings)
+    refund = refund_at(basis, at, window, load_price_book(settings))
+    window_open = at < basis[0].term_start + window
+    if request.state is RequestState.AWAITING_APPROVAL:
+        return refund_text(refund, window_open, at)
+    if not window_open:
+        return _("None: the cancellation window had closed when it was approved")
+    return _("≈ {amount}, as approved on {date}", amount=describe(refund),
+             date=date_token(at, "{date_short_pretty}"))
 
 
 def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: policy.Decision,
@@ -233,14 +310,7 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     if facts.addons:
         rows.append((_("Add-ons cancelled too"), escape(", ".join(facts.addon_names()))))
     rows.append((_("Reason"), f"{form.reason.label}\n_{escape(form.details)}_"))
-    if not window_open:
-        refund_text = _("None: the cancellation window has closed")
-    elif refund is None:
-        refund_text = describe(None)
-    else:
-        refund_text = _("≈ {amount} if approved by {date}; it shrinks by the day",
-                        amount=refund, date=date_token(now, "{date_short_pretty}"))
-    rows.append((_("Estimated refund"), refund_text))
+    rows.append((refund_label(), refund_text(refund, window_open, now)))
     deadlines = []
     if window_open and decision.deadline is not None:
         deadlines.append(Deadline(_("Cancellation window closes"), decision.deadline))

@@ -25,6 +25,7 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot import pipeline
+from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.views import cards, news
 from store import requests as repo
@@ -108,14 +109,14 @@ class Notifier:
             request = await pipeline.load(self.runtime.db, request_id)
             if cards.is_posted(request.approval_ts):
                 await self._update(
-                    request.approval_channel, request.approval_ts, cards.approval_card(request)
+                    request.approval_channel, request.approval_ts, self._approval_of(request)
                 )
         except Exception:
             log.exception("could not update the approval card of R%s", request_id)
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
-        card = news.reminder(request, hours)
+        card = news.reminder(request, hours, self._refund_now(request))
         await self.runtime.slack.chat_postMessage(
             channel=request.approval_channel,
             thread_ts=request.approval_ts,
@@ -142,7 +143,7 @@ class Notifier:
     async def _approval_card(self, request: Request) -> None:
         if cards.is_posted(request.approval_ts):
             await self._update(
-                request.approval_channel, request.approval_ts, cards.approval_card(request)
+                request.approval_channel, request.approval_ts, self._approval_of(request)
             )
             return
         if request.state is not RequestState.AWAITING_APPROVAL:
@@ -231,7 +232,21 @@ class Notifier:
 
     async def _post_approval(self, request: Request) -> tuple[str, str]:
         channel = self.runtime.settings.csp_approvals_channel
-        return await self._post(channel, cards.approval_card(request))
+        return await self._post(channel, self._approval_of(request))
+
+    def _approval_of(self, request: Request) -> cards.Card:
+        """The approval card as of now: a cancellation's refund estimate is worked out again."""
+        refund = self._refund_now(request)
+        return cards.approval_card(request, {refund_label(): refund} if refund else None)
+
+    def _refund_now(self, request: Request) -> str | None:
+        """A cancellation's estimated refund as of now (or its decision); never raises: a
+        price book that cannot be read leaves the estimate the requester confirmed."""
+        try:
+            return refund_estimate_now(request, self.runtime.clock.now(), self.runtime.settings)
+        except Exception:
+            log.exception("could not estimate the refund of %s again", request.ref)
+            return None
 
     async def _post(self, channel: str, card: cards.Card) -> tuple[str, str]:
         answer = await self.runtime.slack.chat_postMessage(

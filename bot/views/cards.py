@@ -5,7 +5,8 @@ Pure: a request (and its steps) in, Block Kit out. The notifier posts and update
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -201,12 +202,17 @@ def facts(request: Request) -> list[Block]:
     return [SectionBlock(fields=fields)]
 
 
-def details(request: Request) -> list[Block]:
-    """The summary rows and notes confirmed by the requester, or the plain summary."""
+def details(request: Request, now_values: Mapping[str, str] | None = None) -> list[Block]:
+    """The summary rows and notes confirmed by the requester, or the plain summary.
+    `now_values` replaces the value of the rows with those labels: figures worked out again
+    when the card is drawn (a cancellation's refund estimate shrinks by the day)."""
     content = confirmation_of(request)
     if content is None:
         return [section(escape(request.summary))] if request.summary else []
-    blocks: list[Block] = row_fields(content.rows)
+    rows = content.rows
+    if now_values:
+        rows = tuple(replace(r, value=now_values.get(r.label, r.value)) for r in rows)
+    blocks: list[Block] = row_fields(rows)
     if content.deadlines:
         blocks.append(section(deadline_lines(content.deadlines)))
     if content.notes:
@@ -310,13 +316,14 @@ def card_buttons(request: Request) -> list[ButtonElement]:
     return []
 
 
-def approval_card(request: Request) -> Card:
-    """The card in the approvals channel; its buttons give way to who decided, and when."""
+def approval_card(request: Request, now_values: Mapping[str, str] | None = None) -> Card:
+    """The card in the approvals channel; its buttons give way to who decided, and when.
+    `now_values`: summary rows worked out again as the card is drawn (see `details`)."""
     blocks: list[Block] = [
         HeaderBlock(text=plain(_("Approval · {headline}", headline=headline(request)), 150))
     ]
     blocks.extend(facts(request))
-    blocks.extend(details(request))
+    blocks.extend(details(request, now_values))
     blocks.extend(refund_section(request, approval=True))
     if request.payload.get("no_refund_acknowledged"):
         blocks.append(

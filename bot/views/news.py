@@ -16,13 +16,16 @@ from bot.views.refunds import CREDITED_AMOUNT, UPSTREAM_REFERENCE, ticket_of
 S = RequestState
 
 
-def reminder(request: Request, hours: int) -> Card:
+def reminder(request: Request, hours: int, refund: str | None = None) -> Card:
+    """`refund`: a cancellation's estimated refund, worked out as the reminder is sent."""
     deadline = date_token(request.deadline) if request.deadline else ""
     text = _(
         ":alarm_clock: Reminder: {ref} still needs a decision before {deadline} "
         "(about {hours} h left). After that it expires.",
         ref=request.ref, deadline=deadline, hours=hours,
     )
+    if refund:
+        text += "\n" + _(":moneybag: Estimated refund: {refund}", refund=refund)
     return Card(text, [section(text)])
 
 

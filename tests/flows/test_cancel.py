@@ -11,6 +11,7 @@ import pytest
 from bot import approvals, pipeline
 from bot.domain import RequestKind, RequestState
 from bot.ids import BlockId, CancelBlock, HomeAction, SubscriptionAction, SubscriptionChoiceBlock
+from bot.notify import post_missing_cards
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -18,6 +19,7 @@ from bot.provider.sandbox_data import (
     NORDWIND_E3,
     NORDWIND_E3_AUDIO,
 )
+from bot.views.common import date_token
 from bot.worker import Worker
 from store import cache
 from store import requests as repo
@@ -300,6 +302,44 @@ async def test_approvers_are_reminded_before_the_window_closes(slack, emulator, 
     reminders = [m for m in emulator.messages[APPROVALS_CHANNEL] if m.thread_ts == card.ts]
     assert len(reminders) == 1
     assert f"R{request.id} still needs a decision" in reminders[0].text
+    # 23 of the term's 30 days are left now (27 when it was requested): 140.00 EUR × 23/30
+    assert "Estimated refund: ≈ 107.33 EUR if approved by" in reminders[0].text
+
+
+# --- the refund estimate, as of when the approver looks -----------------------------------------
+
+
+async def test_the_approval_card_estimates_the_refund_as_of_the_decision(
+    slack, emulator, sandbox, bot, clock, synced, agents
+):
+    request = await request_cancellation(slack, emulator, bot)
+    card = emulator.last_message(APPROVALS_CHANNEL)
+    assert "≈ 126.00 EUR if approved by" in card.all_text  # 27 of 30 days left
+
+    clock.advance(days=2)  # two days' worth of refund gone while nobody decided
+    await click(slack, bot, "pipeline_approve", request, SAM)
+    shown = emulator.message(APPROVALS_CHANNEL, card.ts).all_text
+    assert "≈ 116.67 EUR, as approved on" in shown and "126.00" not in shown  # 25 of 30
+
+    clock.advance(days=1)
+    await settle(bot.runtime)  # deleted: the cache forgets the subscription
+    assert (await pipeline.load(bot.runtime.db, request.id)).state is RequestState.DONE
+    assert await cached(bot, NORDWIND_BASIC) is None
+    shown = emulator.message(APPROVALS_CHANNEL, card.ts).all_text
+    assert "≈ 116.67 EUR, as approved on" in shown  # the decision's, not today's
+
+
+async def test_an_approval_card_drawn_later_estimates_the_refund_of_that_day(
+    slack, emulator, bot, clock, synced, agents
+):
+    emulator.fail("chat.postMessage", times=2)  # Slack is down: neither card makes it
+    request = await request_cancellation(slack, emulator, bot)
+    assert request.approval_ts is None and not emulator.messages.get(APPROVALS_CHANNEL)
+    clock.advance(days=1)
+    assert await post_missing_cards(bot.runtime) == 1
+    card = emulator.last_message(APPROVALS_CHANNEL).all_text
+    assert "≈ 121.33 EUR if approved by" in card  # 26 of 30 days left today
+    assert date_token(clock.now(), "{date_short_pretty}") in card
 
 
 async def test_the_window_closing_while_the_modal_is_open_is_explained(slack, emulator, clock,
