@@ -119,7 +119,7 @@ def license_candidate(hit: search.LicenseHit) -> Candidate:
 
 async def tenant_options(runtime: Any, query: str) -> list[Option]:
     async with runtime.db.session() as session:
-        hits = await search.tenant_candidates(session, words_of(query))
+        hits = await search.tenant_candidates(session, words_of(query), limit=MAX_OPTIONS)
     return [option(c) for c in rank(query, map(tenant_candidate, hits))]
 
 

@@ -134,8 +134,8 @@ async def tenant_candidates(
     session: AsyncSession, words: Sequence[str], *, limit: int = 300
 ) -> list[TenantHit]:
     """License groups containing every word, best first (text starting with the longest word,
-    then a word starting with it, then containing it); at most `limit`, in one or two reads
-    (an index range; scans of the covering index `ix_tenants_search`)."""
+    then a word starting with it, then containing it); at most `limit`, in one read (an index
+    range and scans of the covering index `ix_tenants_search`, each stopped at `limit`)."""
     columns = (
         TenantRow.service_name,
         TenantRow.display_name,
@@ -148,13 +148,10 @@ async def tenant_candidates(
     primary = max(words, key=len)
     others = [TenantRow.search_text.contains(w, autoescape=True) for w in words if w != primary]
     tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
+    query = _best_of_each([select(*columns).where(t, *others) for t in tiers], limit)
     found: dict[str, TenantHit] = {}
-    for phase in (tiers[:1], tiers[1:]):  # the prefixes often suffice
-        query = _best_of_each([select(*columns).where(t, *others) for t in phase], limit)
-        for row in await _rows(session, query):
-            found.setdefault(row[0], TenantHit(*row))
-        if len(found) >= limit:
-            break
+    for row in await _rows(session, query):
+        found.setdefault(row[0], TenantHit(*row))
     ranked = sorted(
         found.values(),
         key=lambda h: (text_tier(primary, h.search_text) or SUBSTRING, h.search_text),
@@ -227,17 +224,33 @@ async def license_candidates(
 # --- subscriptions ---------------------------------------------------------------------------
 
 
+_HIT_COLUMNS = (
+    SubscriptionRow.id,
+    SubscriptionRow.service_name,
+    SubscriptionRow.license_id,
+    SubscriptionRow.license_name,
+    SubscriptionRow.quantity,
+    SubscriptionRow.status,
+    TenantRow.display_name,
+    TenantRow.search_text,
+)
+
+
 def _hits_query():
-    return select(
-        SubscriptionRow.id,
-        SubscriptionRow.service_name,
-        SubscriptionRow.license_id,
-        SubscriptionRow.license_name,
-        SubscriptionRow.quantity,
-        SubscriptionRow.status,
-        TenantRow.display_name,
-        TenantRow.search_text,
-    ).join(TenantRow, TenantRow.service_name == SubscriptionRow.service_name)
+    """Subscriptions found through their own indexes (id, group, license)."""
+    return select(*_HIT_COLUMNS).join(
+        TenantRow, TenantRow.service_name == SubscriptionRow.service_name
+    )
+
+
+def _hits_by_group():
+    """Subscriptions found through their group: the planner walks `ix_tenants_search` and
+    stops at the LIMIT, instead of listing every matching group first."""
+    return (
+        select(*_HIT_COLUMNS)
+        .select_from(TenantRow)
+        .join(SubscriptionRow, SubscriptionRow.service_name == TenantRow.service_name)
+    )
 
 
 def _id_prefix(word: str):
@@ -262,9 +275,10 @@ async def subscription_candidates(
     """Subscriptions that may match every word, such that the best `limit` are among them.
 
     In one group: all its subscriptions (a few hundred at most) that contain every word. In
-    all groups, one read through indexes: the exact id; ids that start with the word; then
-    per tier, the subscriptions of the groups (scanned in `tenants`) and of the licenses
-    (from `distinct_licenses`) whose names match at that tier."""
+    all groups, through indexes, with the longest word: the exact id, ids starting with it,
+    and per tier the subscriptions of the groups (walking `ix_tenants_search`) and of the
+    licenses (`distinct_licenses`) whose names match at that tier. The first read has the
+    ids and the prefixes, which often fill the list; the other tiers are read only if not."""
     if service_name is not None:
         query = _hits_query().where(SubscriptionRow.service_name == service_name)
         for word in words:
@@ -280,23 +294,22 @@ async def subscription_candidates(
         SubscriptionRow.search_text.contains(w, autoescape=True) for w in words if w is not primary
     ]
     licenses = await distinct_licenses(session, of_subscriptions=True)
-    first = []
+    phases: list[list] = [[], []]  # ids and prefixes often suffice; the rest if not
     if primary.isdigit() and len(primary) < _ID_DIGITS:
-        first += [SubscriptionRow.id == int(primary), _id_prefix(primary)]
-    by_tier = []
+        phases[0] += [
+            _hits_query().where(SubscriptionRow.id == int(primary), *others),
+            _hits_query().where(_id_prefix(primary), *others),
+        ]
     group_tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
     for tier, matches_group in zip((PREFIX, WORD, SUBSTRING), group_tiers, strict=True):
+        phase = phases[0 if tier == PREFIX else 1]
+        phase.append(_hits_by_group().where(matches_group, *others))
         ids = [lic.id for lic in licenses if text_tier(primary, normalize(lic.name)) == tier]
-        groups = select(TenantRow.service_name).where(matches_group)
-        by_tier.append(
-            or_(
-                SubscriptionRow.service_name.in_(groups),
-                SubscriptionRow.license_id.in_(ids) if ids else false(),
-            )
-        )
+        if ids:
+            phase.append(_hits_query().where(SubscriptionRow.license_id.in_(ids), *others))
     found: dict[int, SubscriptionHit] = {}
-    for phase in ([*first, by_tier[0]], by_tier[1:]):  # ids and prefixes often suffice
-        query = _best_of_each([_hits_query().where(c, *others) for c in phase], limit)
+    for phase in phases:
+        query = _best_of_each(phase, limit)
         for row in await _rows(session, query):
             found.setdefault(row[0], SubscriptionHit(*row))
         if len(found) >= limit:
