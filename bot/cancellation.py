@@ -294,7 +294,9 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
         return refund_text(refund, window_open, at)
     if not window_open:
         return _("None: the cancellation window had closed when it was approved")
-    return _("≈ {amount}, as approved on {date}", amount=describe(refund),
+    if refund is None:
+        return describe(None)
+    return _("≈ {amount}, as approved on {date}", amount=refund,
              date=date_token(at, "{date_short_pretty}"))
 
 
