@@ -19,14 +19,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func, not_, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, false, func, not_, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import LicenseRow, SubscriptionRow, TenantRow
 
 #: Tiers of a match, best first (the same numbers as bot.typeahead).
 EXACT, PREFIX, WORD, SUBSTRING = 0, 1, 2, 3
-_ID_DIGITS = 19  # BIGINT
+_ID_DIGITS = 19  # BIGINT; ids of up to 18 digits are found by prefix
 
 
 @functools.lru_cache(maxsize=65536)
@@ -94,30 +94,50 @@ class LicenseHit:
 # --- tenants ---------------------------------------------------------------------------------
 
 
-async def _rows(session: AsyncSession, query) -> list:
+async def _rows(session: AsyncSession, query, params: dict | None = None) -> list:
     """Core rows through the session's connection (no ORM bookkeeping on this hot path)."""
     conn = await session.connection()
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(query, params or {})).all())
 
 
-def _starts_with(column, word: str, dialect: str):
-    """`column` starts with `word`. On SQLite a range the index answers (byte order is
-    SQLite's default collation); elsewhere LIKE, which is right whatever the collation."""
+# The statements below are built once per shape (dialect, number of words …) with bind
+# parameters, and reused: building SQLAlchemy statements costs more than running them.
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _tier_conditions(column, dialect: str) -> tuple:
+    """Disjoint conditions for the tiers of `text_tier`, best first: starts with the word
+    (on SQLite a range the index answers — byte order is its default collation; elsewhere
+    LIKE, right whatever the collation), has a word starting with it, merely contains it."""
     if dialect == "sqlite":
-        return and_(column >= word, column < word + "\U0010ffff")
-    return column.startswith(word, autoescape=True)
-
-
-def _tiers(column, word: str, dialect: str) -> tuple:
-    """Disjoint conditions for the tiers of `text_tier`, best first: starts with `word`; has a
-    word starting with it; merely contains it."""
-    starts = _starts_with(column, word, dialect)
-    word_start = column.contains(" " + word, autoescape=True)
+        starts = and_(column >= bindparam("lo"), column < bindparam("hi"))
+    else:
+        starts = column.like(bindparam("starts"), escape="/")
+    word_start = column.like(bindparam("word_start"), escape="/")
+    anywhere = column.like(bindparam("anywhere"), escape="/")
     return (
         starts,
         and_(word_start, not_(starts)),
-        and_(column.contains(word, autoescape=True), not_(word_start), not_(starts)),
+        and_(anywhere, not_(word_start), not_(starts)),
     )
+
+
+def _others(column, count: int) -> list:
+    return [column.like(bindparam(f"other{i}"), escape="/") for i in range(count)]
+
+
+def _word_params(primary: str, others: Sequence[str], dialect: str) -> dict:
+    escaped = _like_escape(primary)
+    params = {"word_start": f"% {escaped}%", "anywhere": f"%{escaped}%"}
+    if dialect == "sqlite":
+        params.update(lo=primary, hi=primary + "\U0010ffff")
+    else:
+        params["starts"] = escaped + "%"
+    params.update({f"other{i}": f"%{_like_escape(w)}%" for i, w in enumerate(others)})
+    return params
 
 
 def _best_of_each(parts: list, limit: int):
@@ -130,27 +150,36 @@ def _best_of_each(parts: list, limit: int):
     return union_all(*(select(sub) for sub in subqueries))
 
 
+_TENANT_COLUMNS = (
+    TenantRow.service_name,
+    TenantRow.display_name,
+    TenantRow.status,
+    TenantRow.search_text,
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _tenant_query(dialect: str, others: int, limit: int):
+    tiers = _tier_conditions(TenantRow.search_text, dialect)
+    extra = _others(TenantRow.search_text, others)
+    return _best_of_each([select(*_TENANT_COLUMNS).where(t, *extra) for t in tiers], limit)
+
+
 async def tenant_candidates(
     session: AsyncSession, words: Sequence[str], *, limit: int = 300
 ) -> list[TenantHit]:
     """License groups containing every word, best first (text starting with the longest word,
     then a word starting with it, then containing it); at most `limit`, in one read (an index
     range and scans of the covering index `ix_tenants_search`, each stopped at `limit`)."""
-    columns = (
-        TenantRow.service_name,
-        TenantRow.display_name,
-        TenantRow.status,
-        TenantRow.search_text,
-    )
     if not words:
-        query = select(*columns).order_by(TenantRow.search_text).limit(limit)
+        query = select(*_TENANT_COLUMNS).order_by(TenantRow.search_text).limit(limit)
         return [TenantHit(*row) for row in await _rows(session, query)]
     primary = max(words, key=len)
-    others = [TenantRow.search_text.contains(w, autoescape=True) for w in words if w != primary]
-    tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
-    query = _best_of_each([select(*columns).where(t, *others) for t in tiers], limit)
+    others = [w for w in words if w is not primary]
+    dialect = session.bind.dialect.name
+    query = _tenant_query(dialect, len(others), limit)
     found: dict[str, TenantHit] = {}
-    for row in await _rows(session, query):
+    for row in await _rows(session, query, _word_params(primary, others, dialect)):
         found.setdefault(row[0], TenantHit(*row))
     ranked = sorted(
         found.values(),
@@ -253,16 +282,46 @@ def _hits_by_group():
     )
 
 
-def _id_prefix(word: str):
-    """`id` starts with the digits of `word` (longer than `word`), as primary-key ranges."""
-    n = int(word)
-    ranges = []
-    for extra in range(1, _ID_DIGITS - len(word) + 1):
-        low, high = n * 10**extra, (n + 1) * 10**extra
-        if low >= 2**63:
-            break
-        ranges.append(and_(SubscriptionRow.id >= low, SubscriptionRow.id < min(high, 2**63)))
+def _id_prefix(digits: int):
+    """`id` starts with a number of `digits` digits and is longer: primary-key ranges
+    `id_lo<k> <= id < id_hi<k>` for each extra digit k (ids up to 18 digits)."""
+    ranges = [
+        and_(
+            SubscriptionRow.id >= bindparam(f"id_lo{k}"),
+            SubscriptionRow.id < bindparam(f"id_hi{k}"),
+        )
+        for k in range(1, _ID_DIGITS - digits)
+    ]
     return or_(*ranges) if ranges else false()
+
+
+def _id_params(word: str) -> dict:
+    n = int(word)
+    params: dict = {"id": n}
+    for k in range(1, _ID_DIGITS - len(word)):
+        params[f"id_lo{k}"], params[f"id_hi{k}"] = n * 10**k, (n + 1) * 10**k
+    return params
+
+
+@functools.lru_cache(maxsize=256)
+def _subscription_phases(
+    dialect: str, digits: int, licenses_by_tier: tuple[bool, ...], others: int, limit: int
+) -> tuple:
+    """The two reads of `subscription_candidates`, for one shape of query."""
+    extra = _others(SubscriptionRow.search_text, others)
+    phases: tuple[list, list] = ([], [])
+    if digits:
+        phases[0].append(_hits_query().where(SubscriptionRow.id == bindparam("id"), *extra))
+        phases[0].append(_hits_query().where(_id_prefix(digits), *extra))
+    group_tiers = _tier_conditions(TenantRow.search_text, dialect)
+    tiers = zip(group_tiers, licenses_by_tier, strict=True)
+    for tier, (matches_group, has_licenses) in enumerate(tiers):
+        phase = phases[0 if tier == 0 else 1]
+        phase.append(_hits_by_group().where(matches_group, *extra))
+        if has_licenses:
+            licenses = bindparam(f"licenses{tier}", expanding=True)
+            phase.append(_hits_query().where(SubscriptionRow.license_id.in_(licenses), *extra))
+    return tuple(_best_of_each(phase, limit) for phase in phases)
 
 
 async def subscription_candidates(
@@ -290,27 +349,24 @@ async def subscription_candidates(
         return [SubscriptionHit(*r) for r in rows]
 
     primary = max(words, key=len)
-    others = [
-        SubscriptionRow.search_text.contains(w, autoescape=True) for w in words if w is not primary
-    ]
-    licenses = await distinct_licenses(session, of_subscriptions=True)
-    phases: list[list] = [[], []]  # ids and prefixes often suffice; the rest if not
-    if primary.isdigit() and len(primary) < _ID_DIGITS:
-        phases[0] += [
-            _hits_query().where(SubscriptionRow.id == int(primary), *others),
-            _hits_query().where(_id_prefix(primary), *others),
-        ]
-    group_tiers = _tiers(TenantRow.search_text, primary, session.bind.dialect.name)
-    for tier, matches_group in zip((PREFIX, WORD, SUBSTRING), group_tiers, strict=True):
-        phase = phases[0 if tier == PREFIX else 1]
-        phase.append(_hits_by_group().where(matches_group, *others))
-        ids = [lic.id for lic in licenses if text_tier(primary, normalize(lic.name)) == tier]
+    others = [w for w in words if w is not primary]
+    dialect = session.bind.dialect.name
+    params = _word_params(primary, others, dialect)
+    digits = len(primary) if primary.isdigit() and len(primary) < _ID_DIGITS else 0
+    if digits:
+        params.update(_id_params(primary))
+    tiers = [[], [], []]
+    for lic in await distinct_licenses(session, of_subscriptions=True):
+        tier = text_tier(primary, normalize(lic.name))
+        if tier is not None:
+            tiers[tier - PREFIX].append(lic.id)
+    for tier, ids in enumerate(tiers):
         if ids:
-            phase.append(_hits_query().where(SubscriptionRow.license_id.in_(ids), *others))
+            params[f"licenses{tier}"] = ids
+    phases = _subscription_phases(dialect, digits, tuple(map(bool, tiers)), len(others), limit)
     found: dict[int, SubscriptionHit] = {}
-    for phase in phases:
-        query = _best_of_each(phase, limit)
-        for row in await _rows(session, query):
+    for query in phases:
+        for row in await _rows(session, query, params):
             found.setdefault(row[0], SubscriptionHit(*row))
         if len(found) >= limit:
             break
