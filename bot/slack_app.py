@@ -30,7 +30,7 @@ log = logging.getLogger("csp_bot.slack")
 def build_app(runtime: Runtime) -> AsyncApp:
     settings = runtime.settings
     secret = settings.slack_signing_secret
-    authorization = WorkspaceAuthorization(runtime.slack)
+    authorization = WorkspaceAuthorization(runtime.slack, context={"runtime": runtime})
     app = AsyncApp(
         # Bolt gives each request its own client built from this one, with the token that
         # `authorize` found; this one carries the base URL and retry handlers, not the token.
@@ -44,11 +44,6 @@ def build_app(runtime: Runtime) -> AsyncApp:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("csp_bot.bolt"),
     )
-
-    @app.middleware
-    async def provide_runtime(context, next):
-        context["runtime"] = runtime
-        await next()
 
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
     app.error(answer_error)

@@ -4,6 +4,9 @@ Bolt's built-in single-workspace authorization calls `auth.test` on the first re
 caches the answer only when it comes back, so a cold burst of requests makes one `auth.test`
 each, and every one of them waits on Slack. Here `auth.test` runs once, before the first
 request is served (`prime()` at start-up), behind a lock.
+
+It also hands every listener the bot's runtime (`context["runtime"]`): authorization runs once
+per request before any listener, so this saves a global middleware on the ack path.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 
 class WorkspaceAuthorization:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, context: dict | None = None) -> None:
         self.client = client
+        self.context_values = dict(context or {})
         self._result: AuthorizeResult | None = None
         self._lock = asyncio.Lock()
 
@@ -35,6 +39,7 @@ class WorkspaceAuthorization:
         by the parameter names it finds, `self` included."""
 
         async def authorize(context) -> AuthorizeResult:
+            context.update(self.context_values)
             return self._result or await self.prime()
 
         return authorize
