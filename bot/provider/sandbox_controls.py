@@ -14,24 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.clock import FakeClock
 from bot.provider.base import ProviderError, ServerError
 
-
-class ManualClock:
-    """A clock that moves only when told to; same shape as the app's FakeClock (`now()`)."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now += delta if delta is not None else timedelta(**kwargs)
-        return self._now
-
-    def set(self, when: datetime) -> None:
-        self._now = when
+# One test clock for the whole project: the app's `FakeClock` moves only when told to.
+ManualClock = FakeClock
 
 
 def now_function(clock: Any) -> Callable[[], datetime]:
