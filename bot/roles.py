@@ -25,6 +25,13 @@ ROLE_NAMES = {
     Role.ADMIN: "admin",
 }
 
+#: Who holds each role, in the plural, for refusals ("… is for support agents").
+ROLE_HOLDERS = {
+    Role.STAFF: "staff",
+    Role.SUPPORT: "support agents",
+    Role.ADMIN: "admins",
+}
+
 
 class Roles:
     def __init__(self, runtime) -> None:
@@ -51,10 +58,10 @@ class Roles:
         if not await self.has(user_id, role):
             raise NotAllowed(
                 _(
-                    "Sorry, {doing} is for {role}s. An admin of csp-bot can grant the role "
+                    "Sorry, {doing} is for {holders}. An admin of csp-bot can grant the role "
                     "with `/csp roles grant @you {role_word}`.",
                     doing=doing,
-                    role=ROLE_NAMES[role],
+                    holders=ROLE_HOLDERS[role],
                     role_word=role.value,
                 )
             )

@@ -182,6 +182,10 @@ class Runtime:
         """Stop background loops (letting each finish its iteration), then close resources."""
         self.draining = True
         await asyncio.gather(*(loop.stop() for loop in self.loops))
+        try:  # refreshes and edits started after an ack: let them finish, within reason
+            await asyncio.wait_for(self.syncer.idle(), 20)
+        except TimeoutError:
+            log.warning("background refreshes still running at shutdown were cancelled")
         settle = getattr(self.notifier, "settle", None)
         if settle is not None:
             await settle()  # let cards and DMs already under way reach Slack
