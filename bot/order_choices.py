@@ -8,12 +8,13 @@ seconds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import policy
 from bot.domain import License
 from bot.order_form import FormState, LineField, OrderMeta, line_block
 from store import cache, search
+from store import requests as request_store
 from store.cache import CachedSubscription, CachedTenant
 
 # --- what can be ordered where (from the cache) ----------------------------------------------
@@ -26,6 +27,9 @@ class GroupChoices:
     tenant: CachedTenant
     licenses: Mapping[int, License]
     subscriptions: tuple[CachedSubscription, ...]
+    #: Seats per license id that the group's confirmed, unfinished requests will add: the
+    #: provider counts them against the limit before a new order arrives.
+    on_the_way: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -33,6 +37,9 @@ class GroupChoices:
 
     def seats_of(self, license_id: int) -> int:
         return sum(s.quantity for s in self.subscriptions if s.license_id == license_id)
+
+    def seats_on_the_way(self, license_id: int) -> int:
+        return self.on_the_way.get(license_id, 0)
 
     def license(self, license_id: int) -> License | None:
         return self.licenses.get(license_id)
@@ -52,7 +59,10 @@ class GroupChoices:
                 lic
                 for lic in self.licenses.values()
                 if lic.new_subscriptions_allowed
-                and (lic.limit is None or self.seats_of(lic.id) < lic.limit)
+                and (
+                    lic.limit is None
+                    or self.seats_of(lic.id) + self.seats_on_the_way(lic.id) < lic.limit
+                )
             ),
             key=lambda lic: (lic.is_addon, lic.name.casefold(), lic.id),
         )
@@ -87,8 +97,9 @@ async def group_choices(runtime, service_name: str | None) -> GroupChoices | Non
             return None
         licenses = await cache.licenses_of(session, service_name)
         subscriptions = await cache.subscriptions_of(session, service_name)
+        on_the_way = await request_store.in_flight_seats(session, service_name)
     live = tuple(s for s in subscriptions if s.status.lower() != "deleted")
-    return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live)
+    return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live, on_the_way)
 
 
 async def new_group_catalogue(runtime) -> Catalogue:

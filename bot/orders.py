@@ -152,7 +152,9 @@ def check_existing(
     for line in form.lines:
         lic = choices.license(line.license_id)
         before = seats.get(line.license_id, choices.seats_of(line.license_id))
-        decision = policy.order_line(lic, line.quantity, before, choices.label)
+        decision = policy.order_line(
+            lic, line.quantity, before, choices.label, choices.seats_on_the_way(line.license_id)
+        )
         parent = None
         if decision.allowed and lic is not None and lic.is_addon:
             parents = {p.id: p for p in choices.parents_for(lic)}

@@ -98,6 +98,7 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
     decision = policy.seat_change(
         facts.subscription, facts.license, facts.batches, form.new_total, now,
         reduction_window(settings), seats_elsewhere=facts.seats_elsewhere,
+        seats_on_the_way=facts.seats_on_the_way,
         approval_above=settings.csp_seat_decrease_approval_seats,
     )
     if not decision.allowed:

@@ -177,6 +177,8 @@ class SubscriptionFacts:
     addons: tuple[CachedSubscription, ...] = ()
     #: Seats of the same license in the group's other subscriptions (they share `limit`).
     seats_elsewhere: int = 0
+    #: Seats of the same license that the group's confirmed, unfinished requests will add.
+    seats_on_the_way: int = 0
     open_requests: tuple[Request, ...] = field(default=())
 
     @property
@@ -210,6 +212,7 @@ async def load_facts(db: Database, subscription_id: int, tenant: str | None = No
         siblings = await cache.subscriptions_of(session, sub.service_name)
         batches = await cache.seat_batches(session, sub.id)
         open_requests = await open_requests_on(session, sub.id)
+        on_the_way = await request_repo.in_flight_seats(session, sub.service_name)
     return SubscriptionFacts(
         tenant=group,
         subscription=sub,
@@ -218,6 +221,7 @@ async def load_facts(db: Database, subscription_id: int, tenant: str | None = No
         addons=tuple(s for s in siblings if s.parent_id == sub.id),
         seats_elsewhere=sum(s.quantity for s in siblings
                             if s.license_id == sub.license_id and s.id != sub.id),
+        seats_on_the_way=on_the_way.get(sub.license_id, 0),
         open_requests=tuple(open_requests),
     )
 

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import AuditEventRow, ReminderRow, RequestRow, RequestStepRow, utcnow
+from store.models import (
+    AuditEventRow,
+    ReminderRow,
+    RequestRow,
+    RequestStepRow,
+    SubscriptionRow,
+    utcnow,
+)
 
 
 async def insert_request(session: AsyncSession, **fields: Any) -> RequestRow:
@@ -445,3 +452,48 @@ async def claim_assignee(session: AsyncSession, request_id: int, assignee: str) 
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+#: Request states whose steps are confirmed but may not have reached the cache yet.
+IN_FLIGHT_STATES = ("queued", "awaiting_approval", "running", "needs_attention")
+#: Step states whose seats are still on their way (a done step is in the cache once the tenant
+#: is refreshed, which the worker does before the request settles; a failed one added nothing).
+_SEATS_PENDING_STEPS = ("pending", "sending", "running", "unknown")
+
+
+async def in_flight_seats(session: AsyncSession, tenant: str) -> dict[int, int]:
+    """Seats per license id that confirmed, unfinished requests of `tenant` will add.
+
+    An OVHcloud license `limit` caps a group's seats of that license, and the cache knows only
+    what the provider already has: two orders confirmed one after the other could together pass
+    the limit, and the provider would refuse the second at execution time. New subscriptions and
+    add-ons count their quantity; a seat change counts its increase, for the license of its
+    subscription (from the cache)."""
+    query = (
+        select(
+            RequestStepRow.action,
+            RequestStepRow.params,
+            SubscriptionRow.license_id,
+        )
+        .join(RequestRow, RequestRow.id == RequestStepRow.request_id)
+        .outerjoin(SubscriptionRow, SubscriptionRow.id == RequestRow.subscription_id)
+        .where(
+            RequestRow.tenant == tenant,
+            RequestRow.state.in_(IN_FLIGHT_STATES),
+            RequestStepRow.state.in_(_SEATS_PENDING_STEPS),
+            RequestStepRow.action.in_(("add_subscription", "order_addon", "change_quantity")),
+        )
+    )
+    seats: dict[int, int] = {}
+    for action, params, subscription_license in await session.execute(query):
+        params = params or {}
+        if action == "change_quantity":
+            license_id = subscription_license
+            added = int(params.get("quantity", 0)) - int(params.get("previous_quantity", 0))
+        else:
+            license_id = params.get("license_id")
+            added = int(params.get("quantity", 0))
+        if license_id is None or added <= 0:
+            continue
+        seats[int(license_id)] = seats.get(int(license_id), 0) + added
+    return seats

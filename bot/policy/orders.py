@@ -30,9 +30,12 @@ def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> D
     return Decision.allow(notes=notes)
 
 
-def order_line(lic: License | None, quantity: int, seats_before: int, group: str) -> Decision:
+def order_line(lic: License | None, quantity: int, seats_before: int, group: str,
+               on_the_way: int = 0) -> Decision:
     """May `quantity` seats of `lic` be ordered in a group that already has `seats_before`
     seats of it (its subscriptions plus the earlier lines of the same order)?
+    `on_the_way`: seats of it that other confirmed, unfinished requests will add — the provider
+    counts them against the limit before this order arrives.
     `lic` is None when the group does not offer the license at all."""
     if lic is None:
         return Decision.refuse(
@@ -45,15 +48,25 @@ def order_line(lic: License | None, quantity: int, seats_before: int, group: str
               "change seats.", name=lic.name, group=group),
             field="license",
         )
-    if lic.limit is not None and seats_before + quantity > lic.limit:
-        left = max(lic.limit - seats_before, 0)
-        return Decision.refuse(
-            _("{name} is limited to {limit} licenses in {group}, which has {have}: at most "
-              "{left} more can be ordered.",
-              name=lic.name, limit=lic.limit, group=group, have=seats_before, left=left),
-            field="quantity",
-        )
+    if lic.limit is not None and seats_before + on_the_way + quantity > lic.limit:
+        left = max(lic.limit - seats_before - on_the_way, 0)
+        if on_the_way:
+            reason = _("{name} is limited to {limit} licenses in {group}, which has {have}, "
+                       "and {coming}: at most {left} more can be ordered.",
+                       name=lic.name, limit=lic.limit, group=group, have=seats_before,
+                       coming=seats_on_the_way(on_the_way), left=left)
+        else:
+            reason = _("{name} is limited to {limit} licenses in {group}, which has {have}: at "
+                       "most {left} more can be ordered.",
+                       name=lic.name, limit=lic.limit, group=group, have=seats_before, left=left)
+        return Decision.refuse(reason, field="quantity")
     return Decision.allow()
+
+
+def seats_on_the_way(n: int) -> str:
+    """The words for seats that confirmed, unfinished requests will add (orders and seats)."""
+    return ngettext("{n} seat is already on its way in another request",
+                    "{n} seats are already on their way in other requests", n)
 
 
 def addon_parents(

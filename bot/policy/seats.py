@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
+from bot.policy.orders import seats_on_the_way as on_the_way_words
 from bot.views.common import date_token
 
 
@@ -91,12 +92,14 @@ def seat_change(
     window: timedelta,
     *,
     seats_elsewhere: int = 0,
+    seats_on_the_way: int = 0,
     approval_above: int | None = None,
 ) -> Decision:
     """May `sub` go to `new_total` seats now?
 
     Adding needs `newSeatsAllowed` and stays within the license's `limit` in the group (its
-    seats in other subscriptions, `seats_elsewhere`, count too). Removing is possible only for
+    seats in other subscriptions, `seats_elsewhere`, count too, and so do the seats other
+    confirmed, unfinished requests will add, `seats_on_the_way`). Removing is possible only for
     seats still inside their own reduction window (csp-policies.md). A decrease of more than
     `approval_above` seats needs a support agent's approval before the window closes.
     """
@@ -123,14 +126,21 @@ def seat_change(
                   "it can only be reduced.", license=lic.name),
                 field="new_total",
             )
-        if lic.limit is not None and new_total + seats_elsewhere > lic.limit:
-            return Decision.refuse(
-                _("{license} is limited to {limit} seats in this license group and {other} are "
-                  "in other subscriptions: this one can have at most {most}.",
-                  license=lic.name, limit=lic.limit, other=seats_elsewhere,
-                  most=max(lic.limit - seats_elsewhere, 0)),
-                field="new_total",
-            )
+        taken = seats_elsewhere + seats_on_the_way
+        if lic.limit is not None and new_total + taken > lic.limit:
+            most = max(lic.limit - taken, 0)
+            if seats_on_the_way:
+                reason = _("{license} is limited to {limit} seats in this license group, "
+                           "{other} are in other subscriptions and {coming}: this one can "
+                           "have at most {most}.",
+                           license=lic.name, limit=lic.limit, other=seats_elsewhere,
+                           coming=on_the_way_words(seats_on_the_way), most=most)
+            else:
+                reason = _("{license} is limited to {limit} seats in this license group and "
+                           "{other} are in other subscriptions: this one can have at most "
+                           "{most}.", license=lic.name, limit=lic.limit, other=seats_elsewhere,
+                           most=most)
+            return Decision.refuse(reason, field="new_total")
         return Decision.allow(
             notes=[ngettext("The new seat can be removed again until {date}; after that, only "
                             "at a renewal.",
