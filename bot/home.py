@@ -75,3 +75,16 @@ async def build_home(runtime: Any, user_id: str) -> View:
 async def publish_home(runtime: Any, user_id: str) -> None:
     view = await build_home(runtime, user_id)
     await runtime.slack.views_publish(user_id=user_id, view=view)
+
+
+def home_viewers(runtime: Any) -> set[str]:
+    """Who opened the Home tab since this process started.
+
+    Only their tabs are redrawn when one of their requests changes: a tab nobody opened is
+    drawn fresh whenever it is opened, so publishing it would only spend Slack's rate limit.
+    In memory and per replica: after a restart, a tab is kept current again once reopened.
+    """
+    viewers = getattr(runtime, "home_viewers", None)
+    if viewers is None:
+        viewers = runtime.home_viewers = set()
+    return viewers

@@ -1,4 +1,5 @@
-"""Posts and updates what people see about a request: status cards, approval cards, DMs.
+"""Posts and updates what people see about a request: status cards, approval cards, DMs,
+and the Home tabs of its requester and decider.
 
 Every part that changes a request calls `Notifier.request_changed()` after its transaction
 commits. Slack being unhappy never undoes or blocks a state change: failures are logged and
@@ -27,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from bot import pipeline
 from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
+from bot.home import home_viewers, publish_home
 from bot.views import cards, news
 from store import requests as repo
 
@@ -50,6 +52,10 @@ class Notifier:
         self._tasks: set[asyncio.Task] = set()
         self._rendered: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._dm_channels: dict[str, str] = {}
+        self._home_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._homes_pending: set[str] = set()
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -69,12 +75,16 @@ class Notifier:
             await self._tell_requester(request, latest, before)
         except Exception:
             log.exception("could not tell the requester that %s is %s", request.ref, request.state)
+        self._redraw_homes_soon(request, latest)
 
     def request_changed_soon(
         self, request: Request, *, actor: str | None = None, before: RequestState | None = None
     ) -> None:
         """`request_changed` in the background: for listeners, whose answer must not wait."""
-        task = asyncio.create_task(self.request_changed(request, actor=actor, before=before))
+        self._spawn(self.request_changed(request, actor=actor, before=before))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -275,6 +285,33 @@ class Notifier:
     def _digest(card: cards.Card) -> str:
         raw = json.dumps([card.text, card.blocks_json()], sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()
+
+    # --- Home tabs ----------------------------------------------------------------------------
+
+    def _redraw_homes_soon(self, request: Request, latest: Request) -> None:
+        """Redraws, in the background, the Home tabs of the requester and the decider, so
+        "Your recent requests" and "Waiting for your decision" never lag behind — only for
+        people who opened their tab (`bot.home.home_viewers`). A redraw already waiting to
+        start reads the newest state anyway, so another one is not queued behind it."""
+        viewers = home_viewers(self.runtime)
+        people = (request.requester, latest.decided_by or request.decided_by)
+        for user_id in dict.fromkeys(p for p in people if p):
+            if user_id in viewers and user_id not in self._homes_pending:
+                self._homes_pending.add(user_id)
+                self._spawn(self._redraw_home(user_id))
+
+    async def _redraw_home(self, user_id: str) -> None:
+        """One redraw at a time per person, each built from the database once it starts, so
+        the last one to finish shows the newest state. Never raises."""
+        lock = self._home_locks.get(user_id)
+        if lock is None:
+            lock = self._home_locks[user_id] = asyncio.Lock()
+        async with lock:
+            self._homes_pending.discard(user_id)
+            try:
+                await publish_home(self.runtime, user_id)
+            except Exception:
+                log.exception("could not redraw the Home tab of %s", user_id)
 
     # --- the requester ------------------------------------------------------------------------
 

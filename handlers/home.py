@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.home import publish_home
+from bot.home import home_viewers, publish_home
 from bot.ids import HomeAction
 from bot.sync import syncer_of
 
@@ -20,6 +20,7 @@ def register(app: AsyncApp, router=None) -> None:
 async def home_opened(event, context) -> None:
     if event.get("tab", "home") != "home":
         return
+    home_viewers(context["runtime"]).add(event["user"])  # their tab follows their requests
     await publish_home(context["runtime"], event["user"])
 
 
