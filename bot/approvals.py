@@ -18,6 +18,7 @@ from bot.domain import Request, RequestKind, RequestState, Role
 from bot.errors import AlreadyHandled, FormErrors, NotAllowed
 from bot.i18n import _
 from bot.ids import PipelineBlock
+from bot.policy.refunds import may_decide_refund
 from bot.views.cards import is_posted, state_short
 from bot.views.common import date_token
 from store import requests as repo
@@ -72,6 +73,9 @@ async def check_decider(runtime, request_id: int, actor: str) -> Request:
     now = runtime.clock.now()
     decision = policy.may_decide(request, actor, roles, now)
     if decision.allowed:
+        claimed = may_decide_refund(request, actor, roles)
+        if not claimed.allowed:
+            raise NotAllowed(claimed.reason)
         return request
     is_agent = Role.SUPPORT in roles or Role.ADMIN in roles
     if is_agent and request.requester != actor and request.state is not S.AWAITING_APPROVAL:
@@ -122,10 +126,17 @@ async def _decide(
 ) -> Request:
     values = {"decided_by": actor, "decided_at": runtime.clock.now(),
               "decision_note": decision_note}
+    deciding = request.kind is RequestKind.REFUND and target is not S.WITHDRAWN
+    roles = await runtime.roles.of(actor) if deciding else ()
     async with runtime.db.transaction() as session:
         moved = await pipeline.transition(
             session, request.id, {S.AWAITING_APPROVAL}, target, actor, note, values=values
         )
+        if moved is not None and deciding:
+            # claimed between the check and this click: raising rolls the decision back
+            claimed = may_decide_refund(moved, actor, roles)
+            if not claimed.allowed:
+                raise NotAllowed(claimed.reason)
     if moved is None:
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
     await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once

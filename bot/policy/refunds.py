@@ -147,3 +147,22 @@ def may_handle_refund(
     if step is RefundStep.CLAIM and request.assignee == user_id:
         return Decision.refuse(_("Refund ticket {ref} is already yours.", ref=request.ref))
     return Decision.allow()
+
+
+def may_decide_refund(request: Request, user_id: str, roles: Collection[Role]) -> Decision:
+    """Approve or reject a claimed refund ticket: only the agent who claimed it, or an admin.
+
+    A claim says "I am on it"; without this rule another agent could approve the ticket behind
+    the back of the one talking to the customer. Unclaimed tickets and other kinds of request
+    are left to `may_decide`.
+    """
+    if (
+        request.kind is not RequestKind.REFUND
+        or request.assignee is None
+        or request.assignee == user_id
+        or Role.ADMIN in roles
+    ):
+        return Decision.allow()
+    return Decision.refuse(
+        _("<@{agent}> has claimed this ticket: ask them, or an admin.", agent=request.assignee)
+    )

@@ -24,7 +24,7 @@ from bot.ids import (
 )
 from bot.provider.sandbox_data import CONTOSO
 from store import requests as repo
-from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
+from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
 from tests.flows.conftest import latest_view, open_modal
 from tests.slack_emulator import blocks_text
 
@@ -349,6 +349,50 @@ async def test_only_support_agents_claim_file_and_resolve(slack, emulator, bot, 
                        message=approval_card(emulator))
     assert f"claimed by <@{SAM}>" in told(emulator)
     assert (await pipeline.load(bot.runtime.db, request.id)).state is S.FILED
+
+
+async def test_only_the_agent_who_claimed_a_ticket_or_an_admin_decides_on_it(
+    slack, emulator, bot, agents, synced
+):
+    request = await file_ticket(slack, emulator, bot)
+    await slack.action(RefundAction.CLAIM, value=str(request.id), user=SAM,
+                       message=approval_card(emulator))
+    await settle(bot)
+    before = await audit_of(bot, request.id)
+    refused = f"<@{SAM}> has claimed this ticket: ask them, or an admin."
+
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SUE,
+                       message=approval_card(emulator))
+    assert told(emulator) == refused
+    await slack.action(PipelineAction.REJECT, value=str(request.id), user=SUE,
+                       message=approval_card(emulator))
+    assert told(emulator) == refused  # no reason modal to fill in for nothing
+    await settle(bot)
+    request = await pipeline.load(bot.runtime.db, request.id)
+    assert (request.state, request.assignee, request.decided_by) == (
+        S.AWAITING_APPROVAL, SAM, None
+    )
+    assert await audit_of(bot, request.id) == before
+    assert set(buttons(approval_card(emulator))) >= {PipelineAction.APPROVE}
+
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SAM,
+                       message=approval_card(emulator))
+    await settle(bot)
+    request = await pipeline.load(bot.runtime.db, request.id)
+    assert (request.state, request.decided_by) == (S.APPROVED, SAM)
+
+
+async def test_an_admin_may_decide_on_a_ticket_someone_claimed(
+    slack, emulator, bot, agents, synced
+):
+    request = await file_ticket(slack, emulator, bot)
+    await slack.action(RefundAction.CLAIM, value=str(request.id), user=SAM,
+                       message=approval_card(emulator))
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=ADA,
+                       message=approval_card(emulator))
+    await settle(bot)
+    request = await pipeline.load(bot.runtime.db, request.id)
+    assert (request.state, request.assignee, request.decided_by) == (S.APPROVED, SAM, ADA)
 
 
 async def test_two_agents_claim_at_once_and_one_gets_it(slack, emulator, bot, agents, synced):
