@@ -23,16 +23,17 @@ from bot.confirmation import Confirmation, Deadline, prepare
 from bot.domain import Request, RequestKind, RequestState, Role, StepAction, Subscription
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
-from bot.ids import BlockId, CancelAction, CancelBlock
+from bot.ids import CancelAction, CancelBlock
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import Money, PriceBook, describe, load_price_book, prorated_refund
 from bot.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
-    chosen,
+    chosen_or_errors,
     load_facts,
     open_request_problem,
     selected,
+    typed,
 )
 from bot.views.common import date_token, escape
 
@@ -119,17 +120,14 @@ class CancelForm:
     def from_view(cls, view: Mapping[str, Any]) -> CancelForm:
         ref = ChoiceRef.loads(view.get("private_metadata"))
         values = view["state"]["values"]
-        tenant, subscription_id = chosen(values, ref)
         errors: dict[str, str] = {}
-        if not tenant:
-            errors[BlockId.TENANT] = _("Choose the license group.")
-        if subscription_id is None:
-            errors[ref.subscription_block] = _("Choose the subscription to cancel.")
+        tenant, subscription_id = chosen_or_errors(
+            values, ref, errors, missing=_("Choose the subscription to cancel.")
+        )
         reason = selected(values, CancelBlock.REASON, CancelAction.REASON)
         if reason not in set(CancelReason):
             errors[CancelBlock.REASON] = _("Choose why the subscription is cancelled.")
-        details = (((values.get(CancelBlock.DETAILS) or {}).get(CancelAction.DETAILS) or {})
-                   .get("value") or "").strip()
+        details = typed(values, CancelBlock.DETAILS, CancelAction.DETAILS)
         if not details:
             errors[CancelBlock.DETAILS] = _("Say in a few words why: the approver reads it.")
         elif len(details) > DETAILS_LIMIT:

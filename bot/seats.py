@@ -20,15 +20,16 @@ from bot.confirmation import Confirmation, Deadline, prepare
 from bot.domain import Request, RequestKind, Role, StepAction
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _, ngettext
-from bot.ids import BlockId, SeatsAction, SeatsBlock
+from bot.ids import SeatsAction, SeatsBlock
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import PriceBook, describe, load_price_book
 from bot.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
-    chosen,
+    chosen_or_errors,
     load_facts,
     open_request_problem,
+    typed,
 )
 from bot.views.common import escape
 
@@ -49,16 +50,11 @@ class SeatForm:
     def from_view(cls, view: Mapping[str, Any]) -> SeatForm:
         ref = ChoiceRef.loads(view.get("private_metadata"))
         values = view["state"]["values"]
-        tenant, subscription_id = chosen(values, ref)
         errors: dict[str, str] = {}
-        if not tenant:
-            errors[BlockId.TENANT] = _("Choose the license group.")
-        if subscription_id is None:
-            errors[ref.subscription_block] = _("Choose the subscription to change.")
-        raw = ((values.get(SeatsBlock.NEW_TOTAL) or {}).get(SeatsAction.NEW_TOTAL) or {}).get(
-            "value"
+        tenant, subscription_id = chosen_or_errors(
+            values, ref, errors, missing=_("Choose the subscription to change.")
         )
-        new_total = _whole_number(raw)
+        new_total = _whole_number(typed(values, SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
         if new_total is None:
             errors[SeatsBlock.NEW_TOTAL] = _(
                 "Enter the new total number of seats as a whole number, e.g. 13."

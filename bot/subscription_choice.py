@@ -150,6 +150,25 @@ def selected(values: Mapping[str, Any], block_id: str, action_id: str) -> str | 
     return option.get("value")
 
 
+def typed(values: Mapping[str, Any], block_id: str, action_id: str) -> str:
+    """The text typed in an input of `view.state.values`, stripped ("" when empty)."""
+    state = (values.get(block_id) or {}).get(action_id) or {}
+    return (state.get("value") or "").strip()
+
+
+def chosen_or_errors(
+    values: Mapping[str, Any], ref: ChoiceRef, errors: dict[str, str], *, missing: str
+) -> tuple[str | None, int | None]:
+    """`chosen()`, with a message next to each select left empty (`missing`: the
+    subscription's, e.g. "Choose the subscription to cancel.")."""
+    tenant, subscription_id = chosen(values, ref)
+    if not tenant:
+        errors[BlockId.TENANT] = _("Choose the license group.")
+    if subscription_id is None:
+        errors[ref.subscription_block] = missing
+    return tenant, subscription_id
+
+
 def chosen(values: Mapping[str, Any], ref: ChoiceRef) -> tuple[str | None, int | None]:
     """(service name, subscription id) chosen in the form; what the modal was built for when
     the state does not say (a prefilled select the person did not touch)."""
