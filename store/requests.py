@@ -159,22 +159,35 @@ async def recent_requests(
     return list((await session.execute(query)).scalars())
 
 
+def _lease_free(now: datetime, dead_owners: Collection[str] = ()):
+    """A lease nobody holds: none, run out, or held by a worker known to be dead."""
+    free = or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now)
+    if dead_owners:
+        free = or_(free, RequestRow.lease_owner.in_(list(dead_owners)))
+    return free
+
+
 async def claimable_ids(
-    session: AsyncSession, now: datetime, *, skip_locked: bool, limit: int = 10
+    session: AsyncSession,
+    now: datetime,
+    *,
+    skip_locked: bool,
+    limit: int = 10,
+    dead_owners: Collection[str] = (),
 ) -> list[int]:
-    """Requests a worker may take: queued and due, or running with an expired lease.
+    """Requests a worker may take: queued and due, or running with a free lease (see
+    `_lease_free`).
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers split the work
     instead of queueing behind each other; the conditional update that follows decides.
     """
     due = or_(RequestRow.next_attempt_at.is_(None), RequestRow.next_attempt_at <= now)
-    lease_free = or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now)
     query = (
         select(RequestRow.id)
         .where(
             or_(
-                and_(RequestRow.state == "queued", due, lease_free),
-                and_(RequestRow.state == "running", lease_free),
+                and_(RequestRow.state == "queued", due, _lease_free(now)),
+                and_(RequestRow.state == "running", _lease_free(now, dead_owners)),
             )
         )
         .order_by(RequestRow.id)
@@ -210,16 +223,23 @@ async def audit_events(
 
 
 async def take_lease(
-    session: AsyncSession, request_id: int, owner: str, until: datetime, now: datetime
+    session: AsyncSession,
+    request_id: int,
+    owner: str,
+    until: datetime,
+    now: datetime,
+    *,
+    dead_owners: Collection[str] = (),
 ) -> RequestRow | None:
-    """Takes a `running` request whose lease is free or ran out (its worker died, or it let
-    go until its next look). None when another worker holds it or it is no longer running."""
+    """Takes a `running` request whose lease is free, ran out (its worker died, or it let go
+    until its next look) or is held by one of `dead_owners`. None when another worker holds
+    it or it is no longer running."""
     result = await session.execute(
         update(RequestRow)
         .where(
             RequestRow.id == request_id,
             RequestRow.state == "running",
-            or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now),
+            _lease_free(now, dead_owners),
         )
         .values(lease_owner=owner, lease_until=until, updated_at=utcnow())
         .returning(RequestRow)
@@ -243,6 +263,39 @@ async def hold_lease(session: AsyncSession, request_id: int, owner: str, until: 
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+async def renew_leases(
+    session: AsyncSession, request_ids: Collection[int], owner: str, until: datetime
+) -> set[int]:
+    """The heartbeat: extends every lease of `owner` among `request_ids` in one statement;
+    returns the ids renewed (the others were taken over or left `running`)."""
+    result = await session.execute(
+        update(RequestRow)
+        .where(
+            RequestRow.id.in_(list(request_ids)),
+            RequestRow.state == "running",
+            RequestRow.lease_owner == owner,
+        )
+        .values(lease_until=until)
+        .returning(RequestRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def live_lease_owners(session: AsyncSession, now: datetime) -> set[str]:
+    """Workers holding an unexpired lease on a running request."""
+    query = (
+        select(RequestRow.lease_owner)
+        .where(
+            RequestRow.state == "running",
+            RequestRow.lease_owner.is_not(None),
+            RequestRow.lease_until >= now,
+        )
+        .distinct()
+    )
+    return set((await session.execute(query)).scalars())
 
 
 async def release_lease(

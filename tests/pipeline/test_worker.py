@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 
 from bot import execution
+from bot.config import Settings
 from bot.domain import (
     CustomerContact,
     LicenseLine,
@@ -61,7 +62,7 @@ from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings
 from tests.provider.conftest import serving
 
 S, St, A = RequestState, StepState, StepAction
-LEASE = timedelta(seconds=300)  # the default csp_worker_lease_seconds
+LEASE = timedelta(seconds=Settings.model_fields["csp_worker_lease_seconds"].default)
 
 
 # --- the world -------------------------------------------------------------------------------
@@ -209,10 +210,12 @@ class DyingProvider:
         return dying
 
 
-async def die_in(runtime: Runtime, sandbox: SandboxProvider, method: str, when: str) -> None:
+async def die_in(
+    runtime: Runtime, sandbox: SandboxProvider, method: str, when: str, worker_id: str = "doomed"
+) -> None:
     """Runs one worker pass that dies in `method` (`before` or `after` the provider call)."""
     runtime.provider = DyingProvider(sandbox, method, when)
-    worker = Worker(runtime, worker_id="doomed")
+    worker = Worker(runtime, worker_id=worker_id)
     try:
         if when == "before":
             task = asyncio.create_task(worker.run_once())
