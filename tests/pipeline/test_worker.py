@@ -149,7 +149,7 @@ async def submit(
             subscription_id=subscription_id,
         ),
     )
-    queued = await confirm(runtime.db, draft.id, ALICE)
+    queued = await confirm(runtime.db, draft.id, ALICE, runtime.roles)
     assert queued.state is S.QUEUED
     return draft.id
 
