@@ -81,6 +81,10 @@ class RequestRow(Base):
     card_ts: Mapped[str | None] = mapped_column(String(32))
     approval_channel: Mapped[str | None] = mapped_column(String(64))
     approval_ts: Mapped[str | None] = mapped_column(String(32))
+    #: The `updated_at` of the version each card last showed (None: unknown). A card older
+    #: than its request — Slack refused the update — is redrawn by the card repair (0004).
+    card_shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approval_shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     error_query_id: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -220,6 +220,7 @@ async def audit_events(
 
 
 # --- worker leases ---------------------------------------------------------------------------
+# A lease is not a change of the request: none of these touches `updated_at`.
 
 
 async def take_lease(
@@ -241,7 +242,7 @@ async def take_lease(
             RequestRow.state == "running",
             _lease_free(now, dead_owners),
         )
-        .values(lease_owner=owner, lease_until=until, updated_at=utcnow())
+        .values(lease_owner=owner, lease_until=until, updated_at=RequestRow.updated_at)
         .returning(RequestRow)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
@@ -259,7 +260,7 @@ async def hold_lease(session: AsyncSession, request_id: int, owner: str, until: 
             RequestRow.state == "running",
             RequestRow.lease_owner == owner,
         )
-        .values(lease_until=until)
+        .values(lease_until=until, updated_at=RequestRow.updated_at)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -277,7 +278,7 @@ async def renew_leases(
             RequestRow.state == "running",
             RequestRow.lease_owner == owner,
         )
-        .values(lease_until=until)
+        .values(lease_until=until, updated_at=RequestRow.updated_at)
         .returning(RequestRow.id)
         .execution_options(synchronize_session=False)
     )
@@ -309,7 +310,7 @@ async def release_lease(
             RequestRow.state == "running",
             RequestRow.lease_owner == owner,
         )
-        .values(lease_owner=None, lease_until=look_again_at)
+        .values(lease_owner=None, lease_until=look_again_at, updated_at=RequestRow.updated_at)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -327,6 +328,22 @@ def _card_columns(which: str):
     if which == "approval":
         return RequestRow.approval_channel, RequestRow.approval_ts
     raise ValueError(f"no card {which!r}")
+
+
+def _shown_column(which: str):
+    return RequestRow.card_shown_at if which == "card" else RequestRow.approval_shown_at
+
+
+async def card_shown(session: AsyncSession, request_id: int, which: str, version: datetime) -> None:
+    """Records that a card shows the request as of `version` (its `updated_at` then); never
+    moves back to an older version when two renderings finish out of order."""
+    shown = _shown_column(which)
+    await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, or_(shown.is_(None), shown < version))
+        .values({shown.key: version, "updated_at": RequestRow.updated_at})
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim_card(
@@ -374,9 +391,19 @@ async def release_card(session: AsyncSession, request_id: int, which: str, marke
 async def requests_missing_cards(
     session: AsyncSession, since: datetime, *, limit: int = 50
 ) -> list[RequestRow]:
-    """Confirmed requests whose status card, or pending approval card, is not posted."""
+    """Confirmed requests whose status card, or pending approval card, is not posted, or
+    shows an older version of the request than the database has (Slack refused an update)."""
     def unposted(ts):
         return or_(ts.is_(None), ts.like(CARD_CLAIM_PREFIX + "%"))
+
+    def behind(which: str):
+        shown = _shown_column(which)
+        _channel, ts = _card_columns(which)
+        return and_(
+            ts.is_not(None),
+            ts.not_like(CARD_CLAIM_PREFIX + "%"),
+            or_(shown.is_(None), shown < RequestRow.updated_at),
+        )
 
     query = (
         select(RequestRow)
@@ -389,6 +416,8 @@ async def requests_missing_cards(
                     RequestRow.state == "awaiting_approval",
                     unposted(RequestRow.approval_ts),
                 ),
+                behind("card"),
+                behind("approval"),
             ),
         )
         .order_by(RequestRow.id)

@@ -239,6 +239,26 @@ async def test_cards_slack_never_got_are_posted_by_the_repair_loop_once(bot, sla
     assert len(emulator.messages[APPROVALS_CHANNEL]) == 1
 
 
+async def test_a_card_whose_update_slack_refused_is_redrawn_by_the_repair_loop_once(
+    bot, slack, emulator
+):
+    await bot.runtime.roles.grant(SAM, "support", by=ADA)
+    request = await confirmed_cancellation(bot, slack, emulator)
+    approval = approval_card(emulator)
+    emulator.fail("chat.update", "internal_error", times=3)  # every update of the decision
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SAM,
+                       message=approval)  # fmt: skip
+    await bot.runtime.notifier.settle()
+    request = await load(bot.runtime.db, request.id)
+    assert "Waiting for a support agent" in status_card(emulator, request).all_text  # behind
+
+    cards_loop = loop(bot, "cards")
+    assert await cards_loop.run_once() == 1
+    assert await cards_loop.run_once() == 0
+    assert "Queued" in status_card(emulator, request).all_text
+    assert buttons(approval) == [] and "Approved by" in approval.all_text
+
+
 async def test_a_claim_left_by_a_crashed_poster_is_taken_over_but_a_fresh_one_is_not(
     bot, slack, emulator, clock
 ):
