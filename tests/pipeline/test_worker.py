@@ -570,6 +570,26 @@ async def test_a_seat_change_survives_its_worker_dying(any_runtime, sandbox, clo
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_tenant_update_whose_worker_died_is_read_back_and_sent_at_most_once_more(
+    any_runtime, sandbox, clock, when
+):
+    runtime = any_runtime
+    update = TenantUpdate(city="Braga").model_dump(mode="json", exclude_none=True)
+    request_id = await submit(runtime, [(A.UPDATE_TENANT, {"update": update})],
+                              kind=RequestKind.TENANT_EDIT, tenant=PADARIA)  # fmt: skip
+
+    await die_in(runtime, sandbox, "update_tenant", when)
+    report = await resume_after_lease(runtime, clock)
+
+    assert report.done == 1
+    # the group shows the city already: done, not sent again; else sent once
+    assert len(sandbox.calls("updateTenant")) == 1
+    assert report.sent == (0 if when == "after" else 1)
+    assert (await sandbox.get_tenant(PADARIA)).city == "Braga"
+    assert (await load(runtime.db, request_id)).state is S.DONE
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
 async def test_a_new_subscription_whose_worker_died_needs_a_person(
     any_runtime, sandbox, clock, when
 ):
@@ -715,7 +735,7 @@ async def test_over_signed_http_a_change_completes_and_a_timed_out_create_waits_
         (A.CHANGE_QUANTITY, ServerError, Remedy.RECONCILE),
         (A.CHANGE_QUANTITY, ProviderTimeout, Remedy.RECONCILE),
         (A.DELETE_SUBSCRIPTION, ProviderUnavailable, Remedy.RECONCILE),
-        (A.UPDATE_TENANT, ServerError, Remedy.LATER),
+        (A.UPDATE_TENANT, ServerError, Remedy.RECONCILE),
         (A.ADD_SUBSCRIPTION, ServerError, Remedy.UNKNOWN),
         (A.ADD_SUBSCRIPTION, ProviderTimeout, Remedy.UNKNOWN),
         (A.ORDER_ADDON, ProviderUnavailable, Remedy.UNKNOWN),
