@@ -10,7 +10,8 @@ Three parts:
   every lease the worker holds (also those claimed and waiting their turn, and while a provider
   call is under way), so a lease runs out only when its worker stopped renewing it;
 - `provably_dead()`: a restarted bot takes over at once the leases of a predecessor that it can
-  prove is gone (same boot and namespace, and no live process with that pid and start time).
+  prove is gone (same boot and namespace, and no live process with that pid and start time);
+  the notifier does the same with a dead process's claim to post a card (`is_gone`).
   Anything it cannot prove — another host, another container, a process it may not inspect —
   waits for the lease to run out: taking a live worker's request would let two workers send.
 """
@@ -50,24 +51,37 @@ class ProcessIdentity:
     started: int | None = None  # start time after boot, in clock ticks (/proc/<pid>/stat)
 
     @property
-    def worker_id(self) -> str:
-        base = f"{self.host[:HOST_LIMIT]}:{self.pid}"
+    def key(self) -> str | None:
+        """`pid:namespace.started`: names the process on its machine (the boot id is in the
+        namespace hash); None when it cannot be told."""
         if self.namespace is None or self.started is None:
+            return None
+        return f"{self.pid}:{self.namespace}.{self.started}"
+
+    @property
+    def worker_id(self) -> str:
+        base, key = f"{self.host[:HOST_LIMIT]}:{self.pid}", self.key
+        if key is None:
             return base
-        full = f"{base}:{self.namespace}.{self.started}"
+        full = f"{self.host[:HOST_LIMIT]}:{key}"
         return full if len(full) <= OWNER_LIMIT else base  # never cut a key short
 
     @classmethod
     def parse(cls, worker_id: str) -> ProcessIdentity | None:
         """The identity a worker id names, or None for ids of another shape (older versions,
         tests, operators' own)."""
-        parts = worker_id.split(":")
-        if len(parts) != 3 or not parts[1].isdigit():
+        host, _colon, key = worker_id.partition(":")
+        found = cls.parse_key(key)
+        return None if found is None else cls(host, found.pid, found.namespace, found.started)
+
+    @classmethod
+    def parse_key(cls, key: str) -> ProcessIdentity | None:
+        """The process a `key` names (its host unknown), or None."""
+        pid, _colon, rest = key.partition(":")
+        namespace, _dot, started = rest.partition(".")
+        if not pid.isdigit() or not namespace or ":" in rest or not started.isdigit():
             return None
-        namespace, _dot, started = parts[2].partition(".")
-        if not namespace or not started.isdigit():
-            return None
-        return cls(parts[0], int(parts[1]), namespace, int(started))
+        return cls("", int(pid), namespace, int(started))
 
 
 def _namespace_key() -> str | None:
@@ -103,13 +117,19 @@ def this_process() -> ProcessIdentity:
 
 
 def provably_dead(owner: str, me: ProcessIdentity) -> bool:
-    """True only when `owner` names a process of this boot and pid namespace that no longer
-    runs: no process has its pid, or the one that has it started at another time (the pid was
-    reused), or it is a zombie (killed, not yet reaped)."""
+    """True only when the worker id `owner` names a process of this host, boot and pid
+    namespace that no longer runs (see `is_gone`)."""
     them = ProcessIdentity.parse(owner)
-    if them is None or me.namespace is None or them.namespace != me.namespace:
+    if them is None or them.host[:HOST_LIMIT] != me.host[:HOST_LIMIT]:
         return False
-    if them.host[:HOST_LIMIT] != me.host[:HOST_LIMIT] or them == me:
+    return is_gone(them, me)
+
+
+def is_gone(them: ProcessIdentity, me: ProcessIdentity) -> bool:
+    """True only when `them` is a process of this boot and pid namespace that no longer runs:
+    no process has its pid, or the one that has it started at another time (the pid was
+    reused), or it is a zombie (killed, not yet reaped)."""
+    if me.namespace is None or them.namespace != me.namespace or them.key == me.key:
         return False
     try:
         os.kill(them.pid, 0)

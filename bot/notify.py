@@ -31,6 +31,7 @@ from bot import pipeline
 from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
+from bot.leases import ProcessIdentity, is_gone, this_process
 from bot.views import cards, news
 from store import requests as repo
 
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 
 #: Posting errors that mean "not here": the card goes to the requester's DM instead.
 NOT_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
-#: A claim to post a card older than this is presumed dead (its poster crashed).
+#: A claim to post a card older than this is presumed dead (its poster crashed); a claim of a
+#: process that is provably gone (bot.leases.is_gone) is taken over at once.
 CLAIM_SECONDS = 120
 #: Cards still missing after this long are left alone (the request is old news).
 REPAIR_DAYS = 7
@@ -58,6 +60,7 @@ class Notifier:
             weakref.WeakValueDictionary()
         )
         self._homes_pending: set[str] = set()
+        self.identity = this_process()
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ class Notifier:
             if not self._claim_is_stale(current, now):
                 return None  # somebody else is posting it right now
             stale.append(current)
-        marker = f"{repo.CARD_CLAIM_PREFIX}{int(now.timestamp())}:{uuid.uuid4().hex[:8]}"
+        marker = self._claim_marker(now)
         async with self.runtime.db.transaction() as session:
             if not await repo.claim_card(session, request.id, which, marker, stale):
                 return None
@@ -225,13 +228,24 @@ class Notifier:
         if due:
             await claim_reminders(self.runtime, request.id, due, now)
 
-    @staticmethod
-    def _claim_is_stale(marker: str, now) -> bool:
+    def _claim_marker(self, now: datetime) -> str:
+        """`posting:<unix time>:<nonce>:<this process's key>`: who claimed, and when."""
+        key = self.identity.key or "-"
+        return f"{repo.CARD_CLAIM_PREFIX}{int(now.timestamp())}:{uuid.uuid4().hex[:4]}:{key}"
+
+    def _claim_is_stale(self, marker: str, now: datetime) -> bool:
+        """Its poster is presumed dead (the claim is old) or provably gone (a restarted bot's
+        predecessor, killed while it was posting)."""
+        parts = marker.removeprefix(repo.CARD_CLAIM_PREFIX).split(":", 2)
+        when, key = parts[0], parts[2] if len(parts) == 3 else ""
         try:
-            claimed_at = int(marker.removeprefix(repo.CARD_CLAIM_PREFIX).split(":")[0])
+            claimed_at = int(when)
         except ValueError:
             return True
-        return now.timestamp() - claimed_at > CLAIM_SECONDS
+        if now.timestamp() - claimed_at > CLAIM_SECONDS:
+            return True
+        poster = ProcessIdentity.parse_key(key)
+        return poster is not None and is_gone(poster, self.identity)
 
     async def _post_status_card(self, request: Request) -> tuple[str, str]:
         """Where the command was run; in the requester's DM when the bot can't post there."""

@@ -24,6 +24,7 @@ from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E1
 from bot.worker import Worker
 from store import requests as repo
 from tests.conftest import make_settings
+from tests.pipeline.processes import dead_process, parent_process
 from tests.pipeline.test_worker import (
     LEASE,
     audit,
@@ -38,23 +39,6 @@ S, St = RequestState, StepState
 BEAT = 0.05  # seconds of real time between heartbeats in these tests
 
 pytestmark = pytest.mark.skipif(this_process().namespace is None, reason="needs Linux /proc")
-
-
-def dead_process() -> ProcessIdentity:
-    """The identity of a process of this host that ran and is gone (killed and reaped)."""
-    child = subprocess.Popen(["sleep", "30"])
-    me = this_process()
-    _state, started = leases._stat(child.pid)
-    child.kill()
-    child.wait()
-    return ProcessIdentity(me.host, child.pid, me.namespace, started)
-
-
-def parent_process() -> ProcessIdentity:
-    """A process of this host that is alive (pytest's parent)."""
-    me = this_process()
-    _state, started = leases._stat(os.getppid())
-    return ProcessIdentity(me.host, os.getppid(), me.namespace, started)
 
 
 @pytest.fixture
