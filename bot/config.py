@@ -1,4 +1,4 @@
-"""Settings, read from the environment and `.env` (names as in DESIGN.md).
+"""Settings, read from the environment and `.env` (README.md's configuration table lists them).
 
 Every Microsoft window is a setting with the default of `../shared/reference/csp-policies.md`;
 no window is a literal anywhere else. Secrets are SecretStr so they never reach a log line.
