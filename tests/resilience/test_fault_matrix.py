@@ -13,7 +13,10 @@ emulator: 429 storms longer than the client retries, `hash_conflict` on a modal 
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -48,6 +51,8 @@ SETTLED = {S.DONE, S.FAILED, S.NEEDS_ATTENTION}
 WRITES = ("changeQuantity", "addSubscription", "deleteSubscription", "updateTenant")
 #: FakeClock time between worker passes: past any backoff (30 s doubling, jittered, capped).
 PASS_GAP = 1200
+#: CSP_FAULT_REPORT=file appends each case's outcomes as a JSON line (docs/reliability.md).
+REPORT = os.environ.get("CSP_FAULT_REPORT")
 CARD_WINDOW = timedelta(days=7)
 
 
@@ -103,6 +108,7 @@ class World:
     slack: SlackDriver
     sandbox: object
     clock: object
+    transport: str
 
     @property
     def runtime(self) -> Runtime:
@@ -122,7 +128,7 @@ async def served(stack: AsyncExitStack, settings, sandbox, clock, emulator, tran
     await bot.runtime.roles.grant(SAM, Role.SUPPORT, ADA)
     report = await bot.runtime.syncer.sync_all()
     assert report.error is None, report.summary()
-    return World(bot, slack, sandbox, clock)
+    return World(bot, slack, sandbox, clock, transport)
 
 
 @pytest.fixture(autouse=True)
@@ -206,10 +212,19 @@ async def run_matrix_case(world: World, fault: Fault) -> list:
             assert effect == 1, f"{m.kind} is done but OVHcloud does not show it"
         if request.state is S.FAILED:
             assert effect == 0, f"{m.kind} failed but OVHcloud shows it"
+    if REPORT:
+        outcomes = {m.kind: r.state.value for m, r in zip(made, requests, strict=True)}
+        line = {"fault": fault.name, "transport": world.transport, "outcomes": outcomes}
+        await asyncio.to_thread(append_line, REPORT, json.dumps(line))
     creates = [c for c in sandbox.call_log if c.op == "addSubscription"]
     # a 429 is refused before anything happens, so it alone may be sent again
     assert len(creates) <= (3 if fault.name == "429" else 1), "a create was sent again"
     return requests
+
+
+def append_line(path: str, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(line + "\n")
 
 
 @pytest.mark.parametrize("fault", PROVIDER_FAULTS, ids=lambda f: f.name)
