@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -89,15 +89,38 @@ class License(WireModel):
 
 
 class Subscription(WireModel):
-    """OfficeSubscription: seats of one license in one license group."""
+    """OfficeSubscription: seats of one license in one license group.
+
+    `status` is a free string (no published values; OVHcloud's Office family says `ok` for "in
+    service"): `bot.policy.status` decides what it allows. `task_pending_id` is None when no
+    task runs, whatever the wire said (see `_no_task`).
+    """
 
     id: int
     license_id: int
     quantity: int
-    status: str = "active"
+    status: str = "ok"
     creation_date: datetime | None = None
     last_update: datetime | None = None
     task_pending_id: int | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any_status(cls, value: object) -> object:
+        """A missing or null status reads as an empty string (shown as "no status")."""
+        return "" if value is None else value
+
+    @field_validator("task_pending_id", mode="before")
+    @classmethod
+    def _no_task(cls, value: object) -> object:
+        """The one reading of "is a task running": OVHcloud types `taskPendingId` as a
+        non-nullable long and sends 0 when none runs (every `/saas/csp2` schema 2020–2026; its
+        control panel tests `taskPendingId !== 0`, its mocks give idle objects 0). Null and 0
+        both mean "no task" and are kept as None, so rules, views and the cache ask only
+        `is not None`."""
+        if value is None or value == 0 or value == "0" or value == "":
+            return None
+        return value
 
 
 class TaskStatus(StrEnum):

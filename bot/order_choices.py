@@ -98,7 +98,7 @@ async def group_choices(runtime, service_name: str | None) -> GroupChoices | Non
         licenses = await cache.licenses_of(session, service_name)
         subscriptions = await cache.subscriptions_of(session, service_name)
         on_the_way = await request_store.in_flight_seats(session, service_name)
-    live = tuple(s for s in subscriptions if s.status.lower() != "deleted")
+    live = tuple(s for s in subscriptions if not policy.gone(s.status))
     return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live, on_the_way)
 
 

@@ -63,7 +63,7 @@ async def test_tenants_lists_every_group_with_status_mpn_issue_subscriptions_and
     assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
     text = reply.text
     assert "Nordwind Logistics B.V.*  `csp2-nw7k3q.o365.ovh`" in text
-    assert "ok · 5 subscriptions · 90 seats" in text
+    assert ":large_green_circle: in service · 5 subscriptions · 90 seats" in text
     assert "Van der Berg Architecten" in text and "suspended · 1 subscription · 5 seats" in text
     assert "MPN issue: `mpnIdNotIndirectReseller`" in text
     assert "As of <!date^1793610000^{date_short_pretty} {time}|2026-11-02 09:00 UTC>" in text
@@ -101,7 +101,7 @@ async def test_subs_is_the_control_panel_table_with_a_menu_per_row(slack):
     text = reply.text
     assert "Subscriptions of Nordwind Logistics B.V." in text
     assert f"*{NORDWIND_E3}* · Office 365 E3" in text
-    assert "12 licenses · :large_green_circle: active · created <!date^" in text
+    assert "12 licenses · :large_green_circle: in service · created <!date^" in text
     assert "updated <!date^" in text
     assert f"Add-on of {NORDWIND_E3}" in text  # the audio conferencing add-on
     menus = [e for e in elements(reply.json["blocks"]) if e["type"] == "overflow"]
@@ -182,7 +182,7 @@ async def test_tenant_details(slack):
         "*Internal name*\n`csp2-nw7k3q.o365.ovh`",
         "*Display name*\nNordwind Logistics B.V.",
         "*Created*\n<!date^",
-        "*Status*\n:large_green_circle: ok",
+        "*Status*\n:large_green_circle: in service",
         "*MPN ID*\n`6180342`",
         "femke.devries@nordwind-logistics.nl",
         "*Renewal*\nautomatic every 12 months",

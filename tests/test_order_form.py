@@ -343,7 +343,7 @@ def sub(
     license_id: int,
     quantity: int = 5,
     parent_id: int | None = None,
-    status: str = "active",
+    status: str = "ok",
     service: str = "csp2-nw7k3q.o365.ovh",
 ) -> CachedSubscription:
     return CachedSubscription(

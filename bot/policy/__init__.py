@@ -34,6 +34,7 @@ from bot.policy.seats import (
     seat_change,
     utc_text,
 )
+from bot.policy.status import gone, in_service, moving, status_key, status_label
 
 __all__ = [
     "Decision",
@@ -45,9 +46,12 @@ __all__ = [
     "addon_parents",
     "admin_agent_note",
     "cancellation",
+    "gone",
+    "in_service",
     "may_decide",
     "may_handle_refund",
     "may_withdraw",
+    "moving",
     "next_renewal",
     "order_approval",
     "order_group",
@@ -57,5 +61,7 @@ __all__ = [
     "refund_window_end",
     "removable_seats",
     "seat_change",
+    "status_key",
+    "status_label",
     "utc_text",
 ]

@@ -9,10 +9,8 @@ from decimal import Decimal
 from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
+from bot.policy.status import in_service
 from bot.pricing import Money
-
-#: Subscription states that cannot take an add-on (the API publishes no list: lenient).
-_NO_ADDON_STATES = frozenset({"deleted", "disabled", "expired", "suspended"})
 
 
 def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:
@@ -87,7 +85,7 @@ def addon_parents(
         lic = licenses.get(sub.license_id)
         if parent_of.get(sub.id) is not None or (lic is not None and lic.is_addon):
             continue
-        if sub.status.lower() in _NO_ADDON_STATES:
+        if not in_service(sub.status):
             continue
         out.append(sub)
     return out
