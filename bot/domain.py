@@ -9,9 +9,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+#: OVHcloud's API gives local time with its offset (`2025-01-09T11:20:52+01:00`, as pasted in
+#: its guides); a datetime without one is read in that zone (inferred).
+OVH_ZONE = ZoneInfo("Europe/Paris")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=OVH_ZONE)
+
+
+#: A provider datetime: always timezone-aware, whatever the wire said.
+WireDateTime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class WireModel(BaseModel):
@@ -55,7 +69,7 @@ class Tenant(TenantUpdate):
     """OfficeTenant: one license group, i.e. one Microsoft tenant of one end customer."""
 
     service_name: str
-    creation_date: datetime | None = None
+    creation_date: WireDateTime | None = None
     status: str = TenantStatus.OK
     mpn_issue_flag: str | None = None
     has_accepted_new_mca: bool | None = Field(default=None, alias="hasAcceptedNewMCA")
@@ -100,8 +114,8 @@ class Subscription(WireModel):
     license_id: int
     quantity: int
     status: str = "ok"
-    creation_date: datetime | None = None
-    last_update: datetime | None = None
+    creation_date: WireDateTime | None = None
+    last_update: WireDateTime | None = None
     task_pending_id: int | None = None
 
     @field_validator("status", mode="before")
@@ -141,8 +155,8 @@ class ProviderTask(WireModel):
     id: int
     function: str = ""
     status: TaskStatus = TaskStatus.TODO
-    todo_date: datetime | None = None
-    finish_date: datetime | None = None
+    todo_date: WireDateTime | None = None
+    finish_date: WireDateTime | None = None
 
 
 class UsagePeriod(StrEnum):

@@ -343,7 +343,7 @@ def message_blocks(blocks: list[Block]) -> list[dict]:
 
 def sync_report_text(report: SyncReport) -> str:
     """What `/csp sync` and `csp-bot sync` say when a sync is over."""
-    text = report.summary()
+    text = escape(report.summary())
     for service_name, error in sorted(report.failed.items()):
         text += "\n" + _("• `{name}` failed: {error}", name=service_name, error=escape(error))
     return text
