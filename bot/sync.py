@@ -8,9 +8,10 @@ this module keeps it fresh:
 - after every completed request, for the group concerned (`refresh_tenant`).
 
 Groups are read with bounded concurrency (`CSP_SYNC_CONCURRENCY`), each with the provider's
-batch reads (one by one while OVHcloud refuses them; the report says so); a failing group keeps its cached data, gets `tenants.sync_error`, and never fails
-the others. Groups and subscriptions deleted upstream leave the cache. On PostgreSQL an advisory
-lock lets one replica run the full sync at a time; per-group writes are serialised too.
+batch reads (one by one while OVHcloud refuses them; the report says so); a failing group keeps
+its cached data, gets `tenants.sync_error`, and never fails the others. Groups and
+subscriptions deleted upstream leave the cache. On PostgreSQL an advisory lock lets one replica
+run the full sync at a time; per-group writes are serialised too.
 """
 
 from __future__ import annotations

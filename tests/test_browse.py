@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot import policy
+from bot.domain import License
 from bot.ids import BrowseAction, SubscriptionAction
 from bot.provider.base import ServerError
 from bot.provider.sandbox import SandboxProvider
@@ -20,6 +22,11 @@ from bot.provider.sandbox_data import (
     PADARIA,
     VANDERBERG,
 )
+from bot.subscription_choice import SubscriptionFacts
+from bot.views.browse import subscription_row
+from bot.views.common import escape
+from bot.views.subscription_choice import facts_block
+from store.cache import CachedSubscription, CachedTenant
 from tests.slack_emulator import Reply, blocks_text
 
 pytestmark = pytest.mark.usefixtures("synced")
@@ -120,6 +127,27 @@ async def test_a_pending_task_shows_on_its_row(slack, bot, sandbox, clock):
     await bot.runtime.syncer.run_once()
     reply = await slack.command("subs nordwind")
     assert f"pending task {task.id} changeQuantity (doing)" in reply.text
+
+
+@pytest.mark.parametrize("idle", [0, None], ids=["taskPendingId 0", "null"])
+@pytest.mark.parametrize("status", ["ok", "inService", "<b>new</b>"])
+def test_an_idle_subscription_shows_no_task_and_its_status_in_words(idle, status):
+    """The row and the facts block, from a subscription as OVHcloud's JSON gives it."""
+    sub = CachedSubscription.model_validate({
+        "id": NORDWIND_E3, "licenseId": 10021, "quantity": 12, "status": status,
+        "creationDate": "2025-01-09T11:20:52+01:00", "taskPendingId": idle,
+        "serviceName": NORDWIND, "licenseName": "Office 365 E3",
+        "syncedAt": "2026-11-02T10:00:00+01:00",
+    })
+    lic = License(id=10021, name="Office 365 E3")
+    tenant = CachedTenant(service_name=NORDWIND, synced_at=sub.synced_at)
+    row = blocks_text([subscription_row(sub, None).to_dict()])
+    facts = blocks_text([facts_block(SubscriptionFacts(tenant, sub, lic)).to_dict()])
+    for text in (row, facts):
+        assert "task" not in text.lower()
+        assert escape(policy.status_label(status)) in text
+    assert "<b>" not in row + facts
+    assert (":large_green_circle: in service" in row) is (status == "ok")
 
 
 @pytest.mark.parametrize(

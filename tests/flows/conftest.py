@@ -1,12 +1,44 @@
 """Shared by the flow tests (orders, seats, cancellations, refunds): a cache synced from the
-sandbox, support agents, the modal Slack is showing, and the worker run until it is idle."""
+sandbox, support agents, the modal Slack is showing, and the worker run until it is idle.
+
+Every flow test runs twice: with the bot on the in-process sandbox, and with the bot on
+OvhProvider speaking signed HTTP to the sandbox server — the production client against
+OVHcloud's conventions (`taskPendingId` 0 when idle, status `ok`, Paris-offset datetimes).
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.domain import Role
+from bot.runtime import Runtime
+from bot.server import Server
 from tests.conftest import ADA, SAM, SUE
+from tests.provider.conftest import serving
+
+
+@pytest.fixture(params=["sandbox", "http"])
+async def bot(request, settings, sandbox, clock) -> AsyncIterator[Server]:
+    """The whole app served over HTTP on loopback, on one provider or the other."""
+    if request.param == "sandbox":
+        server = Server(settings, Runtime(settings, provider=sandbox, clock=clock))
+        await server.start(background=False)
+        yield server
+        await server.stop()
+        return
+    async with serving(sandbox) as api:
+        provider = api.client(timeout=10)
+        server = Server(settings, Runtime(settings, provider=provider, clock=clock))
+        await server.start(background=False)
+        yield server
+        await server.stop()
+
+
+def over_http(bot: Server) -> bool:
+    """Whether this run's bot talks to the sandbox through OvhProvider over HTTP."""
+    return not hasattr(bot.runtime.provider, "world")
 
 
 @pytest.fixture
