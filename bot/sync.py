@@ -251,6 +251,7 @@ class Syncer:
                 if child in orphans:
                     parents[child] = sub.id
                     orphans.discard(child)
+        eligible = await self._addon_eligibility(sn, subscriptions, addon_ids, parents)
         return TenantSnapshot(
             tenant=tenant,
             licenses=licenses,
@@ -261,7 +262,25 @@ class Syncer:
             extra_license_names=extra,
             service_info=service_info,
             usage_peaks=usage_peaks,
+            addon_licenses=eligible,
         )
+
+    async def _addon_eligibility(
+        self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int]
+    ) -> dict[int, list[int]]:
+        """What each main subscription may take as add-ons (`availableAddonLicenses`), one call
+        each, so the order form offers an add-on only where OVHcloud takes it. A group that
+        offers no add-on license needs no call: nothing can be offered."""
+        main = [s for s in subscriptions if s.license_id not in addon_ids and s.id not in parents]
+        if not addon_ids:
+            return {s.id: [] for s in main}
+        eligible = {}
+        for sub in main:
+            try:
+                eligible[sub.id] = await self._provider.available_addon_licenses(sn, sub.id)
+            except NotFound:
+                continue  # gone since it was listed: the next sync forgets it
+        return eligible
 
     # --- work started from a listener ------------------------------------------------------
 

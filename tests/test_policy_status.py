@@ -54,7 +54,7 @@ def test_every_status_not_known_to_block_is_in_service(status) -> None:
     assert policy.in_service(sub.status)
     assert policy.seat_change(sub, E3, [], 13, NOW, WEEK).allowed
     assert policy.cancellation(sub, NOW - timedelta(days=2), NOW, WEEK).allowed
-    assert policy.addon_parents(AUDIO, [sub], {10021: E3}, {}) == [sub]
+    assert policy.addon_parents(AUDIO, [sub], {10021: E3}, {}, {sub.id: [AUDIO.id]}) == [sub]
 
 
 @pytest.mark.parametrize("status", BLOCKING)
@@ -65,7 +65,7 @@ def test_known_blocking_statuses_refuse_in_words(status) -> None:
     for refused in (seats, cancel):
         assert not refused.allowed and refused.field == "subscription"
         assert policy.status_label(status) in refused.reason
-    assert policy.addon_parents(AUDIO, [sub], {10021: E3}, {}) == []
+    assert policy.addon_parents(AUDIO, [sub], {10021: E3}, {}, {sub.id: [AUDIO.id]}) == []
 
 
 @pytest.mark.parametrize(("status", "words"), [

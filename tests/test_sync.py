@@ -19,12 +19,14 @@ from bot.provider.sandbox_data import (
     CONTOSO,
     CONTOSO_ARCHIVING,
     CONTOSO_STANDARD,
+    EXCHANGE_ARCHIVING,
     NORDWIND,
     NORDWIND_BASIC,
     NORDWIND_E3,
     NORDWIND_E3_AUDIO,
     OFFICE_E1,
     PADARIA,
+    TEAMS_AUDIO_CONFERENCING,
     VANDERBERG,
 )
 from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
@@ -107,6 +109,18 @@ async def test_a_full_sync_caches_every_group_as_the_provider_has_it(runtime, sa
     async with runtime.db.session() as session:
         run = await cache.last_sync_run(session)
     assert (run.tenants_ok, run.tenants_failed, run.error) == (ALL_GROUPS, 0, None)
+
+
+async def test_sync_caches_which_add_ons_each_main_subscription_may_take(runtime, sandbox):
+    await runtime.syncer.run_once()
+    e3 = await read(runtime, cache.get_subscription, NORDWIND_E3)
+    assert e3.available_addon_licenses == [TEAMS_AUDIO_CONFERENCING]
+    basic = await read(runtime, cache.get_subscription, NORDWIND_BASIC)
+    assert basic.available_addon_licenses == [TEAMS_AUDIO_CONFERENCING, EXCHANGE_ARCHIVING]
+    audio = await read(runtime, cache.get_subscription, NORDWIND_E3_AUDIO)
+    assert audio.available_addon_licenses is None  # an add-on carries none
+    asked = {c.target for c in sandbox.call_log if c.op == "availableAddonLicenses"}
+    assert NORDWIND_E3 in asked and NORDWIND_E3_AUDIO not in asked
 
 
 async def test_sync_reads_in_batches_not_one_call_per_subscription(lite, sandbox):

@@ -13,6 +13,7 @@ from bot.policy.decision import Decision
 from bot.policy.orders import (
     addon_line,
     addon_parents,
+    main_subscriptions,
     order_approval,
     order_group,
     order_line,
@@ -48,6 +49,7 @@ __all__ = [
     "cancellation",
     "gone",
     "in_service",
+    "main_subscriptions",
     "may_decide",
     "may_handle_refund",
     "may_withdraw",
