@@ -111,12 +111,21 @@ def playground(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Only read the configuration; probe nothing.")
-def check(offline: bool) -> None:
+@click.option("--provider-details", is_flag=True,
+              help="Only read the OVHcloud account (read only): statuses, taskPendingId values, "
+                   "licence types, batch reads, the csp2 cart catalogue.")
+def check(offline: bool, provider_details: bool) -> None:
     """Say what is configured and what is missing; probe Slack, the database and the provider."""
     from bot.check import configuration_findings, probe
 
     settings = _settings()
     configure_logging("WARNING", _secrets(settings))
+    if provider_details:
+        from bot.check_provider import provider_details as read_details
+
+        lines, readable = asyncio.run(read_details(settings))
+        click.echo("\n".join(lines))
+        sys.exit(0 if readable else 1)
     findings = configuration_findings(settings)
     if not offline:
         findings += asyncio.run(probe(settings))

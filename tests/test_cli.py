@@ -8,11 +8,17 @@ import signal
 import socket
 import sys
 import time
+from datetime import timedelta
 
 import aiohttp
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox_conventions import VARIANTS
+from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
+from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_emulator import SlackDriver
 
@@ -172,3 +178,61 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
     finally:
         sandbox.send_signal(signal.SIGINT)
         await asyncio.wait_for(sandbox.wait(), 10)
+
+
+# --- csp-bot check --provider-details ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ovhcloud", "legacy", "degraded"])
+async def test_provider_details_reads_the_account_and_changes_nothing(tmp_path, clock, name):
+    """Against the sandbox server over HTTP, in each variant of OVHcloud's conventions."""
+    box = SandboxProvider(clock=clock.now, task_duration=timedelta(hours=1),
+                          conventions=VARIANTS[name])
+    await box.change_quantity(NORDWIND, NORDWIND_E3, 13)  # one task running
+    box.clear_calls()
+    app = create_sandbox_app(box, "ak-details", "as-details", "ck-details")
+    runner, url = await start_sandbox_server(app)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "ovh",
+           "OVH_ENDPOINT": url, "OVH_APPLICATION_KEY": "ak-details",
+           "OVH_APPLICATION_SECRET": "as-details", "OVH_CONSUMER_KEY": "ck-details"}
+    try:
+        result = await asyncio.to_thread(run_cli, ["check", "--provider-details"], env, tmp_path)
+    finally:
+        await runner.cleanup()
+    out = result.output
+    assert result.exit_code == 0, out
+    assert f"Provider details (read only), ovh ({url})" in out
+    assert "License groups: 5 (statuses: ok ×4, suspended ×1)" in out
+    assert "Subscriptions: 14" in out
+    assert "Licence types: NON-SPECIFIC ×9, ADDON ×2" in out
+    idle = {"ovhcloud": "0 ×13", "legacy": "null ×13", "degraded": "0 ×13"}[name]
+    assert f"taskPendingId: {idle}, non-zero ×1" in out
+    if name == "legacy":
+        assert "Subscription statuses: active ×14" in out
+        assert "taskPendingId is null or missing" in out
+    else:
+        assert "Subscription statuses: ok ×11" in out and "inService ×1" in out
+        assert "statuses the bot has no word for: inService" in out
+    if name == "degraded":
+        assert "Batch reads: refused (Batch mode is not available on this call" in out
+        assert "the bot reads one by one" in out
+    else:
+        assert "Batch reads: accepted" in out
+    assert "from the configuration): 7 csp2 offer(s)" in out
+    assert "csp2-m365-business-basic — Microsoft 365 Business Basic (item added as P1M, " \
+           "default)" in out
+    assert "required configuration: mpnId (string, required), email (string, required)" in out
+    assert "options:" in out
+    # read only: no provider write, one cart created and deleted, nothing checked out
+    ops = {c.op for c in box.call_log}
+    assert not ops & {"changeQuantity", "addSubscription", "deleteSubscription", "orderAddon",
+                      "updateTenant", "orderTenant", "checkoutCart", "configureCartItem"}
+    assert len(box.calls("createCart")) == len(box.calls("deleteCart")) == 1
+    assert "as-details" not in out
+
+
+def test_provider_details_need_the_ovh_provider(tmp_path):
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "sandbox"}
+    result = run_cli(["check", "--provider-details"], env, tmp_path)
+    assert result.exit_code == 1
+    assert "need CSP_PROVIDER=ovh" in result.output

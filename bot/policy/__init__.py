@@ -35,7 +35,7 @@ from bot.policy.seats import (
     seat_change,
     utc_text,
 )
-from bot.policy.status import gone, in_service, moving, status_key, status_label
+from bot.policy.status import gone, in_service, known, moving, status_key, status_label
 
 __all__ = [
     "Decision",
@@ -49,6 +49,7 @@ __all__ = [
     "cancellation",
     "gone",
     "in_service",
+    "known",
     "main_subscriptions",
     "may_decide",
     "may_handle_refund",

@@ -79,6 +79,11 @@ def _labels() -> dict[str, str]:
     }
 
 
+def known(status: str | None) -> bool:
+    """Whether the bot has words for `status` (whatever it allows)."""
+    return status_key(status) in _labels()
+
+
 def status_label(status: str | None) -> str:
     """The status in words (`ok` → "in service"); a value we do not know is shown as it is.
     Not escaped: the views escape it where it lands in mrkdwn."""
