@@ -9,6 +9,7 @@ import click
 
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.provider.sandbox_conventions import VARIANTS
 
 NO_SLACK = """csp-bot has no Slack credentials yet.
 
@@ -170,7 +171,12 @@ def db_upgrade() -> None:
               help="Keep the sandbox's state in this JSON file across restarts.")
 @click.option("--task-seconds", default=20.0, show_default=True, type=float,
               help="How long a provider task takes to complete.")
-def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> None:
+@click.option("--conventions", default="ovhcloud", show_default=True,
+              type=click.Choice(list(VARIANTS)),
+              help="How it answers where OVHcloud's schema is silent: as OVHcloud does, or an "
+                   "older or degraded reading (null taskPendingId, batches refused, …).")
+def sandbox(host: str, port: int, state: str | None, task_seconds: float,
+            conventions: str) -> None:
     """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks.
 
     It accepts the OVH_APPLICATION_KEY / _SECRET / OVH_CONSUMER_KEY of the environment, so a
@@ -195,6 +201,7 @@ def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> Non
             consumer.get_secret_value() if consumer else sandbox_server.DEFAULT_CONSUMER_KEY
         ),
         task_duration=timedelta(seconds=task_seconds),
+        conventions=VARIANTS[conventions],
         ready=lambda url: click.echo(f"CSP2 sandbox on {url} (Ctrl-C stops it)"),
     )
 

@@ -46,7 +46,7 @@ from bot.provider.base import (
 )
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_cart import CartBook, cart_routes
-from bot.provider.sandbox_conventions import Conventions
+from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -455,10 +455,13 @@ async def serve_sandbox(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until cancelled. `ready` is called with the base URL once listening."""
-    sandbox = sandbox or SandboxProvider(state_path=state_path, task_duration=task_duration)
+    sandbox = sandbox or SandboxProvider(
+        state_path=state_path, task_duration=task_duration, conventions=conventions
+    )
     app = create_sandbox_app(sandbox, application_key, application_secret, consumer_key)
     runner, url = await start_sandbox_server(app, host, port)
     try:
@@ -479,6 +482,7 @@ def run_sandbox_server(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Blocking entry point for `csp-bot sandbox --port N`: serves until Ctrl-C."""
@@ -492,6 +496,7 @@ def run_sandbox_server(
                 application_secret=application_secret,
                 consumer_key=consumer_key,
                 task_duration=task_duration,
+                conventions=conventions,
                 ready=ready,
             )
         )
