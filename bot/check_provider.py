@@ -8,7 +8,7 @@ from collections import Counter
 from bot import policy
 from bot.clock import SystemClock
 from bot.config import ProviderName, Settings
-from bot.provider.base import order_field
+from bot.provider.base import ProviderError, order_field
 from bot.provider.ovh import OvhProvider
 from bot.provider.ovh_details import AccountDetails, Offer, read_account_details
 from bot.runtime import build_provider
@@ -97,7 +97,7 @@ async def provider_details(settings: Settings) -> tuple[list[str], bool]:
     assert isinstance(api, OvhProvider)
     try:
         details = await read_account_details(api)
-    except Exception as exc:
+    except ProviderError as exc:
         return [f"Provider details: OVHcloud could not be read: {exc}"], False
     finally:
         await api.close()

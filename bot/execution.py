@@ -382,12 +382,12 @@ def refusal_error(step: RequestStep, exc: ProviderError) -> str:
     """OVHcloud's refusal of a step in plain words: its own `message` first (its query id is
     kept beside it), then what it is about and what a person can do."""
     said = exc.message.strip().rstrip(".") or _("no reason given")
+    if exc.error_code == "NOT_GRANTED_CALL" or (exc.status == 403 and not exc.error_code):
+        return _("{said}: the bot's OVHcloud API key may not do this. An admin should check "
+                 "its rights.", said=said)  # a route outside the key's rights, or IAM
     if isinstance(exc, AuthenticationError):
         return _("{said} ({code}): OVHcloud refused the bot's API credentials. An admin should "
                  "run `csp-bot check`.", said=said, code=exc.error_code or exc.status)
-    if exc.status == 403:
-        return _("{said}: the bot's OVHcloud API key may not do this. An admin should check "
-                 "its rights.", said=said)
     if exc.status == 409:
         return _("{said}. OVHcloud is busy with the subscription; Retry once its task is "
                  "done.", said=said)

@@ -406,10 +406,11 @@ class Worker:
     async def _lost_create(self, request: Request, step: RequestStep, report) -> None:
         """OVHcloud no longer answers for a create's task (some forget finished tasks at
         once): done if the subscription it made is there, else a person must check."""
-        found = await self._created(request, step, None)
-        if found.get("subscription_id") and execution.task_started(step) is not None:
-            await self._complete(request, step, None, report, found=found)
-            return
+        if execution.task_started(step) is not None:  # else nothing tells its creation apart
+            found = await self._created(request, step, None)
+            if found.get("subscription_id"):
+                await self._complete(request, step, None, report, found=found)
+                return
         error = execution.lost_task_error(step, request)
         await self._end_step(request, step, St.UNKNOWN, error, None, report)
 

@@ -9,6 +9,7 @@ OVHcloud's conventions (`taskPendingId` 0 when idle, status `ok`, Paris-offset d
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
@@ -19,21 +20,24 @@ from tests.conftest import ADA, SAM, SUE
 from tests.provider.conftest import serving
 
 
-@pytest.fixture(params=["sandbox", "http"])
-async def bot(request, settings, sandbox, clock) -> AsyncIterator[Server]:
-    """The whole app served over HTTP on loopback, on one provider or the other."""
-    if request.param == "sandbox":
-        server = Server(settings, Runtime(settings, provider=sandbox, clock=clock))
-        await server.start(background=False)
-        yield server
-        await server.stop()
-        return
-    async with serving(sandbox) as api:
-        provider = api.client(timeout=10)
+@asynccontextmanager
+async def serve_bot(settings, sandbox, clock, *, over_http: bool) -> AsyncIterator[Server]:
+    """The whole app on loopback, on the sandbox itself or on OvhProvider talking to it over
+    HTTP (the sandbox server, which checks every signature)."""
+    async with AsyncExitStack() as stack:
+        provider = sandbox
+        if over_http:
+            provider = (await stack.enter_async_context(serving(sandbox))).client(timeout=10)
         server = Server(settings, Runtime(settings, provider=provider, clock=clock))
         await server.start(background=False)
+        stack.push_async_callback(server.stop)
         yield server
-        await server.stop()
+
+
+@pytest.fixture(params=["sandbox", "http"])
+async def bot(request, settings, sandbox, clock) -> AsyncIterator[Server]:
+    async with serve_bot(settings, sandbox, clock, over_http=request.param == "http") as server:
+        yield server
 
 
 def over_http(bot: Server) -> bool:

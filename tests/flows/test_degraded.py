@@ -24,12 +24,10 @@ from bot.provider.sandbox_data import (
     PADARIA_E1,
     TEAMS_AUDIO_CONFERENCING,
 )
-from bot.runtime import Runtime
 from bot.server import Server
 from store import cache
 from tests.flows import test_cancel, test_orders, test_seats
-from tests.flows.conftest import open_modal, settle
-from tests.provider.conftest import serving
+from tests.flows.conftest import open_modal, serve_bot, settle
 
 LICENSE, QUANTITY, PARENT = LineField.LICENSE, LineField.QUANTITY, LineField.PARENT
 
@@ -41,12 +39,8 @@ def sandbox(clock) -> SandboxProvider:
 
 @pytest.fixture
 async def bot(settings, sandbox, clock) -> AsyncIterator[Server]:
-    async with serving(sandbox) as api:
-        provider = api.client(timeout=10)
-        server = Server(settings, Runtime(settings, provider=provider, clock=clock))
-        await server.start(background=False)
+    async with serve_bot(settings, sandbox, clock, over_http=True) as server:
         yield server
-        await server.stop()
 
 
 async def test_sync_reads_one_by_one_and_says_so(slack, bot, emulator, synced):

@@ -784,6 +784,10 @@ def test_a_failed_call_is_sorted_by_what_it_may_have_done(action, error, remedy)
         (A.ADD_SUBSCRIPTION, ProviderError("Forbidden by IAM", status=403),
          "Forbidden by IAM: the bot's OVHcloud API key may not do this. An admin should check "
          "its rights."),
+        (A.ADD_SUBSCRIPTION, AuthenticationError("This call has not been granted", status=403,
+                                                 error_code="NOT_GRANTED_CALL"),
+         "This call has not been granted: the bot's OVHcloud API key may not do this. An admin "
+         "should check its rights."),
         (A.DELETE_SUBSCRIPTION, BadParameters("", status=400), "no reason given."),
         (A.DELETE_SUBSCRIPTION, NotFound("The requested object does not exist", status=404),
          "The requested object does not exist."),
