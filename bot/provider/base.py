@@ -73,7 +73,8 @@ class BadParameters(ProviderError):
 
 
 class AuthenticationError(ProviderError):
-    """403 with an auth errorCode (INVALID_SIGNATURE, INVALID_CREDENTIAL, NOT_GRANTED_CALL …)."""
+    """An auth errorCode (400 INVALID_SIGNATURE or QUERY_TIME_OUT, 403 INVALID_KEY,
+    INVALID_CREDENTIAL, NOT_GRANTED_CALL …), or any 401/403."""
 
     http_status = 403
     ovh_class = "Client::Forbidden"
