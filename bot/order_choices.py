@@ -193,15 +193,16 @@ def prefill_lines(
         raw_parent = state.get(line_block(LineField.PARENT, key))
         lic = offered.get(int(raw_license)) if raw_license and raw_license.isdigit() else None
         parents: tuple[CachedSubscription, ...] = ()
-        no_parent = None
         if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
             parents = tuple(choices.parents_for(lic))
-            no_parent = None if parents else choices.addon_decision(lic, None).reason
         parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
         parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
         stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
         if stale:
             key = meta.renew_line(key)
+        no_parent = None
+        if lic is not None and lic.is_addon and isinstance(choices, GroupChoices) and not parents:
+            no_parent = choices.addon_decision(lic, None).reason
         out.append(LinePrefill(key, lic, quantity, parent_id if parent_ok else None, parents,
                                no_parent))
     return out
