@@ -432,10 +432,6 @@ class PartnerCenterSandbox:
     ) -> Subscription:
         record = self.customer_record(customer_id)
         stored = self._subscription(customer_id, subscription.id)
-        if str(subscription.status) != SubscriptionStatus.DELETED:
-            raise errors.BadRequest(
-                description="The sandbox changes a subscription's status to deleted only."
-            )
         rules.check_cancel_role(caller, self.behaviour)
         rec = self._order(customer_id, stored.order_id or "")
         line = next(

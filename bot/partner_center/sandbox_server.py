@@ -37,7 +37,7 @@ from bot.partner_center.errors import H_CORRELATION_ID, H_REQUEST_ID
 from bot.partner_center.orders import Cart, CartLineItem, Order, OrderLineItem
 from bot.partner_center.sandbox import PartnerCenterSandbox
 from bot.partner_center.sandbox_rules import Caller
-from bot.partner_center.software import Subscription
+from bot.partner_center.software import Subscription, SubscriptionStatus
 from bot.provider.base import ProviderError, ProviderTimeout, ProviderUnavailable
 
 PREFIX = "/v1"
@@ -76,7 +76,7 @@ class ServerState:
 
 
 STATE = web.AppKey("partner_center_sandbox_state", ServerState)
-CALLER = "partner_center_caller"
+CALLER = web.RequestKey("partner_center_caller", Caller)
 
 
 def _answer(err: ProviderError, state: ServerState) -> web.Response:
@@ -375,6 +375,10 @@ def partner_center_routes(sandbox: PartnerCenterSandbox) -> list[web.RouteDef]:
     async def patch_subscription(request: web.Request) -> web.Response:
         sub_id = request.match_info["sub"]
         sub = _model(Subscription, {**await _body(request), "id": sub_id})
+        if str(sub.status) != SubscriptionStatus.DELETED:
+            raise errors.BadRequest(
+                description="The sandbox changes a subscription's status to deleted only."
+            )
         answer = await sandbox.cancel_subscription(
             cid(request), sub, request_id=rid(request), **who(request)
         )
