@@ -212,7 +212,7 @@ def _collection(
     """One page of `items` with `links.next` (uri + MS-ContinuationToken header) when more
     remain."""
     state = request.app[STATE]
-    size = size or state.options.page_size
+    size = min((x for x in (size, state.options.page_size) if x), default=None)
     resource = request.path.removeprefix(PREFIX)
     token = request.headers.get(H_CONTINUATION)
     start = _offset(token, resource) if token else 0
