@@ -27,16 +27,10 @@ import msal
 import requests
 
 from bot.i18n import _
-from bot.partner_center import errors, tls
+from bot.partner_center import endpoints, errors, tls
 
 log = logging.getLogger(__name__)
 
-#: The audience of Partner Center's API; `.default` works for both grants (client credentials
-#: requires it) [D enable-secure-app-model; S]. PS asks `…/user_impersonation` for App+User, and
-#: Microsoft's docs and tools ask `https://graph.windows.net/.default` for app-only [D; S; PS]:
-#: both are settings (PARTNER_CENTER_SCOPE, PARTNER_CENTER_APP_SCOPE).
-DEFAULT_SCOPE = "https://api.partnercenter.microsoft.com/.default"
-DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 
 
 class TokenKind(StrEnum):
@@ -75,9 +69,9 @@ class PartnerCenterAuth:
         client_id: str,
         client_secret: Any,
         refresh_token: Any = None,
-        scope: str = DEFAULT_SCOPE,
+        scope: str = endpoints.SCOPE,
         app_scope: str | None = None,
-        authority_url: str = DEFAULT_AUTHORITY,
+        authority_url: str = endpoints.AUTHORITY_URL,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:

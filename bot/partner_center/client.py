@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.i18n import _
-from bot.partner_center import errors
+from bot.partner_center import endpoints, errors
 from bot.partner_center.auth import PartnerCenterAuth, TokenKind
 from bot.partner_center.catalog import (
     Availability,
@@ -35,7 +35,7 @@ from bot.partner_center.orders import (
     ProvisioningStatus,
 )
 from bot.partner_center.software import Entitlement, EntitlementType, Subscription
-from bot.partner_center.transport import DEFAULT_API_URL, Transport
+from bot.partner_center.transport import Transport
 from bot.partner_center.wire import PcModel
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class PartnerCenterClient:
     """SoftwareProvider over HTTPS. `auth` gives the tokens; the rest goes to `Transport`."""
 
     def __init__(
-        self, auth: PartnerCenterAuth, base_url: str = DEFAULT_API_URL, **transport: Any
+        self, auth: PartnerCenterAuth, base_url: str = endpoints.API_URL, **transport: Any
     ) -> None:
         self.auth = auth
         self.transport = Transport(base_url, auth, **transport)

@@ -42,7 +42,6 @@ from bot.partner_center.wire import Collection, Link
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
-DEFAULT_API_URL = "https://api.partnercenter.microsoft.com"
 #: Statuses the SDK never retries [SDK RetryableHttpCall.cs] (429 is handled apart).
 NEVER_RETRIED = frozenset({400, 401, 403, 404, 409, 417})
 _PARSE_OFF_LOOP = 256 * 1024
