@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from bot.partner_center.catalog import CatalogItemId, TargetView
 from bot.partner_center.customers import Address, BillingProfile, CompanyProfile, Customer
-from bot.partner_center.orders import Cart, CheckoutResult, Order
+from bot.partner_center.orders import Cart, CartLineItem, CheckoutResult, Order
 from bot.partner_center.software import Subscription
 from bot.provider import sandbox_data as csp2
 
@@ -173,6 +173,12 @@ def catalog_item_id(entry: CatalogueEntry, generation: int) -> str:
     return str(CatalogItemId(entry.product_id, entry.sku_id, availability_id(entry, generation)))
 
 
+def entry_of(offer_id: str | None) -> CatalogueEntry:
+    """The catalogue entry an order line's `offerId` (a catalog item id) was bought from."""
+    item = CatalogItemId.parse(offer_id or "::x")
+    return ENTRIES[(item.product_id, item.sku_id)]
+
+
 # --- the customers, one per CSP2 license group ------------------------------------------------
 
 NORDWIND_TENANT = "5b0d3c1e-7f42-4a8e-9d61-2c8f4e7a9b10"
@@ -190,6 +196,15 @@ class SeedPurchase:
     age: timedelta
     term: str | None = None
     billing_cycle: str = "one_time"
+
+    def cart_line(self) -> CartLineItem:
+        """The line it was bought with, at the catalogue's first generation."""
+        return CartLineItem(
+            catalog_item_id=catalog_item_id(ENTRIES[(self.product_id, self.sku_id)], 0),
+            quantity=self.quantity,
+            billing_cycle=self.billing_cycle,
+            term_duration=self.term,
+        )
 
 
 @dataclass(frozen=True)
