@@ -133,20 +133,6 @@ class Availability(Resource):
             return None
 
 
-__all__ = [
-    "SOFTWARE_VIEWS",
-    "Availability",
-    "CatalogItemId",
-    "Currency",
-    "Product",
-    "ProductType",
-    "Segment",
-    "Sku",
-    "TargetView",
-    "Term",
-    "choose_availability",
-]
-
 
 def choose_availability(
     availabilities: list[Availability], term_duration: str | None = None

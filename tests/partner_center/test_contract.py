@@ -56,6 +56,12 @@ async def buy(
     return order
 
 
+async def biztalk_line(p: SoftwareProvider) -> CartLineItem:
+    """One BizTalk Server licence (perpetual), at today's catalog item id."""
+    availability = await p.current_availability(BIZTALK, "0002", "NL")
+    return CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
+
+
 # --- customers ------------------------------------------------------------------------------
 
 
@@ -145,8 +151,7 @@ async def test_catalog_ids_change_and_a_stale_one_is_refused_at_checkout(
 
 async def test_a_cart_lives_seven_days(backend: Backend) -> None:
     p = backend.provider
-    availability = await p.current_availability(BIZTALK, "0002", "NL")
-    line = CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
+    line = await biztalk_line(p)
     cart = await p.create_cart(NORDWIND_TENANT, [line])
     assert cart.status == CartStatus.ACTIVE and cart.id
     assert cart.expiration_timestamp - cart.creation_timestamp == timedelta(days=7)
@@ -239,8 +244,7 @@ async def test_access_ltsc_waits_for_a_purchase_order(backend: Backend) -> None:
 
 async def test_a_repeated_checkout_answers_the_first_result(backend: Backend) -> None:
     p = backend.provider
-    availability = await p.current_availability(BIZTALK, "0002", "NL")
-    line = CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
+    line = await biztalk_line(p)
     cart = await p.create_cart(VANDERBERG_TENANT, [line])
     first = await p.checkout(VANDERBERG_TENANT, cart.id)
     again = await p.checkout(VANDERBERG_TENANT, cart.id)
@@ -253,8 +257,7 @@ async def test_a_repeated_checkout_answers_the_first_result(backend: Backend) ->
 async def test_a_repeated_checkout_may_be_refused_instead(backend: Backend) -> None:
     backend.sandbox.behaviour.repeat_checkout_refused = True
     p = backend.provider
-    availability = await p.current_availability(BIZTALK, "0002", "NL")
-    line = CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
+    line = await biztalk_line(p)
     cart = await p.create_cart(VANDERBERG_TENANT, [line])
     await p.checkout(VANDERBERG_TENANT, cart.id)
     with pytest.raises(errors.CartAlreadyOrdered) as refused:
@@ -264,8 +267,7 @@ async def test_a_repeated_checkout_may_be_refused_instead(backend: Backend) -> N
 
 async def test_a_write_resent_with_its_request_id_gets_the_first_answer(backend: Backend) -> None:
     p = backend.provider
-    availability = await p.current_availability(BIZTALK, "0002", "NL")
-    line = CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
+    line = await biztalk_line(p)
     first = await p.create_cart(VANDERBERG_TENANT, [line], request_id="7d0c-one")
     again = await p.create_cart(VANDERBERG_TENANT, [line], request_id="7d0c-one")
     other = await p.create_cart(VANDERBERG_TENANT, [line], request_id="7d0c-two")

@@ -11,17 +11,15 @@ from __future__ import annotations
 import pytest
 
 from bot.partner_center import errors
-from bot.partner_center.orders import CartLineItem
 from bot.partner_center.sandbox_data import BIZTALK, NORDWIND_TENANT, VANDERBERG_TENANT
 from tests.partner_center.conftest import Backend
 from tests.partner_center.test_cancellation import order_of
+from tests.partner_center.test_contract import biztalk_line
 
 
 async def _cart(backend: Backend) -> str:
-    p = backend.provider
-    availability = await p.current_availability(BIZTALK, "0002", "NL")
-    line = CartLineItem(catalog_item_id=availability.catalog_item_id, billing_cycle="one_time")
-    return (await p.create_cart(VANDERBERG_TENANT, [line])).id
+    line = await biztalk_line(backend.provider)
+    return (await backend.provider.create_cart(VANDERBERG_TENANT, [line])).id
 
 
 async def test_a_429_is_waited_out(backend: Backend) -> None:
