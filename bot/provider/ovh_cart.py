@@ -17,13 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bot.domain import NewTenantOrder, TenantOrder
-from bot.provider.base import (
-    BadParameters,
-    ProviderError,
-    UnfillableConfiguration,
-    normalize_label,
-    order_configuration_value,
-)
+from bot.provider.base import BadParameters, ProviderError, UnfillableConfiguration
+from bot.provider.cart_config import normalize_label, order_configuration_value
 
 if TYPE_CHECKING:
     from bot.provider.ovh import OvhProvider

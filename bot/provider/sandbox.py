@@ -41,11 +41,8 @@ from bot.domain import (
     UsageStatistics,
 )
 from bot.provider import sandbox_rules as rules
-from bot.provider.base import (
-    NotFound,
-    UnfillableConfiguration,
-    order_configuration_value,
-)
+from bot.provider.base import NotFound, UnfillableConfiguration
+from bot.provider.cart_config import order_configuration_value
 from bot.provider.sandbox_controls import (
     Faults,
     InjectedFault,

@@ -18,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
-from bot.provider.base import BadParameters, NotFound, order_field
+from bot.provider.base import BadParameters, NotFound
+from bot.provider.cart_config import order_field
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import CATALOGUE, CatalogueEntry
 
