@@ -6,10 +6,12 @@ no window is a literal anywhere else. Secrets are SecretStr so they never reach 
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+import yaml
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -59,6 +61,24 @@ class Settings(BaseSettings):
     )
     csp_sandbox_task_seconds: float = Field(default=5.0, ge=0)
 
+    # ordering a new license group (OVHcloud's order cart)
+    ovh_subsidiary: str | None = Field(
+        default=None, description="subsidiary of the order carts (unset: the account's own)"
+    )
+    csp_ovh_plan_codes: str | None = Field(
+        default=None,
+        description="licence id or name → csp2 plan code: a JSON or YAML file, or inline JSON",
+    )
+    csp_ovh_auto_pay: bool = Field(
+        default=False, description="pay new license groups with the preferred payment method"
+    )
+    csp_order_poll_seconds: float = Field(
+        default=60.0, gt=0, description="how often an order of a new license group is looked at"
+    )
+    csp_order_delivery_days: int = Field(
+        default=14, ge=1, description="days an order may take to deliver its license group"
+    )
+
     # people
     csp_approvals_channel: str | None = None
     csp_admins: str = Field(default="", description="comma-separated Slack user ids")
@@ -79,12 +99,14 @@ class Settings(BaseSettings):
         default="24,4", description="reminders before an approval deadline, hours"
     )
     csp_deadline_check_seconds: float = Field(
-        default=60.0, gt=0, description="how often approval deadlines are checked (expiry, "
-        "reminders)"
+        default=60.0,
+        gt=0,
+        description="how often approval deadlines are checked (expiry, reminders)",
     )
     csp_card_repair_seconds: float = Field(
-        default=60.0, gt=0, description="how often status and approval cards Slack never got "
-        "are posted again"
+        default=60.0,
+        gt=0,
+        description="how often status and approval cards Slack never got are posted again",
     )
 
     # order and seat thresholds that need a support agent's approval
@@ -154,6 +176,29 @@ class Settings(BaseSettings):
     @property
     def ovh_base_url(self) -> str:
         return OVH_ENDPOINTS.get(self.ovh_endpoint, self.ovh_endpoint).rstrip("/")
+
+    def ovh_plan_codes(self) -> dict[str, str]:
+        """CSP_OVH_PLAN_CODES read: inline JSON (`{"10011": "csp2-…", "Office 365 E3": …}`),
+        or the path of a JSON or YAML file with that mapping. Raises ValueError in words."""
+        raw = (self.csp_ovh_plan_codes or "").strip()
+        if not raw:
+            return {}
+        try:
+            data = (
+                json.loads(raw)
+                if raw.startswith("{")
+                else yaml.safe_load(Path(raw).expanduser().read_text(encoding="utf-8"))
+            )
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ValueError(f"CSP_OVH_PLAN_CODES cannot be read ({exc})") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | int) and v != "" for v in data.values()
+        ):
+            raise ValueError(
+                "CSP_OVH_PLAN_CODES must map licence ids or names to plan codes, e.g. "
+                '{"10011": "csp2-m365-business-standard"}'
+            )
+        return {str(k): str(v) for k, v in data.items()}
 
     @property
     def mode(self) -> ConnectionMode | None:

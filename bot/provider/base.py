@@ -6,7 +6,7 @@ Two implementations keep this contract: `ovh.OvhProvider` (the real API over HTT
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
 from bot.domain import (
@@ -28,6 +28,9 @@ class ProviderError(Exception):
     """A provider call failed. Carries what an operator needs to follow it up with OVHcloud."""
 
     retryable: bool = False
+    #: Set on a failure of a create that certainly ordered nothing (e.g. the cart failed
+    #: before its checkout): sending it again later is safe even when `retryable`.
+    nothing_ordered: bool = False
     #: The HTTP status and OVH error `class` this error travels as on the wire. The sandbox
     #: server answers with them; the client maps statuses back through `error_type_for`.
     http_status: ClassVar[int] = 500
@@ -132,15 +135,19 @@ class ProviderUnavailable(ProviderError):
 
 
 class UnfillableConfiguration(ProviderError):
-    """The order cart requires configuration labels the bot cannot fill."""
+    """The order cart requires configuration the bot cannot fill; nothing was ordered.
+
+    `gaps` are `cart_config.Gap`s (a label and why) or bare labels; `labels` their names."""
 
     http_status = 400
     ovh_class = "Client::BadRequest"
+    nothing_ordered = True
 
-    def __init__(self, labels: Sequence[str], **kwargs) -> None:
-        self.labels = list(labels)
+    def __init__(self, gaps: Sequence[object], **kwargs) -> None:
+        self.labels = [str(getattr(g, "label", g)) for g in gaps]
         super().__init__(
-            "The order needs configuration the bot cannot fill: " + ", ".join(self.labels),
+            "OVHcloud's order form asks for what the bot cannot fill in, so nothing was "
+            "ordered: " + "; ".join(str(g) for g in gaps),
             **kwargs,
         )
 
@@ -183,6 +190,11 @@ def error_type_for(status: int, error_code: str | None = None) -> type[ProviderE
     return ProviderError
 
 
+def named_domains(values: Iterable[object]) -> list[str]:
+    """Order detail domains that may name a service: "*" and blanks are not names."""
+    return list(dict.fromkeys(str(v) for v in values if v and str(v).strip() not in ("*", "")))
+
+
 @runtime_checkable
 class CspProvider(Protocol):
     """Operations on OVHcloud's `/saas/csp2` service. Every write returns the provider task."""
@@ -192,7 +204,21 @@ class CspProvider(Protocol):
     async def get_tenant(self, service_name: str) -> Tenant: ...
     async def update_tenant(self, service_name: str, update: TenantUpdate) -> None: ...
     async def service_infos(self, service_name: str) -> ServiceInfo: ...
-    async def order_tenant(self, order: NewTenantOrder) -> TenantOrder: ...
+    async def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
+        """Orders a new license group (the order cart, up to its checkout). The group exists
+        only once the order is paid and delivered: follow it with `order_status`."""
+        ...
+
+    async def order_status(self, order_id: int) -> str:
+        """`GET /me/order/{orderId}/status`: one of `billing.order.OrderStatusEnum` (notPaid,
+        checking, delivering, delivered, cancelling, cancelled, documentsRequested, unknown)
+        — read as a free string."""
+        ...
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        """The `domain` of the order's details (`/me/order/{orderId}/details/{id}`), "*" and
+        blanks left out: what may name the service the order delivered."""
+        ...
 
     # licenses
     async def list_orderable_licenses(self, service_name: str) -> list[int]: ...

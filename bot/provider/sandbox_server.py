@@ -1,4 +1,5 @@
-"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart).
+"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart,
+and the `/me` routes an order needs).
 
 Its purpose is to keep `ovh.py` honest: the contract suite runs the real client against this
 server, which checks every signature, answers batch reads, speaks OVHcloud's error bodies and
@@ -43,6 +44,7 @@ from bot.provider.base import (
 )
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_cart import CartBook, cart_routes
+from bot.provider.sandbox_me import me_routes
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -406,6 +408,7 @@ def create_sandbox_app(
     app.router.add_get(f"{PREFIX}/auth/time", auth_time)
     app.router.add_routes(csp2_routes(sandbox))
     app.router.add_routes(cart_routes(PREFIX, sandbox, app[STATE].carts))
+    app.router.add_routes(me_routes(PREFIX, sandbox, app[STATE].carts))
     return app
 
 

@@ -316,6 +316,7 @@ async def test_all_lines_of_an_order_are_sent_before_any_is_polled(
 
 
 async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbox):
+    sandbox.auto_pay = True  # the group is made at checkout (see test_new_group_orders.py)
     addon = await submit(
         runtime,
         [(A.ORDER_ADDON, {"parent_subscription_id": PADARIA_BASIC,
