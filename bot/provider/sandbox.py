@@ -54,6 +54,7 @@ from bot.provider.sandbox_controls import (
 )
 from bot.provider.sandbox_data import (
     CATALOGUE,
+    ORDER_URL,
     OrderRecord,
     SubscriptionRecord,
     TaskRecord,
@@ -169,6 +170,8 @@ class SandboxProvider:
         self.checkout_order_ids = True
         #: False: order details keep `domain: "*"` after delivery (see sandbox_orders).
         self.details_name_service = True
+        #: Where an order is paid (`{order_id}` filled in): the playground serves such a page.
+        self.order_url = ORDER_URL
         self._names = random.Random(rng_seed + 1)
         self._log: list[SandboxCall] = []
         self.state_path = Path(state_path) if state_path else None
@@ -519,7 +522,7 @@ class SandboxProvider:
 
     def _checkout(self, order: NewTenantOrder, *, paid: bool) -> OrderRecord:
         rules.check_order(self.world, order)
-        record = orders.open_order(self.world, order, self.now())
+        record = orders.open_order(self.world, order, self.now(), self.order_url)
         if paid:
             self._deliver(record)
         return record

@@ -65,7 +65,8 @@ class TenantRecord(BaseModel):
     tasks: dict[int, TaskRecord] = Field(default_factory=dict)
 
 
-#: How the sandbox's order pages look; OVHcloud's `url` leads to its own order page.
+#: Where the sandbox's orders are paid by default; OVHcloud's `url` leads to its own order page
+#: (the playground serves one: `SandboxProvider.order_url`).
 ORDER_URL = "https://sandbox.invalid/order/{order_id}"
 
 
@@ -75,12 +76,9 @@ class OrderRecord(BaseModel):
     placed_at: datetime
     status: str = "notPaid"  # see sandbox_orders
     paid_at: datetime | None = None
+    url: str = ""
     #: The license group the order created, once paid.
     service_name: str | None = None
-
-    @property
-    def url(self) -> str:
-        return ORDER_URL.format(order_id=self.order_id)
 
 
 class World(BaseModel):

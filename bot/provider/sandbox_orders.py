@@ -21,8 +21,13 @@ from bot.provider.sandbox_data import CATALOGUE, OrderRecord, World
 NOT_PAID, DELIVERING, DELIVERED, CANCELLED = "notPaid", "delivering", "delivered", "cancelled"
 
 
-def open_order(world: World, order: NewTenantOrder, now: datetime) -> OrderRecord:
-    record = OrderRecord(order_id=world.next_order_id, order=order.model_copy(), placed_at=now)
+def open_order(world: World, order: NewTenantOrder, now: datetime, url: str) -> OrderRecord:
+    """A new order; `url` is where it is paid, with `{order_id}` in it."""
+    order_id = world.next_order_id
+    record = OrderRecord(
+        order_id=order_id, order=order.model_copy(), placed_at=now,
+        url=url.format(order_id=order_id),
+    )  # fmt: skip
     world.next_order_id += 1
     world.orders[record.order_id] = record
     return record
