@@ -130,8 +130,9 @@ def choose(
 ) -> CartPlan:
     """The shape the catalogue offers: the licences as options of the first main offer whose
     options sell them all; else one item per licence when the main offers sell them all.
-    Raises BadParameters naming the licences no offer sells, and the plan codes seen, so an
-    operator can set CSP_OVH_PLAN_CODES."""
+    Raises BadParameters naming the licences that the closest shape lacks, and the plan codes
+    seen, so an operator can set CSP_OVH_PLAN_CODES."""
+    closest: list[int] | None = None
     for main in offers:
         choices = options.get(main.plan_code) or []
         if not choices:
@@ -139,9 +140,12 @@ def choose(
         matched, unmatched = match_lines(lines, choices, names, plan_codes)
         if not unmatched:
             return CartPlan(main, matched)
+        closest = unmatched if closest is None or len(unmatched) < len(closest) else closest
     matched, unmatched = match_lines(lines, offers, names, plan_codes)
     if not unmatched:
         return CartPlan(None, matched)
+    if closest is not None and len(closest) < len(unmatched):
+        unmatched = closest
     seen = [*offers, *(o for choices in options.values() for o in choices)]
     codes = sorted({o.plan_code for o in seen})
     named = ", ".join(f"{lid} ({names[lid]})" if names.get(lid) else str(lid) for lid in unmatched)

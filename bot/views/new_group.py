@@ -63,8 +63,10 @@ def _where(result: dict[str, Any]) -> str:
     match phase_of(result):
         case Phase.WAITING_PAYMENT:
             return _("waiting for payment") + said
-        case Phase.DELIVERING:
+        case Phase.DELIVERING if status:
             return _("OVHcloud is delivering it") + said
+        case Phase.DELIVERING:  # no status to read: only the new group will tell
+            return _("the new license group is awaited")
         case Phase.CREATING:
             return _("the license group is being made")
         case Phase.DELIVERED:
@@ -109,8 +111,9 @@ def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
     blocks: list[Block] = [section("\n".join(lines))]
     notes = []
     if r.get("order_id") is None:
-        notes.append(_("OVHcloud gave the order no number: the bot watches for the new "
-                       "license group itself."))  # fmt: skip
+        notes.append(_("OVHcloud gave the order no number: pay it in the OVHcloud control "
+                       "panel if it waits for payment; the bot watches for the new license "
+                       "group itself."))  # fmt: skip
     elif r.get("status_unreadable") and not r.get("service_name"):
         notes.append(
             _(
