@@ -42,7 +42,7 @@ from bot.provider.base import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox import OPTIONS_SHAPE, SandboxProvider
 from bot.provider.sandbox_cart import CartBook, cart_routes
 from bot.provider.sandbox_me import me_routes
 from bot.provider.signing import (
@@ -435,10 +435,13 @@ async def serve_sandbox(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until cancelled. `ready` is called with the base URL once listening."""
-    sandbox = sandbox or SandboxProvider(state_path=state_path, task_duration=task_duration)
+    sandbox = sandbox or SandboxProvider(
+        state_path=state_path, task_duration=task_duration, cart_shape=cart_shape
+    )
     app = create_sandbox_app(sandbox, application_key, application_secret, consumer_key)
     runner, url = await start_sandbox_server(app, host, port)
     try:
@@ -459,6 +462,7 @@ def run_sandbox_server(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Blocking entry point for `csp-bot sandbox --port N`: serves until Ctrl-C."""
@@ -472,6 +476,7 @@ def run_sandbox_server(
                 application_secret=application_secret,
                 consumer_key=consumer_key,
                 task_duration=task_duration,
+                cart_shape=cart_shape,
                 ready=ready,
             )
         )
