@@ -99,14 +99,12 @@ class Settings(BaseSettings):
         default="24,4", description="reminders before an approval deadline, hours"
     )
     csp_deadline_check_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="how often approval deadlines are checked (expiry, reminders)",
+        default=60.0, gt=0, description="how often approval deadlines are checked (expiry, "
+        "reminders)"
     )
     csp_card_repair_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="how often status and approval cards Slack never got are posted again",
+        default=60.0, gt=0, description="how often status and approval cards Slack never got "
+        "are posted again"
     )
 
     # order and seat thresholds that need a support agent's approval

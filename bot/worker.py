@@ -445,17 +445,15 @@ class Worker:
             return
         if news.result == (step.result or {}):
             return
-        phase = news.result.get("phase")
+        r = news.result
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": news.result}):
+            if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": r}):
                 return
-            if phase != (step.result or {}).get("phase"):
-                await self._audit(
-                    session, request, "order_progress", step=step, task_id=None,
-                    data={"step": step.seq, "phase": phase, "order_id": news.result.get("order_id"),
-                          "order_status": news.result.get("order_status")},
-                )  # fmt: skip
+            if r.get("phase") != (step.result or {}).get("phase"):
+                await self._audit(session, request, "order_progress", step=step, data={
+                    "step": step.seq, "phase": r.get("phase"), "order_id": r.get("order_id"),
+                    "order_status": r.get("order_status")})  # fmt: skip
         await self._notify(request)  # the card shows where the order is
         if news.tell_requester:
             try:

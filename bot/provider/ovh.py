@@ -465,7 +465,7 @@ class OvhProvider:
                 me = await self.call("GET", "/me")
                 self.ovh_subsidiary = str((me or {}).get("ovhSubsidiary") or "") or None
                 if not self.ovh_subsidiary:
-                    raise ServerError("GET /me named no ovhSubsidiary: set OVH_SUBSIDIARY")
+                    raise ProviderError("GET /me named no ovhSubsidiary: set OVH_SUBSIDIARY")
             return self.ovh_subsidiary
 
     async def license_names(self) -> dict[int, str]:

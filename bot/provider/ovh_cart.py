@@ -72,9 +72,11 @@ class CartOrder:
             err.nothing_ordered = True
             await self.drop(path)
             raise
-        except Exception:
+        except (KeyError, TypeError, ValueError) as exc:  # an answer shaped unlike the schema
             await self.drop(path)
-            raise
+            err = ProviderError(f"OVHcloud's order cart answered what the bot cannot read: {exc!r}")
+            err.nothing_ordered = True
+            raise err from exc
         body = {"autoPayWithPreferredPaymentMethod": api.auto_pay, "waiveRetractationPeriod": False}
         try:
             result = await api.call("POST", f"{path}/checkout", body)

@@ -63,6 +63,11 @@ def _where(result: dict[str, Any]) -> str:
     match phase_of(result):
         case Phase.WAITING_PAYMENT:
             return _("waiting for payment") + said
+        case Phase.DELIVERING if status == "checking":
+            return _("OVHcloud is checking it") + said
+        case Phase.DELIVERING if status == "documentsRequested":
+            return _("OVHcloud asks for documents before it delivers: see the order in the "
+                     "OVHcloud control panel") + said  # fmt: skip
         case Phase.DELIVERING if status:
             return _("OVHcloud is delivering it") + said
         case Phase.DELIVERING:  # no status to read: only the new group will tell

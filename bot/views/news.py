@@ -24,9 +24,7 @@ def reminder(request: Request, hours: int, refund: str | None = None) -> Card:
     text = _(
         ":alarm_clock: Reminder: {ref} still needs a decision before {deadline} "
         "(about {hours} h left). After that it expires.",
-        ref=request.ref,
-        deadline=deadline,
-        hours=hours,
+        ref=request.ref, deadline=deadline, hours=hours,
     )
     if refund:
         text += "\n" + _(":moneybag: Estimated refund: {refund}", refund=refund)
@@ -40,69 +38,42 @@ def requester_news(request: Request, before: RequestState | None) -> Card | None
     link = card_link(request)
     match request.state:
         case S.QUEUED if before is S.AWAITING_APPROVAL:
-            text = _(
-                ":white_check_mark: Your request {ref} was approved by {who}. It is being "
-                "sent to OVHcloud now.",
-                ref=ref,
-                who=who,
-            )
+            text = _(":white_check_mark: Your request {ref} was approved by {who}. It is being "
+                     "sent to OVHcloud now.", ref=ref, who=who)
         case S.APPROVED:
-            text = _(
-                ":white_check_mark: Your refund ticket {ref} was approved by {who}.",
-                ref=ref,
-                who=who,
-            )
+            text = _(":white_check_mark: Your refund ticket {ref} was approved by {who}.",
+                     ref=ref, who=who)
         case S.REJECTED:
-            text = _(
-                ":no_entry: Your request {ref} was rejected by {who}. Reason: {note}",
-                ref=ref,
-                who=who,
-                note=escape(request.decision_note or "—"),
-            )
+            text = _(":no_entry: Your request {ref} was rejected by {who}. Reason: {note}",
+                     ref=ref, who=who, note=escape(request.decision_note or "—"))
         case S.EXPIRED:
-            text = _(
-                ":alarm_clock: Your request {ref} expired: nobody decided before the "
-                "deadline. Nothing was sent.",
-                ref=ref,
-            )
+            text = _(":alarm_clock: Your request {ref} expired: nobody decided before the "
+                     "deadline. Nothing was sent.", ref=ref)
         case S.DONE:
             text = _(":white_check_mark: Your request {ref} is done.", ref=ref)
         case S.FAILED:
-            text = _(
-                ":x: Your request {ref} failed: {error}",
-                ref=ref,
-                error=escape(request.error or _("no reason given")),
-            )
+            text = _(":x: Your request {ref} failed: {error}", ref=ref,
+                     error=escape(request.error or _("no reason given")))
             if request.error_query_id:
                 text += " " + _("(query id `{id}`)", id=request.error_query_id)
         case S.NEEDS_ATTENTION:
-            text = _(
-                ":warning: Your request {ref} needs attention: OVHcloud's answer was lost, "
-                "so a person must check before anything is sent again.",
-                ref=ref,
-            )
+            text = _(":warning: Your request {ref} needs attention: OVHcloud's answer was lost, "
+                     "so a person must check before anything is sent again.", ref=ref)
         case S.FILED:
             text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft.", ref=ref)
             reference = request.payload.get(UPSTREAM_REFERENCE)
             if reference:
-                text = _(
-                    ":outbox_tray: Your refund ticket {ref} was filed with Microsoft under "
-                    "reference `{reference}`.",
-                    ref=ref,
-                    reference=escape(str(reference)),
-                )
+                text = _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft under "
+                         "reference `{reference}`.", ref=ref, reference=escape(str(reference)))
         case S.RESOLVED:
             text = _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
             credited = request.payload.get(CREDITED_AMOUNT)
             if credited:
                 ticket = ticket_of(request)
-                text = _(
-                    ":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
-                    "{credited} of {asked} requested.",
-                    ref=ref,
-                    credited=escape(str(credited)),
-                    asked=ticket.amount_text if ticket else "—",
-                )
+                text = _(":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
+                         "{credited} of {asked} requested.", ref=ref,
+                         credited=escape(str(credited)),
+                         asked=ticket.amount_text if ticket else "—")
         case _:
             return None
     blocks: list[Block] = [section(text)]
