@@ -12,9 +12,6 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.domain import (
-    CustomerContact,
-    LicenseLine,
-    NewTenantOrder,
     Request,
     RequestKind,
     RequestState,
@@ -28,18 +25,11 @@ from bot.provider.ovh import OvhProvider
 from bot.runtime import build_provider
 from bot.views import cards, news
 from tests.conftest import ALICE, make_settings
+from tests.provider.test_orders import new_order
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ORDER = NewTenantOrder(
-    mpn_id="6180342",
-    display_name="Hollandse Fietsen B.V.",
-    contact=CustomerContact(
-        first_name="Sanne", last_name="Jansen", email="Sanne@Hollandse-Fietsen.nl",
-        phone="+31.201234567", address="Prinsengracht 12", city="Amsterdam",
-        zip_code="1015 DV", country="NL",
-    ),
-    licenses=[LicenseLine(license_id=10021, quantity=2)],
-)  # fmt: skip
+ORDER = new_order()
+ORDER.contact.email = "Sanne@Hollandse-Fietsen.nl"  # compared case-insensitively
 
 
 def group(name: str, *, display: str = "", email: str = "", age: timedelta = timedelta(0)):

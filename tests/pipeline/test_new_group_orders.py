@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 
 from bot.domain import (
-    CustomerContact,
     LicenseLine,
     NewTenantOrder,
     RequestKind,
@@ -31,27 +30,17 @@ from store import cache
 from store import requests as repo
 from tests.conftest import ALICE
 from tests.pipeline.test_worker import audit, runtime_factory, state, submit
+from tests.provider.test_orders import new_order
 
 S, St = RequestState, StepState
 POLL = timedelta(seconds=61)  # past CSP_ORDER_POLL_SECONDS
 
 
 def customer(**changes) -> NewTenantOrder:
-    fields = {
-        "mpn_id": "6180342",
-        "display_name": "Hollandse Fietsen B.V.",
-        "contact": CustomerContact(
-            first_name="Sanne", last_name="Jansen", email="sanne@hollandse-fietsen.nl",
-            phone="+31.201234567", address="Prinsengracht 12", city="Amsterdam",
-            zip_code="1015 DV", country="NL",
-        ),
-        "licenses": [
-            LicenseLine(license_id=OFFICE_E1, quantity=7),
-            LicenseLine(license_id=BUSINESS_STANDARD, quantity=3),
-        ],
-    }  # fmt: skip
-    fields.update(changes)
-    return NewTenantOrder(**fields)
+    """Hollandse Fietsen's new group: 7 × Office 365 E1 and 3 × Business Standard."""
+    lines = [LicenseLine(license_id=OFFICE_E1, quantity=7),
+             LicenseLine(license_id=BUSINESS_STANDARD, quantity=3)]  # fmt: skip
+    return new_order(**{"subdomain": None, "licenses": lines, **changes})
 
 
 @pytest.fixture

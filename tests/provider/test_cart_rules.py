@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.provider.base import BadParameters
 from bot.provider.cart_catalogue import (
     MAX_PROBED_OFFERS,
@@ -16,19 +15,9 @@ from bot.provider.cart_catalogue import (
     plan_code_map,
 )
 from bot.provider.cart_config import Fill, Gap, Requirement, contact_body, fill, plan
+from tests.provider.test_orders import new_order
 
-ORDER = NewTenantOrder(
-    mpn_id="6180342",
-    display_name="Hollandse Fietsen B.V.",
-    contact=CustomerContact(
-        first_name="Sanne", last_name="Jansen", email="sanne@hollandse-fietsen.nl",
-        phone="+31.201234567", address="Prinsengracht 12", city="Amsterdam",
-        zip_code="1015 DV", country="NL",
-    ),
-    licenses=[
-        LicenseLine(license_id=10011, quantity=10), LicenseLine(license_id=10021, quantity=2)
-    ],
-)  # fmt: skip
+ORDER = new_order(subdomain=None)  # Hollandse Fietsen: Business Standard and Office 365 E3
 
 
 def req(label: str, type_: str | None = "String", required: bool = True, fields=None):
