@@ -57,6 +57,7 @@ class Phase(StrEnum):
     DELIVERING = "delivering"  # paid, or its status unreadable: the group is awaited
     CREATING = "creating"  # the group exists; its subscriptions are on the way
     DELIVERED = "delivered"
+    CANCELLED = "cancelled"  # OVHcloud cancelled the order: the step failed
 
 
 class Outcome(StrEnum):
@@ -110,7 +111,7 @@ def following(step: RequestStep) -> bool:
         step.action is StepAction.ORDER_TENANT
         and step.state is StepState.RUNNING
         and step.provider_task_id is None
-        and (step.result or {}).get("phase") not in (None, Phase.DELIVERED)
+        and (step.result or {}).get("phase") not in (None, Phase.DELIVERED, Phase.CANCELLED)
     )
 
 
@@ -150,6 +151,7 @@ class _Look:
         status = await self.status()
         r["order_status"] = status
         if status in CANCELLED:
+            r["phase"] = Phase.CANCELLED.value
             error = _(
                 "OVHcloud cancelled {order} (status “{status}”): no license group was made. "
                 "Retry places a new order.",

@@ -110,6 +110,15 @@ def test_what_ovhcloud_returned_is_escaped_and_a_strange_url_is_no_link():
     text = shown(cards.status_card(order_request(), [step], NOW))
     assert "<!channel>" not in text and "<!here>" not in text
     assert "javascript:alert(1)|&lt;!channel&gt;" in text and "<javascript" not in text
+    endless = order_step(phase="creating", service_name="x" * 5000, url="https://" + "y" * 5000)
+    assert len(shown(cards.status_card(order_request(), [endless], NOW))) < 5000  # still a card
+
+
+def test_a_cancelled_order_no_longer_reads_as_waiting_for_payment():
+    step = order_step(phase="cancelled", order_status="cancelled")
+    step = step.model_copy(update={"state": StepState.FAILED})
+    text = shown(cards.status_card(order_request(RequestState.FAILED), [step], NOW))
+    assert "cancelled by OVHcloud" in text and "waiting for payment" not in text.lower()
 
 
 def test_an_order_without_number_says_what_is_known():

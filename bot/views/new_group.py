@@ -18,6 +18,8 @@ from bot.views.common import context, escape, section
 #: A link Slack can show as is: http(s), nothing that ends or splits a mrkdwn link.
 _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,500}")
 SUBSCRIPTIONS_SHOWN = 20
+#: The longest text from OVHcloud a card shows (a status, a service name, a URL).
+SHOWN_LIMIT = 200
 
 
 def order_step(steps: list[RequestStep]) -> RequestStep | None:
@@ -49,17 +51,23 @@ def state_short(request: Request, steps: list[RequestStep]) -> str | None:
     return _("waiting for payment") if waiting_for_payment(request, steps) else None
 
 
+def shown(value: Any, limit: int = SHOWN_LIMIT) -> str:
+    """What OVHcloud returned, escaped and cut short enough for any card."""
+    text = str(value)
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def link(url: Any, text: str) -> str:
     """`url` as a link named `text`, or as plain escaped text when it is not a safe link."""
     url = str(url or "")
     if _SAFE_URL.fullmatch(url):
         return f"<{url}|{escape(text)}>"
-    return escape(url)
+    return shown(url)
 
 
 def _where(result: dict[str, Any]) -> str:
     status = result.get("order_status")
-    said = _(" (OVHcloud says “{status}”)", status=escape(str(status))) if status else ""
+    said = _(" (OVHcloud says “{status}”)", status=shown(status)) if status else ""
     match phase_of(result):
         case Phase.WAITING_PAYMENT:
             return _("waiting for payment") + said
@@ -76,6 +84,8 @@ def _where(result: dict[str, Any]) -> str:
             return _("the license group is being made")
         case Phase.DELIVERED:
             return _("delivered")
+        case Phase.CANCELLED:
+            return _("cancelled by OVHcloud") + said
     return _("placed with OVHcloud")
 
 
@@ -109,7 +119,7 @@ def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
         order += " · " + link(r["url"], _("open it at OVHcloud"))
     lines = [_("*New license group order*: {order} — {where}", order=order, where=_where(r))]
     if r.get("service_name"):
-        lines.append(_("*License group*: `{name}`", name=escape(str(r["service_name"]))))
+        lines.append(_("*License group*: `{name}`", name=shown(r["service_name"])))
     subs = _subscriptions(request, r)
     if subs and phase_of(r) is Phase.DELIVERED:
         lines.append(_("*Subscriptions*:") + "\n" + subs)
@@ -124,7 +134,7 @@ def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
             _(
                 "The bot may not read this order's status ({why}): it watches for the "
                 "new license group itself.",
-                why=escape(str(r["status_unreadable"])),
+                why=shown(r["status_unreadable"]),
             )
         )
     if notes:
