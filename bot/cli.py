@@ -163,7 +163,13 @@ def db_upgrade() -> None:
               help="Keep the sandbox's state in this JSON file across restarts.")
 @click.option("--task-seconds", default=20.0, show_default=True, type=float,
               help="How long a provider task takes to complete.")
-def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> None:
+@click.option("--cart-shape", type=click.Choice(["options", "items"]), default="options",
+              show_default=True,
+              help="The order cart's csp2 catalogue: one license-group offer with the licences "
+              "as options, or one offer per licence.")
+def sandbox(
+    host: str, port: int, state: str | None, task_seconds: float, cart_shape: str
+) -> None:
     """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks.
 
     It accepts the OVH_APPLICATION_KEY / _SECRET / OVH_CONSUMER_KEY of the environment, so a
@@ -188,6 +194,7 @@ def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> Non
             consumer.get_secret_value() if consumer else sandbox_server.DEFAULT_CONSUMER_KEY
         ),
         task_duration=timedelta(seconds=task_seconds),
+        cart_shape=cart_shape,
         ready=lambda url: click.echo(f"CSP2 sandbox on {url} (Ctrl-C stops it)"),
     )
 

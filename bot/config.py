@@ -6,11 +6,13 @@ no window is a literal anywhere else. Secrets are SecretStr so they never reach 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+import yaml
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -77,6 +79,23 @@ class Settings(BaseSettings):
     partner_center_app_scope: str | None = None
     partner_center_api_url: str = partner_center.API_URL
     partner_center_authority_url: str = partner_center.AUTHORITY_URL
+    # ordering a new license group (OVHcloud's order cart)
+    ovh_subsidiary: str | None = Field(
+        default=None, description="subsidiary of the order carts (unset: the account's own)"
+    )
+    csp_ovh_plan_codes: str | None = Field(
+        default=None,
+        description="licence id or name → csp2 plan code: a JSON or YAML file, or inline JSON",
+    )
+    csp_ovh_auto_pay: bool = Field(
+        default=False, description="pay new license groups with the preferred payment method"
+    )
+    csp_order_poll_seconds: float = Field(
+        default=60.0, gt=0, description="how often an order of a new license group is looked at"
+    )
+    csp_order_delivery_days: int = Field(
+        default=14, ge=1, description="days an order may take to deliver its license group"
+    )
 
     # people
     csp_approvals_channel: str | None = None
@@ -197,6 +216,29 @@ class Settings(BaseSettings):
     @property
     def ovh_base_url(self) -> str:
         return OVH_ENDPOINTS.get(self.ovh_endpoint, self.ovh_endpoint).rstrip("/")
+
+    def ovh_plan_codes(self) -> dict[str, str]:
+        """CSP_OVH_PLAN_CODES read: inline JSON (`{"10011": "csp2-…", "Office 365 E3": …}`),
+        or the path of a JSON or YAML file with that mapping. Raises ValueError in words."""
+        raw = (self.csp_ovh_plan_codes or "").strip()
+        if not raw:
+            return {}
+        try:
+            data = (
+                json.loads(raw)
+                if raw.startswith("{")
+                else yaml.safe_load(Path(raw).expanduser().read_text(encoding="utf-8"))
+            )
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ValueError(f"CSP_OVH_PLAN_CODES cannot be read ({exc})") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | int) and v != "" for v in data.values()
+        ):
+            raise ValueError(
+                "CSP_OVH_PLAN_CODES must map licence ids or names to plan codes, e.g. "
+                '{"10011": "csp2-m365-business-standard"}'
+            )
+        return {str(k): str(v) for k, v in data.items()}
 
     @property
     def mode(self) -> ConnectionMode | None:

@@ -40,6 +40,9 @@ def build_provider(settings: Settings, clock: Clock) -> CspProvider:
             settings.ovh_application_key,
             settings.ovh_application_secret.get_secret_value(),
             settings.ovh_consumer_key.get_secret_value(),
+            ovh_subsidiary=settings.ovh_subsidiary,
+            plan_codes=settings.ovh_plan_codes(),
+            auto_pay=settings.csp_ovh_auto_pay,
         )
     from bot.provider.sandbox import SandboxProvider
 
@@ -47,6 +50,7 @@ def build_provider(settings: Settings, clock: Clock) -> CspProvider:
         clock=clock.now,
         task_duration=timedelta(seconds=settings.csp_sandbox_task_seconds),
         state_path=settings.csp_sandbox_state,
+        auto_pay=settings.csp_ovh_auto_pay,
     )
 
 
