@@ -8,9 +8,9 @@ from collections import Counter
 from bot import policy
 from bot.clock import SystemClock
 from bot.config import ProviderName, Settings
-from bot.provider.base import ProviderError, order_field
+from bot.provider.base import ProviderError
 from bot.provider.ovh import OvhProvider
-from bot.provider.ovh_details import AccountDetails, Offer, read_account_details
+from bot.provider.ovh_details import AccountDetails, OfferDetails, read_account_details
 from bot.runtime import build_provider
 
 
@@ -20,18 +20,21 @@ def _counts(counter: Counter[str]) -> str:
     return ", ".join(f"{value} ×{n}" for value, n in counter.most_common())
 
 
-def _offer_lines(offer: Offer) -> list[str]:
+def _offer_lines(read: OfferDetails) -> list[str]:
+    offer = read.offer
     lines = [f"    {offer.plan_code} — {offer.product_name or '?'} "
-             f"(item added as {offer.pricing[0]}, {offer.pricing[1]})"]
-    if offer.options_error:
-        lines.append(f"      options: could not be read ({offer.options_error})")
+             f"(item added as {offer.duration}, {offer.pricing_mode})"]
+    if read.options_error:
+        lines.append(f"      options: could not be read ({read.options_error})")
     else:
-        lines.append("      options: " + (", ".join(offer.options) if offer.options else "none"))
-    if offer.labels_error:
-        lines.append(f"      required configuration: could not be read ({offer.labels_error})")
+        codes = [o.plan_code for o in read.options or []]
+        lines.append("      options: " + (", ".join(codes) or "none"))
+    if read.requirements_error:
+        lines.append(f"      required configuration: could not be read "
+                     f"({read.requirements_error})")
     else:
-        labels = [f"{x.label} ({x.type}{', required' if x.required else ''})"
-                  for x in offer.labels]
+        labels = [f"{r.label} ({r.type}{', required' if r.required else ''})"
+                  for r in read.requirements]
         lines.append("      required configuration: " + (", ".join(labels) or "none"))
     return lines
 
@@ -54,14 +57,12 @@ def differences(details: AccountDetails) -> list[str]:
     if details.batch_reads_off:
         notes.append(f"batch reads were refused ({details.batch_reads_off}); the bot reads one "
                      "by one, which costs more requests.")
-    with_options = [o.plan_code for o in details.offers if o.options]
+    with_options = [o.offer.plan_code for o in details.offers if o.options]
     if with_options:
         notes.append("the csp2 cart offers options under: " + ", ".join(with_options) + ".")
-    labels = sorted({x.label for o in details.offers for x in o.labels
-                     if x.required and order_field(x.label) is None})
-    if labels:
-        notes.append("required cart labels the order form has no field for: "
-                     + ", ".join(labels) + ".")
+    gaps = sorted({str(g) for o in details.offers for g in o.gaps()})
+    if gaps:
+        notes.append("required cart labels the bot cannot fill: " + ", ".join(gaps) + ".")
     return notes
 
 

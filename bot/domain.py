@@ -236,11 +236,14 @@ class NewTenantOrder(WireModel):
 
 
 class TenantOrder(WireModel):
-    """What ordering a new license group returns: an OVHcloud order (cart checkout)."""
+    """What ordering a new license group returns: an OVHcloud order (`order.Order`, the cart's
+    checkout). OVHcloud's schema lets `orderId` and `url` be null, and names no service: the
+    new license group is found later (bot/order_delivery.py). `domains` are the order details'
+    `domain` values other than "*", which may name the service (inferred)."""
 
-    order_id: int
+    order_id: int | None = None
     url: str | None = None
-    service_name: str | None = None
+    domains: list[str] = Field(default_factory=list)
 
 
 # --- bot: requests, roles -------------------------------------------------------------------

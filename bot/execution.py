@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot import order_delivery
 from bot.domain import (
     NewTenantOrder,
     ProviderTask,
@@ -66,7 +67,8 @@ class Sent:
     """The provider's answer to a step's call.
 
     `task_id` is the task to follow; None when the call itself finished the work (a tenant
-    update, or an order whose creation task could not be found). `result` is what to remember.
+    update), or when the worker follows the step another way (a new license group's order,
+    bot/order_delivery.py). `result` is what to remember.
     """
 
     task_id: int | None
@@ -120,29 +122,15 @@ async def send(provider: CspProvider, request: Request, step: RequestStep) -> Se
         case A.UPDATE_TENANT:
             await provider.update_tenant(tenant, TenantUpdate.model_validate(p["update"]))
             return Sent(None)
-        case A.ORDER_TENANT:
-            return await _order_tenant(provider, NewTenantOrder.model_validate(p["order"]))
+        case A.ORDER_TENANT:  # followed until the group exists: bot/order_delivery.py
+            order = NewTenantOrder.model_validate(p["order"])
+            return Sent(None, await order_delivery.place(provider, order))
         case _:  # pragma: no cover - StepAction is closed
             raise ValueError(f"unknown step action {step.action}")
     if step.action in FINDABLE and task.todo_date is not None:
         # kept so the subscription it creates can be found if OVHcloud forgets the task
         return Sent(task.id, {TASK_STARTED: task.todo_date.isoformat()})
     return Sent(task.id)
-
-
-async def _order_tenant(provider: CspProvider, order: NewTenantOrder) -> Sent:
-    """Places the order, then (best effort) finds the task creating the new license group, so
-    the step ends when the group exists rather than when the order was accepted."""
-    placed = await provider.order_tenant(order)
-    result = {"order_id": placed.order_id, "url": placed.url, "service_name": placed.service_name}
-    task_id = None
-    if placed.service_name:
-        try:
-            pending = await provider.list_tasks(placed.service_name)
-        except ProviderError:
-            pending = []  # the order is placed either way; its result is what matters
-        task_id = pending[0] if len(pending) == 1 else None
-    return Sent(task_id, {k: v for k, v in result.items() if v is not None})
 
 
 def task_started(step: RequestStep) -> datetime | None:
@@ -351,6 +339,8 @@ def remedy(step: RequestStep, exc: ProviderError) -> Remedy:
         return Remedy.LATER
     if not exc.retryable:
         return Remedy.FAILED
+    if exc.nothing_ordered:  # e.g. the cart failed before its checkout
+        return Remedy.LATER
     if step.action in READABLE:
         return Remedy.RECONCILE
     return Remedy.LATER if step.action in IDEMPOTENT else Remedy.UNKNOWN

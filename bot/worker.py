@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import execution
+from bot import execution, order_delivery
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
 from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
+from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
 from bot.sync import record_seat_batch, refresh_tenant
+from bot.views import news as views_news
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -191,7 +193,9 @@ class Worker:
                 return
             steps = await self._steps(request.id)
         for step in steps:
-            if step.state is St.RUNNING and step.provider_task_id is None:
+            if order_delivery.following(step):
+                await self._follow_order(request, step, report)
+            elif step.state is St.RUNNING and step.provider_task_id is None:
                 await self._complete(request, step, None, report)  # nothing to wait for
         await self._settle(request, report)
 
@@ -450,12 +454,50 @@ class Worker:
                 await record_seat_batch(session, subscription_id, seats, added_at, request.id)
         report.steps_done += 1
 
+    async def _follow_order(self, request: Request, step: RequestStep, report) -> None:
+        """A new license group's order after its checkout: one look (payment, delivery, the
+        group and its subscriptions: bot/order_delivery.py), what changed recorded. The step
+        is done once the group is there, and ends visibly when it will not be."""
+        now, days = self._now(), self.settings.csp_order_delivery_days
+        news = await order_delivery.follow(self.runtime.provider, step, now, days)
+        if news.outcome is Outcome.DONE:
+            await self._complete(request, step.model_copy(update={"result": news.result}),
+                                 None, report)  # fmt: skip
+            return
+        if news.outcome is not Outcome.WAIT:
+            state = St.FAILED if news.outcome is Outcome.FAILED else St.UNKNOWN
+            await self._end_step(request, step, state, news.error or "", None, report,
+                                 result=news.result)  # fmt: skip
+            return
+        if news.result == (step.result or {}):
+            return
+        r = news.result
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": r}):
+                return
+            if r.get("phase") != (step.result or {}).get("phase"):
+                await self._audit(session, request, "order_progress", step=step, data={
+                    "step": step.seq, "phase": r.get("phase"), "order_id": r.get("order_id"),
+                    "order_status": r.get("order_status")})  # fmt: skip
+        await self._notify(request)  # the card shows where the order is
+        if news.tell_requester:
+            try:
+                card = views_news.waiting_for_payment(request, news.result)
+                await self.runtime.notifier.direct_message(request.requester, card)
+            except Exception:
+                log.exception("could not tell %s that %s waits for payment", request.requester,
+                              request.ref)  # fmt: skip
+
     # --- settling the request ---------------------------------------------------------------
 
     async def _settle(self, request: Request, report: WorkerReport) -> None:
         steps = await self._steps(request.id)
         if any(s.state in UNSETTLED for s in steps):
-            poll = timedelta(seconds=self.settings.csp_worker_poll_seconds)
+            seconds = self.settings.csp_worker_poll_seconds
+            if all(order_delivery.following(s) for s in steps if s.state in UNSETTLED):
+                seconds = self.settings.csp_order_poll_seconds  # payment may take days
+            poll = timedelta(seconds=seconds)
             async with self.runtime.db.transaction() as session:
                 await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
             return

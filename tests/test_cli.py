@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.provider.sandbox import SandboxProvider
+from bot.provider.cart_config import Requirement
+from bot.provider.sandbox import ITEMS_SHAPE, SandboxProvider
 from bot.provider.sandbox_conventions import VARIANTS
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
 from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
@@ -150,7 +151,8 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
     keys = {"OVH_APPLICATION_KEY": "ak-test", "OVH_APPLICATION_SECRET": "as-test-secret",
             "OVH_CONSUMER_KEY": "ck-test-consumer"}
     sandbox = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), cwd=os.getcwd(),
+        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), "--cart-shape", "items",
+        cwd=os.getcwd(),
         env={**os.environ, **keys}, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -218,17 +220,39 @@ async def test_provider_details_reads_the_account_and_changes_nothing(tmp_path, 
         assert "the bot reads one by one" in out
     else:
         assert "Batch reads: accepted" in out
-    assert "from the configuration): 7 csp2 offer(s)" in out
-    assert "csp2-m365-business-basic — Microsoft 365 Business Basic (item added as P1M, " \
+    assert "Order cart (ovhSubsidiary FR, from GET /me): 1 csp2 offer(s)" in out
+    assert "csp2-license-group — Microsoft 365 license group (CSP2) (item added as P1M, " \
            "default)" in out
-    assert "required configuration: mpnId (string, required), email (string, required)" in out
-    assert "options:" in out
+    assert "options: csp2-m365-business-basic, csp2-m365-business-standard" in out
+    assert "required configuration: mpnId (String, required), adminContact (/me/contact, " \
+           "required)" in out
+    assert "the csp2 cart offers options under: csp2-license-group" in out
+    assert "cannot fill" not in out  # every required label is one the order form fills
     # read only: no provider write, one cart created and deleted, nothing checked out
     ops = {c.op for c in box.call_log}
     assert not ops & {"changeQuantity", "addSubscription", "deleteSubscription", "orderAddon",
                       "updateTenant", "orderTenant", "checkoutCart", "configureCartItem"}
     assert len(box.calls("createCart")) == len(box.calls("deleteCart")) == 1
     assert "as-details" not in out
+
+
+async def test_provider_details_name_a_required_label_the_bot_cannot_fill(tmp_path, clock):
+    box = SandboxProvider(clock=clock.now, cart_shape=ITEMS_SHAPE)
+    box.order_requirements.append(Requirement(label="tenantGuid", type="String"))
+    app = create_sandbox_app(box, "ak", "as", "ck")
+    runner, url = await start_sandbox_server(app)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "ovh",
+           "OVH_ENDPOINT": url, "OVH_APPLICATION_KEY": "ak", "OVH_APPLICATION_SECRET": "as",
+           "OVH_CONSUMER_KEY": "ck", "OVH_SUBSIDIARY": "NL"}
+    try:
+        result = await asyncio.to_thread(run_cli, ["check", "--provider-details"], env, tmp_path)
+    finally:
+        await runner.cleanup()
+    assert result.exit_code == 0, result.output
+    assert "Order cart (ovhSubsidiary NL, from OVH_SUBSIDIARY): 7 csp2 offer(s)" in result.output
+    assert ("required cart labels the bot cannot fill: “tenantGuid” (the order form does not "
+            "ask for it)") in result.output
+    assert len(box.calls("createCart")) == len(box.calls("deleteCart")) == 1
 
 
 def test_provider_details_need_the_ovh_provider(tmp_path):

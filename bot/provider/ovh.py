@@ -44,6 +44,7 @@ from bot.domain import (
     UsagePeriod,
     UsageStatistics,
 )
+from bot.provider import ovh_cart
 from bot.provider.base import (
     AuthenticationError,
     ProviderError,
@@ -54,7 +55,6 @@ from bot.provider.base import (
 )
 from bot.provider.ovh_batch import BATCH_SIZE, BatchReads
 from bot.provider.ovh_batch import RETRY_SECONDS as BATCH_RETRY_SECONDS
-from bot.provider.ovh_cart import CartOrder
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -130,8 +130,8 @@ class OvhProvider:
         batch_size: int = BATCH_SIZE,
         batch_retry_seconds: float = BATCH_RETRY_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
-        ovh_subsidiary: str = "FR",
-        plan_codes: Mapping[int, str] | None = None,
+        ovh_subsidiary: str | None = None,
+        plan_codes: Mapping[str, str] | None = None,
         auto_pay: bool = False,
         rng: random.Random | None = None,
     ) -> None:
@@ -153,6 +153,7 @@ class OvhProvider:
         self._time_lock = asyncio.Lock()
         self._delta: int | None = None
         self._license_names: dict[int, str] | None = None
+        self._subsidiary_lock = asyncio.Lock()
         self.batch = BatchReads(
             self.call, monotonic, size=batch_size, retry_seconds=batch_retry_seconds
         )
@@ -437,7 +438,24 @@ class OvhProvider:
 
     async def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
         """Order a new license group through OVHcloud's order cart (see `ovh_cart`)."""
-        return await CartOrder(self, order).place()
+        return await ovh_cart.CartOrder(self, order).place()
+
+    async def order_status(self, order_id: int) -> str:
+        return await ovh_cart.order_status(self, order_id)
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        return await ovh_cart.order_domains(self, order_id)
+
+    async def subsidiary(self) -> str:
+        """The subsidiary carts are created in: `ovh_subsidiary` when set (OVH_SUBSIDIARY),
+        else the account's own, read once from `GET /me` (`nichandle.Nichandle.ovhSubsidiary`)."""
+        async with self._subsidiary_lock:
+            if not self.ovh_subsidiary:
+                me = await self.call("GET", "/me")
+                self.ovh_subsidiary = str((me or {}).get("ovhSubsidiary") or "") or None
+                if not self.ovh_subsidiary:
+                    raise ProviderError("GET /me named no ovhSubsidiary: set OVH_SUBSIDIARY")
+            return self.ovh_subsidiary
 
     async def license_names(self) -> dict[int, str]:
         """License names by id, read once from the first license group (the catalogue is the

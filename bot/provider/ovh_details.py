@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from pydantic import ValidationError
+
+from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.provider.base import ProviderError
+from bot.provider.cart_catalogue import Offer, offers_of
+from bot.provider.cart_config import Gap, Requirement, fill
 from bot.provider.ovh import OvhProvider
 
 #: Offers whose options and required configuration are read (one cart item each).
@@ -27,23 +32,28 @@ GROUP_CONCURRENCY = 4
 
 
 @dataclass
-class Label:
-    label: str
-    type: str
-    required: bool
-
-
-@dataclass
-class Offer:
+class OfferDetails:
     """One csp2 offer of the order cart, its options and what an item of it must be told."""
 
-    plan_code: str
-    product_name: str
-    pricing: tuple[str, str]  # (duration, pricingMode) an item was added with
-    options: list[str] | None = None  # option plan codes; None when they could not be read
+    offer: Offer
+    options: list[Offer] | None = None  # None when they could not be read
     options_error: str | None = None
-    labels: list[Label] = field(default_factory=list)
-    labels_error: str | None = None
+    requirements: list[Requirement] = field(default_factory=list)
+    requirements_error: str | None = None
+
+    def gaps(self) -> list[Gap]:
+        """Required labels no order the form can make would fill (`cart_config.fill`)."""
+        return [g for r in self.requirements if isinstance(g := fill(FULL_ORDER, r), Gap)]
+
+
+#: An order with every fact the order form can collect: what `gaps` measures against.
+FULL_ORDER = NewTenantOrder(
+    mpn_id="1234567", subdomain="example", display_name="Example Ltd",
+    contact=CustomerContact(first_name="A", last_name="B", email="a@example.com",
+                            phone="+33100000000", address="1 rue", city="Paris",
+                            zip_code="75001", country="FR"),
+    licenses=[LicenseLine(license_id=1, quantity=1)],
+)  # fmt: skip
 
 
 @dataclass
@@ -59,7 +69,7 @@ class AccountDetails:
     errors: list[str] = field(default_factory=list)
     subsidiary: str = ""
     subsidiary_from: str = ""
-    offers: list[Offer] = field(default_factory=list)
+    offers: list[OfferDetails] = field(default_factory=list)
     cart_error: str | None = None
 
 
@@ -118,8 +128,9 @@ def _as_dict(value: Any) -> dict:
 
 
 async def _read_catalogue(api: OvhProvider, details: AccountDetails, max_offers: int) -> None:
-    details.subsidiary, details.subsidiary_from = await _subsidiary(api)
+    details.subsidiary_from = "OVH_SUBSIDIARY" if api.ovh_subsidiary else "GET /me"
     try:
+        details.subsidiary = await api.subsidiary()
         cart = await api.call(
             "POST",
             "/order/cart",
@@ -131,8 +142,8 @@ async def _read_catalogue(api: OvhProvider, details: AccountDetails, max_offers:
         return
     path = f"/order/cart/{quote(str(cart.get('cartId')), safe='')}"
     try:
-        for raw in (await api.call("GET", f"{path}/csp2") or [])[:max_offers]:
-            details.offers.append(await _read_offer(api, path, raw))
+        for offer in offers_of(await api.call("GET", f"{path}/csp2"))[:max_offers]:
+            details.offers.append(await _read_offer(api, path, offer))
     except ProviderError as err:
         details.cart_error = f"cannot read the csp2 offers: {err}"
     finally:
@@ -142,41 +153,18 @@ async def _read_catalogue(api: OvhProvider, details: AccountDetails, max_offers:
             details.cart_error = (details.cart_error or "") + f" (the cart was not deleted: {err})"
 
 
-async def _subsidiary(api: OvhProvider) -> tuple[str, str]:
-    """The account's own subsidiary (GET /me), else the configured one."""
-    try:
-        me = await api.call("GET", "/me")
-    except ProviderError:
-        me = None
-    if isinstance(me, dict) and me.get("ovhSubsidiary"):
-        return str(me["ovhSubsidiary"]), "GET /me"
-    return api.ovh_subsidiary, "the configuration"
-
-
-async def _read_offer(api: OvhProvider, path: str, raw: dict) -> Offer:
-    offer = Offer(str(raw.get("planCode")), str(raw.get("productName") or ""), _pricing(raw))
+async def _read_offer(api: OvhProvider, path: str, offer: Offer) -> OfferDetails:
+    read = OfferDetails(offer)
     try:
         found = await api.call("GET", f"{path}/csp2/options", query={"planCode": offer.plan_code})
-        offer.options = [str(o.get("planCode")) for o in found or [] if isinstance(o, dict)]
+        read.options = offers_of(found)
     except ProviderError as err:
-        offer.options_error = str(err)
-    duration, mode = offer.pricing
-    body = {"planCode": offer.plan_code, "duration": duration, "pricingMode": mode, "quantity": 1}
+        read.options_error = str(err)
     try:
-        item = await api.call("POST", f"{path}/csp2", body)
+        item = await api.call("POST", f"{path}/csp2", offer.item(1))
         item_path = f"{path}/item/{quote(str(item.get('itemId')), safe='')}"
-        for req in await api.call("GET", f"{item_path}/requiredConfiguration") or []:
-            offer.labels.append(
-                Label(str(req.get("label")), str(req.get("type")), bool(req.get("required")))
-            )
-    except ProviderError as err:
-        offer.labels_error = str(err)
-    return offer
-
-
-def _pricing(raw: dict) -> tuple[str, str]:
-    """The first (duration, pricingMode) the offer lists, monthly default preferred."""
-    prices = [p for p in raw.get("prices") or [] if isinstance(p, dict)]
-    prices.sort(key=lambda p: (p.get("pricingMode") != "default", p.get("duration") != "P1M"))
-    first = prices[0] if prices else {}
-    return str(first.get("duration") or "P1M"), str(first.get("pricingMode") or "default")
+        answer = await api.call("GET", f"{item_path}/requiredConfiguration") or []
+        read.requirements = [Requirement.model_validate(r) for r in answer if isinstance(r, dict)]
+    except (ProviderError, ValidationError) as err:
+        read.requirements_error = str(err)
+    return read

@@ -42,12 +42,11 @@ from bot.domain import (
     UsagePeriod,
     UsageStatistics,
 )
+from bot.provider import sandbox_orders as orders
 from bot.provider import sandbox_rules as rules
-from bot.provider.base import (
-    NotFound,
-    UnfillableConfiguration,
-    order_configuration_value,
-)
+from bot.provider.base import NotFound, UnfillableConfiguration, named_domains
+from bot.provider.cart_config import Requirement
+from bot.provider.cart_config import plan as configuration_plan
 from bot.provider.sandbox_controls import (
     Faults,
     InjectedFault,
@@ -58,6 +57,8 @@ from bot.provider.sandbox_controls import (
 from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
 from bot.provider.sandbox_data import (
     CATALOGUE,
+    ORDER_URL,
+    OrderRecord,
     SubscriptionRecord,
     TaskRecord,
     TenantRecord,
@@ -69,18 +70,32 @@ from bot.provider.sandbox_data import (
 T = TypeVar("T")
 P = ParamSpec("P")
 
-#: Configuration labels the sandbox's order cart requires by default (`order_labels`).
-DEFAULT_ORDER_LABELS = (
-    "mpnId",
-    "email",
-    "firstName",
-    "lastName",
-    "phone",
-    "address",
-    "city",
-    "zipCode",
-    "country",
+#: What the sandbox's order cart asks of a new license group by default
+#: (`order_requirements`), as `requiredConfiguration` entries. OVHcloud publishes no csp2
+#: labels: these follow the control panel's order form (MPN ID, the end customer's contact,
+#: an optional subdomain) in the cart's conventions, the contact as a `/me/contact`
+#: (ovh/order-cart-examples docs/configuration.en.md). Inferred.
+CONTACT_FIELDS = ["firstName", "lastName", "email", "phone", "address", "language", "legalForm"]
+DEFAULT_REQUIREMENTS = (
+    Requirement(label="mpnId", type="String"),
+    Requirement(label="adminContact", type="/me/contact", fields=CONTACT_FIELDS),
+    Requirement(label="subdomain", type="String", required=False),
+    Requirement(label="displayName", type="String", required=False),
 )
+#: The other reading: every contact field a String label of its own.
+STRING_REQUIREMENTS = (
+    Requirement(label="mpnId", type="String"),
+    *(
+        Requirement(label=label, type="String")
+        for label in ("email", "firstName", "lastName", "phone", "address", "city", "zipCode",
+                      "country")
+    ),
+    Requirement(label="subdomain", type="String", required=False),
+    Requirement(label="displayName", type="String", required=False),
+)  # fmt: skip
+#: The shapes the sandbox's cart catalogue takes (see cart_catalogue): a license-group offer
+#: with the licences as options, or one offer per licence.
+OPTIONS_SHAPE, ITEMS_SHAPE = "options", "items"
 
 
 # --- the provider ---------------------------------------------------------------------------
@@ -140,6 +155,8 @@ class SandboxProvider:
         seed: bool = True,
         state_path: str | Path | None = None,
         rng_seed: int = 202611,
+        auto_pay: bool = False,
+        cart_shape: str = OPTIONS_SHAPE,
         conventions: Conventions = OVHCLOUD,
     ) -> None:
         self.clock = clock
@@ -147,8 +164,23 @@ class SandboxProvider:
         self.now = now_function(clock)
         self.task_duration = task_duration
         self.faults = Faults(random.Random(rng_seed))
-        #: Labels the order cart requires; add one no order can fill to test refusals.
-        self.order_labels: list[str] = list(DEFAULT_ORDER_LABELS)
+        #: What the order cart requires; add a label no order can fill to test refusals.
+        self.order_requirements: list[Requirement] = list(DEFAULT_REQUIREMENTS)
+        #: Orders placed by `order_tenant` are paid at once (CSP_OVH_AUTO_PAY); the HTTP cart
+        #: follows its checkout's `autoPayWithPreferredPaymentMethod` instead.
+        self.auto_pay = auto_pay
+        self.cart_shape = cart_shape
+        #: Appended to the cart's product names: "" names offers as the licences are named;
+        #: anything else leaves the bot to the plan-code map (CSP_OVH_PLAN_CODES).
+        self.cart_name_suffix = ""
+        #: The account's subsidiary (`GET /me`); a cart of another one cannot be assigned.
+        self.subsidiary = "FR"
+        #: False: checkouts answer `orderId: null` (the schema allows it).
+        self.checkout_order_ids = True
+        #: False: order details keep `domain: "*"` after delivery (see sandbox_orders).
+        self.details_name_service = True
+        #: Where an order is paid (`{order_id}` filled in): the playground serves such a page.
+        self.order_url = ORDER_URL
         self._names = random.Random(rng_seed + 1)
         self._log: list[SandboxCall] = []
         self.state_path = Path(state_path) if state_path else None
@@ -225,18 +257,57 @@ class SandboxProvider:
         if renew.delete_at_expiration is not None:
             tenant.delete_at_expiration = renew.delete_at_expiration
 
-    @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
-    def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
-        """Refuses, like the real cart, an order that leaves a required label empty."""
-        missing = [x for x in self.order_labels if order_configuration_value(order, x) is None]
-        if missing:
-            raise UnfillableConfiguration(missing, status=400, error_class="Client::BadRequest")
-        return self._place_order(order)
+    # -- orders (a new license group) ----------------------------------------------------
 
     @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
-    def place_order(self, order: NewTenantOrder) -> TenantOrder:
-        """Create the license group of a checked-out cart (the cart checked its labels)."""
-        return self._place_order(order)
+    def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
+        """Refuses, like the real cart, an order that cannot fill a required label; else
+        checks out, paid when `auto_pay`."""
+        _, gaps = configuration_plan(order, self.order_requirements)
+        if gaps:
+            raise UnfillableConfiguration(gaps, status=400, error_class="Client::BadRequest")
+        record = self._checkout(order, paid=self.auto_pay)
+        order_id = record.order_id if self.checkout_order_ids else None
+        return TenantOrder(order_id=order_id, url=record.url if order_id else None)
+
+    @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
+    def place_order(self, order: NewTenantOrder, paid: bool) -> OrderRecord:
+        """The order of a checked-out cart (the HTTP cart checked its configuration)."""
+        return self._checkout(order, paid=paid)
+
+    @_operation("payOrder", write=True, body=lambda a: {"orderId": a["order_id"]})
+    def pay_order(self, order_id: int) -> None:
+        """What paying the order at its URL does: the license group is created."""
+        record = orders.order_of(self.world, order_id)
+        orders.must_be_unpaid(record)
+        self._deliver(record)
+
+    @_operation("cancelOrder", write=True, body=lambda a: {"orderId": a["order_id"]})
+    def cancel_order(self, order_id: int) -> None:
+        record = orders.order_of(self.world, order_id)
+        orders.must_be_unpaid(record)
+        record.status = orders.CANCELLED
+
+    @_operation("orderStatus", body=lambda a: {"orderId": a["order_id"]})
+    def order_status(self, order_id: int) -> str:
+        return orders.refresh(self.world, orders.order_of(self.world, order_id))
+
+    @_operation("orderDetails", body=lambda a: {"orderId": a["order_id"]})
+    def order_details(self, order_id: int) -> list[dict]:
+        record = orders.order_of(self.world, order_id)
+        orders.refresh(self.world, record)
+        return [
+            orders.detail_json(record, i, names_service=self.details_name_service)
+            for i in range(1, len(record.order.licenses) + 1)
+        ]
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        details = await self.order_details(order_id)
+        return named_domains(d["domain"] for d in details)
+
+    def unpaid_orders(self) -> list[int]:
+        """Orders waiting for payment, oldest first (tests, the playground)."""
+        return [i for i, r in sorted(self.world.orders.items()) if r.status == orders.NOT_PAID]
 
     # -- licenses ----------------------------------------------------------------------------
 
@@ -487,8 +558,19 @@ class SandboxProvider:
                     changed = True
         return changed
 
-    def _place_order(self, order: NewTenantOrder) -> TenantOrder:
+    def _checkout(self, order: NewTenantOrder, *, paid: bool) -> OrderRecord:
         rules.check_order(self.world, order)
+        record = orders.open_order(self.world, order, self.now(), self.order_url)
+        if paid:
+            self._deliver(record)
+        return record
+
+    def _deliver(self, record: OrderRecord) -> None:
+        record.paid_at = self.now()
+        record.status = orders.DELIVERING
+        record.service_name = self._create_tenant(record.order)
+
+    def _create_tenant(self, order: NewTenantOrder) -> str:
         now, contact = self.now(), order.contact
         service_name = self._new_service_name()
         tenant = Tenant(
@@ -518,10 +600,7 @@ class SandboxProvider:
         first_id = self.world.next_subscription_id + 1
         self.world.next_subscription_id += len(lines)
         self._new_task(record, "createTenant", subscription_id=first_id, lines=lines)
-        order_id = self.world.next_order_id
-        self.world.next_order_id += 1
-        url = f"https://sandbox.invalid/order/{order_id}"
-        return TenantOrder(order_id=order_id, url=url, service_name=service_name)
+        return service_name
 
     def _new_service_name(self) -> str:
         alphabet = string.ascii_lowercase + string.digits
@@ -551,7 +630,7 @@ def _not_found(message: str) -> NotFound:
 
 __all__ = [
     "CATALOGUE",
-    "DEFAULT_ORDER_LABELS",
+    "DEFAULT_REQUIREMENTS",
     "Faults",
     "InjectedFault",
     "ManualClock",

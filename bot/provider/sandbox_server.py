@@ -1,4 +1,5 @@
-"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart).
+"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart,
+and the `/me` routes an order needs).
 
 Its purpose is to keep `ovh.py` honest: the contract suite runs the real client against this
 server, which checks every signature, answers batch reads, speaks OVHcloud's error bodies and
@@ -44,9 +45,10 @@ from bot.provider.base import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox import OPTIONS_SHAPE, SandboxProvider
 from bot.provider.sandbox_cart import CartBook, cart_routes
 from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
+from bot.provider.sandbox_me import me_routes
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -429,6 +431,7 @@ def create_sandbox_app(
     app.router.add_get(f"{PREFIX}/auth/time", auth_time)
     app.router.add_routes(csp2_routes(sandbox))
     app.router.add_routes(cart_routes(PREFIX, sandbox, app[STATE].carts))
+    app.router.add_routes(me_routes(PREFIX, sandbox, app[STATE].carts))
     return app
 
 
@@ -455,12 +458,14 @@ async def serve_sandbox(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
     conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until cancelled. `ready` is called with the base URL once listening."""
     sandbox = sandbox or SandboxProvider(
-        state_path=state_path, task_duration=task_duration, conventions=conventions
+        state_path=state_path, task_duration=task_duration, cart_shape=cart_shape,
+        conventions=conventions,
     )
     app = create_sandbox_app(sandbox, application_key, application_secret, consumer_key)
     runner, url = await start_sandbox_server(app, host, port)
@@ -482,6 +487,7 @@ def run_sandbox_server(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
     conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
@@ -496,6 +502,7 @@ def run_sandbox_server(
                 application_secret=application_secret,
                 consumer_key=consumer_key,
                 task_duration=task_duration,
+                cart_shape=cart_shape,
                 conventions=conventions,
                 ready=ready,
             )

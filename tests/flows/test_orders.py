@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
 from bot.domain import RequestState, StepState
 from bot.ids import BlockId, HomeAction, OrderAction, OrderBlock, PipelineAction
 from bot.order_form import LineField, OrderMeta, line_block
@@ -283,58 +281,6 @@ CONTACT = {
     OrderBlock.ZIP_CODE: "13002",
     OrderBlock.COUNTRY: "FR",
 }
-
-
-async def test_a_new_license_group_is_ordered_with_its_contact_and_licenses(
-    slack, emulator, bot, sandbox, synced
-):
-    if over_http(bot):
-        pytest.skip("over HTTP, the cart order does not name the new group yet (the new "
-                    "license group through the real cart is its own piece of work)")
-    modal = await open_modal(slack, emulator, "order")
-    modal = await act(slack, emulator, modal, OrderAction.NEW_GROUP)
-    assert OrderMeta.load(modal["private_metadata"]).mode == "new"
-    offered = option_values(modal, line_block(LICENSE, "1"))
-    assert str(OFFICE_E3) in offered
-    assert str(TEAMS_AUDIO_CONFERENCING) not in offered  # add-ons wait for the group
-    assert "10031" not in offered  # closed to new subscriptions everywhere
-    typed = CONTACT | {line_block(LICENSE, "1"): OFFICE_E3, line_block(QUANTITY, "1"): "10"}
-    modal = await act(slack, emulator, modal, OrderAction.ADD_LINE, typed)
-    typed |= {line_block(LICENSE, "2"): BUSINESS_BASIC, line_block(QUANTITY, "2"): "4"}
-
-    reply = await review(slack, modal, typed)
-    shown = blocks_text(reply.view["blocks"])
-    for words in (
-        "6180342",
-        "brasserieduport.onmicrosoft.com",
-        "Camille Martin",
-        "camille.martin@brasserie-du-port.fr",
-        "+33491234567",
-        "13002 Marseille",
-        "France",
-        "10 × Office 365 E3",
-        "4 × Microsoft 365 Business Basic",
-        "242.40 EUR",
-        "emails the admin credentials",
-    ):
-        assert words in shown, words
-
-    request = await confirm(slack, bot, reply)
-    assert request.tenant is None
-    await settle(bot.runtime)
-    [order] = sandbox.calls("orderTenant")
-    assert order["mpnId"] == "6180342" and order["subdomain"] == "brasserieduport"
-    assert order["contact"]["email"] == "camille.martin@brasserie-du-port.fr"
-    assert order["licenses"] == [
-        {"licenseId": OFFICE_E3, "quantity": 10},
-        {"licenseId": BUSINESS_BASIC, "quantity": 4},
-    ]
-    request = await load(bot.runtime.db, request.id)
-    assert request.state is RequestState.DONE, request.error
-    [step] = await load_steps(bot.runtime.db, request.id)
-    created = step.result["service_name"]
-    assert sandbox.world.tenants[created].tenant.display_name == "Brasserie du Port SARL"
-    assert "Done" in card_text(emulator, request)
 
 
 # --- approval above the thresholds -----------------------------------------------------------

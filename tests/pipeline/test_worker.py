@@ -16,9 +16,7 @@ import pytest
 
 from bot import execution
 from bot.domain import (
-    CustomerContact,
     LicenseLine,
-    NewTenantOrder,
     RequestKind,
     RequestState,
     RequestStep,
@@ -61,6 +59,7 @@ from store import requests as repo
 from store.cache import seat_batches
 from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings
 from tests.provider.conftest import serving
+from tests.provider.test_orders import new_order
 
 S, St, A = RequestState, StepState, StepAction
 LEASE = timedelta(seconds=300)  # the default csp_worker_lease_seconds
@@ -318,6 +317,7 @@ async def test_all_lines_of_an_order_are_sent_before_any_is_polled(
 
 
 async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbox):
+    sandbox.auto_pay = True  # the group is made at checkout (see test_new_group_orders.py)
     addon = await submit(
         runtime,
         [(A.ORDER_ADDON, {"parent_subscription_id": PADARIA_BASIC,
@@ -330,21 +330,7 @@ async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbo
             mode="json", exclude_none=True)})],
         kind=RequestKind.TENANT_EDIT, tenant=PADARIA,
     )  # fmt: skip
-    order = NewTenantOrder(
-        mpn_id="6180342",
-        display_name="Hollandse Fietsen B.V.",
-        contact=CustomerContact(
-            first_name="Sanne",
-            last_name="Jansen",
-            email="sanne@hollandse-fietsen.nl",
-            phone="+31.201234567",
-            address="Prinsengracht 12",
-            city="Amsterdam",
-            zip_code="1015 DV",
-            country="NL",
-        ),
-        licenses=[LicenseLine(license_id=OFFICE_E1, quantity=7)],
-    )
+    order = new_order(subdomain=None, licenses=[LicenseLine(license_id=OFFICE_E1, quantity=7)])
     tenant = await submit(
         runtime,
         [(A.ORDER_TENANT, {"order": order.model_dump(mode="json")})],

@@ -12,10 +12,7 @@ import pytest
 
 from bot import policy
 from bot.domain import (
-    CustomerContact,
     LicenceType,
-    LicenseLine,
-    NewTenantOrder,
     Renew,
     TaskStatus,
     TenantStatus,
@@ -27,14 +24,12 @@ from bot.provider.base import (
     Conflict,
     CspProvider,
     NotFound,
-    UnfillableConfiguration,
 )
 from bot.provider.sandbox_data import (
     APPS_FOR_BUSINESS,
     BELLAVISTA,
     BELLAVISTA_E5,
     BUSINESS_BASIC,
-    BUSINESS_STANDARD,
     CONTOSO,
     CONTOSO_APPS,
     CONTOSO_ARCHIVING,
@@ -64,30 +59,6 @@ NORDWIND_SUBS = [
     NORDWIND_EXCHANGE,
     NORDWIND_PROPLUS,
 ]
-
-
-def _order(**changes) -> NewTenantOrder:
-    contact = CustomerContact(
-        first_name="Sanne",
-        last_name="Jansen",
-        email="sanne@hollandse-fietsen.nl",
-        phone="+31.201234567",
-        address="Prinsengracht 12",
-        city="Amsterdam",
-        zip_code="1015 DV",
-        country="NL",
-    )
-    fields = {
-        "mpn_id": "6180342",
-        "contact": contact,
-        "display_name": "Hollandse Fietsen B.V.",
-        "licenses": [
-            LicenseLine(license_id=BUSINESS_STANDARD, quantity=10),
-            LicenseLine(license_id=OFFICE_E3, quantity=2),
-        ],
-    }
-    fields.update(changes)
-    return NewTenantOrder(**fields)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -402,44 +373,3 @@ async def test_unknown_ids_are_not_found(backend: Backend) -> None:
 async def test_suspended_group_refuses_changes(backend: Backend) -> None:
     with pytest.raises(Conflict, match="suspended"):
         await backend.provider.change_quantity(VANDERBERG, VANDERBERG_STANDARD, 6)
-
-
-# --- ordering a new license group -----------------------------------------------------------
-
-
-async def test_order_creates_a_group_that_becomes_ok(backend: Backend) -> None:
-    p = backend.provider
-    before = set(await p.list_tenants())
-    placed = await p.order_tenant(_order())
-    assert placed.order_id > 0 and placed.url
-    (new,) = set(await p.list_tenants()) - before
-    assert new.startswith("csp2-") and new.endswith(".o365.ovh")
-    tenant = await p.get_tenant(new)
-    assert tenant.status == TenantStatus.CREATING
-    assert tenant.display_name == "Hollandse Fietsen B.V." and tenant.mpn_id == "6180342"
-    assert await p.list_subscriptions(new) == []
-    backend.finish_tasks()
-    assert (await p.get_tenant(new)).status == TenantStatus.OK
-    seats = {s.license_id: s.quantity for s in await p.get_subscriptions(new)}
-    assert seats == {BUSINESS_STANDARD: 10, OFFICE_E3: 2}
-    (recorded,) = backend.sandbox.calls("orderTenant")
-    assert recorded["mpnId"] == "6180342" and recorded["contact"]["email"].startswith("sanne@")
-
-
-async def test_order_with_a_label_nobody_can_fill_is_refused(backend: Backend) -> None:
-    backend.sandbox.order_labels.append("Microsoft tenant GUID")
-    before = await backend.provider.list_tenants()
-    with pytest.raises(UnfillableConfiguration) as refused:
-        await backend.provider.order_tenant(_order())
-    assert refused.value.labels == ["Microsoft tenant GUID"]
-    assert "Microsoft tenant GUID" in str(refused.value)
-    assert await backend.provider.list_tenants() == before
-    if backend.http:  # nothing was configured, and the cart was thrown away
-        assert backend.sandbox.calls("configureCartItem") == []
-        assert len(backend.sandbox.calls("deleteCart")) == 1
-
-
-async def test_order_of_an_addon_alone_is_refused(backend: Backend) -> None:
-    order = _order(licenses=[LicenseLine(license_id=TEAMS_AUDIO_CONFERENCING, quantity=2)])
-    with pytest.raises(BadParameters):
-        await backend.provider.order_tenant(order)
