@@ -9,6 +9,7 @@ import click
 
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.provider.sandbox_conventions import VARIANTS
 
 NO_SLACK = """csp-bot has no Slack credentials yet.
 
@@ -113,12 +114,21 @@ def playground(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Only read the configuration; probe nothing.")
-def check(offline: bool) -> None:
+@click.option("--provider-details", is_flag=True,
+              help="Only read the OVHcloud account (read only): statuses, taskPendingId values, "
+                   "licence types, batch reads, the csp2 cart catalogue.")
+def check(offline: bool, provider_details: bool) -> None:
     """Say what is configured and what is missing; probe Slack, the database and the provider."""
     from bot.check import configuration_findings, probe
 
     settings = _settings()
     configure_logging("WARNING", _secrets(settings))
+    if provider_details:
+        from bot.check_provider import provider_details as read_details
+
+        lines, readable = asyncio.run(read_details(settings))
+        click.echo("\n".join(lines))
+        sys.exit(0 if readable else 1)
     findings = configuration_findings(settings)
     if not offline:
         findings += asyncio.run(probe(settings))
@@ -167,8 +177,13 @@ def db_upgrade() -> None:
               show_default=True,
               help="The order cart's csp2 catalogue: one license-group offer with the licences "
               "as options, or one offer per licence.")
+@click.option("--conventions", default="ovhcloud", show_default=True,
+              type=click.Choice(list(VARIANTS)),
+              help="How it answers where OVHcloud's schema is silent: as OVHcloud does, or an "
+                   "older or degraded reading (null taskPendingId, batches refused, …).")
 def sandbox(
-    host: str, port: int, state: str | None, task_seconds: float, cart_shape: str
+    host: str, port: int, state: str | None, task_seconds: float, cart_shape: str,
+    conventions: str,
 ) -> None:
     """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks.
 
@@ -195,6 +210,7 @@ def sandbox(
         ),
         task_duration=timedelta(seconds=task_seconds),
         cart_shape=cart_shape,
+        conventions=VARIANTS[conventions],
         ready=lambda url: click.echo(f"CSP2 sandbox on {url} (Ctrl-C stops it)"),
     )
 

@@ -143,6 +143,7 @@ class OrderBlock(StrEnum):
     LINE_PARENT = "order_line_parent"
     LINE_QUANTITY = "order_line_quantity"
     LINE_TOOLS = "order_line_tools"
+    LINE_NOTE = "order_line_note"
     ADD_LINE = "order_add_line"
     NOTE = "order_note"
     MPN_ID = "order_mpn_id"

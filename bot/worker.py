@@ -250,7 +250,8 @@ class Worker:
                 error = execution.unknown_error(step, exc, request)
                 await self._end_step(request, step, St.UNKNOWN, error, exc, report)
             case Remedy.FAILED:
-                await self._end_step(request, step, St.FAILED, exc.message, exc, report)
+                error = execution.refusal_error(step, exc)
+                await self._end_step(request, step, St.FAILED, error, exc, report)
         return True
 
     async def _defer(
@@ -394,6 +395,8 @@ class Worker:
                     return True
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
+        elif task is None and step.action in execution.FINDABLE:
+            await self._lost_create(request, step, report)
         elif task is None:
             error = execution.lost_task_error(step, request)
             await self._end_step(request, step, St.UNKNOWN, error, None, report)
@@ -404,15 +407,38 @@ class Worker:
             await self._end_step(request, step, St.FAILED, error, None, report)
         return True
 
-    async def _complete(
-        self, request: Request, step: RequestStep, task: ProviderTask | None, report
-    ) -> None:
-        """running → done, with what it created and the seats it added (same transaction)."""
+    async def _lost_create(self, request: Request, step: RequestStep, report) -> None:
+        """OVHcloud no longer answers for a create's task (some forget finished tasks at
+        once): done if the subscription it made is there, else a person must check."""
+        if execution.task_started(step) is not None:  # else nothing tells its creation apart
+            found = await self._created(request, step, None)
+            if found.get("subscription_id"):
+                await self._complete(request, step, None, report, found=found)
+                return
+        error = execution.lost_task_error(step, request)
+        await self._end_step(request, step, St.UNKNOWN, error, None, report)
+
+    async def _created(
+        self, request: Request, step: RequestStep, task: ProviderTask | None
+    ) -> dict[str, Any]:
         others = [s.result or {} for s in await self._steps(request.id) if s.id != step.id]
         taken = {int(r["subscription_id"]) for r in others if r.get("subscription_id")}
-        found = await execution.created_subscriptions(
+        return await execution.created_subscriptions(
             self.runtime.provider, request, step, task, taken
         )
+
+    async def _complete(
+        self,
+        request: Request,
+        step: RequestStep,
+        task: ProviderTask | None,
+        report,
+        *,
+        found: dict[str, Any] | None = None,
+    ) -> None:
+        """running → done, with what it created and the seats it added (same transaction)."""
+        if found is None:
+            found = await self._created(request, step, task)
         result = {**(step.result or {}), **found}
         added_at = (task.finish_date if task else None) or self._now()
         async with self.runtime.db.transaction() as session:

@@ -75,7 +75,8 @@ class BadParameters(ProviderError):
 
 
 class AuthenticationError(ProviderError):
-    """403 with an auth errorCode (INVALID_SIGNATURE, INVALID_CREDENTIAL, NOT_GRANTED_CALL …)."""
+    """An auth errorCode (400 INVALID_SIGNATURE or QUERY_TIME_OUT, 403 INVALID_KEY,
+    INVALID_CREDENTIAL, NOT_GRANTED_CALL …), or any 401/403."""
 
     http_status = 403
     ovh_class = "Client::Forbidden"
@@ -272,5 +273,15 @@ class CspProvider(Protocol):
         self, service_name: str, period: UsagePeriod = UsagePeriod.LAST_MONTH
     ) -> list[UsageStatistics]: ...
     async def billing_period_peaks(self, service_name: str) -> BillingPeaks: ...
+
+    # reading in batches
+    def batch_reads_off(self) -> str | None:
+        """Why OVHcloud's batch reads are off for now (objects are read one by one), or None
+        when they work (the in-process sandbox has no batches to refuse)."""
+        ...
+
+    def retry_batch_reads(self) -> None:
+        """Try batch reads again at the next read (every full sync does)."""
+        ...
 
     async def close(self) -> None: ...

@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from pydantic import BaseModel
+
 from bot.domain import (
     BillingPeaks,
     License,
@@ -52,6 +54,7 @@ from bot.provider.sandbox_controls import (
     SandboxCall,
     now_function,
 )
+from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
 from bot.provider.sandbox_data import (
     CATALOGUE,
     ORDER_URL,
@@ -119,7 +122,8 @@ def _operation(
             target = next((a[k] for k in _TARGETS if a.get(k) is not None), None)
             payload = body(a) if body else {}
             self.record(op, payload, service_name=a.get("service_name"), target=target)
-            return await self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            result = await self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            return self._answer(result)
 
         return operation
 
@@ -138,6 +142,9 @@ class SandboxProvider:
 
     `clock` is anything with `now() -> datetime` (e.g. `ManualClock`) or a callable; default
     the wall clock. `task_duration=timedelta(0)` finishes each task at the next operation.
+    `conventions` says how it answers where OVHcloud's schema is silent (default: as OVHcloud
+    does, see `sandbox_conventions`); its answers go through their wire form, so they are
+    what OvhProvider would read from the sandbox's HTTP server.
     """
 
     def __init__(
@@ -150,8 +157,10 @@ class SandboxProvider:
         rng_seed: int = 202611,
         auto_pay: bool = False,
         cart_shape: str = OPTIONS_SHAPE,
+        conventions: Conventions = OVHCLOUD,
     ) -> None:
         self.clock = clock
+        self.conventions = conventions
         self.now = now_function(clock)
         self.task_duration = task_duration
         self.faults = Faults(random.Random(rng_seed))
@@ -178,7 +187,7 @@ class SandboxProvider:
         if self.state_path and self.state_path.exists():
             self.world = World.model_validate_json(self.state_path.read_text("utf-8"))
         else:
-            self.world = seed_world(self.now()) if seed else World()
+            self.world = seed_world(self.now(), conventions.status_of) if seed else World()
             self._save()
 
     # -- observation and control (tests, demos) ----------------------------------------------
@@ -412,22 +421,21 @@ class SandboxProvider:
 
     @_operation("listTasks")
     def list_tasks(self, service_name: str) -> list[int]:
-        """Only unfinished tasks are listed; finished ones stay readable by id."""
-        tasks = self._tenant(service_name).tasks
-        return sorted(i for i, r in tasks.items() if not r.task.status.finished)
+        """Unfinished tasks (and finished ones too, in conventions that list them)."""
+        return sorted(self._listed_tasks(service_name))
 
     @_operation("getTask")
     def get_task(self, service_name: str, task_id: int) -> ProviderTask:
-        rec = self._tenant(service_name).tasks.get(task_id)
+        rec = self._readable_tasks(service_name).get(task_id)
         if rec is None:
             raise _not_found(f"The requested object (id = {task_id}) does not exist")
         return rec.task.model_copy()
 
     @_operation("getTasks", body=_ids)
     def get_tasks(self, service_name: str, ids: Sequence[int] | None = None) -> list[ProviderTask]:
-        tasks = self._tenant(service_name).tasks
+        tasks = self._readable_tasks(service_name)
         if ids is None:
-            ids = sorted(i for i, r in tasks.items() if not r.task.status.finished)
+            ids = sorted(self._listed_tasks(service_name))
         return [tasks[i].task.model_copy() for i in ids if i in tasks]
 
     # -- statistics --------------------------------------------------------------------------
@@ -441,6 +449,12 @@ class SandboxProvider:
     @_operation("billingPeriodPeaks")
     def billing_period_peaks(self, service_name: str) -> BillingPeaks:
         return rules.billing_peaks(self._tenant(service_name), self.now())
+
+    def batch_reads_off(self) -> str | None:
+        return None  # in-process reads are whole lists; only the HTTP server refuses batches
+
+    def retry_batch_reads(self) -> None:
+        pass
 
     async def close(self) -> None:
         self._save()
@@ -463,6 +477,30 @@ class SandboxProvider:
         finally:
             if write or changed:
                 self._save()
+
+    def _answer(self, result: T) -> T:
+        """What the HTTP server would send, read back: the bot sees the same objects from
+        both backends (datetimes in OVHcloud's zone, `taskPendingId` as the wire gives it)."""
+        wire = self.conventions.wire
+        if isinstance(result, BaseModel):
+            return type(result).model_validate(wire(result))
+        if isinstance(result, list) and result and isinstance(result[0], BaseModel):
+            return [type(item).model_validate(wire(item)) for item in result]
+        return result
+
+    def _readable_tasks(self, service_name: str) -> dict[int, TaskRecord]:
+        """Tasks `…/task/{id}` still answers for: finished ones only if the conventions
+        keep them."""
+        tasks = self._tenant(service_name).tasks
+        if self.conventions.keep_finished_tasks:
+            return tasks
+        return {i: r for i, r in tasks.items() if not r.task.status.finished}
+
+    def _listed_tasks(self, service_name: str) -> list[int]:
+        readable = self._readable_tasks(service_name)
+        if self.conventions.list_finished_tasks:
+            return list(readable)
+        return [i for i, r in readable.items() if not r.task.status.finished]
 
     def _tenant(self, service_name: str) -> TenantRecord:
         try:
@@ -511,7 +549,7 @@ class SandboxProvider:
                     continue
                 start = rec.task.todo_date or now
                 if now >= rec.ends_at:
-                    rules.finish_task(tenant, rec)
+                    rules.finish_task(tenant, rec, self.conventions.in_service_status)
                     changed = True
                 elif (
                     rec.task.status == TaskStatus.TODO and now >= start + (rec.ends_at - start) / 3

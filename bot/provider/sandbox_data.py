@@ -8,6 +8,7 @@ has subscriptions added hours and days ago (inside Microsoft's 7-day windows) ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -277,8 +278,8 @@ _SEED: tuple[_SeedTenant, ...] = (
 )  # fmt: skip
 
 
-def seed_world(now: datetime) -> World:
-    """The demo world as it looks at `now`."""
+def seed_world(now: datetime, status_of: Callable[[int], str] = lambda _sid: "ok") -> World:
+    """The demo world as it looks at `now`; `status_of` gives each subscription's status."""
     world = World()
     for seed in _SEED:
         created = now - seed.age
@@ -312,6 +313,7 @@ def seed_world(now: datetime) -> World:
                     id=sub.id,
                     license_id=sub.license_id,
                     quantity=sub.quantity,
+                    status=status_of(sub.id),
                     creation_date=now - sub.age,
                     last_update=history[-1][0],
                 ),

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import policy
 from bot.browse import (
     BrowseRef,
     Freshness,
@@ -36,12 +37,13 @@ from store.cache import CachedSubscription, CachedTask, TenantSummary
 
 MESSAGE_BLOCK_LIMIT = 50
 SECTION_TEXT_LIMIT = 3000
+#: Icons by `policy.status_key`; a status in neither list (in service, but a word we do not
+#: know) gets a white circle and is shown as it is.
 STATUS_ICONS = {
     "ok": ":large_green_circle:",
     "active": ":large_green_circle:",
-    "suspended": ":red_circle:",
-    "suspending": ":red_circle:",
-    "creating": ":hourglass_flowing_sand:",
+    "inmaintenance": ":large_orange_circle:",
+    "reopening": ":large_orange_circle:",
 }
 
 
@@ -159,7 +161,13 @@ def _clip(value: str, limit: int) -> str:
 
 
 def status_text(status: str) -> str:
-    return f"{STATUS_ICONS.get(status, ':white_circle:')} {escape(status)}"
+    """A status in words with its icon (`ok` → "in service"), escaped."""
+    icon = STATUS_ICONS.get(policy.status_key(status), ":white_circle:")
+    if policy.moving(status):
+        icon = ":hourglass_flowing_sand:"
+    elif not policy.in_service(status):
+        icon = ":red_circle:"
+    return f"{icon} {escape(policy.status_label(status))}"
 
 
 # --- /csp tenants ------------------------------------------------------------------------------
@@ -335,7 +343,7 @@ def message_blocks(blocks: list[Block]) -> list[dict]:
 
 def sync_report_text(report: SyncReport) -> str:
     """What `/csp sync` and `csp-bot sync` say when a sync is over."""
-    text = report.summary()
+    text = escape(report.summary())
     for service_name, error in sorted(report.failed.items()):
         text += "\n" + _("• `{name}` failed: {error}", name=service_name, error=escape(error))
     return text

@@ -327,6 +327,9 @@ def _line_blocks(
         )
         if existing and line.is_addon and line.parents:
             blocks.append(_parent_block(line))
+        elif existing and line.is_addon and line.no_parent:
+            blocks.append(_context(f":warning: {escape(line.no_parent)}",
+                                   line_block(OrderBlock.LINE_NOTE, line.key)))
         blocks.append(
             InputBlock(
                 block_id=line_block(LineField.QUANTITY, line.key),

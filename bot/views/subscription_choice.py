@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
+from bot.policy.status import status_label
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
 from bot.views.common import date_token, escape, mrkdwn, plain
 from store.cache import CachedSubscription, CachedTenant
@@ -82,7 +83,7 @@ def facts_block(facts: SubscriptionFacts, lines: Sequence[str] = ()) -> SectionB
     """What the cache knows of the chosen subscription, plus the flow's own lines."""
     sub = facts.subscription
     head = _("*{license}* · {n} seats · {status}", license=escape(facts.license_name),
-             n=sub.quantity, status=escape(sub.status))
+             n=sub.quantity, status=escape(status_label(sub.status)))
     out = [head]
     if sub.creation_date is not None:
         out.append(_("Created {date}", date=date_token(sub.creation_date, "{date_short_pretty}")))

@@ -21,7 +21,7 @@ from bot.provider.sandbox_data import (
     TEAMS_AUDIO_CONFERENCING,
 )
 from tests.conftest import ALICE, APPROVALS_CHANNEL, SAM, STAFF_CHANNEL
-from tests.flows.conftest import latest_view, open_modal, settle
+from tests.flows.conftest import latest_view, open_modal, over_http, settle
 from tests.slack_emulator import blocks_text, state_values
 
 LICENSE, QUANTITY, PARENT = LineField.LICENSE, LineField.QUANTITY, LineField.PARENT
@@ -173,7 +173,9 @@ async def test_several_lines_added_in_the_modal_become_one_call_each(
     assert [s.state for s in steps] == [StepState.DONE] * 3
 
 
-async def test_changing_the_group_refreshes_the_choices_in_place(slack, emulator, bot, synced):
+async def test_changing_the_group_refreshes_the_choices_in_place(
+    slack, emulator, bot, sandbox, synced
+):
     modal = await open_modal(slack, emulator, "order")
     assert line_block(LICENSE, "1") not in block_ids(modal)  # no group yet: nothing to choose
     modal = await act(slack, emulator, modal, OrderAction.ADD_LINE, {})
@@ -189,7 +191,6 @@ async def test_changing_the_group_refreshes_the_choices_in_place(slack, emulator
         line_block(QUANTITY, "2"): "7",
     }
     # Basic is at its limit in Padaria now: it is not offered there, E3 is.
-    sandbox = bot.runtime.provider
     sandbox.patch_license("csp2-pl5r2t.o365.ovh", BUSINESS_BASIC, limit=9)
     await bot.runtime.syncer.sync_all()
     modal = await act(
@@ -374,7 +375,9 @@ async def test_a_failed_line_is_reported_alone_and_a_retry_never_resends_the_oth
     assert [s.state for s in steps] == [StepState.DONE, StepState.FAILED, StepState.DONE]
     card = card_text(emulator, request)
     assert "License 10040 is not available for this subscription" in card
-    assert "EU.ext-3.6b1f" in card
+    query_id = steps[1].provider_query_id  # over HTTP, the one the server tagged its answer with
+    assert query_id.startswith("EU.sandbox-" if over_http(bot) else "EU.ext-3.6b1f")
+    assert query_id in card
 
     message = emulator.message(request.card_channel, request.card_ts)
     answer = await slack.action(
