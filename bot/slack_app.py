@@ -22,6 +22,7 @@ from bot.errors import DomainError, FormErrors
 from bot.i18n import _
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
+from bot.slack_gate import response_url_allowed, response_urls_of
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -46,9 +47,26 @@ def build_app(runtime: Runtime) -> AsyncApp:
     )
 
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
+    app.use(_response_urls_on_slack(runtime.slack.base_url))
     app.error(answer_error)
     app.router = handlers.register(app)  # type: ignore[attr-defined]
     return app
+
+
+def _response_urls_on_slack(api_url: str):
+    """A global middleware: a request whose `response_url` points anywhere but Slack's hosts
+    (or the configured Web API's, for the emulator and playground) is refused before any
+    listener runs, so neither bolt's `respond` nor the error handler ever posts there. Every
+    `response_url` use goes through bolt's `respond`, built from the body: this is its guard."""
+
+    async def guard(body: dict, next) -> BoltResponse | None:
+        urls = response_urls_of(body)
+        if any(not response_url_allowed(url, api_url) for url in urls):
+            log.warning("refused a request whose response_url is not on Slack's hosts")
+            return _json(400, {"error": "response_url not on Slack"})
+        return await next()
+
+    return guard
 
 
 def _json(status: int, payload: dict) -> BoltResponse:
