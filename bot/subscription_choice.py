@@ -18,6 +18,7 @@ from bot.domain import License, Request, RequestState
 from bot.errors import NotFoundError
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
+from bot.views.text import escape
 from store import cache
 from store import requests as request_repo
 from store.cache import CachedSubscription, CachedTenant, SeatBatch
@@ -113,7 +114,7 @@ async def resolve_prefill(db: Database, args: Sequence[str]) -> Prefill:
             return Prefill(tenant, None, (), problem)
         sub = await cache.get_subscription(session, numbers[0])
         if sub is None or (tenant is not None and sub.service_name != tenant.service_name):
-            where = tenant.label if tenant else _("the cache")
+            where = escape(tenant.label) if tenant else _("the cache")
             problem = problem or _("There is no subscription {id} in {where}.",
                                    id=numbers[0], where=where)
             return Prefill(tenant, None, (), problem)
@@ -134,10 +135,10 @@ async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, 
     if len(matches) == 1:
         return matches[0], None
     if not matches:
-        return None, _("No license group matches “{query}”.", query=query)
-    names = ", ".join(t.label for t in matches[:5])
+        return None, _("No license group matches “{query}”.", query=escape(query))
+    names = ", ".join(escape(t.label) for t in matches[:5])
     return None, _("Several license groups match “{query}” ({names}): pick one.",
-                   query=query, names=names)
+                   query=escape(query), names=names)
 
 
 # --- what the modal's state holds ------------------------------------------------------------

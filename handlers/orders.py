@@ -27,6 +27,7 @@ from bot.order_choices import (
 from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
 from bot.views.orders import order_modal
+from bot.views.text import escape
 from handlers.router import CommandCall, Router, Subcommand
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ async def order_command(call: CommandCall) -> None:
     elif words:
         tenant = await find_group(runtime, words)
         if tenant is None:
-            answer = _("No license group matches “{words}”: pick one in the form.", words=words)
+            answer = _("No license group matches “{words}”: pick one in the form.",
+                       words=escape(words))
         else:
             meta.tenant = tenant.service_name
     view = await build_modal(runtime, meta, FormState({}))

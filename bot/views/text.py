@@ -9,10 +9,18 @@ what the cache and the provider hold is what people typed.
 Slack's rule ("Escaping text", formatting reference): `&`, `<` and `>` are its control
 characters, replaced by `&amp;`, `&lt;` and `&gt;` unless used for special parsing; it decodes
 exactly those three for display. With them escaped, `<!channel>`, `<!here>`, `<!subteam^…>`,
-`<@U…>`, `<#C…>`, `<!date^…>` and `<url|label>` show as typed and never ping or link.
+`<@U…>`, `<#C…>`, `<!date^…>` and `<url|label>` show as typed and never ping or link. The bot's
+own tokens are built by `mention()` and `bot.views.common.date_token()`, never from typed text.
+
+Messages — a `DomainError`'s message, a modal's notice — are built ready to show: each value is
+escaped where it is put into the sentence, and the sentence is not escaped again.
 """
 
 from __future__ import annotations
+
+import re
+
+_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def escape(value: object) -> str:
@@ -20,3 +28,10 @@ def escape(value: object) -> str:
     if value is None:
         return ""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str | None) -> str:
+    """A deliberate mention of a Slack user id (`<@U…>`); anything that is not one is escaped."""
+    if user_id and _ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id)
