@@ -221,7 +221,9 @@ async def _unknown_tenant(session, text: str) -> str:
         labels[normalize(service_name)] = service_name
         if display_name:
             labels[normalize(display_name)] = service_name
-    close = difflib.get_close_matches(normalize(text), list(labels), n=5, cutoff=0.5)
+    # difflib compares the text with every label: a bounded text keeps that linear and small
+    wanted = " ".join(words_of(text))
+    close = difflib.get_close_matches(wanted, list(labels), n=5, cutoff=0.5)
     names = list(dict.fromkeys(labels[c] for c in close))
     message = _("No license group matches “{text}”.", text=escape(text))
     if names:

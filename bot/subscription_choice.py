@@ -18,6 +18,7 @@ from bot.domain import License, Request, RequestState
 from bot.errors import NotFoundError
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
+from bot.numbers import id_of
 from bot.views.text import escape
 from store import cache
 from store import requests as request_repo
@@ -59,9 +60,16 @@ class ChoiceRef:
     def loads(cls, text: str | None) -> ChoiceRef:
         try:
             data = json.loads(text or "{}")
-            return cls(data.get("t"), data.get("s"), data.get("c"), int(data.get("g", 0)))
-        except (ValueError, TypeError, AttributeError):
+        except ValueError:
             return cls()
+        if not isinstance(data, dict):
+            return cls()
+
+        def text_at(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        return cls(text_at("t"), id_of(data.get("s")), text_at("c"), id_of(data.get("g")) or 0)
 
     @property
     def subscription_block(self) -> str:
@@ -96,8 +104,9 @@ def split_args(args: Sequence[str]) -> tuple[str, list[int]]:
     words: list[str] = []
     numbers: list[int] = []
     for arg in args:
-        if arg.isdigit():
-            numbers.append(int(arg))
+        number = id_of(arg)
+        if number is not None:
+            numbers.append(number)
         elif numbers:
             break  # words after the numbers are not ours
         else:
@@ -177,10 +186,7 @@ def chosen(values: Mapping[str, Any], ref: ChoiceRef) -> tuple[str | None, int |
     raw = selected(values, ref.subscription_block, OptionsAction.SUBSCRIPTION)
     if raw is None:
         return tenant, ref.subscription_id
-    try:
-        return tenant, int(raw)
-    except ValueError:
-        return tenant, None
+    return tenant, id_of(raw)
 
 
 # --- the facts a rule needs ------------------------------------------------------------------
@@ -268,9 +274,10 @@ async def _tenant(db: Database, service_name: str | None) -> CachedTenant | None
 
 async def ref_for_value(db: Database, value: str | None, channel: str | None) -> ChoiceRef:
     """The modal a button or menu value opens: a subscription id, a service name, or nothing."""
-    if value and value.isdigit():
+    subscription_id = id_of(value)
+    if subscription_id is not None:
         async with db.session() as session:
-            sub = await cache.get_subscription(session, int(value))
+            sub = await cache.get_subscription(session, subscription_id)
         if sub is not None:
             return ChoiceRef(sub.service_name, sub.id, channel)
     if value:

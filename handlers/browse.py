@@ -13,6 +13,7 @@ from bot.browse import BrowseRef, require_staff
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction, SubscriptionAction
+from bot.numbers import id_of
 from bot.sync import syncer_of
 from bot.views.browse import (
     Rendered,
@@ -166,7 +167,7 @@ async def subscription_menu(body, next) -> None:
                 continue
             chosen = (action.get("selected_option") or {}).get("value") or ""
             kind, _sep, subscription_id = chosen.rpartition(":")
-            if kind in MENU_ACTIONS and subscription_id.isdigit():
+            if kind in MENU_ACTIONS and id_of(subscription_id) is not None:
                 action["action_id"] = kind
                 action["value"] = subscription_id
                 action["selected_option"]["value"] = subscription_id

@@ -15,6 +15,7 @@ from bot.domain import Role
 from bot.errors import DomainError, FormErrors
 from bot.i18n import _
 from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
+from bot.numbers import id_of
 from bot.policy import RefundStep
 from bot.refund_form import (
     choice_of,
@@ -54,10 +55,10 @@ def register(app: AsyncApp, router: Router) -> None:
 
 def request_id_of(text: str | None) -> int:
     """Button values and private_metadata carry a request id and nothing else."""
-    try:
-        return int((text or "").strip().removeprefix("R"))
-    except ValueError:
-        raise DomainError(_("That button no longer points at a refund ticket.")) from None
+    request_id = id_of((text or "").strip().removeprefix("R"))
+    if request_id is None:
+        raise DomainError(_("That button no longer points at a refund ticket."))
+    return request_id
 
 
 async def open_from_command(call: CommandCall) -> None:
@@ -159,7 +160,7 @@ async def turn_page(ack, body, action, context, respond) -> None:
     runtime = context["runtime"]
     which, _sep, number = (action.get("value") or "open:0").partition(":")
     page = await refunds.ticket_page(
-        runtime, which, body["user"]["id"], int(number) if number.isdigit() else 0
+        runtime, which, body["user"]["id"], id_of(number) or 0
     )
     text, blocks = ticket_list(page, runtime.clock.now(), state_short)
     await respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True,

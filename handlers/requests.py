@@ -15,6 +15,7 @@ from bot.errors import DomainError
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.numbers import id_of
 from bot.views.requests import listing_title, reject_view, request_list_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -43,10 +44,10 @@ def register(app: AsyncApp, router: Router) -> None:
 
 def request_id_of(text: str | None) -> int:
     """Button values and private_metadata carry a request id and nothing else."""
-    try:
-        return int((text or "").strip().removeprefix("R"))
-    except ValueError:
-        raise DomainError(_("That button no longer points at a request.")) from None
+    request_id = id_of((text or "").strip().removeprefix("R"))
+    if request_id is None:
+        raise DomainError(_("That button no longer points at a request."))
+    return request_id
 
 
 async def submit_confirmation(ack, body, view, context) -> None:

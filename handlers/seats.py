@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 from bot.domain import Role
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
+from bot.numbers import id_of
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
 from bot.views.seats import seat_form
@@ -123,7 +124,7 @@ def choice_listeners(build: ModalBuilder) -> tuple[Callable, Callable]:
         view = body["view"]
         value = (action.get("selected_option") or {}).get("value")
         ref = ChoiceRef.loads(view.get("private_metadata"))
-        if value and value.isdigit():
+        if id_of(value) is not None:
             # the subscription names its group (it may be another group's, typed by id)
             chosen = await ref_for_value(context["runtime"].db, value, ref.channel)
             ref = ChoiceRef(chosen.tenant, chosen.subscription_id, ref.channel, ref.generation)
