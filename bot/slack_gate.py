@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
@@ -163,22 +163,37 @@ class _User(_Shape):
     id: StrictStr = Field(min_length=1)
 
 
+#: Slack's own limits (Block Kit reference): what its UI can send, so anything longer is not
+#: from Slack and nothing longer reaches a parser.
+MAX_ID_CHARS = 255  # action_id, block_id, callback_id
+MAX_BUTTON_VALUE = 2000
+MAX_INPUT_CHARS = 3000  # plain_text_input max_length
+MAX_METADATA = 3000  # private_metadata
+Id = Annotated[StrictStr, Field(max_length=MAX_ID_CHARS)]
+
+
 class _Action(_Shape):
-    action_id: StrictStr
-    block_id: StrictStr | None = None
-    value: StrictStr | None = None
+    action_id: Id
+    block_id: Id | None = None
+    value: Annotated[StrictStr, Field(max_length=MAX_BUTTON_VALUE)] | None = None
     selected_option: dict | None = None
 
 
+class _ElementState(_Shape):
+    """One input's state: what was typed is at most what the input accepts."""
+
+    value: Annotated[StrictStr, Field(max_length=MAX_INPUT_CHARS)] | None = None
+
+
 class _State(_Shape):
-    values: dict[str, dict]
+    values: dict[Id, dict[Id, _ElementState]]
 
 
 class _View(_Shape):
     type: StrictStr | None = None
     id: StrictStr | None = None
-    callback_id: StrictStr = ""
-    private_metadata: StrictStr = ""
+    callback_id: Annotated[StrictStr, Field(max_length=MAX_ID_CHARS)] = ""
+    private_metadata: Annotated[StrictStr, Field(max_length=MAX_METADATA)] = ""
     hash: StrictStr | None = None
     state: _State | None = None
 
@@ -216,8 +231,8 @@ class _ViewSubmission(_Interaction):
 
 
 class _Suggestion(_Interaction):
-    action_id: StrictStr
-    value: StrictStr = ""
+    action_id: Id
+    value: Annotated[StrictStr, Field(max_length=MAX_INPUT_CHARS)] = ""
     view: _View | None = None
 
 

@@ -191,5 +191,17 @@ def malformed_bodies() -> dict[str, tuple[str | bytes, str]]:
         "form of nothing": ("a=b&c=d", FORM),
         "form not a form": ("%%%", FORM),
         "too many fields": ("&".join(f"f{i}=x" for i in range(200)), FORM),
+        "typed value past Slack's 3,000": (payload(json.dumps(
+            {"type": "view_submission", "user": user, "view": {**view, "state": {"values": {
+                "b": {"a": {"type": "plain_text_input", "value": "x" * 3001}}}}}})), FORM),
+        "private_metadata past 3,000": (payload(json.dumps(
+            {"type": "view_submission", "user": user,
+             "view": {**view, "private_metadata": "x" * 3001}})), FORM),
+        "button value past 2,000": (payload(json.dumps(
+            {"type": "block_actions", "user": user,
+             "actions": [{"action_id": "browse_next", "value": "x" * 2001}]})), FORM),
+        "element state a string": (payload(json.dumps(
+            {"type": "view_submission", "user": user,
+             "view": {**view, "state": {"values": {"b": {"a": "x"}}}}})), FORM),
         "oversized body": ("command=%2Fcsp&user_id=U0ALICE&text=" + "a" * (1024 * 1024), FORM),
     }
