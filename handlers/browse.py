@@ -24,8 +24,10 @@ from bot.views.browse import (
     tenants_message,
 )
 from bot.views.tenant import tenant_message
+from handlers.payload import answerable
 from handlers.router import CommandCall, Subcommand
 
+AGAIN = "/csp tenants"
 MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
 
 
@@ -176,15 +178,17 @@ async def subscription_menu(body, next) -> None:
 
 async def turn_page(ack, body, action, respond, context) -> None:
     await ack()
+    answerable(body, AGAIN)
     await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action["value"]))
+    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(text=rendered.text, blocks=rendered.blocks, replace_original=True)
 
 
 async def show(ack, body, action, respond, context) -> None:
     await ack()
+    answerable(body, AGAIN)
     await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action["value"]))
+    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(
         text=rendered.text,
         blocks=rendered.blocks,
@@ -196,9 +200,10 @@ async def show(ack, body, action, respond, context) -> None:
 async def refresh(ack, body, action, respond, context) -> None:
     """Show "refreshing" at once; re-read the provider in the background; then re-render."""
     await ack()
+    answerable(body, AGAIN)
     runtime = context["runtime"]
     await require_staff(runtime, body["user"]["id"])
-    ref = BrowseRef.decode(action["value"])
+    ref = BrowseRef.decode(action.get("value") or "")
     rendered = await render(runtime, ref)
     await respond(text=rendered.text, blocks=refreshing(rendered).blocks, replace_original=True)
 

@@ -29,3 +29,4 @@ def quiet(caplog):
     """Captures every log record from INFO up, for "nothing logged at ERROR" checks."""
     caplog.set_level(logging.INFO)
     return caplog
+
