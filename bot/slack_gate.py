@@ -28,10 +28,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-#: Slack's requests are small; a modal of the maximum size (250 kB) URL-encoded stays below.
-MAX_BODY_BYTES = 1024 * 1024
+#: Slack's requests are small: a submitted modal of the largest size Slack allows (250 kB of
+#: view) stays below once URL-encoded. The bound is also what keeps the worst body's cost —
+#: percent-decoding and measuring it, measured in tests/resilience/test_bounds.py — near
+#: 50 ms of event loop.
+MAX_BODY_BYTES = 512 * 1024
 #: Block Kit payloads nest about 12 deep (view.state.values…selected_options[].text).
 MAX_JSON_DEPTH = 48
+#: A 100-block modal with its state holds a few thousand arrays and objects.
+MAX_CONTAINERS = 20_000
 MAX_FORM_FIELDS = 64
 #: Slack rejects requests older than this (request verification docs).
 MAX_CLOCK_SKEW = 5 * 60
@@ -106,7 +111,9 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 def json_depth(text: str) -> int:
     """How deep brackets nest in `text`, outside strings: linear, at C speed (regexes and
     iterators), so a hostile body is measured before `json.loads` recurses into it."""
-    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", _ESCAPES.sub("", text)))
+    if "\\" in text:
+        text = _ESCAPES.sub("", text)
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
@@ -115,6 +122,10 @@ class Malformed(ValueError):
 
 
 def _json_object(text: str) -> dict[str, Any]:
+    # counting is cheaper than measuring: a body with more brackets than any view has is
+    # refused before its depth is worked out (so that costs at most MAX_CONTAINERS steps)
+    if text.count("[") + text.count("{") > MAX_CONTAINERS:
+        raise Malformed("too many JSON arrays and objects")
     if json_depth(text) > MAX_JSON_DEPTH:
         raise Malformed("JSON nested too deeply")
     try:

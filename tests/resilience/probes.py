@@ -203,5 +203,5 @@ def malformed_bodies() -> dict[str, tuple[str | bytes, str]]:
         "element state a string": (payload(json.dumps(
             {"type": "view_submission", "user": user,
              "view": {**view, "state": {"values": {"b": {"a": "x"}}}}})), FORM),
-        "oversized body": ("command=%2Fcsp&user_id=U0ALICE&text=" + "a" * (1024 * 1024), FORM),
+        "oversized body": ("command=%2Fcsp&user_id=U0ALICE&text=" + "a" * (512 * 1024), FORM),
     }

@@ -5,7 +5,9 @@ cannot hold the event loop while other people wait."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -14,7 +16,11 @@ from bot.limits import MAX_COMMAND_CHARS
 from bot.numbers import MAX_COUNT, NumberError, Problem, id_of, parse_whole
 from bot.order_form import line_block
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E3
+from bot.slack_gate import MAX_BODY_BYTES
+from tests.conftest import ALICE
 from tests.flows.conftest import open_modal
+from tests.resilience.probes import FORM, JSON, signed
+from tests.resilience.test_gate import post
 
 SUBSCRIPTION = f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0"
 
@@ -144,3 +150,34 @@ async def test_a_100_kb_command_does_not_hold_the_loop(slack, bot, many_groups):
                     for c, (lag, wait) in figures.items()))
     assert all(lag < LAG_LIMIT for lag, _wait in figures.values()), figures
     assert all(wait < 1.0 for _lag, wait in figures.values()), figures
+
+
+def hostile_bodies() -> dict[str, tuple[str, str]]:
+    """The costliest bodies the gate still has to read: just below its size bound."""
+    room = MAX_BODY_BYTES - 200
+    return {
+        "percent-encoded arrays": ("payload=" + quote("[1," * (room // 9)), FORM),
+        "an array of empty strings": ('{"a":[' + '"",' * (room // 3 - 10) + '""]}', JSON),
+        "a string of escapes": ('{"a":"' + '\\"' * (room // 2 - 10) + '"}', JSON),
+        "nested brackets": ("[" * (room // 2) + "]" * (room // 2), JSON),
+        "a long command": ("command=%2Fcsp&user_id=U0ALICE&text=" + "a+" * (room // 2), FORM),
+        "a large submission": ("payload=" + quote(json.dumps({
+            "type": "view_submission", "user": {"id": ALICE}, "view": {
+                "type": "modal", "id": "V1", "callback_id": "x", "state": {"values": {
+                    f"b{i}": {"a": {"type": "plain_text_input", "value": "x" * 200}}
+                    for i in range(room // 340)}}}})), FORM),
+    }
+
+
+async def test_the_costliest_bodies_do_not_hold_the_loop(bot):
+    """Bodies just below the size bound, built to be slow to decode and measure, signed."""
+    figures = {}
+    for name, (body, content_type) in hostile_bodies().items():
+        assert len(body) <= MAX_BODY_BYTES, name
+        with LoopLag() as lag:
+            status, _text = await post(bot, body, content_type, signed(body))
+            await asyncio.sleep(0.01)
+        assert status in (200, 400), (name, status)
+        figures[name] = lag.worst
+    print("\n".join(f"loop held {lag * 1000:5.1f} ms: {name}" for name, lag in figures.items()))
+    assert all(lag < LAG_LIMIT for lag in figures.values()), figures
