@@ -170,8 +170,13 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
 
+#: Slack's user, channel and team ids: capital letters and digits. The bot mentions people
+#: and channels by id (`<@U…>`, `<#C…>`), so an id can never carry other text into a message.
+SlackId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9]{1,32}$")]
+
+
 class _User(_Shape):
-    id: StrictStr = Field(min_length=1)
+    id: SlackId
 
 
 #: Slack's own limits (Block Kit reference): what its UI can send, so anything longer is not
@@ -249,7 +254,8 @@ class _Suggestion(_Interaction):
 
 class _Command(_Routing):
     command: StrictStr = Field(pattern=r"^/")
-    user_id: StrictStr = Field(min_length=1)
+    user_id: SlackId
+    channel_id: SlackId | None = None
     text: StrictStr = ""
 
 

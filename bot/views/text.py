@@ -10,7 +10,8 @@ Slack's rule ("Escaping text", formatting reference): `&`, `<` and `>` are its c
 characters, replaced by `&amp;`, `&lt;` and `&gt;` unless used for special parsing; it decodes
 exactly those three for display. With them escaped, `<!channel>`, `<!here>`, `<!subteam^…>`,
 `<@U…>`, `<#C…>`, `<!date^…>` and `<url|label>` show as typed and never ping or link. The bot's
-own tokens are built by `mention()` and `bot.views.common.date_token()`, never from typed text.
+own tokens are built from Slack ids (`<@U…>`, `<#C…>`: `bot.slack_gate` lets in only ids of
+capital letters and digits) and by `bot.views.common.date_token()`, never from typed text.
 
 Messages — a `DomainError`'s message, a modal's notice — are built ready to show: each value is
 escaped where it is put into the sentence, and the sentence is not escaped again.
@@ -18,20 +19,9 @@ escaped where it is put into the sentence, and the sentence is not escaped again
 
 from __future__ import annotations
 
-import re
-
-_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
-
 
 def escape(value: object) -> str:
     """`value` as text Slack shows literally; None is the empty string."""
     if value is None:
         return ""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mention(user_id: str | None) -> str:
-    """A deliberate mention of a Slack user id (`<@U…>`); anything that is not one is escaped."""
-    if user_id and _ID.fullmatch(user_id):
-        return f"<@{user_id}>"
-    return escape(user_id)

@@ -156,6 +156,10 @@ def malformed_bodies() -> dict[str, tuple[str | bytes, str]]:
         "body not UTF-8": (b"command=%2Fcsp&user_id=U0ALICE&text=\xff\xfe", FORM),
         "user a number": (payload(json.dumps(
             {"type": "block_actions", "user": 5, "actions": [action]})), FORM),
+        "user id not a Slack id": (payload(json.dumps(
+            {"type": "block_actions", "user": {"id": "<!channel>"}, "actions": [action]})), FORM),
+        "command channel not a Slack id": (
+            "command=%2Fcsp&text=help&user_id=U0ALICE&channel_id=%3C%21here%3E", FORM),
         "user without id": (payload(json.dumps(
             {"type": "block_actions", "user": {}, "actions": [action]})), FORM),
         "view null in a submission": (payload(json.dumps(
