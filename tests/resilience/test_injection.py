@@ -62,11 +62,16 @@ def leaks(emulator, driver: RecordingDriver) -> list:
 
 
 def shown_escaped(emulator, driver: RecordingDriver) -> bool:
-    """The corpus did reach Slack, escaped (so the test looked at something)."""
+    """The corpus did reach Slack, escaped (so the test looked at something); says how much
+    was looked at (`pytest -s`)."""
     everything = [c.args for c in emulator.calls] + [
         r.json for r in driver.replies if r.body.startswith("{")
     ]
-    return any("&lt;!channel&gt;" in text for _where, text in texts(everything))
+    seen = [text for _where, text in texts(everything)]
+    escaped = sum("&lt;!channel&gt;" in text for text in seen)
+    print(f"\ninjection: {len(seen)} texts in {len(emulator.calls)} Slack calls and "
+          f"{len(driver.replies)} answers; {escaped} carry the corpus, escaped")
+    return escaped > 0
 
 
 async def poison(bot, sandbox) -> None:
