@@ -118,7 +118,7 @@ async def answer_error(error: Exception, body: dict, request, respond, client) -
 KNOWN_ACTIONS = action_ids()
 
 
-def unclaimed(body: dict, kind: str) -> OutOfDate | None:
+def unclaimed(body: dict, kind: str) -> DomainError | None:
     """What no listener claimed: a click on a button the bot no longer has, a modal submitted
     after an upgrade renamed it, a suggestion for a select that is gone, are out of date; a
     known action nobody needs (a select in a modal that is not redrawn), an event the bot
@@ -129,9 +129,11 @@ def unclaimed(body: dict, kind: str) -> OutOfDate | None:
             return None
         log.info("a click on an unknown action %r: it is out of date", str(action_id)[:60])
         return OutOfDate()
-    if kind in ("view_submission", "block_suggestion", "slash_command"):
+    if kind in ("view_submission", "block_suggestion"):
         log.info("an unclaimed %s: it is out of date", kind)
         return OutOfDate()
+    if kind == "slash_command":
+        return DomainError(_("csp-bot answers `/csp` only: try `/csp help`."))
     return None
 
 

@@ -240,6 +240,7 @@ class _BlockActions(_Interaction):
 
 class _SubmittedView(_View):
     type: StrictStr  # bolt reads it to tell workflow steps apart
+    state: _State  # Slack sends what was typed with every submission
 
 
 class _ViewSubmission(_Interaction):

@@ -7,7 +7,6 @@ confirmation. Nothing here calls the provider.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
@@ -29,8 +28,6 @@ from bot.views.orders import order_modal
 from bot.views.text import escape
 from handlers.payload import replace_view, trigger_of, values_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
-
-log = logging.getLogger(__name__)
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
 

@@ -8,7 +8,6 @@ a one-subscription modal when its group or subscription select changes — is sh
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,8 +23,6 @@ from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resol
 from bot.views.seats import seat_form
 from handlers.payload import replace_view, trigger_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
-
-log = logging.getLogger(__name__)
 
 ModalBuilder = Callable[..., Awaitable[View]]
 

@@ -169,6 +169,9 @@ def malformed_bodies() -> dict[str, tuple[str | bytes, str]]:
         "state values a list": (payload(json.dumps(
             {"type": "view_submission", "user": user,
              "view": {**view, "state": {"values": []}}})), FORM),
+        "submission without state": (payload(json.dumps(
+            {"type": "view_submission", "user": user,
+             "view": {k: v for k, v in view.items() if k != "state"}})), FORM),
         "private_metadata a number": (payload(json.dumps(
             {"type": "view_submission", "user": user,
              "view": {**view, "private_metadata": 5}})), FORM),

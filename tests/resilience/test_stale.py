@@ -131,3 +131,9 @@ async def test_an_unexpected_error_still_gets_the_generic_reference(slack, emula
     assert reply.status == 200
     assert "reference" in told(emulator)
     assert errors_logged(quiet)
+
+
+async def test_a_command_the_bot_does_not_have_is_answered(slack, quiet):
+    reply = await slack.command("help", command="/csp-old")
+    assert reply.status == 200 and "`/csp` only" in reply.text
+    assert errors_logged(quiet) == []
