@@ -2,8 +2,9 @@
 before it is parsed or searched, so the cost of one request is bounded and Slack's 3 seconds
 (and everyone else's requests on the same event loop) are never at risk.
 
-Slack caps what its own inputs accept (plain_text_input max_length ≤ 3000, external_select
-queries are short); these caps also hold for a request that does not come from Slack's UI.
+Slack caps what its own inputs accept (plain_text_input max_length ≤ 3000): `bot.slack_gate`
+holds every request to those limits, and the flows cap their fields below them (a refund's
+details, an order's note). Searches read a bounded query (`store.search.words_of`).
 """
 
 from __future__ import annotations
@@ -11,5 +12,3 @@ from __future__ import annotations
 #: A `/csp` command's arguments: generous for "refund <tenant GUID> <order id> <group words>".
 MAX_COMMAND_CHARS = 1000
 MAX_COMMAND_WORDS = 24
-#: What an external_select sends while someone types.
-MAX_QUERY_CHARS = 200

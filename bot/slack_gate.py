@@ -62,6 +62,19 @@ class Verdict:
 
 
 PASS = Verdict(0)
+#: Slack's certificate check of the Request URL (`ssl_check=1`), which bolt answers before it
+#: verifies signatures: a plain 200 here, and nothing else happens.
+SSL_CHECK = Verdict(200, "ssl_check")
+
+
+def is_ssl_check(raw: bytes) -> bool:
+    if len(raw) > 512:
+        return False
+    try:
+        fields = dict(parse_qsl(raw.decode("ascii"), strict_parsing=True, max_num_fields=2))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return fields.get("ssl_check") == "1" and set(fields) <= {"ssl_check", "token"}
 
 
 def unauthorized(reason: str) -> Verdict:
@@ -318,7 +331,7 @@ def check_request(
         raw, now,
     )
     if not verdict.passed:
-        return verdict, ""
+        return (SSL_CHECK if is_ssl_check(raw) else verdict), ""
     try:
         text = raw.decode("utf-8")
         body = parse_body(text, content_type)

@@ -113,3 +113,14 @@ async def test_the_error_handler_answers_a_verified_response_url_only(slack, emu
     reply = await slack.send_form({"payload": json.dumps(payload)})
     assert reply.status == 200
     assert "reference" in json.dumps(emulator.response_urls["mine"])
+
+
+async def test_slacks_certificate_check_is_answered_and_nothing_else(bot, emulator, quiet):
+    """`ssl_check=1` (answered by bolt before it verifies signatures) gets a bare 200."""
+    before = len(emulator.calls)
+    status, text = await post(bot, "ssl_check=1&token=x", "application/x-www-form-urlencoded", [])
+    assert (status, text) == (200, "")
+    status, _text = await post(bot, "ssl_check=1&command=%2Fcsp&user_id=U0ALICE",
+                               "application/x-www-form-urlencoded", [])
+    assert status == 401
+    assert effects(emulator, before) == [] and errors_logged(quiet) == []
