@@ -264,3 +264,15 @@ class CancelAction(StrEnum):
     REASON = "cancel_reason"
     DETAILS = "cancel_details"
     ACKNOWLEDGE = "cancel_acknowledge"
+
+
+def action_ids() -> frozenset[str]:
+    """Every action_id the bot puts on a button, select or input: the members of the
+    `…Action` enums above (and `ActionId`)."""
+    return frozenset(
+        member.value
+        for name, enum in globals().items()
+        if isinstance(enum, type) and issubclass(enum, StrEnum)
+        and name.endswith(("Action", "ActionId"))
+        for member in enum
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import policy
 from bot.domain import License
+from bot.numbers import id_of
 from bot.order_form import FormState, LineField, OrderMeta, line_block
 from store import cache, search
 from store import requests as request_store
@@ -191,11 +192,11 @@ def prefill_lines(
         raw_license = state.get(line_block(LineField.LICENSE, key))
         quantity = state.get(line_block(LineField.QUANTITY, key))
         raw_parent = state.get(line_block(LineField.PARENT, key))
-        lic = offered.get(int(raw_license)) if raw_license and raw_license.isdigit() else None
+        lic = offered.get(id_of(raw_license) or 0)
         parents: tuple[CachedSubscription, ...] = ()
         if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
             parents = tuple(choices.parents_for(lic))
-        parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
+        parent_id = id_of(raw_parent)
         parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
         stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
         if stale:

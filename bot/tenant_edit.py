@@ -16,6 +16,7 @@ from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.provider.base import ProviderError
 from bot.views.tenant import EDITABLE, LABELS
+from bot.views.text import escape
 from store import cache
 from store import requests as audit
 
@@ -142,7 +143,8 @@ async def apply(
             data={"before": before, "after": after},
         )
     outcome = await syncer_of(runtime).refresh_tenant(service_name)
-    lines = "\n".join(f"• {_(LABELS[name])}: {b or '—'} → {a}" for name, (b, a) in changes.items())
+    lines = "\n".join(f"• {_(LABELS[name])}: {escape(b) or '—'} → {escape(a)}"
+                      for name, (b, a) in changes.items())
     text = _(
         ":white_check_mark: License group `{name}` updated:\n{lines}",
         name=service_name,

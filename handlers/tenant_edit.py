@@ -8,11 +8,12 @@ import json
 from slack_bolt.async_app import AsyncApp
 
 from bot import tenant_edit
-from bot.errors import DomainError
+from bot.errors import DomainError, OutOfDate
 from bot.i18n import _
 from bot.ids import TenantAction, TenantEditCallback
 from bot.sync import syncer_of
 from bot.views.tenant import edit_confirmation, edit_form
+from handlers.payload import trigger_of, value_of, values_of
 
 
 def register(app: AsyncApp, router=None) -> None:
@@ -26,22 +27,25 @@ def _metadata(view: dict) -> dict:
         data = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         data = {}
-    if not data.get("t"):
-        raise DomainError(_("This form is out of date; open it again."))
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
+        raise OutOfDate("/csp tenant")
     return data
 
 
 async def open_edit_form(ack, body, action, client, context) -> None:
     await ack()
-    tenant = await tenant_edit.load_tenant(context["runtime"], body["user"]["id"], action["value"])
+    tenant = await tenant_edit.load_tenant(
+        context["runtime"], body["user"]["id"], value_of(action, "/csp tenant")
+    )
     channel = (body.get("channel") or {}).get("id")
-    await client.views_open(trigger_id=body["trigger_id"], view=edit_form(tenant, channel))
+    await client.views_open(trigger_id=trigger_of(body, "/csp tenant"),
+                            view=edit_form(tenant, channel))
 
 
 async def review_edit(ack, body, view, context) -> None:
     meta = _metadata(view)
     tenant, changes = await tenant_edit.review(
-        context["runtime"], body["user"]["id"], meta["t"], view["state"]["values"]
+        context["runtime"], body["user"]["id"], meta["t"], values_of(view)
     )
     await ack(response_action="push", view=edit_confirmation(tenant, changes, meta.get("c")))
 

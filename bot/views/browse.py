@@ -176,7 +176,7 @@ def status_text(status: str) -> str:
 def tenants_message(listing: TenantsListing) -> Rendered:
     title = _("License groups")
     if listing.filter:
-        title = _("License groups matching “{filter}”", filter=listing.filter)
+        title = _("License groups matching “{filter}”", filter=escape(listing.filter))
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks += freshness_blocks(listing.freshness)
     if not listing.page.items:
@@ -225,7 +225,7 @@ def tenant_row(tenant: TenantSummary) -> SectionBlock:
 
 def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
     tenant = listing.tenant
-    title = _("Subscriptions of {group}", group=tenant.label)
+    title = _("Subscriptions of {group}", group=escape(tenant.label))
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks.append(context(f"`{escape(tenant.service_name)}` · {status_text(tenant.status)}"))
     blocks += freshness_blocks(listing.freshness)
@@ -235,7 +235,7 @@ def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
         blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1)))
     ref = BrowseRef(v="subs", p=listing.page.number, t=tenant.service_name)
     blocks += navigation(ref, listing.page, _("subscriptions"))
-    text = _("Subscriptions of {group}", group=tenant.label)
+    text = _("Subscriptions of {group}", group=escape(tenant.label))
     return Rendered(text, blocks)
 
 
@@ -277,7 +277,7 @@ def _date(when: datetime | None) -> str:
 
 
 def tasks_message(listing: TasksListing) -> Rendered:
-    group = listing.tenant.label if listing.tenant else None
+    group = escape(listing.tenant.label) if listing.tenant else None
     title = _("Provider tasks of {group}", group=group) if group else _("Provider tasks")
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks += freshness_blocks(listing.freshness)

@@ -231,7 +231,8 @@ def refund_section(request: Request, *, approval: bool) -> list[Block]:
 
 
 def headline(request: Request) -> str:
-    summary = request.summary or kind_words(request.kind)
+    """The request in one line (headers, the `text` fallback): its summary, escaped."""
+    summary = escape(request.summary) if request.summary else kind_words(request.kind)
     return f"{request.ref} · {summary}"
 
 

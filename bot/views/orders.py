@@ -47,7 +47,8 @@ HINT_LIMIT = 2000
 
 
 def _option(text: str, value: str) -> Option:
-    return Option(text=plain(text, OPTION_LIMIT), value=value)
+    """An option whose label may hold provider names: escaped, then cut to Slack's limit."""
+    return Option(text=plain(escape(text), OPTION_LIMIT), value=value)
 
 
 def _context(text: str, block_id: str | None = None) -> ContextBlock:

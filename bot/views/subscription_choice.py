@@ -32,12 +32,12 @@ def tenant_option(tenant: CachedTenant) -> Option:
     label = tenant.service_name
     if tenant.display_name:
         label = f"{tenant.display_name} — {tenant.service_name}"
-    return Option(text=plain(label, OPTION_TEXT_LIMIT), value=tenant.service_name)
+    return Option(text=plain(escape(label), OPTION_TEXT_LIMIT), value=tenant.service_name)
 
 
 def subscription_option(sub: CachedSubscription) -> Option:
     label = f"{sub.id} · {sub.license_name or sub.license_id} ({_('{n} seats', n=sub.quantity)})"
-    return Option(text=plain(label, OPTION_TEXT_LIMIT), value=str(sub.id))
+    return Option(text=plain(escape(label), OPTION_TEXT_LIMIT), value=str(sub.id))
 
 
 def choice_blocks(
@@ -51,7 +51,7 @@ def choice_blocks(
     blocks: list[Block] = []
     if notice:
         blocks.append(ContextBlock(block_id=SubscriptionChoiceBlock.NOTICE,
-                                   elements=[mrkdwn(f":warning: {escape(notice)}")]))
+                                   elements=[mrkdwn(f":warning: {notice}")]))
     blocks.append(InputBlock(
         block_id=BlockId.TENANT,
         label=plain(_("License group")),
