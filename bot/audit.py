@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.domain import Role
 from bot.errors import DomainError, NotAllowed, NotFoundError
 from bot.i18n import _
+from bot.numbers import id_of
 from store import requests as repo
 from store.db import Database
 
@@ -62,9 +63,10 @@ class Subject:
     @classmethod
     def decode(cls, value: str) -> tuple[Subject, int]:
         kind, number, page = value.split(":")
-        if kind not in ("request", "subscription"):
-            raise ValueError(kind)
-        return cls(kind, int(number)), int(page)  # type: ignore[arg-type]
+        subject_id, page_number = id_of(number), id_of(page)
+        if kind not in ("request", "subscription") or subject_id is None or page_number is None:
+            raise ValueError(value)
+        return cls(kind, subject_id), page_number  # type: ignore[arg-type]
 
     @property
     def label(self) -> str:
@@ -91,16 +93,18 @@ USAGE = _(
 def parse_subject(args: list[str]) -> Subject:
     """`R42`, `#R42`, `42`, `sub 12345`, `subscription 12345`."""
     words = [w.strip().lower() for w in args if w.strip()]
-    if len(words) == 2 and words[0] in ("sub", "subscription") and words[1].isdigit():
-        return Subject("subscription", int(words[1]))
-    if len(words) == 2 and words[0] in ("request", "req") and words[1].isdigit():
-        return Subject("request", int(words[1]))
+    number = id_of(words[-1]) if words else None
+    if len(words) == 2 and words[0] in ("sub", "subscription") and number is not None:
+        return Subject("subscription", number)
+    if len(words) == 2 and words[0] in ("request", "req") and number is not None:
+        return Subject("request", number)
     if len(words) == 1:
         match = REQUEST_REF.match(words[0])
-        if match:
-            return Subject("request", int(match.group(1)))
-        if words[0].isdigit():
-            return Subject(None, int(words[0]))
+        request_id = id_of(match.group(1)) if match else None
+        if request_id is not None:
+            return Subject("request", request_id)
+        if number is not None:
+            return Subject(None, number)
     raise DomainError(USAGE)
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from bot.domain import Role
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import _
+from bot.views.text import escape
 from store import cache
 from store.cache import (
     CachedLicense,
@@ -205,7 +206,7 @@ async def resolve_tenant(session, text: str) -> CachedTenant:
         raise NotFoundError(
             _(
                 "“{text}” matches several license groups: {names}{more}. Which one?",
-                text=text,
+                text=escape(text),
                 names=names,
                 more=more,
             )
@@ -220,18 +221,20 @@ async def _unknown_tenant(session, text: str) -> str:
         labels[normalize(service_name)] = service_name
         if display_name:
             labels[normalize(display_name)] = service_name
-    close = difflib.get_close_matches(normalize(text), list(labels), n=5, cutoff=0.5)
+    # difflib compares the text with every label: a bounded text keeps that linear and small
+    wanted = " ".join(words_of(text))
+    close = difflib.get_close_matches(wanted, list(labels), n=5, cutoff=0.5)
     names = list(dict.fromkeys(labels[c] for c in close))
-    message = _("No license group matches “{text}”.", text=text)
+    message = _("No license group matches “{text}”.", text=escape(text))
     if names:
         tenants = {sn: dn for sn, dn in pairs}
-        shown = ", ".join(f"{tenants[sn] or sn} (`{sn}`)" for sn in names)
+        shown = ", ".join(f"{escape(tenants[sn] or sn)} (`{escape(sn)}`)" for sn in names)
         return message + " " + _("Close matches: {names}.", names=shown)
     return message + " " + _("`/csp tenants` lists them all.")
 
 
 def _quoted(tenant: CachedTenant) -> str:
-    return f"{tenant.label} (`{tenant.service_name}`)"
+    return f"{escape(tenant.label)} (`{escape(tenant.service_name)}`)"
 
 
 # --- the listings ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.config import ConnectionMode, ProviderName, Settings
+from bot.config import ConnectionMode, ProviderName, Settings, SoftwareProviderName
 from bot.runtime import Runtime
 from store.migrate import current_revision, head_revision
 
@@ -69,6 +69,99 @@ def configuration_findings(settings: Settings) -> list[Finding]:
     else:
         where = settings.ovh_base_url if provider is ProviderName.OVH else "embedded sandbox"
         findings.append(Finding(True, "Provider", f"{provider.value} ({where})"))
+    return findings + partner_center_findings(settings)
+
+
+def partner_center_findings(settings: Settings) -> list[Finding]:
+    """What the software side (Partner Center) has and lacks; nothing is asked of it here."""
+    findings = []
+    if settings.csp_perpetual_cancellation_window_days > settings.csp_refund_window_perpetual_days:
+        findings.append(
+            Finding(
+                False,
+                "Software windows",
+                "CSP_PERPETUAL_CANCELLATION_WINDOW_DAYS is longer than "
+                "CSP_REFUND_WINDOW_PERPETUAL_DAYS: a refund ticket would be refused for a "
+                "purchase the bot still cancels itself; make the refund window the longer one",
+            )
+        )
+    if settings.software_provider is SoftwareProviderName.SANDBOX:
+        findings.append(Finding(True, "Software", "embedded Partner Center sandbox"))
+        return findings
+    if not settings.partner_center_credentials_complete:
+        findings.append(
+            Finding(
+                False,
+                "Software",
+                "CSP_SOFTWARE_PROVIDER=partner_center needs PARTNER_CENTER_TENANT_ID, "
+                "PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET (the app "
+                "registration, docs/setup.md)",
+            )
+        )
+        return findings
+    findings.append(
+        Finding(
+            True,
+            "Software",
+            f"Partner Center at {settings.partner_center_api_url}, sign-in at "
+            f"{settings.partner_center_authority_url}",
+        )
+    )
+    if not settings.partner_center_authority_url.startswith("https://"):
+        findings.append(
+            Finding(
+                False,
+                "Partner Center sign-in",
+                "PARTNER_CENTER_AUTHORITY_URL must be https (msal refuses anything else); a "
+                "stand-in serves TLS with its own CA, named in SSL_CERT_FILE",
+            )
+        )
+    if settings.partner_center_refresh_token is None:
+        findings.append(
+            Finding(
+                False,
+                "Partner Center sign-in",
+                "no PARTNER_CENTER_REFRESH_TOKEN: the bot reads and buys app-only, but "
+                "entitlements, provisioning status and cancelling as an Admin agent need an "
+                "Admin agent's consent (docs/setup.md)",
+            )
+        )
+    return findings
+
+
+async def probe_partner_center(software) -> list[Finding]:
+    """Ask Partner Center (or its sandbox) for the customers, and look at the App+User token:
+    from 2026 Partner Center refuses App+User tokens whose sign-in had no MFA (900421)."""
+    from bot.partner_center.auth import TokenKind
+    from bot.partner_center.client import PartnerCenterClient
+
+    findings = []
+    try:
+        customers = await software.list_customers()
+        findings.append(Finding(True, "Partner Center", f"answers: {len(customers)} customers"))
+    except Exception as exc:
+        findings.append(Finding(False, "Partner Center", f"{exc}"))
+    if not isinstance(software, PartnerCenterClient) or not software.auth.has_user:
+        return findings
+    try:
+        token = await software.auth.token(TokenKind.APP_USER)
+    except Exception as exc:
+        return [*findings, Finding(False, "Partner Center sign-in", f"{exc}")]
+    who = token.claims().get("upn") or "the consenting user"
+    if token.mfa is False:
+        findings.append(
+            Finding(
+                False,
+                "Partner Center sign-in",
+                f"{who} consented without MFA (multi-factor authentication): Partner "
+                "Center refuses such App+User tokens (900421). Consent again with MFA and "
+                "store the new "
+                "PARTNER_CENTER_REFRESH_TOKEN (docs/setup.md)",
+            )
+        )
+    else:
+        mfa = "with MFA" if token.mfa else "MFA not stated in the token"
+        findings.append(Finding(True, "Partner Center sign-in", f"App+User as {who}, {mfa}"))
     return findings
 
 
@@ -128,6 +221,7 @@ async def probe(settings: Settings) -> list[Finding]:
             findings.append(
                 Finding(False, "Provider", f"{exc}: check OVH_ENDPOINT and the OVH credentials")
             )
+        findings += await probe_partner_center(runtime.software)
     finally:
         await runtime.stop()
     return findings

@@ -9,6 +9,7 @@ import click
 
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.provider.sandbox_conventions import VARIANTS
 
 NO_SLACK = """csp-bot has no Slack credentials yet.
 
@@ -36,6 +37,8 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_signing_secret,
         settings.ovh_application_secret,
         settings.ovh_consumer_key,
+        settings.partner_center_client_secret,
+        settings.partner_center_refresh_token,
     ]
     return [v.get_secret_value() for v in values if v is not None]
 
@@ -111,12 +114,21 @@ def playground(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Only read the configuration; probe nothing.")
-def check(offline: bool) -> None:
+@click.option("--provider-details", is_flag=True,
+              help="Only read the OVHcloud account (read only): statuses, taskPendingId values, "
+                   "licence types, batch reads, the csp2 cart catalogue.")
+def check(offline: bool, provider_details: bool) -> None:
     """Say what is configured and what is missing; probe Slack, the database and the provider."""
     from bot.check import configuration_findings, probe
 
     settings = _settings()
     configure_logging("WARNING", _secrets(settings))
+    if provider_details:
+        from bot.check_provider import provider_details as read_details
+
+        lines, readable = asyncio.run(read_details(settings))
+        click.echo("\n".join(lines))
+        sys.exit(0 if readable else 1)
     findings = configuration_findings(settings)
     if not offline:
         findings += asyncio.run(probe(settings))
@@ -161,7 +173,18 @@ def db_upgrade() -> None:
               help="Keep the sandbox's state in this JSON file across restarts.")
 @click.option("--task-seconds", default=20.0, show_default=True, type=float,
               help="How long a provider task takes to complete.")
-def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> None:
+@click.option("--cart-shape", type=click.Choice(["options", "items"]), default="options",
+              show_default=True,
+              help="The order cart's csp2 catalogue: one license-group offer with the licences "
+              "as options, or one offer per licence.")
+@click.option("--conventions", default="ovhcloud", show_default=True,
+              type=click.Choice(list(VARIANTS)),
+              help="How it answers where OVHcloud's schema is silent: as OVHcloud does, or an "
+                   "older or degraded reading (null taskPendingId, batches refused, …).")
+def sandbox(
+    host: str, port: int, state: str | None, task_seconds: float, cart_shape: str,
+    conventions: str,
+) -> None:
     """Serve the CSP2 sandbox over HTTP with OVHcloud's paths and signature checks.
 
     It accepts the OVH_APPLICATION_KEY / _SECRET / OVH_CONSUMER_KEY of the environment, so a
@@ -186,8 +209,67 @@ def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> Non
             consumer.get_secret_value() if consumer else sandbox_server.DEFAULT_CONSUMER_KEY
         ),
         task_duration=timedelta(seconds=task_seconds),
+        cart_shape=cart_shape,
+        conventions=VARIANTS[conventions],
         ready=lambda url: click.echo(f"CSP2 sandbox on {url} (Ctrl-C stops it)"),
     )
+
+
+PC_SANDBOX_READY = """Partner Center sandbox on {url} (Ctrl-C stops it). Point the bot at it with:
+  CSP_SOFTWARE_PROVIDER=partner_center
+  PARTNER_CENTER_API_URL={url}
+  PARTNER_CENTER_AUTHORITY_URL={url}
+{credentials}{trust}"""
+
+
+@main.command("pc-sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8443, show_default=True, type=int)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM certificate to serve (default: a throwaway CA made with trustme).")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--ca-out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the throwaway CA (default: a temporary file).")
+def pc_sandbox(host: str, port: int, tls_cert: str | None, tls_key: str | None,
+               ca_out: str | None) -> None:
+    """Serve the Partner Center sandbox over HTTPS, with Entra ID's token endpoint beside it.
+
+    It accepts the PARTNER_CENTER_TENANT_ID / _CLIENT_ID / _CLIENT_SECRET / _REFRESH_TOKEN of
+    the environment (built-in demo values when they are unset; the refresh token is an Admin
+    agent's, signed in with MFA), so a bot with CSP_SOFTWARE_PROVIDER=partner_center talks to
+    it as it would to Microsoft.
+    """
+    from bot.partner_center import sandbox_service as service
+
+    settings = _settings()
+    configure_logging(settings.log_level, _secrets(settings))
+    try:
+        context, ca_file = service.tls_context(tls_cert, tls_key, host, ca_out)
+    except service.NoCertificate as exc:
+        click.echo(f"Cannot serve TLS: {exc}.", err=True)
+        sys.exit(2)
+    given = {
+        "tenant_id": settings.partner_center_tenant_id,
+        "client_id": settings.partner_center_client_id,
+        "client_secret": settings.partner_center_client_secret
+        and settings.partner_center_client_secret.get_secret_value(),
+        "refresh_token": settings.partner_center_refresh_token
+        and settings.partner_center_refresh_token.get_secret_value(),
+    }
+    credentials = service.Credentials(**{k: v for k, v in given.items() if v})
+    # Only the sandbox's own demo values are printed; the operator's stay unsaid.
+    demo = [f"  PARTNER_CENTER_{k.upper()}={getattr(credentials, k)}\n"
+            for k, v in given.items() if not v]
+    lines = "".join(demo) or "  (credentials: those of your environment)\n"
+    trust = f"  SSL_CERT_FILE={ca_file}   (the sandbox's CA)" if ca_file else ""
+
+    def ready(url: str) -> None:
+        click.echo(PC_SANDBOX_READY.format(url=url, credentials=lines, trust=trust), err=True)
+
+    from bot.partner_center.sandbox_rules import Behaviour
+
+    service.run(host, port, credentials, context, ready=ready,
+                behaviour=Behaviour(perpetual_window=settings.perpetual_cancellation_window))
 
 
 @main.group()

@@ -6,12 +6,17 @@ no window is a literal anywhere else. Secrets are SecretStr so they never reach 
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+import yaml
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.partner_center import endpoints as partner_center
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./csp-bot.db"
 SLACK_API_URL = "https://slack.com/api/"
@@ -25,6 +30,11 @@ OVH_ENDPOINTS = {
 class ProviderName(StrEnum):
     SANDBOX = "sandbox"
     OVH = "ovh"
+
+
+class SoftwareProviderName(StrEnum):
+    SANDBOX = "sandbox"
+    PARTNER_CENTER = "partner_center"
 
 
 class ConnectionMode(StrEnum):
@@ -59,6 +69,34 @@ class Settings(BaseSettings):
     )
     csp_sandbox_task_seconds: float = Field(default=5.0, ge=0)
 
+    # software: Microsoft's Partner Center (docs/setup.md)
+    csp_software_provider: SoftwareProviderName | None = None
+    partner_center_tenant_id: str | None = None
+    partner_center_client_id: str | None = None
+    partner_center_client_secret: SecretStr | None = None
+    partner_center_refresh_token: SecretStr | None = None
+    partner_center_scope: str = partner_center.SCOPE
+    partner_center_app_scope: str | None = None
+    partner_center_api_url: str = partner_center.API_URL
+    partner_center_authority_url: str = partner_center.AUTHORITY_URL
+    # ordering a new license group (OVHcloud's order cart)
+    ovh_subsidiary: str | None = Field(
+        default=None, description="subsidiary of the order carts (unset: the account's own)"
+    )
+    csp_ovh_plan_codes: str | None = Field(
+        default=None,
+        description="licence id or name → csp2 plan code: a JSON or YAML file, or inline JSON",
+    )
+    csp_ovh_auto_pay: bool = Field(
+        default=False, description="pay new license groups with the preferred payment method"
+    )
+    csp_order_poll_seconds: float = Field(
+        default=60.0, gt=0, description="how often an order of a new license group is looked at"
+    )
+    csp_order_delivery_days: int = Field(
+        default=14, ge=1, description="days an order may take to deliver its license group"
+    )
+
     # people
     csp_approvals_channel: str | None = None
     csp_admins: str = Field(default="", description="comma-separated Slack user ids")
@@ -73,6 +111,7 @@ class Settings(BaseSettings):
     csp_cancellation_window_hours: int = Field(default=168, ge=1)
     csp_seat_reduction_window_hours: int = Field(default=168, ge=1)
     csp_refund_window_perpetual_days: int = Field(default=60, ge=1)
+    csp_perpetual_cancellation_window_days: int = Field(default=30, ge=1)
     csp_refund_window_software_subscription_days: int = Field(default=7, ge=1)
     csp_refund_window_license_days: int = Field(default=7, ge=1)
     csp_reminder_hours: str = Field(
@@ -170,8 +209,54 @@ class Settings(BaseSettings):
         )
 
     @property
+    def software_provider(self) -> SoftwareProviderName:
+        if self.csp_software_provider is not None:
+            return self.csp_software_provider
+        if self.partner_center_credentials_complete:
+            return SoftwareProviderName.PARTNER_CENTER
+        return SoftwareProviderName.SANDBOX
+
+    @property
+    def partner_center_credentials_complete(self) -> bool:
+        return bool(
+            self.partner_center_tenant_id
+            and self.partner_center_client_id
+            and self.partner_center_client_secret
+        )
+
+    @property
+    def perpetual_cancellation_window(self) -> timedelta:
+        """How long after purchase perpetual software can be cancelled through Partner Center
+        (Microsoft: 30 days now; the source guide: 60). CSP_REFUND_WINDOW_PERPETUAL_DAYS is the
+        refund-ticket window, counted from the same day: past this one, a ticket is the route."""
+        return timedelta(days=self.csp_perpetual_cancellation_window_days)
+
+    @property
     def ovh_base_url(self) -> str:
         return OVH_ENDPOINTS.get(self.ovh_endpoint, self.ovh_endpoint).rstrip("/")
+
+    def ovh_plan_codes(self) -> dict[str, str]:
+        """CSP_OVH_PLAN_CODES read: inline JSON (`{"10011": "csp2-…", "Office 365 E3": …}`),
+        or the path of a JSON or YAML file with that mapping. Raises ValueError in words."""
+        raw = (self.csp_ovh_plan_codes or "").strip()
+        if not raw:
+            return {}
+        try:
+            data = (
+                json.loads(raw)
+                if raw.startswith("{")
+                else yaml.safe_load(Path(raw).expanduser().read_text(encoding="utf-8"))
+            )
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ValueError(f"CSP_OVH_PLAN_CODES cannot be read ({exc})") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | int) and v != "" for v in data.values()
+        ):
+            raise ValueError(
+                "CSP_OVH_PLAN_CODES must map licence ids or names to plan codes, e.g. "
+                '{"10011": "csp2-m365-business-standard"}'
+            )
+        return {str(k): str(v) for k, v in data.items()}
 
     @property
     def mode(self) -> ConnectionMode | None:

@@ -9,9 +9,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+#: OVHcloud's API gives local time with its offset (`2025-01-09T11:20:52+01:00`, as pasted in
+#: its guides); a datetime without one is read in that zone (inferred).
+OVH_ZONE = ZoneInfo("Europe/Paris")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=OVH_ZONE)
+
+
+#: A provider datetime: always timezone-aware, whatever the wire said.
+WireDateTime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class WireModel(BaseModel):
@@ -55,7 +69,7 @@ class Tenant(TenantUpdate):
     """OfficeTenant: one license group, i.e. one Microsoft tenant of one end customer."""
 
     service_name: str
-    creation_date: datetime | None = None
+    creation_date: WireDateTime | None = None
     status: str = TenantStatus.OK
     mpn_issue_flag: str | None = None
     has_accepted_new_mca: bool | None = Field(default=None, alias="hasAcceptedNewMCA")
@@ -89,15 +103,38 @@ class License(WireModel):
 
 
 class Subscription(WireModel):
-    """OfficeSubscription: seats of one license in one license group."""
+    """OfficeSubscription: seats of one license in one license group.
+
+    `status` is a free string (no published values; OVHcloud's Office family says `ok` for "in
+    service"): `bot.policy.status` decides what it allows. `task_pending_id` is None when no
+    task runs, whatever the wire said (see `_no_task`).
+    """
 
     id: int
     license_id: int
     quantity: int
-    status: str = "active"
-    creation_date: datetime | None = None
-    last_update: datetime | None = None
+    status: str = "ok"
+    creation_date: WireDateTime | None = None
+    last_update: WireDateTime | None = None
     task_pending_id: int | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any_status(cls, value: object) -> object:
+        """A missing or null status reads as an empty string (shown as "no status")."""
+        return "" if value is None else value
+
+    @field_validator("task_pending_id", mode="before")
+    @classmethod
+    def _no_task(cls, value: object) -> object:
+        """The one reading of "is a task running": OVHcloud types `taskPendingId` as a
+        non-nullable long and sends 0 when none runs (every `/saas/csp2` schema 2020–2026; its
+        control panel tests `taskPendingId !== 0`, its mocks give idle objects 0). Null and 0
+        both mean "no task" and are kept as None, so rules, views and the cache ask only
+        `is not None`."""
+        if value is None or value == 0 or value == "0" or value == "":
+            return None
+        return value
 
 
 class TaskStatus(StrEnum):
@@ -118,8 +155,8 @@ class ProviderTask(WireModel):
     id: int
     function: str = ""
     status: TaskStatus = TaskStatus.TODO
-    todo_date: datetime | None = None
-    finish_date: datetime | None = None
+    todo_date: WireDateTime | None = None
+    finish_date: WireDateTime | None = None
 
 
 class UsagePeriod(StrEnum):
@@ -199,11 +236,14 @@ class NewTenantOrder(WireModel):
 
 
 class TenantOrder(WireModel):
-    """What ordering a new license group returns: an OVHcloud order (cart checkout)."""
+    """What ordering a new license group returns: an OVHcloud order (`order.Order`, the cart's
+    checkout). OVHcloud's schema lets `orderId` and `url` be null, and names no service: the
+    new license group is found later (bot/order_delivery.py). `domains` are the order details'
+    `domain` values other than "*", which may name the service (inferred)."""
 
-    order_id: int
+    order_id: int | None = None
     url: str | None = None
-    service_name: str | None = None
+    domains: list[str] = Field(default_factory=list)
 
 
 # --- bot: requests, roles -------------------------------------------------------------------

@@ -33,3 +33,19 @@ class FormErrors(DomainError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = dict(errors)
+
+
+class OutOfDate(DomainError):
+    """A button or form the bot can no longer act on: an old message, a modal from before an
+    upgrade, a payload missing what its listener needs. Nothing is changed; the person is told
+    to open it again (`again` names the command that does)."""
+
+    def __init__(self, again: str | None = None) -> None:
+        from bot.i18n import _
+
+        if again:
+            message = _("This form is out of date — open it again with `{command}`.",
+                        command=again)
+        else:
+            message = _("This button or form is out of date — run the `/csp` command again.")
+        super().__init__(message)

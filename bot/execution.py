@@ -8,10 +8,11 @@ module only knows the provider and the step parameters of docs/pipeline.md (ids 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot import order_delivery
 from bot.domain import (
     NewTenantOrder,
     ProviderTask,
@@ -24,7 +25,13 @@ from bot.domain import (
     TenantUpdate,
 )
 from bot.i18n import _
-from bot.provider.base import CspProvider, NotFound, ProviderError, RateLimited
+from bot.provider.base import (
+    AuthenticationError,
+    CspProvider,
+    NotFound,
+    ProviderError,
+    RateLimited,
+)
 
 A = StepAction
 
@@ -40,6 +47,12 @@ CREATES = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON, A.ORDER_TENANT})
 #: Steps compared with the live subscription before they are sent: a seat change's total was
 #: computed from the count it was prepared on, so it is sent only while that count still holds.
 COMPARED = frozenset({A.CHANGE_QUANTITY})
+#: Creates whose result can be found among the group's subscriptions (by license and creation
+#: time) when OVHcloud no longer answers for their task: some forget finished tasks at once.
+FINDABLE = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON})
+#: Set in a create's result: when its task started (ISO 8601), the earliest its subscription
+#: can have been created.
+TASK_STARTED = "task_started"
 #: Set in a step's result when it ended without our knowing whether its call reached OVHcloud
 #: (the worker gave up waiting for an answer): a person's Retry then counts the step's own
 #: total, found on the subscription, as done rather than as somebody else's change.
@@ -57,7 +70,8 @@ class Sent:
     """The provider's answer to a step's call.
 
     `task_id` is the task to follow; None when the call itself finished the work (a tenant
-    update, or an order whose creation task could not be found). `result` is what to remember.
+    update), or when the worker follows the step another way (a new license group's order,
+    bot/order_delivery.py). `result` is what to remember.
     """
 
     task_id: int | None
@@ -111,26 +125,24 @@ async def send(provider: CspProvider, request: Request, step: RequestStep) -> Se
         case A.UPDATE_TENANT:
             await provider.update_tenant(tenant, TenantUpdate.model_validate(p["update"]))
             return Sent(None)
-        case A.ORDER_TENANT:
-            return await _order_tenant(provider, NewTenantOrder.model_validate(p["order"]))
+        case A.ORDER_TENANT:  # followed until the group exists: bot/order_delivery.py
+            order = NewTenantOrder.model_validate(p["order"])
+            return Sent(None, await order_delivery.place(provider, order))
         case _:  # pragma: no cover - StepAction is closed
             raise ValueError(f"unknown step action {step.action}")
+    if step.action in FINDABLE and task.todo_date is not None:
+        # kept so the subscription it creates can be found if OVHcloud forgets the task
+        return Sent(task.id, {TASK_STARTED: task.todo_date.isoformat()})
     return Sent(task.id)
 
 
-async def _order_tenant(provider: CspProvider, order: NewTenantOrder) -> Sent:
-    """Places the order, then (best effort) finds the task creating the new license group, so
-    the step ends when the group exists rather than when the order was accepted."""
-    placed = await provider.order_tenant(order)
-    result = {"order_id": placed.order_id, "url": placed.url, "service_name": placed.service_name}
-    task_id = None
-    if placed.service_name:
-        try:
-            pending = await provider.list_tasks(placed.service_name)
-        except ProviderError:
-            pending = []  # the order is placed either way; its result is what matters
-        task_id = pending[0] if len(pending) == 1 else None
-    return Sent(task_id, {k: v for k, v in result.items() if v is not None})
+def task_started(step: RequestStep) -> datetime | None:
+    """When the task of a create started, as recorded when it was sent (TASK_STARTED)."""
+    raw = (step.result or {}).get(TASK_STARTED)
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
 
 
 def maybe_sent(step: RequestStep) -> bool:
@@ -223,7 +235,8 @@ async def created_subscriptions(
     service, p = service_of(request, step), step.params
     if step.action not in CREATES or not service:
         return {}
-    since = task.todo_date - CREATION_SLACK if task and task.todo_date else None
+    started = task.todo_date if task and task.todo_date else task_started(step)
+    since = started - CREATION_SLACK if started else None
 
     def fresh(sub: Subscription) -> bool:
         if sub.id in taken:
@@ -342,6 +355,8 @@ def remedy(step: RequestStep, exc: ProviderError) -> Remedy:
         return Remedy.LATER
     if not exc.retryable:
         return Remedy.FAILED
+    if exc.nothing_ordered:  # e.g. the cart failed before its checkout
+        return Remedy.LATER
     if step.action in READABLE or step.action in READABLE_TENANT:
         return Remedy.RECONCILE
     return Remedy.LATER if step.action in IDEMPOTENT else Remedy.UNKNOWN
@@ -353,6 +368,39 @@ def backoff(base: float, attempts: int, retry_after: float | None, jitter: float
     provider's Retry-After."""
     delay = min(base * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS) * (1 + jitter / 4)
     return timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+def _refused_field(step: RequestStep) -> str | None:
+    """The part of the form a 400 on this step is about."""
+    match step.action:
+        case A.CHANGE_QUANTITY:
+            return _("the new total")
+        case A.ADD_SUBSCRIPTION:
+            return _("the license and its quantity")
+        case A.ORDER_ADDON:
+            return _("the add-on, its quantity and the subscription it attaches to")
+        case A.UPDATE_TENANT:
+            return _("the details entered")
+    return None
+
+
+def refusal_error(step: RequestStep, exc: ProviderError) -> str:
+    """OVHcloud's refusal of a step in plain words: its own `message` first (its query id is
+    kept beside it), then what it is about and what a person can do."""
+    said = exc.message.strip().rstrip(".") or _("no reason given")
+    if exc.error_code == "NOT_GRANTED_CALL" or (exc.status == 403 and not exc.error_code):
+        return _("{said}: the bot's OVHcloud API key may not do this. An admin should check "
+                 "its rights.", said=said)  # a route outside the key's rights, or IAM
+    if isinstance(exc, AuthenticationError):
+        return _("{said} ({code}): OVHcloud refused the bot's API credentials. An admin should "
+                 "run `csp-bot check`.", said=said, code=exc.error_code or exc.status)
+    if exc.status == 409:
+        return _("{said}. OVHcloud is busy with the subscription; Retry once its task is "
+                 "done.", said=said)
+    field = _refused_field(step) if exc.status == 400 else None
+    if field:
+        return _("{said}. Check {field}, then prepare the request again.", said=said, field=field)
+    return said + "."
 
 
 def unknown_error(step: RequestStep, cause: object, request: Request | None = None) -> str:

@@ -144,6 +144,7 @@ class OrderBlock(StrEnum):
     LINE_PARENT = "order_line_parent"
     LINE_QUANTITY = "order_line_quantity"
     LINE_TOOLS = "order_line_tools"
+    LINE_NOTE = "order_line_note"
     ADD_LINE = "order_add_line"
     NOTE = "order_note"
     MPN_ID = "order_mpn_id"
@@ -264,3 +265,15 @@ class CancelAction(StrEnum):
     REASON = "cancel_reason"
     DETAILS = "cancel_details"
     ACKNOWLEDGE = "cancel_acknowledge"
+
+
+def action_ids() -> frozenset[str]:
+    """Every action_id the bot puts on a button, select or input: the members of the
+    `…Action` enums above (and `ActionId`)."""
+    return frozenset(
+        member.value
+        for name, enum in globals().items()
+        if isinstance(enum, type) and issubclass(enum, StrEnum)
+        and name.endswith(("Action", "ActionId"))
+        for member in enum
+    )

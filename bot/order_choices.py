@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import policy
 from bot.domain import License
+from bot.numbers import id_of
 from bot.order_form import FormState, LineField, OrderMeta, line_block
 from store import cache, search
 from store import requests as request_store
@@ -68,9 +69,24 @@ class GroupChoices:
         )
 
     def parents_for(self, addon: License) -> list[CachedSubscription]:
-        parent_of = {s.id: s.parent_id for s in self.subscriptions}
-        found = policy.addon_parents(addon, self.subscriptions, dict(self.licenses), parent_of)
-        return [s for s in self.subscriptions if s in found]
+        """The subscriptions OVHcloud lets `addon` attach to (as the last sync read them)."""
+        available = {s.id: s.available_addon_licenses for s in self.subscriptions}
+        found = {s.id for s in policy.addon_parents(
+            addon, self.subscriptions, self.licenses, self._parent_of, available)}
+        return [s for s in self.subscriptions if s.id in found]
+
+    def addon_decision(self, addon: License, parent_id: int | None) -> policy.Decision:
+        """Whether `addon` may go on `parent_id`, or why not (no subscription of the group may
+        take it, the chosen one may not, or the bot has not read it yet)."""
+        main = policy.main_subscriptions(self.subscriptions, self.licenses, self._parent_of)
+        return policy.addon_line(
+            addon, parent_id, {p.id for p in self.parents_for(addon)}, group=self.label,
+            unread=any(s.available_addon_licenses is None for s in main),
+        )
+
+    @property
+    def _parent_of(self) -> dict[int, int | None]:
+        return {s.id: s.parent_id for s in self.subscriptions}
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,7 @@ async def group_choices(runtime, service_name: str | None) -> GroupChoices | Non
         licenses = await cache.licenses_of(session, service_name)
         subscriptions = await cache.subscriptions_of(session, service_name)
         on_the_way = await request_store.in_flight_seats(session, service_name)
-    live = tuple(s for s in subscriptions if s.status.lower() != "deleted")
+    live = tuple(s for s in subscriptions if not policy.gone(s.status))
     return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live, on_the_way)
 
 
@@ -156,6 +172,8 @@ class LinePrefill:
     quantity: str | None = None
     parent_id: int | None = None
     parents: tuple[CachedSubscription, ...] = ()
+    #: Why an add-on has no subscription to attach to, when it has none.
+    no_parent: str | None = None
 
     @property
     def is_addon(self) -> bool:
@@ -174,14 +192,18 @@ def prefill_lines(
         raw_license = state.get(line_block(LineField.LICENSE, key))
         quantity = state.get(line_block(LineField.QUANTITY, key))
         raw_parent = state.get(line_block(LineField.PARENT, key))
-        lic = offered.get(int(raw_license)) if raw_license and raw_license.isdigit() else None
+        lic = offered.get(id_of(raw_license) or 0)
         parents: tuple[CachedSubscription, ...] = ()
         if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
             parents = tuple(choices.parents_for(lic))
-        parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
+        parent_id = id_of(raw_parent)
         parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
         stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
         if stale:
             key = meta.renew_line(key)
-        out.append(LinePrefill(key, lic, quantity, parent_id if parent_ok else None, parents))
+        no_parent = None
+        if lic is not None and lic.is_addon and isinstance(choices, GroupChoices) and not parents:
+            no_parent = choices.addon_decision(lic, None).reason
+        out.append(LinePrefill(key, lic, quantity, parent_id if parent_ok else None, parents,
+                               no_parent))
     return out

@@ -27,10 +27,13 @@ from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
+from bot.numbers import NumberError, Problem, id_of, parse_whole
 
 #: Lines one order may hold: four blocks a line keeps the modal far below Slack's 100 blocks.
 MAX_LINES = 10
 NOTE_MAX = 1000
+#: More licenses than one line can order: no license group holds that many.
+MAX_QUANTITY = 100_000
 ONMICROSOFT = ".onmicrosoft.com"
 
 
@@ -152,18 +155,18 @@ def _required(message: str) -> Callable[[Any], Any]:
 
 
 def parse_quantity(value: Any) -> int:
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        raise ValueError(_("Enter how many licenses to order."))
-    if re.fullmatch(r"-\s*\d+", text):
-        raise ValueError(_("A quantity can't be negative: enter how many licenses to add."))
-    if not re.fullmatch(r"\+?\d+", text):
-        raise ValueError(_("Enter the quantity as a whole number, e.g. 5."))
-    quantity = int(text)
+    try:
+        quantity = parse_whole(value, maximum=MAX_QUANTITY, plus=True)
+    except NumberError as exc:
+        raise ValueError({
+            Problem.EMPTY: _("Enter how many licenses to order."),
+            Problem.NEGATIVE: _("A quantity can't be negative: enter how many licenses to add."),
+            Problem.NOT_WHOLE: _("Enter the quantity as a whole number, e.g. 5."),
+            Problem.TOO_LARGE: _("That is more licenses than any license group can hold (at "
+                                 "most {n}).", n=f"{MAX_QUANTITY:,}"),
+        }[exc.problem]) from None
     if quantity == 0:
         raise ValueError(_("Order at least 1 license (0 orders nothing)."))
-    if quantity > 100_000:
-        raise ValueError(_("{n} is more licenses than any license group can hold.", n=quantity))
     return quantity
 
 
@@ -247,10 +250,10 @@ def parse_country(value: Any) -> str:
 def _optional_id(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ValueError(_("That choice is not valid any more: choose again.")) from None
+    number = id_of(value)
+    if number is None:
+        raise ValueError(_("That choice is not valid any more: choose again."))
+    return number
 
 
 Quantity = Annotated[int, BeforeValidator(parse_quantity)]

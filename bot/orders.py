@@ -157,8 +157,8 @@ def check_existing(
         )
         parent = None
         if decision.allowed and lic is not None and lic.is_addon:
+            decision = choices.addon_decision(lic, line.parent_subscription_id)
             parents = {p.id: p for p in choices.parents_for(lic)}
-            decision = policy.addon_line(lic, line.parent_subscription_id, parents)
             parent = parents.get(line.parent_subscription_id or -1)
         if not decision.allowed:
             errors.setdefault(line.block(LineField(decision.field)), decision.reason)

@@ -60,6 +60,7 @@ CURRENCIES: tuple[str, ...] = (
 )  # fmt: skip
 
 MAX_AMOUNT = Decimal("999999999.99")
+AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,12})?")
 MAX_ATTACHMENTS = 10
 TITLE_MAX = 100
 DETAILS_MAX = 2000
@@ -180,9 +181,16 @@ def clean_amount(text: str | None) -> Decimal:
         raise ValueError(_("Give the amount requested, e.g. 249.90."))
     if "," in value and "." not in value and value.count(",") == 1:
         value = value.replace(",", ".")
+    # digits 0-9 and one point, before Decimal reads "1e20", "NaN" or other scripts' digits
+    if not AMOUNT_TEXT.fullmatch(value):
+        if AMOUNT_TEXT.fullmatch(value.removeprefix("-")):
+            raise ValueError(_("The amount must be more than zero."))
+        if re.fullmatch(r"[0-9]{13,}(?:\.[0-9]*)?", value):
+            raise ValueError(_("That amount is too large; check it."))
+        raise ValueError(_("Give the amount as a number, e.g. 249.90."))
     try:
         amount = Decimal(value)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
         raise ValueError(_("Give the amount as a number, e.g. 249.90.")) from None
     if not amount.is_finite() or amount <= 0:
         raise ValueError(_("The amount must be more than zero."))

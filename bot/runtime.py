@@ -16,7 +16,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, SystemClock
-from bot.config import ProviderName, Settings
+from bot.config import ProviderName, Settings, SoftwareProviderName
+from bot.partner_center.provider import SoftwareProvider
 from bot.provider.base import CspProvider
 from store.db import Database
 from store.migrate import upgrade
@@ -39,6 +40,9 @@ def build_provider(settings: Settings, clock: Clock) -> CspProvider:
             settings.ovh_application_key,
             settings.ovh_application_secret.get_secret_value(),
             settings.ovh_consumer_key.get_secret_value(),
+            ovh_subsidiary=settings.ovh_subsidiary,
+            plan_codes=settings.ovh_plan_codes(),
+            auto_pay=settings.csp_ovh_auto_pay,
         )
     from bot.provider.sandbox import SandboxProvider
 
@@ -46,6 +50,37 @@ def build_provider(settings: Settings, clock: Clock) -> CspProvider:
         clock=clock.now,
         task_duration=timedelta(seconds=settings.csp_sandbox_task_seconds),
         state_path=settings.csp_sandbox_state,
+        auto_pay=settings.csp_ovh_auto_pay,
+    )
+
+
+def build_software_provider(settings: Settings, clock: Clock) -> SoftwareProvider:
+    """Software through Partner Center: its REST API, or the embedded Partner Center sandbox."""
+    if settings.software_provider is SoftwareProviderName.PARTNER_CENTER:
+        from bot.partner_center.auth import PartnerCenterAuth
+        from bot.partner_center.client import PartnerCenterClient
+
+        if not settings.partner_center_credentials_complete:
+            raise ValueError(
+                "CSP_SOFTWARE_PROVIDER=partner_center needs PARTNER_CENTER_TENANT_ID, "
+                "PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"
+            )
+        auth = PartnerCenterAuth(
+            tenant_id=settings.partner_center_tenant_id,
+            client_id=settings.partner_center_client_id,
+            client_secret=settings.partner_center_client_secret,
+            refresh_token=settings.partner_center_refresh_token,
+            scope=settings.partner_center_scope,
+            app_scope=settings.partner_center_app_scope,
+            authority_url=settings.partner_center_authority_url,
+        )
+        return PartnerCenterClient(auth, settings.partner_center_api_url)
+    from bot.partner_center.sandbox import PartnerCenterSandbox
+    from bot.partner_center.sandbox_rules import Behaviour
+
+    return PartnerCenterSandbox(
+        clock=clock.now,
+        behaviour=Behaviour(perpetual_window=settings.perpetual_cancellation_window),
     )
 
 
@@ -119,6 +154,7 @@ class Runtime:
         settings: Settings,
         *,
         provider: CspProvider | None = None,
+        software: SoftwareProvider | None = None,
         clock: Clock | None = None,
         slack_client: AsyncWebClient | None = None,
     ) -> None:
@@ -126,6 +162,8 @@ class Runtime:
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)
         self.provider = provider or build_provider(settings, self.clock)
+        #: Software (perpetual and software subscriptions) through Microsoft's Partner Center.
+        self.software = software or build_software_provider(settings, self.clock)
         self.slack = slack_client or build_slack_client(settings)
         self.loops: list[PeriodicLoop] = []
         self.draining = False
@@ -190,4 +228,5 @@ class Runtime:
         if settle is not None:
             await settle()  # let cards and DMs already under way reach Slack
         await self.provider.close()
+        await self.software.close()
         await self.db.close()

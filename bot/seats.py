@@ -21,6 +21,7 @@ from bot.domain import Request, RequestKind, StepAction
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _, ngettext
 from bot.ids import SeatsAction, SeatsBlock
+from bot.numbers import NumberError, Problem, parse_whole
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import PriceBook, describe, load_price_book
 from bot.subscription_choice import (
@@ -54,22 +55,19 @@ class SeatForm:
         tenant, subscription_id = chosen_or_errors(
             values, ref, errors, missing=_("Choose the subscription to change.")
         )
-        new_total = _whole_number(typed(values, SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
-        if new_total is None:
-            errors[SeatsBlock.NEW_TOTAL] = _(
-                "Enter the new total number of seats as a whole number, e.g. 13."
+        new_total = None
+        try:
+            new_total = parse_whole(typed(values, SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
+        except NumberError as exc:
+            errors[SeatsBlock.NEW_TOTAL] = (
+                _("That is more seats than any subscription holds (at most {n}).",
+                  n=f"{exc.maximum:,}")
+                if exc.problem is Problem.TOO_LARGE
+                else _("Enter the new total number of seats as a whole number, e.g. 13.")
             )
         if errors:
             raise FormErrors(errors)
         return cls(ref, tenant, subscription_id, new_total)  # type: ignore[arg-type]
-
-
-def _whole_number(raw: str | None) -> int | None:
-    try:
-        value = float((raw or "").strip())
-    except ValueError:
-        return None
-    return int(value) if value.is_integer() else None
 
 
 def reduction_window(settings: Any) -> timedelta:

@@ -14,14 +14,17 @@ import logging
 import uuid
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot.errors import DomainError, FormErrors
+from bot.errors import DomainError, FormErrors, OutOfDate
 from bot.i18n import _
+from bot.ids import action_ids
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
+from bot.slack_gate import response_url_allowed, response_urls_of
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -41,14 +44,33 @@ def build_app(runtime: Runtime) -> AsyncApp:
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=secret is not None,
         process_before_response=True,
-        raise_error_for_unhandled_request=False,
+        # what no listener claims reaches `answer_error` as BoltUnhandledRequestError, which
+        # answers it (an old button, a renamed modal) instead of bolt's bare 404
+        raise_error_for_unhandled_request=True,
         logger=logging.getLogger("csp_bot.bolt"),
     )
 
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
+    app.use(_response_urls_on_slack(runtime.slack.base_url))
     app.error(answer_error)
     app.router = handlers.register(app)  # type: ignore[attr-defined]
     return app
+
+
+def _response_urls_on_slack(api_url: str):
+    """A global middleware: a request whose `response_url` points anywhere but Slack's hosts
+    (or the configured Web API's, for the emulator and playground) is refused before any
+    listener runs, so neither bolt's `respond` nor the error handler ever posts there. Every
+    `response_url` use goes through bolt's `respond`, built from the body: this is its guard."""
+
+    async def guard(body: dict, next) -> BoltResponse | None:
+        urls = response_urls_of(body)
+        if any(not response_url_allowed(url, api_url) for url in urls):
+            log.warning("refused a request whose response_url is not on Slack's hosts")
+            return _json(400, {"error": "response_url not on Slack"})
+        return await next()
+
+    return guard
 
 
 def _json(status: int, payload: dict) -> BoltResponse:
@@ -60,6 +82,10 @@ def _json(status: int, payload: dict) -> BoltResponse:
 async def answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
     """The one place where exceptions become what the user sees."""
     kind = body.get("type") or ("slash_command" if "command" in body else "")
+    if isinstance(error, BoltUnhandledRequestError):
+        error = unclaimed(body, kind)
+        if error is None:
+            return BoltResponse(status=200, body="")
     if isinstance(error, FormErrors) and kind == "view_submission":
         return _json(200, {"response_action": "errors", "errors": error.errors})
     if isinstance(error, DomainError):
@@ -87,6 +113,28 @@ async def answer_error(error: Exception, body: dict, request, respond, client) -
         return _json(200, {"options": []})
     await _tell(body, message, respond, client)
     return BoltResponse(status=200, body="")
+
+
+KNOWN_ACTIONS = action_ids()
+
+
+def unclaimed(body: dict, kind: str) -> DomainError | None:
+    """What no listener claimed: a click on a button the bot no longer has, a modal submitted
+    after an upgrade renamed it, a suggestion for a select that is gone, are out of date; a
+    known action nobody needs (a select in a modal that is not redrawn), an event the bot
+    does not follow, only acknowledged."""
+    if kind == "block_actions":
+        action_id = (body.get("actions") or [{}])[0].get("action_id")
+        if action_id in KNOWN_ACTIONS:
+            return None
+        log.info("a click on an unknown action %r: it is out of date", str(action_id)[:60])
+        return OutOfDate()
+    if kind in ("view_submission", "block_suggestion"):
+        log.info("an unclaimed %s: it is out of date", kind)
+        return OutOfDate()
+    if kind == "slash_command":
+        return DomainError(_("csp-bot answers `/csp` only: try `/csp help`."))
+    return None
 
 
 async def _tell(body: dict, message: str, respond, client) -> None:

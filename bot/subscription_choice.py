@@ -18,6 +18,8 @@ from bot.domain import License, Request, RequestState
 from bot.errors import NotFoundError
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
+from bot.numbers import id_of
+from bot.views.text import escape
 from store import cache
 from store import requests as request_repo
 from store.cache import CachedSubscription, CachedTenant, SeatBatch
@@ -58,9 +60,16 @@ class ChoiceRef:
     def loads(cls, text: str | None) -> ChoiceRef:
         try:
             data = json.loads(text or "{}")
-            return cls(data.get("t"), data.get("s"), data.get("c"), int(data.get("g", 0)))
-        except (ValueError, TypeError, AttributeError):
+        except ValueError:
             return cls()
+        if not isinstance(data, dict):
+            return cls()
+
+        def text_at(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        return cls(text_at("t"), id_of(data.get("s")), text_at("c"), id_of(data.get("g")) or 0)
 
     @property
     def subscription_block(self) -> str:
@@ -95,8 +104,9 @@ def split_args(args: Sequence[str]) -> tuple[str, list[int]]:
     words: list[str] = []
     numbers: list[int] = []
     for arg in args:
-        if arg.isdigit():
-            numbers.append(int(arg))
+        number = id_of(arg)
+        if number is not None:
+            numbers.append(number)
         elif numbers:
             break  # words after the numbers are not ours
         else:
@@ -113,7 +123,7 @@ async def resolve_prefill(db: Database, args: Sequence[str]) -> Prefill:
             return Prefill(tenant, None, (), problem)
         sub = await cache.get_subscription(session, numbers[0])
         if sub is None or (tenant is not None and sub.service_name != tenant.service_name):
-            where = tenant.label if tenant else _("the cache")
+            where = escape(tenant.label) if tenant else _("the cache")
             problem = problem or _("There is no subscription {id} in {where}.",
                                    id=numbers[0], where=where)
             return Prefill(tenant, None, (), problem)
@@ -134,10 +144,10 @@ async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, 
     if len(matches) == 1:
         return matches[0], None
     if not matches:
-        return None, _("No license group matches “{query}”.", query=query)
-    names = ", ".join(t.label for t in matches[:5])
+        return None, _("No license group matches “{query}”.", query=escape(query))
+    names = ", ".join(escape(t.label) for t in matches[:5])
     return None, _("Several license groups match “{query}” ({names}): pick one.",
-                   query=query, names=names)
+                   query=escape(query), names=names)
 
 
 # --- what the modal's state holds ------------------------------------------------------------
@@ -176,10 +186,7 @@ def chosen(values: Mapping[str, Any], ref: ChoiceRef) -> tuple[str | None, int |
     raw = selected(values, ref.subscription_block, OptionsAction.SUBSCRIPTION)
     if raw is None:
         return tenant, ref.subscription_id
-    try:
-        return tenant, int(raw)
-    except ValueError:
-        return tenant, None
+    return tenant, id_of(raw)
 
 
 # --- the facts a rule needs ------------------------------------------------------------------
@@ -267,9 +274,10 @@ async def _tenant(db: Database, service_name: str | None) -> CachedTenant | None
 
 async def ref_for_value(db: Database, value: str | None, channel: str | None) -> ChoiceRef:
     """The modal a button or menu value opens: a subscription id, a service name, or nothing."""
-    if value and value.isdigit():
+    subscription_id = id_of(value)
+    if subscription_id is not None:
         async with db.session() as session:
-            sub = await cache.get_subscription(session, int(value))
+            sub = await cache.get_subscription(session, subscription_id)
         if sub is not None:
             return ChoiceRef(sub.service_name, sub.id, channel)
     if value:

@@ -8,9 +8,10 @@ this module keeps it fresh:
 - after every completed request, for the group concerned (`refresh_tenant`).
 
 Groups are read with bounded concurrency (`CSP_SYNC_CONCURRENCY`), each with the provider's
-batch reads; a failing group keeps its cached data, gets `tenants.sync_error`, and never fails
-the others. Groups and subscriptions deleted upstream leave the cache. On PostgreSQL an advisory
-lock lets one replica run the full sync at a time; per-group writes are serialised too.
+batch reads (one by one while OVHcloud refuses them; the report says so); a failing group keeps
+its cached data, gets `tenants.sync_error`, and never fails the others. Groups and
+subscriptions deleted upstream leave the cache. On PostgreSQL an advisory lock lets one replica
+run the full sync at a time; per-group writes are serialised too.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class SyncReport:
     error: str | None = None
     #: Another replica holds the sync lock; it is syncing right now.
     skipped: bool = False
+    #: OVHcloud refused batch reads during this sync (its reason): objects were read one by
+    #: one, which costs more requests but loses nothing.
+    batch_reads_off: str | None = None
 
     @property
     def ok(self) -> list[str]:
@@ -82,7 +86,11 @@ class SyncReport:
             text += "; " + _("{n} removed (deleted upstream)", n=len(self.removed))
         if self.failed:
             text += "; " + _("{n} failed", n=len(self.failed))
-        return text + "."
+        text += "."
+        if self.batch_reads_off:
+            text += " " + _("OVHcloud refused batch reads ({reason}), so objects were read one "
+                            "by one.", reason=self.batch_reads_off)
+        return text
 
 
 class SyncProgress(Protocol):
@@ -132,6 +140,7 @@ class Syncer:
                 return report
             async with db.transaction() as session:
                 run_id = await cache_sync.start_sync_run(session, "all", report.started_at)
+            self._provider.retry_batch_reads()  # refused last time? OVHcloud may take them again
             try:
                 names = await self._provider.list_tenants()
             except ProviderError as exc:
@@ -147,6 +156,7 @@ class Syncer:
                     keep = timedelta(days=self.runtime.settings.csp_task_history_days)
                     await cache_sync.prune_tasks(session, self._now() - keep)
             report.finished_at = self._now()
+            report.batch_reads_off = self._provider.batch_reads_off()
             failed = report.failed
             async with db.transaction() as session:
                 await cache_sync.finish_sync_run(
@@ -241,6 +251,7 @@ class Syncer:
                 if child in orphans:
                     parents[child] = sub.id
                     orphans.discard(child)
+        eligible = await self._addon_eligibility(sn, subscriptions, addon_ids, parents)
         return TenantSnapshot(
             tenant=tenant,
             licenses=licenses,
@@ -251,7 +262,25 @@ class Syncer:
             extra_license_names=extra,
             service_info=service_info,
             usage_peaks=usage_peaks,
+            addon_licenses=eligible,
         )
+
+    async def _addon_eligibility(
+        self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int]
+    ) -> dict[int, list[int]]:
+        """What each main subscription may take as add-ons (`availableAddonLicenses`), one call
+        each, so the order form offers an add-on only where OVHcloud takes it. A group that
+        offers no add-on license needs no call: nothing can be offered."""
+        main = [s for s in subscriptions if s.license_id not in addon_ids and s.id not in parents]
+        if not addon_ids:
+            return {s.id: [] for s in main}
+        eligible = {}
+        for sub in main:
+            try:
+                eligible[sub.id] = await self._provider.available_addon_licenses(sn, sub.id)
+            except NotFound:
+                continue  # gone since it was listed: the next sync forgets it
+        return eligible
 
     # --- work started from a listener ------------------------------------------------------
 

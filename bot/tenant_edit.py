@@ -20,8 +20,8 @@ from bot.domain import Request, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.pipeline import DraftSpec, StepSpec
-from bot.views.common import escape
 from bot.views.tenant import EDITABLE, LABELS
+from bot.views.text import escape
 from store import cache
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")

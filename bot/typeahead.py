@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.models.blocks import Option
 
 from bot.i18n import _
+from bot.views.text import escape
 from store import search
 from store.search import EXACT, PREFIX, normalize, text_tier, words_of
 
@@ -69,7 +70,8 @@ def rank(query: str, candidates: Iterable[Candidate], limit: int = MAX_OPTIONS) 
 
 
 def option(candidate: Candidate) -> Option:
-    label = candidate.label
+    """The option Slack shows: its label (names from the provider) escaped, then cut."""
+    label = escape(candidate.label)
     if len(label) > OPTION_TEXT_LIMIT:
         label = label[: OPTION_TEXT_LIMIT - 1] + "…"
     return Option(text=label, value=candidate.value)

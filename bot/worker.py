@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import execution
+from bot import execution, order_delivery
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
 from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
 from bot.leases import LeaseKeeper, dead_owners, this_process
+from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
 from bot.sync import record_seat_batch, refresh_tenant
+from bot.views import news as views_news
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -214,7 +216,9 @@ class Worker:
                 return
             steps = await self._steps(request.id)
         for step in steps:
-            if step.state is St.RUNNING and step.provider_task_id is None:
+            if order_delivery.following(step):
+                await self._follow_order(request, step, report)
+            elif step.state is St.RUNNING and step.provider_task_id is None:
                 await self._complete(request, step, None, report)  # nothing to wait for
         await self._settle(request, report)
 
@@ -269,7 +273,8 @@ class Worker:
                 error = execution.unknown_error(step, exc, request)
                 await self._end_step(request, step, St.UNKNOWN, error, exc, report)
             case Remedy.FAILED:
-                await self._end_step(request, step, St.FAILED, exc.message, exc, report)
+                error = execution.refusal_error(step, exc)
+                await self._end_step(request, step, St.FAILED, error, exc, report)
         return True
 
     async def _defer(
@@ -413,6 +418,8 @@ class Worker:
                     return True
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
+        elif task is None and step.action in execution.FINDABLE:
+            await self._lost_create(request, step, report)
         elif task is None:
             error = execution.lost_task_error(step, request)
             await self._end_step(request, step, St.UNKNOWN, error, None, report)
@@ -423,15 +430,38 @@ class Worker:
             await self._end_step(request, step, St.FAILED, error, None, report)
         return True
 
-    async def _complete(
-        self, request: Request, step: RequestStep, task: ProviderTask | None, report
-    ) -> None:
-        """running → done, with what it created and the seats it added (same transaction)."""
+    async def _lost_create(self, request: Request, step: RequestStep, report) -> None:
+        """OVHcloud no longer answers for a create's task (some forget finished tasks at
+        once): done if the subscription it made is there, else a person must check."""
+        if execution.task_started(step) is not None:  # else nothing tells its creation apart
+            found = await self._created(request, step, None)
+            if found.get("subscription_id"):
+                await self._complete(request, step, None, report, found=found)
+                return
+        error = execution.lost_task_error(step, request)
+        await self._end_step(request, step, St.UNKNOWN, error, None, report)
+
+    async def _created(
+        self, request: Request, step: RequestStep, task: ProviderTask | None
+    ) -> dict[str, Any]:
         others = [s.result or {} for s in await self._steps(request.id) if s.id != step.id]
         taken = {int(r["subscription_id"]) for r in others if r.get("subscription_id")}
-        found = await execution.created_subscriptions(
+        return await execution.created_subscriptions(
             self.runtime.provider, request, step, task, taken
         )
+
+    async def _complete(
+        self,
+        request: Request,
+        step: RequestStep,
+        task: ProviderTask | None,
+        report,
+        *,
+        found: dict[str, Any] | None = None,
+    ) -> None:
+        """running → done, with what it created and the seats it added (same transaction)."""
+        if found is None:
+            found = await self._created(request, step, task)
         result = {**(step.result or {}), **found}
         added_at = (task.finish_date if task else None) or self._now()
         async with self.runtime.db.transaction() as session:
@@ -447,12 +477,50 @@ class Worker:
                 await record_seat_batch(session, subscription_id, seats, added_at, request.id)
         report.steps_done += 1
 
+    async def _follow_order(self, request: Request, step: RequestStep, report) -> None:
+        """A new license group's order after its checkout: one look (payment, delivery, the
+        group and its subscriptions: bot/order_delivery.py), what changed recorded. The step
+        is done once the group is there, and ends visibly when it will not be."""
+        now, days = self._now(), self.settings.csp_order_delivery_days
+        news = await order_delivery.follow(self.runtime.provider, step, now, days)
+        if news.outcome is Outcome.DONE:
+            await self._complete(request, step.model_copy(update={"result": news.result}),
+                                 None, report)  # fmt: skip
+            return
+        if news.outcome is not Outcome.WAIT:
+            state = St.FAILED if news.outcome is Outcome.FAILED else St.UNKNOWN
+            await self._end_step(request, step, state, news.error or "", None, report,
+                                 result=news.result)  # fmt: skip
+            return
+        if news.result == (step.result or {}):
+            return
+        r = news.result
+        async with self.runtime.db.transaction() as session:
+            await self._hold(session, request)
+            if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": r}):
+                return
+            if r.get("phase") != (step.result or {}).get("phase"):
+                await self._audit(session, request, "order_progress", step=step, data={
+                    "step": step.seq, "phase": r.get("phase"), "order_id": r.get("order_id"),
+                    "order_status": r.get("order_status")})  # fmt: skip
+        await self._notify(request)  # the card shows where the order is
+        if news.tell_requester:
+            try:
+                card = views_news.waiting_for_payment(request, news.result)
+                await self.runtime.notifier.direct_message(request.requester, card)
+            except Exception:
+                log.exception("could not tell %s that %s waits for payment", request.requester,
+                              request.ref)  # fmt: skip
+
     # --- settling the request ---------------------------------------------------------------
 
     async def _settle(self, request: Request, report: WorkerReport) -> None:
         steps = await self._steps(request.id)
         if any(s.state in UNSETTLED for s in steps):
-            poll = timedelta(seconds=self.settings.csp_worker_poll_seconds)
+            seconds = self.settings.csp_worker_poll_seconds
+            if all(order_delivery.following(s) for s in steps if s.state in UNSETTLED):
+                seconds = self.settings.csp_order_poll_seconds  # payment may take days
+            poll = timedelta(seconds=seconds)
             async with self.runtime.db.transaction() as session:
                 await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
             return

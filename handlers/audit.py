@@ -9,6 +9,7 @@ from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import PipelineAction
 from bot.views.audit import audit_blocks
+from handlers.payload import answerable
 from handlers.router import CommandCall, Router, Subcommand
 
 
@@ -37,8 +38,9 @@ async def show_audit(call: CommandCall) -> None:
 async def turn_page(ack, body, action, respond, context) -> None:
     """Earlier / Later: the ephemeral answer is replaced by the next page (roles re-checked)."""
     await ack()
+    answerable(body, "/csp audit")
     try:
-        subject, number = audit.Subject.decode(action["value"])
+        subject, number = audit.Subject.decode(action.get("value") or "")
     except ValueError:
         raise DomainError(_("That page no longer exists; run `/csp audit` again.")) from None
     page = await audit.trail(context["runtime"], subject, body["user"]["id"], number)

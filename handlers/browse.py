@@ -13,6 +13,7 @@ from bot.browse import BrowseRef, require_staff
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction, SubscriptionAction
+from bot.numbers import id_of
 from bot.sync import syncer_of
 from bot.views.browse import (
     Rendered,
@@ -23,8 +24,10 @@ from bot.views.browse import (
     tenants_message,
 )
 from bot.views.tenant import tenant_message
+from handlers.payload import answerable
 from handlers.router import CommandCall, Subcommand
 
+AGAIN = "/csp tenants"
 MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
 
 
@@ -166,7 +169,7 @@ async def subscription_menu(body, next) -> None:
                 continue
             chosen = (action.get("selected_option") or {}).get("value") or ""
             kind, _sep, subscription_id = chosen.rpartition(":")
-            if kind in MENU_ACTIONS and subscription_id.isdigit():
+            if kind in MENU_ACTIONS and id_of(subscription_id) is not None:
                 action["action_id"] = kind
                 action["value"] = subscription_id
                 action["selected_option"]["value"] = subscription_id
@@ -175,15 +178,17 @@ async def subscription_menu(body, next) -> None:
 
 async def turn_page(ack, body, action, respond, context) -> None:
     await ack()
+    answerable(body, AGAIN)
     await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action["value"]))
+    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(text=rendered.text, blocks=rendered.blocks, replace_original=True)
 
 
 async def show(ack, body, action, respond, context) -> None:
     await ack()
+    answerable(body, AGAIN)
     await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action["value"]))
+    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(
         text=rendered.text,
         blocks=rendered.blocks,
@@ -195,9 +200,10 @@ async def show(ack, body, action, respond, context) -> None:
 async def refresh(ack, body, action, respond, context) -> None:
     """Show "refreshing" at once; re-read the provider in the background; then re-render."""
     await ack()
+    answerable(body, AGAIN)
     runtime = context["runtime"]
     await require_staff(runtime, body["user"]["id"])
-    ref = BrowseRef.decode(action["value"])
+    ref = BrowseRef.decode(action.get("value") or "")
     rendered = await render(runtime, ref)
     await respond(text=rendered.text, blocks=refreshing(rendered).blocks, replace_original=True)
 

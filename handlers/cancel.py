@@ -23,6 +23,7 @@ from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
 from bot.views.cancel import cancel_form
+from handlers.payload import trigger_of
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.seats import channel_of, choice_listeners, in_modal
 
@@ -74,7 +75,8 @@ async def open_from_button(ack, body, action, client, context) -> None:
     runtime = context["runtime"]
     await runtime.roles.require(body["user"]["id"], Role.STAFF, _("cancelling subscriptions"))
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
-    await client.views_open(trigger_id=body["trigger_id"], view=await cancel_modal(runtime, ref))
+    await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
+                            view=await cancel_modal(runtime, ref))
 
 
 async def submit_cancel_form(ack, body, view, context) -> None:

@@ -18,7 +18,7 @@ def register(app: AsyncApp, router=None) -> None:
 
 
 async def home_opened(event, context) -> None:
-    if event.get("tab", "home") != "home":
+    if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
         return
     home_viewers(context["runtime"]).add(event["user"])  # their tab follows their requests
     await publish_home(context["runtime"], event["user"])

@@ -7,11 +7,9 @@ confirmation. Nothing here calls the provider.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.domain import Role
@@ -27,9 +25,9 @@ from bot.order_choices import (
 from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
 from bot.views.orders import order_modal
+from bot.views.text import escape
+from handlers.payload import replace_view, trigger_of, values_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
-
-log = logging.getLogger(__name__)
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
 
@@ -84,7 +82,8 @@ async def order_command(call: CommandCall) -> None:
     elif words:
         tenant = await find_group(runtime, words)
         if tenant is None:
-            answer = _("No license group matches “{words}”: pick one in the form.", words=words)
+            answer = _("No license group matches “{words}”: pick one in the form.",
+                       words=escape(words))
         else:
             meta.tenant = tenant.service_name
     view = await build_modal(runtime, meta, FormState({}))
@@ -97,7 +96,7 @@ async def open_from_home(ack, body, client, context) -> None:
     await ack()
     await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
     view = await build_modal(runtime, OrderMeta(), FormState({}))
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 
 
 # --- changing the modal in place -------------------------------------------------------------
@@ -110,18 +109,12 @@ async def rebuild(
     what was typed. `hash` makes Slack refuse an update built from an older version; the
     newer action that made it older brings its own update."""
     await ack()
-    view = body["view"]
+    view = view_of(body, "/csp order")
     meta = OrderMeta.load(view.get("private_metadata"))
     if change is not None:
         change(meta)
     state = FormState((view.get("state") or {}).get("values"))
-    new_view = await build_modal(context["runtime"], meta, state)
-    try:
-        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
-            raise
-        log.info("order modal %s changed meanwhile; a newer update follows", view["id"])
+    await replace_view(client, view, await build_modal(context["runtime"], meta, state))
 
 
 async def add_line(ack, body, client, context) -> None:
@@ -129,7 +122,7 @@ async def add_line(ack, body, client, context) -> None:
 
 
 async def remove_line(ack, body, client, context) -> None:
-    key = body["actions"][0].get("value", "")
+    key = body["actions"][0].get("value") or ""
     await rebuild(ack, body, client, context, lambda meta: meta.remove_line(key))
 
 
@@ -162,6 +155,6 @@ async def existing_group_mode(ack, body, client, context) -> None:
 
 async def submit_order(ack, body, view, context) -> None:
     runtime, user = context["runtime"], body["user"]["id"]
-    form = parse_order_form(view["state"]["values"], OrderMeta.load(view["private_metadata"]))
+    form = parse_order_form(values_of(view), OrderMeta.load(view.get("private_metadata")))
     _request, confirm = await draft_order(runtime, form, actor=user)
     await ack(response_action="push", view=confirm)

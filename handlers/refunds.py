@@ -15,6 +15,7 @@ from bot.domain import Role
 from bot.errors import DomainError, FormErrors
 from bot.i18n import _
 from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
+from bot.numbers import id_of
 from bot.policy import RefundStep
 from bot.refund_form import (
     choice_of,
@@ -26,6 +27,7 @@ from bot.refund_form import (
 )
 from bot.views.cards import state_short
 from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
+from handlers.payload import answerable, trigger_of, values_of
 from handlers.router import CommandCall, Router, Subcommand
 
 
@@ -54,10 +56,10 @@ def register(app: AsyncApp, router: Router) -> None:
 
 def request_id_of(text: str | None) -> int:
     """Button values and private_metadata carry a request id and nothing else."""
-    try:
-        return int((text or "").strip().removeprefix("R"))
-    except ValueError:
-        raise DomainError(_("That button no longer points at a refund ticket.")) from None
+    request_id = id_of((text or "").strip().removeprefix("R"))
+    if request_id is None:
+        raise DomainError(_("That button no longer points at a refund ticket."))
+    return request_id
 
 
 async def open_from_command(call: CommandCall) -> None:
@@ -78,12 +80,12 @@ async def open_from_home(ack, body, action, client, context) -> None:
     await runtime.roles.require(user, Role.STAFF, _("opening refund tickets"))
     prefill = await refunds.prefill(runtime, user, license_group=action.get("value") or None)
     view = refund_form_view(prefill, refunds.windows(runtime), "")
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    await client.views_open(trigger_id=trigger_of(body, "/csp refund"), view=view)
 
 
 async def submit_refund_form(ack, body, view, context) -> None:
     runtime = context["runtime"]
-    ticket = parse_refund_form(view["state"]["values"], runtime.clock.now().date())
+    ticket = parse_refund_form(values_of(view), runtime.clock.now().date())
     _request, confirm = await refunds.open_ticket(
         runtime, ticket, body["user"]["id"], view.get("private_metadata")
     )
@@ -91,42 +93,44 @@ async def submit_refund_form(ack, body, view, context) -> None:
 
 
 async def click_claim(ack, body, action, context) -> None:
-    await refunds.claim(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+    await refunds.claim(context["runtime"], request_id_of(action.get("value")), body["user"]["id"])
     await ack()
 
 
 async def click_mark_filed(ack, body, action, context, client) -> None:
     """Asks for Microsoft's reference, after checking that this person may file it."""
     request = await refunds.check_step(
-        context["runtime"], request_id_of(action["value"]), body["user"]["id"], RefundStep.FILE
+        context["runtime"], request_id_of(action.get("value")), body["user"]["id"], RefundStep.FILE
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=filed_view(request))
+    await client.views_open(trigger_id=trigger_of(body, "/csp refunds"), view=filed_view(request))
     await ack()
 
 
 async def submit_filed(ack, body, view, context) -> None:
-    values = view["state"]["values"]
+    values = values_of(view)
     try:
         reference = clean_reference(text_of(values, RefundBlock.UPSTREAM_REFERENCE))
     except ValueError as exc:
         raise FormErrors({RefundBlock.UPSTREAM_REFERENCE: str(exc)}) from None
     await refunds.mark_filed(
-        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"], reference
+        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
+        reference,
     )
     await ack()
 
 
 async def click_mark_resolved(ack, body, action, context, client) -> None:
     request = await refunds.check_step(
-        context["runtime"], request_id_of(action["value"]), body["user"]["id"],
+        context["runtime"], request_id_of(action.get("value")), body["user"]["id"],
         RefundStep.RESOLVE,
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=resolved_view(request))
+    await client.views_open(trigger_id=trigger_of(body, "/csp refunds"),
+                            view=resolved_view(request))
     await ack()
 
 
 async def submit_resolved(ack, body, view, context) -> None:
-    values = view["state"]["values"]
+    values = values_of(view)
     errors: dict[str, str] = {}
     try:
         amount = clean_credited_amount(text_of(values, RefundBlock.CREDITED_AMOUNT))
@@ -139,7 +143,7 @@ async def submit_resolved(ack, body, view, context) -> None:
     if errors:
         raise FormErrors(errors)
     await refunds.mark_resolved(
-        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"],
+        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
         amount, currency,
     )
     await ack()
@@ -156,10 +160,11 @@ async def list_tickets(call: CommandCall) -> None:
 async def turn_page(ack, body, action, context, respond) -> None:
     """Previous / Next: the list message is replaced by the other page."""
     await ack()
+    answerable(body, "/csp refunds")
     runtime = context["runtime"]
     which, _sep, number = (action.get("value") or "open:0").partition(":")
     page = await refunds.ticket_page(
-        runtime, which, body["user"]["id"], int(number) if number.isdigit() else 0
+        runtime, which, body["user"]["id"], id_of(number) or 0
     )
     text, blocks = ticket_list(page, runtime.clock.now(), state_short)
     await respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True,

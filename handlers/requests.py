@@ -15,8 +15,12 @@ from bot.errors import DomainError
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.numbers import id_of
 from bot.views.requests import listing_title, reject_view, request_list_blocks
+from handlers.payload import trigger_of, typed_in
 from handlers.router import CommandCall, Router, Subcommand
+
+WAITING = "/csp requests waiting"
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -43,10 +47,10 @@ def register(app: AsyncApp, router: Router) -> None:
 
 def request_id_of(text: str | None) -> int:
     """Button values and private_metadata carry a request id and nothing else."""
-    try:
-        return int((text or "").strip().removeprefix("R"))
-    except ValueError:
-        raise DomainError(_("That button no longer points at a request.")) from None
+    request_id = id_of((text or "").strip().removeprefix("R"))
+    if request_id is None:
+        raise DomainError(_("That button no longer points at a request."))
+    return request_id
 
 
 async def submit_confirmation(ack, body, view, context) -> None:
@@ -54,7 +58,7 @@ async def submit_confirmation(ack, body, view, context) -> None:
     runtime = context["runtime"]
     actor = body["user"]["id"]
     request = await pipeline.confirm(
-        runtime.db, request_id_of(view["private_metadata"]), actor, runtime.roles
+        runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
     )
     await ack(response_action="clear")
     if not request.needs_approval:
@@ -64,7 +68,8 @@ async def submit_confirmation(ack, body, view, context) -> None:
 
 async def click_approve(ack, body, action, context) -> None:
     await ack()
-    await approvals.approve(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+    request_id = request_id_of(action.get("value"))
+    await approvals.approve(context["runtime"], request_id, body["user"]["id"])
 
 
 async def click_reject(ack, body, action, context, client) -> None:
@@ -72,16 +77,16 @@ async def click_reject(ack, body, action, context, client) -> None:
     await ack()
     runtime = context["runtime"]
     request = await approvals.check_decider(
-        runtime, request_id_of(action["value"]), body["user"]["id"]
+        runtime, request_id_of(action.get("value")), body["user"]["id"]
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=reject_view(request))
+    await client.views_open(trigger_id=trigger_of(body, WAITING), view=reject_view(request))
 
 
 async def submit_rejection(ack, body, view, context) -> None:
-    values = view["state"]["values"]
-    reason = values[PipelineBlock.REJECT_REASON][PipelineAction.REJECT_REASON].get("value")
+    typed = typed_in(view, PipelineBlock.REJECT_REASON, PipelineAction.REJECT_REASON, WAITING)
+    reason = typed.get("value")
     await approvals.reject(
-        context["runtime"], request_id_of(view["private_metadata"]), body["user"]["id"],
+        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
         reason or "",
     )
     await ack()
@@ -89,7 +94,8 @@ async def submit_rejection(ack, body, view, context) -> None:
 
 async def click_withdraw(ack, body, action, context) -> None:
     await ack()
-    await approvals.withdraw(context["runtime"], request_id_of(action["value"]), body["user"]["id"])
+    request_id = request_id_of(action.get("value"))
+    await approvals.withdraw(context["runtime"], request_id, body["user"]["id"])
 
 
 async def click_retry(ack, body, action, context) -> None:
@@ -97,7 +103,7 @@ async def click_retry(ack, body, action, context) -> None:
 
     await ack()
     await pipeline_actions.retry(
-        context["runtime"], request_id_of(action["value"]), body["user"]["id"]
+        context["runtime"], request_id_of(action.get("value")), body["user"]["id"]
     )
 
 
@@ -107,7 +113,7 @@ async def click_resolve(ack, body, action, context) -> None:
     await ack()
     await pipeline_actions.resolve(
         context["runtime"],
-        request_id_of(action["value"]),
+        request_id_of(action.get("value")),
         body["user"]["id"],
         created=action["action_id"] == PipelineAction.RESOLVE_HAPPENED,
     )

@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
+from bot.i18n import _
+from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
 from bot.views.help import HelpEntry, help_blocks, help_text
 
 
@@ -75,7 +77,16 @@ class Router:
         return close[0] if close else None
 
     async def dispatch(self, ack, respond, command, context, client) -> None:
-        words = (command.get("text") or "").split()
+        text = command.get("text") or ""
+        words = text[: MAX_COMMAND_CHARS + 1].split()
+        if len(text) > MAX_COMMAND_CHARS or len(words) > MAX_COMMAND_WORDS:
+            await ack(
+                text=_("That is too long for a `/csp` command (at most {chars} characters and "
+                       "{words} words). Type less, or open the form and fill it in there.",
+                       chars=MAX_COMMAND_CHARS, words=MAX_COMMAND_WORDS),
+                response_type="ephemeral",
+            )
+            return
         name = words[0].lower() if words else "help"
         sub = self._commands.get(name)
         if sub is None:

@@ -8,23 +8,21 @@ a one-subscription modal when its group or subscription select changes — is sh
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.domain import Role
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
+from bot.numbers import id_of
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
 from bot.views.seats import seat_form
+from handlers.payload import replace_view, trigger_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
-
-log = logging.getLogger(__name__)
 
 ModalBuilder = Callable[..., Awaitable[View]]
 
@@ -77,7 +75,8 @@ async def open_from_button(ack, body, action, client, context) -> None:
     runtime = context["runtime"]
     await runtime.roles.require(body["user"]["id"], Role.STAFF, _("changing seats"))
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
-    await client.views_open(trigger_id=body["trigger_id"], view=await seat_modal(runtime, ref))
+    await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
+                            view=await seat_modal(runtime, ref))
 
 
 async def submit_seat_form(ack, body, view, context) -> None:
@@ -113,29 +112,20 @@ def choice_listeners(build: ModalBuilder) -> tuple[Callable, Callable]:
 
     async def tenant_changed(ack, body, action, client, context) -> None:
         await ack()
-        view = body["view"]
+        view = view_of(body)
         value = (action.get("selected_option") or {}).get("value")
         ref = ChoiceRef.loads(view.get("private_metadata")).with_tenant(value)
-        await _replace(client, view, await build(context["runtime"], ref))
+        await replace_view(client, view, await build(context["runtime"], ref))
 
     async def subscription_changed(ack, body, action, client, context) -> None:
         await ack()
-        view = body["view"]
+        view = view_of(body)
         value = (action.get("selected_option") or {}).get("value")
         ref = ChoiceRef.loads(view.get("private_metadata"))
-        if value and value.isdigit():
+        if id_of(value) is not None:
             # the subscription names its group (it may be another group's, typed by id)
             chosen = await ref_for_value(context["runtime"].db, value, ref.channel)
             ref = ChoiceRef(chosen.tenant, chosen.subscription_id, ref.channel, ref.generation)
-        await _replace(client, view, await build(context["runtime"], ref))
+        await replace_view(client, view, await build(context["runtime"], ref))
 
     return tenant_changed, subscription_changed
-
-
-async def _replace(client: Any, view: dict, new: View) -> None:
-    try:
-        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
-            raise
-        log.info("modal %s changed meanwhile; the newer version stays", view["id"])

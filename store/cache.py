@@ -68,6 +68,8 @@ class CachedSubscription(Subscription):
     service_name: str
     license_name: str = ""
     parent_id: int | None = None
+    #: What OVHcloud's `availableAddonLicenses` said at the last sync (None: not read).
+    available_addon_licenses: list[int] | None = None
     synced_at: datetime
 
     @property
@@ -163,6 +165,7 @@ def subscription_from_row(row: SubscriptionRow) -> CachedSubscription:
         service_name=row.service_name,
         license_name=row.license_name,
         parent_id=row.parent_id,
+        available_addon_licenses=row.available_addon_licenses,
         synced_at=row.synced_at,
     )
 

@@ -71,6 +71,8 @@ class TenantSnapshot:
     extra_license_names: dict[int, str] = field(default_factory=dict)
     service_info: ServiceInfo | None = None
     usage_peaks: BillingPeaks | None = None
+    #: main subscription id → the license ids it may take as add-ons (availableAddonLicenses)
+    addon_licenses: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -230,7 +232,7 @@ async def apply_tenant_snapshot(
         session.add(row)
     for name in TENANT_FIELDS:
         setattr(row, name, getattr(t, name))
-    row.status = str(t.status)
+    row.status = _clip(t.status, TenantRow.status)
     row.mpn_issue_flag, row.creation_date = t.mpn_issue_flag, t.creation_date
     row.has_accepted_new_mca = t.has_accepted_new_mca
     if snap.service_info is not None:
@@ -297,14 +299,16 @@ async def _apply_subscriptions(
             row = SubscriptionRow(id=sub.id, service_name=sn, batched_seats=batched)
             session.add(row)
             result.added.append(sub.id)
-        elif row.quantity != sub.quantity or row.status != sub.status:
+        status = _clip(sub.status, SubscriptionRow.status)
+        if not new and (row.quantity != sub.quantity or row.status != status):
             result.changed.append(sub.id)
         license_name = names.get(sub.license_id) or f"License {sub.license_id}"
         row.license_id, row.license_name = sub.license_id, license_name
-        row.quantity, row.status = sub.quantity, str(sub.status)
+        row.quantity, row.status = sub.quantity, status
         row.creation_date, row.last_update = sub.creation_date, sub.last_update
         row.task_pending_id = sub.task_pending_id
         row.parent_id = snap.parents.get(sub.id)
+        row.available_addon_licenses = snap.addon_licenses.get(sub.id)
         row.search_text = subscription_search_text(sub.id, license_name, display, sn)
         row.synced_at = now
         deferred = sub.id in busy or (new and ordering)
@@ -323,6 +327,11 @@ async def _apply_subscriptions(
             await session.delete(row)
         result.removed.extend(gone)
     await session.flush()
+
+
+def _clip(value: object, column) -> str:
+    """A provider string cut to its column (statuses and task functions are free strings)."""
+    return str(value)[: column.type.length]
 
 
 def _ledger_batch(
@@ -368,7 +377,7 @@ async def _apply_tasks(session: AsyncSession, snap: TenantSnapshot, now: datetim
         if row is None:
             row = ProviderTaskRow(id=task.id, service_name=sn)
             session.add(row)
-        row.function, row.status = task.function, str(task.status)
+        row.function, row.status = _clip(task.function, ProviderTaskRow.function), str(task.status)
         row.todo_date, row.finish_date = task.todo_date, task.finish_date
         row.subscription_id = by_task.get(task.id, row.subscription_id)
         row.request_id = requests.get(task.id, row.request_id)

@@ -229,6 +229,9 @@ class SubscriptionRow(Base):
     last_update: Mapped[datetime | None] = mapped_column(UtcDateTime)
     task_pending_id: Mapped[int | None] = mapped_column(BigInteger)
     search_text: Mapped[str] = mapped_column(String(600), default="", index=True)
+    #: License ids OVHcloud lets this (main) subscription take as add-ons
+    #: (`availableAddonLicenses`, migration 0003); null until a sync has read it.
+    available_addon_licenses: Mapped[list[int] | None] = mapped_column(JSON)
     #: Seats the seat_batches of this subscription account for: sync records a batch only for
     #: an increase beyond it, so our own requests' batches are never counted twice.
     batched_seats: Mapped[int] = mapped_column(Integer, default=0)

@@ -38,8 +38,14 @@ def normalize(value: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", bare.casefold()).split())
 
 
+#: A search looks at this much of a query: enough words to name any group, and a bounded
+#: cost (each word is one more LIKE in SQL and one more pass in the typeahead ranking).
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 8
+
+
 def words_of(query: str) -> list[str]:
-    return normalize(query).split()
+    return normalize(query[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_WORDS]
 
 
 def tenant_search_text(display_name: str | None, service_name: str) -> str:

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot import policy
+from bot.domain import License
 from bot.ids import BrowseAction, SubscriptionAction
 from bot.provider.base import ServerError
 from bot.provider.sandbox import SandboxProvider
@@ -20,6 +22,11 @@ from bot.provider.sandbox_data import (
     PADARIA,
     VANDERBERG,
 )
+from bot.subscription_choice import SubscriptionFacts
+from bot.views.browse import subscription_row
+from bot.views.common import escape
+from bot.views.subscription_choice import facts_block
+from store.cache import CachedSubscription, CachedTenant
 from tests.slack_emulator import Reply, blocks_text
 
 pytestmark = pytest.mark.usefixtures("synced")
@@ -63,7 +70,7 @@ async def test_tenants_lists_every_group_with_status_mpn_issue_subscriptions_and
     assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
     text = reply.text
     assert "Nordwind Logistics B.V.*  `csp2-nw7k3q.o365.ovh`" in text
-    assert "ok · 5 subscriptions · 90 seats" in text
+    assert ":large_green_circle: in service · 5 subscriptions · 90 seats" in text
     assert "Van der Berg Architecten" in text and "suspended · 1 subscription · 5 seats" in text
     assert "MPN issue: `mpnIdNotIndirectReseller`" in text
     assert "As of <!date^1793610000^{date_short_pretty} {time}|2026-11-02 09:00 UTC>" in text
@@ -101,7 +108,7 @@ async def test_subs_is_the_control_panel_table_with_a_menu_per_row(slack):
     text = reply.text
     assert "Subscriptions of Nordwind Logistics B.V." in text
     assert f"*{NORDWIND_E3}* · Office 365 E3" in text
-    assert "12 licenses · :large_green_circle: active · created <!date^" in text
+    assert "12 licenses · :large_green_circle: in service · created <!date^" in text
     assert "updated <!date^" in text
     assert f"Add-on of {NORDWIND_E3}" in text  # the audio conferencing add-on
     menus = [e for e in elements(reply.json["blocks"]) if e["type"] == "overflow"]
@@ -120,6 +127,27 @@ async def test_a_pending_task_shows_on_its_row(slack, bot, sandbox, clock):
     await bot.runtime.syncer.run_once()
     reply = await slack.command("subs nordwind")
     assert f"pending task {task.id} changeQuantity (doing)" in reply.text
+
+
+@pytest.mark.parametrize("idle", [0, None], ids=["taskPendingId 0", "null"])
+@pytest.mark.parametrize("status", ["ok", "inService", "<b>new</b>"])
+def test_an_idle_subscription_shows_no_task_and_its_status_in_words(idle, status):
+    """The row and the facts block, from a subscription as OVHcloud's JSON gives it."""
+    sub = CachedSubscription.model_validate({
+        "id": NORDWIND_E3, "licenseId": 10021, "quantity": 12, "status": status,
+        "creationDate": "2025-01-09T11:20:52+01:00", "taskPendingId": idle,
+        "serviceName": NORDWIND, "licenseName": "Office 365 E3",
+        "syncedAt": "2026-11-02T10:00:00+01:00",
+    })
+    lic = License(id=10021, name="Office 365 E3")
+    tenant = CachedTenant(service_name=NORDWIND, synced_at=sub.synced_at)
+    row = blocks_text([subscription_row(sub, None).to_dict()])
+    facts = blocks_text([facts_block(SubscriptionFacts(tenant, sub, lic)).to_dict()])
+    for text in (row, facts):
+        assert "task" not in text.lower()
+        assert escape(policy.status_label(status)) in text
+    assert "<b>" not in row + facts
+    assert (":large_green_circle: in service" in row) is (status == "ok")
 
 
 @pytest.mark.parametrize(
@@ -182,7 +210,7 @@ async def test_tenant_details(slack):
         "*Internal name*\n`csp2-nw7k3q.o365.ovh`",
         "*Display name*\nNordwind Logistics B.V.",
         "*Created*\n<!date^",
-        "*Status*\n:large_green_circle: ok",
+        "*Status*\n:large_green_circle: in service",
         "*MPN ID*\n`6180342`",
         "femke.devries@nordwind-logistics.nl",
         "*Renewal*\nautomatic every 12 months",

@@ -8,11 +8,18 @@ import signal
 import socket
 import sys
 import time
+from datetime import timedelta
 
 import aiohttp
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.provider.cart_config import Requirement
+from bot.provider.sandbox import ITEMS_SHAPE, SandboxProvider
+from bot.provider.sandbox_conventions import VARIANTS
+from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
+from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack_emulator import SlackDriver
 
@@ -144,7 +151,8 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
     keys = {"OVH_APPLICATION_KEY": "ak-test", "OVH_APPLICATION_SECRET": "as-test-secret",
             "OVH_CONSUMER_KEY": "ck-test-consumer"}
     sandbox = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), cwd=os.getcwd(),
+        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), "--cart-shape", "items",
+        cwd=os.getcwd(),
         env={**os.environ, **keys}, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -172,3 +180,83 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
     finally:
         sandbox.send_signal(signal.SIGINT)
         await asyncio.wait_for(sandbox.wait(), 10)
+
+
+# --- csp-bot check --provider-details ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ovhcloud", "legacy", "degraded"])
+async def test_provider_details_reads_the_account_and_changes_nothing(tmp_path, clock, name):
+    """Against the sandbox server over HTTP, in each variant of OVHcloud's conventions."""
+    box = SandboxProvider(clock=clock.now, task_duration=timedelta(hours=1),
+                          conventions=VARIANTS[name])
+    await box.change_quantity(NORDWIND, NORDWIND_E3, 13)  # one task running
+    box.clear_calls()
+    app = create_sandbox_app(box, "ak-details", "as-details", "ck-details")
+    runner, url = await start_sandbox_server(app)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "ovh",
+           "OVH_ENDPOINT": url, "OVH_APPLICATION_KEY": "ak-details",
+           "OVH_APPLICATION_SECRET": "as-details", "OVH_CONSUMER_KEY": "ck-details"}
+    try:
+        result = await asyncio.to_thread(run_cli, ["check", "--provider-details"], env, tmp_path)
+    finally:
+        await runner.cleanup()
+    out = result.output
+    assert result.exit_code == 0, out
+    assert f"Provider details (read only), ovh ({url})" in out
+    assert "License groups: 5 (statuses: ok ×4, suspended ×1)" in out
+    assert "Subscriptions: 14" in out
+    assert "Licence types: NON-SPECIFIC ×9, ADDON ×2" in out
+    idle = {"ovhcloud": "0 ×13", "legacy": "null ×13", "degraded": "0 ×13"}[name]
+    assert f"taskPendingId: {idle}, non-zero ×1" in out
+    if name == "legacy":
+        assert "Subscription statuses: active ×14" in out
+        assert "taskPendingId is null or missing" in out
+    else:
+        assert "Subscription statuses: ok ×11" in out and "inService ×1" in out
+        assert "statuses the bot has no word for: inService" in out
+    if name == "degraded":
+        assert "Batch reads: refused (Batch mode is not available on this call" in out
+        assert "the bot reads one by one" in out
+    else:
+        assert "Batch reads: accepted" in out
+    assert "Order cart (ovhSubsidiary FR, from GET /me): 1 csp2 offer(s)" in out
+    assert "csp2-license-group — Microsoft 365 license group (CSP2) (item added as P1M, " \
+           "default)" in out
+    assert "options: csp2-m365-business-basic, csp2-m365-business-standard" in out
+    assert "required configuration: mpnId (String, required), adminContact (/me/contact, " \
+           "required)" in out
+    assert "the csp2 cart offers options under: csp2-license-group" in out
+    assert "cannot fill" not in out  # every required label is one the order form fills
+    # read only: no provider write, one cart created and deleted, nothing checked out
+    ops = {c.op for c in box.call_log}
+    assert not ops & {"changeQuantity", "addSubscription", "deleteSubscription", "orderAddon",
+                      "updateTenant", "orderTenant", "checkoutCart", "configureCartItem"}
+    assert len(box.calls("createCart")) == len(box.calls("deleteCart")) == 1
+    assert "as-details" not in out
+
+
+async def test_provider_details_name_a_required_label_the_bot_cannot_fill(tmp_path, clock):
+    box = SandboxProvider(clock=clock.now, cart_shape=ITEMS_SHAPE)
+    box.order_requirements.append(Requirement(label="tenantGuid", type="String"))
+    app = create_sandbox_app(box, "ak", "as", "ck")
+    runner, url = await start_sandbox_server(app)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "ovh",
+           "OVH_ENDPOINT": url, "OVH_APPLICATION_KEY": "ak", "OVH_APPLICATION_SECRET": "as",
+           "OVH_CONSUMER_KEY": "ck", "OVH_SUBSIDIARY": "NL"}
+    try:
+        result = await asyncio.to_thread(run_cli, ["check", "--provider-details"], env, tmp_path)
+    finally:
+        await runner.cleanup()
+    assert result.exit_code == 0, result.output
+    assert "Order cart (ovhSubsidiary NL, from OVH_SUBSIDIARY): 7 csp2 offer(s)" in result.output
+    assert ("required cart labels the bot cannot fill: “tenantGuid” (the order form does not "
+            "ask for it)") in result.output
+    assert len(box.calls("createCart")) == len(box.calls("deleteCart")) == 1
+
+
+def test_provider_details_need_the_ovh_provider(tmp_path):
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_PROVIDER": "sandbox"}
+    result = run_cli(["check", "--provider-details"], env, tmp_path)
+    assert result.exit_code == 1
+    assert "need CSP_PROVIDER=ovh" in result.output

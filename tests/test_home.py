@@ -50,9 +50,8 @@ async def test_opening_home_shows_the_flows_and_the_groups_at_a_glance(slack, em
     ]
     text = blocks_text(home["blocks"])
     assert "*License groups* · 5 groups · 147 seats" in text
-    assert "• *Nordwind Logistics B.V.* — :large_green_circle: ok · 5 subscriptions · 90 seats" in (
-        text
-    )
+    assert ("• *Nordwind Logistics B.V.* — :large_green_circle: in service · 5 subscriptions · "
+            "90 seats") in text
     assert "Van der Berg Architecten* — :red_circle: suspended" in text
     assert ":warning: MPN issue" in text
     assert "As of <!date^" in text

@@ -289,23 +289,41 @@ def test_order_line_allows_up_to_the_limit(lic, quantity, before):
 
 def test_add_on_rules():
     assert policy.addon_line(AUDIO, None, {480101}).field == "parent"
-    assert policy.addon_line(AUDIO, 480999, {480101}).field == "parent"
-    assert "no subscription of this group can take it" in policy.addon_line(AUDIO, None, ()).reason
+    chosen = policy.addon_line(AUDIO, 480999, {480101, 480104})
+    assert chosen.field == "parent"
+    assert chosen.reason == ("Subscription 480999 can't take Teams Audio "
+                             "Conferencing: OVHcloud offers it only on subscriptions 480101, "
+                             "480104.")
+    none = policy.addon_line(AUDIO, None, (), group="Nordwind")
+    assert none.field == "license"
+    assert none.reason == ("No subscription of Nordwind can take Teams Audio "
+                           "Conferencing: OVHcloud offers it on none of them. Order a main "
+                           "license it goes with first.")
+    unread = policy.addon_line(AUDIO, 480101, (), group="Nordwind", unread=True)
+    assert not unread.allowed and "run `/csp sync`" in unread.reason
     assert policy.addon_line(AUDIO, 480101, {480101}).allowed
 
 
-def test_add_ons_attach_to_live_main_subscriptions_only():
+def test_add_ons_attach_only_where_ovhcloud_offers_them():
     subs = [
         sub(480101, E3.id),
         sub(480102, AUDIO.id, parent_id=480101),
         sub(480103, BASIC.id, status="suspended"),
         sub(480104, BASIC.id),
+        sub(480105, BASIC.id, addons=[]),  # OVHcloud offers it no add-on
+        sub(480106, BASIC.id, addons=None),  # not read yet
     ]
     licenses = {x.id: x for x in (E3, AUDIO, BASIC)}
     parent_of = {s.id: s.parent_id for s in subs}
-    found = policy.addon_parents(AUDIO, subs, licenses, parent_of)
+    available = {s.id: s.available_addon_licenses for s in subs}
+    found = policy.addon_parents(AUDIO, subs, licenses, parent_of, available)
     assert [s.id for s in found] == [480101, 480104]
-    assert policy.addon_parents(E3, subs, licenses, parent_of) == []
+    assert policy.addon_parents(E3, subs, licenses, parent_of, available) == []
+    choices = group("g", [E3, AUDIO, BASIC], subs)
+    assert [s.id for s in choices.parents_for(AUDIO)] == [480101, 480104]
+    refused = choices.addon_decision(AUDIO, 480105)
+    assert not refused.allowed and refused.field == "parent" and "480101, 480104" in refused.reason
+    assert choices.addon_decision(AUDIO, 480104).allowed
 
 
 @pytest.mark.parametrize(
@@ -343,15 +361,20 @@ def sub(
     license_id: int,
     quantity: int = 5,
     parent_id: int | None = None,
-    status: str = "active",
+    status: str = "ok",
     service: str = "csp2-nw7k3q.o365.ovh",
+    addons: list[int] | object | None = ...,
 ) -> CachedSubscription:
+    """A cached subscription; a main one may take AUDIO unless `addons` says otherwise."""
+    if addons is ...:
+        addons = None if parent_id else [AUDIO.id]
     return CachedSubscription(
         id=sid,
         license_id=license_id,
         quantity=quantity,
         status=status,
         parent_id=parent_id,
+        available_addon_licenses=addons,
         service_name=service,
         synced_at=NOW,
         license_name={10021: "Office 365 E3"}.get(license_id, "x"),

@@ -13,7 +13,7 @@ NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 WEEK = timedelta(hours=168)
 
 
-def sub(*, status: str = "active", task: int | None = None, quantity: int = 25) -> Subscription:
+def sub(*, status: str = "ok", task: int | None = None, quantity: int = 25) -> Subscription:
     return Subscription(id=480103, license_id=10010, quantity=quantity, status=status,
                         task_pending_id=task)
 

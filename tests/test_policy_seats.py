@@ -24,7 +24,7 @@ def ago(**kw: float) -> datetime:
     return NOW - timedelta(**kw)
 
 
-def sub(quantity: int = 12, *, status: str = "active", task: int | None = None,
+def sub(quantity: int = 12, *, status: str = "ok", task: int | None = None,
         created: datetime | None = None) -> Subscription:
     return Subscription(id=480101, license_id=10021, quantity=quantity, status=status,
                         task_pending_id=task, creation_date=created or ago(days=400))

@@ -14,24 +14,29 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.provider.base import NotFound, ProviderUnavailable, ServerError
 from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox_conventions import VARIANTS
 from bot.provider.sandbox_data import (
     CONTOSO,
     CONTOSO_ARCHIVING,
     CONTOSO_STANDARD,
+    EXCHANGE_ARCHIVING,
     NORDWIND,
     NORDWIND_BASIC,
     NORDWIND_E3,
     NORDWIND_E3_AUDIO,
     OFFICE_E1,
     PADARIA,
+    TEAMS_AUDIO_CONFERENCING,
     VANDERBERG,
 )
+from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
 from bot.runtime import Runtime
 from bot.sync import refresh_tenant
 from store import cache
 from store import requests as request_repo
-from store.models import SeatBatchRow, SyncRunRow
+from store.models import SeatBatchRow, SubscriptionRow, SyncRunRow
 from tests.conftest import make_settings
+from tests.provider.conftest import serving
 
 ALL_GROUPS = 5
 
@@ -104,6 +109,18 @@ async def test_a_full_sync_caches_every_group_as_the_provider_has_it(runtime, sa
     async with runtime.db.session() as session:
         run = await cache.last_sync_run(session)
     assert (run.tenants_ok, run.tenants_failed, run.error) == (ALL_GROUPS, 0, None)
+
+
+async def test_sync_caches_which_add_ons_each_main_subscription_may_take(runtime, sandbox):
+    await runtime.syncer.run_once()
+    e3 = await read(runtime, cache.get_subscription, NORDWIND_E3)
+    assert e3.available_addon_licenses == [TEAMS_AUDIO_CONFERENCING]
+    basic = await read(runtime, cache.get_subscription, NORDWIND_BASIC)
+    assert basic.available_addon_licenses == [TEAMS_AUDIO_CONFERENCING, EXCHANGE_ARCHIVING]
+    audio = await read(runtime, cache.get_subscription, NORDWIND_E3_AUDIO)
+    assert audio.available_addon_licenses is None  # an add-on carries none
+    asked = {c.target for c in sandbox.call_log if c.op == "availableAddonLicenses"}
+    assert NORDWIND_E3 in asked and NORDWIND_E3_AUDIO not in asked
 
 
 async def test_sync_reads_in_batches_not_one_call_per_subscription(lite, sandbox):
@@ -430,3 +447,63 @@ def test_csp_bot_sync_runs_once_with_a_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Synced 5 license groups." in result.output
     assert "14 seat batch(es) recorded." in result.output
+
+
+# --- over HTTP, in OVHcloud's conventions ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ovhcloud", "degraded"])
+async def test_sync_over_http_caches_taskPendingId_0_as_no_task(database_url, clock, name):
+    """OvhProvider against the sandbox server: `taskPendingId: 0` is stored as NULL (no task),
+    a running task by its id; with batch reads refused, everything is read one by one and the
+    summary says so."""
+    box = SandboxProvider(clock=clock.now, task_duration=timedelta(minutes=5),
+                          conventions=VARIANTS[name])
+    task = await box.change_quantity(NORDWIND, NORDWIND_BASIC, 30)
+    async with serving(box) as api:
+        runtime = await make_runtime(database_url, api.client(timeout=10), clock)
+        try:
+            report = await runtime.syncer.run_once()
+            async with runtime.db.session() as session:
+                rows = dict((await session.execute(
+                    select(SubscriptionRow.id, SubscriptionRow.task_pending_id)
+                )).all())
+                statuses = set((await session.execute(select(SubscriptionRow.status))).scalars())
+        finally:
+            await runtime.stop()
+    assert report.failed == {} and len(report.ok) == ALL_GROUPS
+    assert rows.pop(NORDWIND_BASIC) == task.id
+    assert rows and set(rows.values()) == {None}
+    assert {"ok", "Active", "inService"} <= statuses
+    refused = "OVHcloud refused batch reads (Batch mode is not available"
+    assert (refused in report.summary()) is (name == "degraded"), report.summary()
+
+
+async def test_csp_bot_sync_says_when_batch_reads_were_refused(tmp_path, clock):
+    keys = {"OVH_APPLICATION_KEY": "ak-sync", "OVH_APPLICATION_SECRET": "as-sync",
+            "OVH_CONSUMER_KEY": "ck-sync"}
+    box = SandboxProvider(clock=clock.now, conventions=VARIANTS["degraded"])
+    app = create_sandbox_app(box, "ak-sync", "as-sync", "ck-sync")
+    runner, url = await start_sandbox_server(app)
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", "CSP_PROVIDER": "ovh",
+        "OVH_ENDPOINT": url, "SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "",
+        "SLACK_SIGNING_SECRET": "", **keys,
+    }
+
+    def run():
+        old = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            return CliRunner().invoke(main, ["sync"], env=env, catch_exceptions=False)
+        finally:
+            os.chdir(old)
+
+    try:
+        result = await asyncio.to_thread(run)  # the server answers on this test's loop
+    finally:
+        await runner.cleanup()
+    assert result.exit_code == 0, result.output
+    assert "Synced 5 license groups." in result.output
+    assert "OVHcloud refused batch reads" in result.output
+    assert "one by one" in result.output

@@ -26,9 +26,11 @@ from bot.config import ProviderName, Settings
 from bot.playground.bot_link import ACK_SECONDS, BotLink
 from bot.playground.interactions import Interactions
 from bot.playground.page_api import PageApi
+from bot.playground.payments import add_payment_routes
 from bot.playground.roles import PLAYGROUND_ADMIN, seed_playground_roles
 from bot.playground.slack_api import SlackWebApi
 from bot.playground.workspace import APPROVALS_CHANNEL, Workspace
+from bot.provider.sandbox import SandboxProvider
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, build_web_app
 
@@ -121,6 +123,8 @@ class Playground:
         self.interactions = Interactions(self.workspace, self.link, base)
         self.page = PageApi(self.workspace, self.interactions, lambda: self.bolt.router.entries)
         self.page.add_routes(self.web_app)
+        if isinstance(self.runtime.provider, SandboxProvider):
+            add_payment_routes(self.web_app, self.runtime.provider, base)
 
         await self.runtime.start(background=background)
         await seed_playground_roles(self.runtime)

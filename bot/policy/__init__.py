@@ -13,6 +13,7 @@ from bot.policy.decision import Decision
 from bot.policy.orders import (
     addon_line,
     addon_parents,
+    main_subscriptions,
     order_approval,
     order_group,
     order_line,
@@ -34,6 +35,7 @@ from bot.policy.seats import (
     seat_change,
     utc_text,
 )
+from bot.policy.status import gone, in_service, known, moving, status_key, status_label
 
 __all__ = [
     "Decision",
@@ -45,9 +47,14 @@ __all__ = [
     "addon_parents",
     "admin_agent_note",
     "cancellation",
+    "gone",
+    "in_service",
+    "known",
+    "main_subscriptions",
     "may_decide",
     "may_handle_refund",
     "may_withdraw",
+    "moving",
     "next_renewal",
     "order_approval",
     "order_group",
@@ -57,5 +64,7 @@ __all__ = [
     "refund_window_end",
     "removable_seats",
     "seat_change",
+    "status_key",
+    "status_label",
     "utc_text",
 ]

@@ -3,16 +3,14 @@ when a large order waits for a support agent."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
 from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
+from bot.policy.status import in_service
 from bot.pricing import Money
-
-#: Subscription states that cannot take an add-on (the API publishes no list: lenient).
-_NO_ADDON_STATES = frozenset({"deleted", "disabled", "expired", "suspended"})
 
 
 def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:
@@ -70,46 +68,66 @@ def seats_on_the_way(n: int) -> str:
 
 
 def addon_parents(
-    addon: License, subscriptions: Sequence[Subscription], licenses: dict[int, License],
-    parent_of: dict[int, int | None],
+    addon: License,
+    subscriptions: Sequence[Subscription],
+    licenses: Mapping[int, License],
+    parent_of: Mapping[int, int | None],
+    available: Mapping[int, Collection[int] | None],
 ) -> list[Subscription]:
-    """The subscriptions an add-on may be attached to, from what the cache knows.
-
-    OVHcloud answers this per subscription (`availableAddonLicenses`), which is a provider call
-    and cannot run while Slack waits; the cache knows only license types, so an add-on may go on
-    any live subscription of a main (non add-on) license that is not itself an add-on. The
-    provider has the last word when the line is sent.
-    """
+    """The subscriptions an add-on may be attached to: main (non add-on) subscriptions in
+    service whose `availableAddonLicenses` (as the last sync read them, `available`: id →
+    license ids, None when not read yet) list it. OVHcloud takes `orderAddon` only for those, so
+    the bot never sends another."""
     if not addon.is_addon:
         return []
+    return [sub for sub in main_subscriptions(subscriptions, licenses, parent_of)
+            if addon.id in (available.get(sub.id) or ())]
+
+
+def main_subscriptions(
+    subscriptions: Sequence[Subscription],
+    licenses: Mapping[int, License],
+    parent_of: Mapping[int, int | None],
+) -> list[Subscription]:
+    """Subscriptions that could carry an add-on at all: not add-ons themselves, in service."""
     out = []
     for sub in subscriptions:
         lic = licenses.get(sub.license_id)
         if parent_of.get(sub.id) is not None or (lic is not None and lic.is_addon):
             continue
-        if sub.status.lower() in _NO_ADDON_STATES:
-            continue
-        out.append(sub)
+        if in_service(sub.status):
+            out.append(sub)
     return out
 
 
-def addon_line(addon: License, parent_id: int | None, allowed: Collection[int]) -> Decision:
-    """An add-on is ordered on a parent subscription of the same group (`allowed`: ids)."""
-    if parent_id is None and allowed:
+def addon_line(addon: License, parent_id: int | None, allowed: Collection[int], *,
+               group: str = "", unread: bool = False) -> Decision:
+    """An add-on is ordered on a parent subscription of the same group that may take it
+    (`allowed`: ids, from `addon_parents`). `unread`: some main subscription of the group has
+    no eligibility read yet, so a sync may find more parents."""
+    group = group or _("this group")
+    if not allowed:
+        if unread:
+            reason = _("The bot has not read yet which add-ons the subscriptions of {group} can "
+                       "take: run `/csp sync`, then choose {name} again.",
+                       group=group, name=addon.name)
+        else:
+            reason = _("No subscription of {group} can take {name}: OVHcloud offers it on none "
+                       "of them. Order a main license it goes with first.",
+                       group=group, name=addon.name)
+        return Decision.refuse(reason, field="license")
+    if parent_id is None:
         return Decision.refuse(
             _("{name} is an add-on: choose the subscription it attaches to.", name=addon.name),
             field="parent",
         )
-    if not allowed:
-        return Decision.refuse(
-            _("{name} is an add-on, and no subscription of this group can take it: order a "
-              "main license first.", name=addon.name),
-            field="license",
-        )
     if parent_id not in allowed:
         return Decision.refuse(
-            _("{name} can't be attached to subscription {id}: choose one of the group's main "
-              "subscriptions.", name=addon.name, id=parent_id),
+            ngettext("Subscription {id} can't take {name}: OVHcloud offers it only on "
+                     "subscription {ids}.",
+                     "Subscription {id} can't take {name}: OVHcloud offers it only on "
+                     "subscriptions {ids}.", len(allowed),
+                     id=parent_id, name=addon.name, ids=", ".join(map(str, sorted(allowed)))),
             field="parent",
         )
     return Decision.allow()

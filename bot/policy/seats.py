@@ -12,6 +12,7 @@ from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
+from bot.policy.status import in_service, status_label
 from bot.views.common import date_token
 
 
@@ -67,11 +68,12 @@ def reduction_deadline(quantity: int, batches: Sequence[SeatBatchLike], seats: i
 
 
 def _changeable(sub: Subscription) -> Decision | None:
-    """A subscription that is not active, or has an OVHcloud task running, refuses changes."""
-    if sub.status.lower() != "active":
+    """A subscription in a blocking status (`policy.status`), or with an OVHcloud task
+    running, refuses changes. Any other status is in service."""
+    if not in_service(sub.status):
         return Decision.refuse(
-            _("Subscription {id} is {status}: only an active subscription can be changed.",
-              id=sub.id, status=sub.status),
+            _("Subscription {id} is {status} at OVHcloud: it can't be changed now.",
+              id=sub.id, status=status_label(sub.status)),
             field="subscription",
         )
     if sub.task_pending_id is not None:

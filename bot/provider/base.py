@@ -6,8 +6,7 @@ Two implementations keep this contract: `ovh.OvhProvider` (the real API over HTT
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
 from bot.domain import (
@@ -29,6 +28,9 @@ class ProviderError(Exception):
     """A provider call failed. Carries what an operator needs to follow it up with OVHcloud."""
 
     retryable: bool = False
+    #: Set on a failure of a create that certainly ordered nothing (e.g. the cart failed
+    #: before its checkout): sending it again later is safe even when `retryable`.
+    nothing_ordered: bool = False
     #: The HTTP status and OVH error `class` this error travels as on the wire. The sandbox
     #: server answers with them; the client maps statuses back through `error_type_for`.
     http_status: ClassVar[int] = 500
@@ -73,7 +75,8 @@ class BadParameters(ProviderError):
 
 
 class AuthenticationError(ProviderError):
-    """403 with an auth errorCode (INVALID_SIGNATURE, INVALID_CREDENTIAL, NOT_GRANTED_CALL …)."""
+    """An auth errorCode (400 INVALID_SIGNATURE or QUERY_TIME_OUT, 403 INVALID_KEY,
+    INVALID_CREDENTIAL, NOT_GRANTED_CALL …), or any 401/403."""
 
     http_status = 403
     ovh_class = "Client::Forbidden"
@@ -133,15 +136,19 @@ class ProviderUnavailable(ProviderError):
 
 
 class UnfillableConfiguration(ProviderError):
-    """The order cart requires configuration labels the bot cannot fill."""
+    """The order cart requires configuration the bot cannot fill; nothing was ordered.
+
+    `gaps` are `cart_config.Gap`s (a label and why) or bare labels; `labels` their names."""
 
     http_status = 400
     ovh_class = "Client::BadRequest"
+    nothing_ordered = True
 
-    def __init__(self, labels: Sequence[str], **kwargs) -> None:
-        self.labels = list(labels)
+    def __init__(self, gaps: Sequence[object], **kwargs) -> None:
+        self.labels = [str(getattr(g, "label", g)) for g in gaps]
         super().__init__(
-            "The order needs configuration the bot cannot fill: " + ", ".join(self.labels),
+            "OVHcloud's order form asks for what the bot cannot fill in, so nothing was "
+            "ordered: " + "; ".join(str(g) for g in gaps),
             **kwargs,
         )
 
@@ -184,57 +191,9 @@ def error_type_for(status: int, error_code: str | None = None) -> type[ProviderE
     return ProviderError
 
 
-# --- what an order can put in the cart's configuration ---------------------------------------
-
-#: OVHcloud does not publish the configuration labels of a csp2 cart item. These are the
-#: spellings we accept for the facts the order form collects; labels are compared after
-#: `normalize_label` (case, spaces and punctuation ignored).
-_ORDER_LABELS: dict[str, tuple[str, ...]] = {
-    "mpn_id": ("mpnid", "mpn", "partnerid", "microsoftpartnerid"),
-    "subdomain": ("subdomain", "domain", "customdomain", "tenantdomain"),
-    "display_name": (
-        "displayname",
-        "companyname",
-        "company",
-        "organizationname",
-        "organisationname",
-        "customername",
-    ),
-    "first_name": ("firstname", "givenname"),
-    "last_name": ("lastname", "surname", "familyname"),
-    "email": ("email", "emailaddress", "contactemail"),
-    "phone": ("phone", "phonenumber", "telephone"),
-    "address": ("address", "streetaddress", "street"),
-    "city": ("city", "town"),
-    "zip_code": ("zipcode", "zip", "postalcode", "postcode"),
-    "country": ("country", "countrycode"),
-}
-_LABEL_TO_FIELD = {alias: field for field, aliases in _ORDER_LABELS.items() for alias in aliases}
-
-
-def normalize_label(label: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", label.lower())
-
-
-def order_field(label: str) -> str | None:
-    """The NewTenantOrder field a cart label asks for ("mpn_id", "email" …), if we know it."""
-    return _LABEL_TO_FIELD.get(normalize_label(label))
-
-
-def order_configuration_value(order: NewTenantOrder, label: str) -> str | None:
-    """The value an order gives for a cart configuration label, or None when it has none.
-
-    Shared by the OVHcloud client (to fill the cart) and the sandbox (to decide, like the real
-    cart would, whether an order is complete), so both backends refuse the same orders.
-    """
-    field = order_field(label)
-    if field is None:
-        return None
-    if field in ("mpn_id", "subdomain", "display_name"):
-        value = getattr(order, field)
-    else:
-        value = getattr(order.contact, field)
-    return str(value) if value else None
+def named_domains(values: Iterable[object]) -> list[str]:
+    """Order detail domains that may name a service: "*" and blanks are not names."""
+    return list(dict.fromkeys(str(v) for v in values if v and str(v).strip() not in ("*", "")))
 
 
 @runtime_checkable
@@ -246,7 +205,21 @@ class CspProvider(Protocol):
     async def get_tenant(self, service_name: str) -> Tenant: ...
     async def update_tenant(self, service_name: str, update: TenantUpdate) -> None: ...
     async def service_infos(self, service_name: str) -> ServiceInfo: ...
-    async def order_tenant(self, order: NewTenantOrder) -> TenantOrder: ...
+    async def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
+        """Orders a new license group (the order cart, up to its checkout). The group exists
+        only once the order is paid and delivered: follow it with `order_status`."""
+        ...
+
+    async def order_status(self, order_id: int) -> str:
+        """`GET /me/order/{orderId}/status`: one of `billing.order.OrderStatusEnum` (notPaid,
+        checking, delivering, delivered, cancelling, cancelled, documentsRequested, unknown)
+        — read as a free string."""
+        ...
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        """The `domain` of the order's details (`/me/order/{orderId}/details/{id}`), "*" and
+        blanks left out: what may name the service the order delivered."""
+        ...
 
     # licenses
     async def list_orderable_licenses(self, service_name: str) -> list[int]: ...
@@ -300,5 +273,15 @@ class CspProvider(Protocol):
         self, service_name: str, period: UsagePeriod = UsagePeriod.LAST_MONTH
     ) -> list[UsageStatistics]: ...
     async def billing_period_peaks(self, service_name: str) -> BillingPeaks: ...
+
+    # reading in batches
+    def batch_reads_off(self) -> str | None:
+        """Why OVHcloud's batch reads are off for now (objects are read one by one), or None
+        when they work (the in-process sandbox has no batches to refuse)."""
+        ...
+
+    def retry_batch_reads(self) -> None:
+        """Try batch reads again at the next read (every full sync does)."""
+        ...
 
     async def close(self) -> None: ...

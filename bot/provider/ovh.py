@@ -4,7 +4,8 @@ What matters here is being a good API citizen and never doing a write twice:
 - every call is signed over the exact bytes sent, with a timestamp corrected by the server's
   clock (`GET /auth/time`, read once);
 - lists of subscriptions, licenses and tasks are read in batches (`X-Ovh-Batch: ,`), 50 ids per
-  call, so a sync costs a handful of requests instead of one per subscription;
+  call, so a sync costs a handful of requests instead of one per subscription — and one by one
+  while OVHcloud refuses batches (`ovh_batch`);
 - a semaphore bounds concurrent requests; each attempt has a timeout;
 - only GETs are retried (429, 5xx, timeouts, connection failures; exponential backoff with
   jitter, Retry-After honoured). A POST/PUT/DELETE that failed or timed out is never sent again:
@@ -43,6 +44,7 @@ from bot.domain import (
     UsagePeriod,
     UsageStatistics,
 )
+from bot.provider import ovh_cart
 from bot.provider.base import (
     AuthenticationError,
     ProviderError,
@@ -51,7 +53,8 @@ from bot.provider.base import (
     ServerError,
     error_type_for,
 )
-from bot.provider.ovh_cart import CartOrder
+from bot.provider.ovh_batch import BATCH_SIZE, BatchReads
+from bot.provider.ovh_batch import RETRY_SECONDS as BATCH_RETRY_SECONDS
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -70,7 +73,6 @@ ENDPOINTS = {
     "ovh-ca": "https://ca.api.ovh.com/1.0",
     "ovh-us": "https://api.us.ovhcloud.com/1.0",
 }
-BATCH_SIZE = 50
 _RETRY_AFTER_MAX = 60.0
 
 
@@ -107,12 +109,6 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def _batch_missing(error: object) -> bool:
-    """Whether a batch entry's error says the object no longer exists (inferred wording)."""
-    text = str(error).lower()
-    return "does not exist" in text or "not found" in text or "notfound" in text
-
-
 class OvhProvider:
     """CspProvider over OVHcloud's API. One aiohttp session per instance, created on first use
     and closed by `close()` (an injected `session` stays the caller's to close)."""
@@ -132,8 +128,10 @@ class OvhProvider:
         backoff_base: float = 0.5,
         backoff_max: float = 10.0,
         batch_size: int = BATCH_SIZE,
-        ovh_subsidiary: str = "FR",
-        plan_codes: Mapping[int, str] | None = None,
+        batch_retry_seconds: float = BATCH_RETRY_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        ovh_subsidiary: str | None = None,
+        plan_codes: Mapping[str, str] | None = None,
         auto_pay: bool = False,
         rng: random.Random | None = None,
     ) -> None:
@@ -143,7 +141,6 @@ class OvhProvider:
         self._consumer = _secret(consumer_key)
         self.timeout = timeout
         self.retries = retries
-        self.batch_size = batch_size
         self.ovh_subsidiary = ovh_subsidiary
         self.plan_codes = dict(plan_codes or {})
         self.auto_pay = auto_pay
@@ -156,6 +153,10 @@ class OvhProvider:
         self._time_lock = asyncio.Lock()
         self._delta: int | None = None
         self._license_names: dict[int, str] | None = None
+        self._subsidiary_lock = asyncio.Lock()
+        self.batch = BatchReads(
+            self.call, monotonic, size=batch_size, retry_seconds=batch_retry_seconds
+        )
 
     def __repr__(self) -> str:
         return f"OvhProvider({self.base_url!r}, application_key={self.application_key!r})"
@@ -307,26 +308,15 @@ class OvhProvider:
         return delta
 
     async def _batch(self, prefix: str, ids: Sequence[int], model: type[M]) -> list[M]:
-        """Read many objects with few requests; ids that no longer exist are left out."""
-        ids = list(dict.fromkeys(ids))
-        chunks = [ids[i : i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
-        parts = await asyncio.gather(*(self._batch_chunk(prefix, c, model) for c in chunks))
-        return [item for part in parts for item in part]
+        """Many objects with few requests (see `ovh_batch`); ids that no longer exist are left
+        out."""
+        return await self.batch.read(prefix, ids, model.model_validate)
 
-    async def _batch_chunk(self, prefix: str, chunk: Sequence[int], model: type[M]) -> list[M]:
-        answer = await self.call("GET", f"{prefix}/{','.join(map(str, chunk))}", batch=True)
-        if isinstance(answer, dict):  # a server that ignored the batch header for one id
-            answer = [{"key": str(chunk[0]), "value": answer, "error": None}]
-        items = []
-        for entry in answer or []:
-            error = entry.get("error")
-            if error:
-                if _batch_missing(error):
-                    continue
-                raise ServerError(f"Batch read of {prefix}/{entry.get('key')} failed: {error}")
-            if entry.get("value") is not None:
-                items.append(model.model_validate(entry["value"]))
-        return items
+    def batch_reads_off(self) -> str | None:
+        return self.batch.off()
+
+    def retry_batch_reads(self) -> None:
+        self.batch.retry()
 
     # -- license groups ----------------------------------------------------------------------
 
@@ -448,7 +438,24 @@ class OvhProvider:
 
     async def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
         """Order a new license group through OVHcloud's order cart (see `ovh_cart`)."""
-        return await CartOrder(self, order).place()
+        return await ovh_cart.CartOrder(self, order).place()
+
+    async def order_status(self, order_id: int) -> str:
+        return await ovh_cart.order_status(self, order_id)
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        return await ovh_cart.order_domains(self, order_id)
+
+    async def subsidiary(self) -> str:
+        """The subsidiary carts are created in: `ovh_subsidiary` when set (OVH_SUBSIDIARY),
+        else the account's own, read once from `GET /me` (`nichandle.Nichandle.ovhSubsidiary`)."""
+        async with self._subsidiary_lock:
+            if not self.ovh_subsidiary:
+                me = await self.call("GET", "/me")
+                self.ovh_subsidiary = str((me or {}).get("ovhSubsidiary") or "") or None
+                if not self.ovh_subsidiary:
+                    raise ProviderError("GET /me named no ovhSubsidiary: set OVH_SUBSIDIARY")
+            return self.ovh_subsidiary
 
     async def license_names(self) -> dict[int, str]:
         """License names by id, read once from the first license group (the catalogue is the

@@ -1,34 +1,49 @@
-"""Ordering a new license group through OVHcloud's generic order cart.
+"""Ordering a new license group through OVHcloud's generic order cart, and reading the order.
 
-Cart → assign → csp2 items → requiredConfiguration → configuration → checkout. OVHcloud
-publishes neither the csp2 plan codes nor the configuration labels, so this module reads both
-from the cart and refuses, with every reason at once, an order it cannot complete — before it
-configures anything. A cart left behind by a failure is deleted (best effort; OVHcloud expires
-carts anyway). The checkout is paid automatically only with `OvhProvider(auto_pay=True)`;
-otherwise the returned URL leads to the order to pay.
+Cart (`ovhSubsidiary` of the account, `GET /me`) → assign → the csp2 catalogue, in the shape it
+offers (`cart_catalogue`) → items → every item's `requiredConfiguration`, filled by type
+(`cart_config`) → `GET checkout` (OVHcloud validates the cart) → `POST checkout`. Sources:
+OVHcloud's order and /me schemas (UrielCh/api-ovh-node `code/gen/models/ovh-api/order.ts`,
+`me.ts`) and ovh/order-cart-examples (README, docs/configuration.en.md).
+
+Nothing outside the cart is written before every required label is known to be fillable: a
+label the bot cannot fill stops the order before any contact is created or anything ordered.
+Every failure before the checkout is marked `nothing_ordered` (sending again is safe) and the
+cart is deleted (best effort; OVHcloud expires carts anyway). The checkout is sent once; it is
+paid with the account's preferred payment method only with `OvhProvider(auto_pay=True)`,
+otherwise the order waits for payment at its URL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bot.domain import NewTenantOrder, TenantOrder
+from bot.provider import cart_catalogue as catalogue
+from bot.provider import cart_config
 from bot.provider.base import (
     BadParameters,
+    NotFound,
     ProviderError,
     UnfillableConfiguration,
-    normalize_label,
-    order_configuration_value,
+    named_domains,
 )
+from bot.provider.cart_catalogue import CartPlan, Offer
 
 if TYPE_CHECKING:
     from bot.provider.ovh import OvhProvider
 
 log = logging.getLogger(__name__)
+
+#: Order details read to find the service an order delivered.
+MAX_ORDER_DETAILS = 20
+
+
+def _seg(value: object) -> str:
+    return quote(str(value), safe="")
 
 
 class CartOrder:
@@ -40,100 +55,138 @@ class CartOrder:
 
     async def place(self) -> TenantOrder:
         api = self.api
-        cart = await api.call("POST", "/order/cart", {"ovhSubsidiary": api.ovh_subsidiary})
-        path = f"/order/cart/{quote(str(cart['cartId']), safe='')}"
+        path = None
         try:
+            subsidiary = await api.subsidiary()
+            cart = await api.call(
+                "POST", "/order/cart",
+                {"ovhSubsidiary": subsidiary, "description": "csp-bot: new license group"},
+            )  # fmt: skip
+            path = f"/order/cart/{_seg(cart['cartId'])}"
             await api.call("POST", f"{path}/assign")
-            plans = await self.plans(await api.call("GET", f"{path}/csp2") or [])
-            item_ids = []
-            for line in self.order.licenses:
-                plan_code, duration, pricing_mode = plans[line.license_id]
-                body = {
-                    "planCode": plan_code,
-                    "duration": duration,
-                    "pricingMode": pricing_mode,
-                    "quantity": line.quantity,
-                }
-                item_ids.append((await api.call("POST", f"{path}/csp2", body))["itemId"])
-            await self.configure(path, item_ids)
-            body = {"autoPayWithPreferredPaymentMethod": api.auto_pay}
-            result = await api.call("POST", f"{path}/checkout", body)
-        except Exception:
+            plan = await self.plan(path)
+            items = await self.fill(path, plan)
+            await self.configure(path, items)
+            await api.call("GET", f"{path}/checkout")  # OVHcloud checks the cart; nothing ordered
+        except ProviderError as err:
+            err.nothing_ordered = True
             await self.drop(path)
             raise
-        return TenantOrder(order_id=result["orderId"], url=result.get("url"))
+        except (KeyError, TypeError, ValueError) as exc:  # an answer shaped unlike the schema
+            await self.drop(path)
+            err = ProviderError(f"OVHcloud's order cart answered what the bot cannot read: {exc!r}")
+            err.nothing_ordered = True
+            raise err from exc
+        body = {"autoPayWithPreferredPaymentMethod": api.auto_pay, "waiveRetractationPeriod": False}
+        try:
+            result = await api.call("POST", f"{path}/checkout", body)
+        except ProviderError:
+            await self.drop(path)  # refused: the cart is still ours; answered or not, never resent
+            raise
+        return checkout_result(result)
 
-    async def configure(self, path: str, item_ids: list[Any]) -> None:
-        """Fill every label we know; refuse if a required one is left, before writing any."""
-        wanted: list[tuple[Any, str, str]] = []
-        missing: list[str] = []
-        for item_id in item_ids:
-            item_path = f"{path}/item/{quote(str(item_id), safe='')}"
-            for req in await self.api.call("GET", f"{item_path}/requiredConfiguration") or []:
-                label = req.get("label", "")
-                value = order_configuration_value(self.order, label)
-                if value is not None:
-                    wanted.append((item_path, label, value))
-                elif req.get("required", True) and label not in missing:
-                    missing.append(label)
-        if missing:
-            raise UnfillableConfiguration(missing, status=400)
-        for item_path, label, value in wanted:
+    async def plan(self, path: str) -> CartPlan:
+        """Reads the catalogue and chooses the cart's shape (see `cart_catalogue.choose`)."""
+        api, lines = self.api, self.order.licenses
+        offers = catalogue.offers_of(await api.call("GET", f"{path}/csp2"))
+        names = await self.license_names()
+        plan_codes = catalogue.plan_code_map(api.plan_codes)
+        probed = catalogue.group_offer_candidates(offers, lines, names, plan_codes)
+        answers = await asyncio.gather(*(self.options(path, o) for o in probed))
+        options = {o.plan_code: found for o, found in zip(probed, answers, strict=True)}
+        return catalogue.choose(lines, offers, options, names, plan_codes)
+
+    async def options(self, path: str, offer: Offer) -> list[Offer]:
+        """A main offer's options; none when OVHcloud says the offer takes none (inferred: a
+        400 or 404 for a plan code without options)."""
+        try:
+            answer = await self.api.call(
+                "GET", f"{path}/csp2/options", query={"planCode": offer.plan_code}
+            )
+        except (BadParameters, NotFound):
+            return []
+        return catalogue.offers_of(answer)
+
+    async def license_names(self) -> dict[int, str]:
+        wanted = {line.license_id for line in self.order.licenses}
+        names = await self.api.license_names()
+        return {lid: names[lid] for lid in wanted if lid in names}
+
+    async def fill(self, path: str, plan: CartPlan) -> list[str]:
+        """Puts the order in the cart; returns the paths of the items it made."""
+        api, items = self.api, []
+        if plan.main is None:
+            for line, offer in plan.lines:
+                made = await api.call("POST", f"{path}/csp2", offer.item(line.quantity))
+                items.append(made["itemId"])
+        else:  # the license group is one item, each licence one of its options
+            main = (await api.call("POST", f"{path}/csp2", plan.main.item(1)))["itemId"]
+            items.append(main)
+            for line, offer in plan.lines:
+                body = {"itemId": main, **offer.item(line.quantity)}
+                items.append((await api.call("POST", f"{path}/csp2/options", body))["itemId"])
+        return [f"{path}/item/{_seg(item)}" for item in items]
+
+    async def configure(self, path: str, items: list[str]) -> None:
+        """Fills every item's configuration, after checking that every required label can be:
+        until then nothing is written outside the cart."""
+        wanted: list[tuple[str, cart_config.Fill]] = []
+        gaps: list[cart_config.Gap] = []
+        for item in items:
+            try:
+                answer = await self.api.call("GET", f"{item}/requiredConfiguration")
+            except NotFound:
+                answer = []
+            reqs = [cart_config.Requirement.model_validate(r) for r in answer or []]
+            fills, missing = cart_config.plan(self.order, reqs)
+            wanted += [(item, f) for f in fills]
+            gaps += [g for g in missing if g.label not in {x.label for x in gaps}]
+        if gaps:
+            raise UnfillableConfiguration(gaps, status=400)
+        contact_path: str | None = None
+        for item, fill in wanted:
+            value = fill.value
+            if fill.contact is not None:
+                if contact_path is None:  # one contact serves every label that asks for it
+                    created = await self.api.call("POST", "/me/contact", fill.contact)
+                    contact_path = cart_config.contact_value(created["id"])
+                value = contact_path
             await self.api.call(
-                "POST", f"{item_path}/configuration", {"label": label, "value": value}
+                "POST", f"{item}/configuration", {"label": fill.label, "value": value}
             )
 
-    async def drop(self, path: str) -> None:
+    async def drop(self, path: str | None) -> None:
+        if path is None:
+            return
         try:
             await self.api.call("DELETE", path)
         except ProviderError as err:
             log.info("Could not delete the abandoned cart %s: %s", path, err)
 
-    async def plans(self, offers: list[dict]) -> dict[int, tuple[str, str, str]]:
-        """Map each ordered license id to (planCode, duration, pricingMode).
 
-        How csp2 license ids relate to cart plan codes is not published, so this is an
-        inference, tried in order: (1) the operator's `plan_codes`; (2) an offer whose planCode
-        contains the license id as a token; (3) an offer whose productName is the license's name
-        (names read from the orderable licenses of an existing license group). A license still
-        unmapped is refused with the offers listed, so an operator can set `plan_codes`.
-        """
-        by_code = {o.get("planCode"): o for o in offers}
-        result: dict[int, tuple[str, str, str]] = {}
-        unmapped: list[int] = []
-        for lid in dict.fromkeys(line.license_id for line in self.order.licenses):
-            offer = by_code.get(self.api.plan_codes[lid]) if lid in self.api.plan_codes else None
-            pattern = re.compile(rf"(^|\D){lid}(\D|$)")
-            offer = offer or next(
-                (o for o in offers if pattern.search(o.get("planCode", ""))), None
-            )
-            if offer is None:
-                name = normalize_label((await self.api.license_names()).get(lid, ""))
-                offer = next(
-                    (
-                        o
-                        for o in offers
-                        if name and normalize_label(o.get("productName") or "") == name
-                    ),
-                    None,
-                )
-            if offer is None:
-                unmapped.append(lid)
-            else:
-                result[lid] = (offer["planCode"], *_pricing(offer))
-        if unmapped:
-            codes = ", ".join(sorted(str(c) for c in by_code))
-            raise BadParameters(
-                f"No csp2 plan code found for license(s) {unmapped}; the offers are: {codes}"
-            )
-        return result
+def checkout_result(answer: Any) -> TenantOrder:
+    """`order.Order` as the bot keeps it; `orderId` and `url` may be null (schema)."""
+    answer = answer if isinstance(answer, dict) else {}
+    order_id = answer.get("orderId")
+    details = answer.get("details") if isinstance(answer.get("details"), list) else []
+    return TenantOrder(
+        order_id=int(order_id) if isinstance(order_id, int) else None,
+        url=answer.get("url") or None,
+        domains=named_domains(d.get("domain") for d in details if isinstance(d, dict)),
+    )
 
 
-def _pricing(offer: Mapping[str, Any]) -> tuple[str, str]:
-    """The monthly default pricing if offered, else the first one listed."""
-    prices = [p for p in offer.get("prices") or [] if isinstance(p, dict)]
-    preferred = [p for p in prices if p.get("pricingMode") == "default"] or prices
-    monthly = [p for p in preferred if p.get("duration") == "P1M"] or preferred
-    if not monthly:
-        return "P1M", "default"
-    return monthly[0].get("duration") or "P1M", monthly[0].get("pricingMode") or "default"
+async def order_status(api: OvhProvider, order_id: int) -> str:
+    answer = await api.call("GET", f"/me/order/{int(order_id)}/status")
+    return str(answer or "unknown")
+
+
+async def order_domains(api: OvhProvider, order_id: int) -> list[str]:
+    ids = await api.call("GET", f"/me/order/{int(order_id)}/details") or []
+    details = await asyncio.gather(
+        *(
+            api.call("GET", f"/me/order/{int(order_id)}/details/{int(i)}")
+            for i in list(ids)[:MAX_ORDER_DETAILS]
+        )
+    )
+    return named_domains(d.get("domain") for d in details if isinstance(d, dict))

@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from pydantic import BaseModel
+
 from bot.domain import (
     BillingPeaks,
     License,
@@ -40,12 +42,11 @@ from bot.domain import (
     UsagePeriod,
     UsageStatistics,
 )
+from bot.provider import sandbox_orders as orders
 from bot.provider import sandbox_rules as rules
-from bot.provider.base import (
-    NotFound,
-    UnfillableConfiguration,
-    order_configuration_value,
-)
+from bot.provider.base import NotFound, UnfillableConfiguration, named_domains
+from bot.provider.cart_config import Requirement
+from bot.provider.cart_config import plan as configuration_plan
 from bot.provider.sandbox_controls import (
     Faults,
     InjectedFault,
@@ -53,8 +54,11 @@ from bot.provider.sandbox_controls import (
     SandboxCall,
     now_function,
 )
+from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
 from bot.provider.sandbox_data import (
     CATALOGUE,
+    ORDER_URL,
+    OrderRecord,
     SubscriptionRecord,
     TaskRecord,
     TenantRecord,
@@ -66,18 +70,32 @@ from bot.provider.sandbox_data import (
 T = TypeVar("T")
 P = ParamSpec("P")
 
-#: Configuration labels the sandbox's order cart requires by default (`order_labels`).
-DEFAULT_ORDER_LABELS = (
-    "mpnId",
-    "email",
-    "firstName",
-    "lastName",
-    "phone",
-    "address",
-    "city",
-    "zipCode",
-    "country",
+#: What the sandbox's order cart asks of a new license group by default
+#: (`order_requirements`), as `requiredConfiguration` entries. OVHcloud publishes no csp2
+#: labels: these follow the control panel's order form (MPN ID, the end customer's contact,
+#: an optional subdomain) in the cart's conventions, the contact as a `/me/contact`
+#: (ovh/order-cart-examples docs/configuration.en.md). Inferred.
+CONTACT_FIELDS = ["firstName", "lastName", "email", "phone", "address", "language", "legalForm"]
+DEFAULT_REQUIREMENTS = (
+    Requirement(label="mpnId", type="String"),
+    Requirement(label="adminContact", type="/me/contact", fields=CONTACT_FIELDS),
+    Requirement(label="subdomain", type="String", required=False),
+    Requirement(label="displayName", type="String", required=False),
 )
+#: The other reading: every contact field a String label of its own.
+STRING_REQUIREMENTS = (
+    Requirement(label="mpnId", type="String"),
+    *(
+        Requirement(label=label, type="String")
+        for label in ("email", "firstName", "lastName", "phone", "address", "city", "zipCode",
+                      "country")
+    ),
+    Requirement(label="subdomain", type="String", required=False),
+    Requirement(label="displayName", type="String", required=False),
+)  # fmt: skip
+#: The shapes the sandbox's cart catalogue takes (see cart_catalogue): a license-group offer
+#: with the licences as options, or one offer per licence.
+OPTIONS_SHAPE, ITEMS_SHAPE = "options", "items"
 
 
 # --- the provider ---------------------------------------------------------------------------
@@ -104,7 +122,8 @@ def _operation(
             target = next((a[k] for k in _TARGETS if a.get(k) is not None), None)
             payload = body(a) if body else {}
             self.record(op, payload, service_name=a.get("service_name"), target=target)
-            return await self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            result = await self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            return self._answer(result)
 
         return operation
 
@@ -123,6 +142,9 @@ class SandboxProvider:
 
     `clock` is anything with `now() -> datetime` (e.g. `ManualClock`) or a callable; default
     the wall clock. `task_duration=timedelta(0)` finishes each task at the next operation.
+    `conventions` says how it answers where OVHcloud's schema is silent (default: as OVHcloud
+    does, see `sandbox_conventions`); its answers go through their wire form, so they are
+    what OvhProvider would read from the sandbox's HTTP server.
     """
 
     def __init__(
@@ -133,20 +155,39 @@ class SandboxProvider:
         seed: bool = True,
         state_path: str | Path | None = None,
         rng_seed: int = 202611,
+        auto_pay: bool = False,
+        cart_shape: str = OPTIONS_SHAPE,
+        conventions: Conventions = OVHCLOUD,
     ) -> None:
         self.clock = clock
+        self.conventions = conventions
         self.now = now_function(clock)
         self.task_duration = task_duration
         self.faults = Faults(random.Random(rng_seed))
-        #: Labels the order cart requires; add one no order can fill to test refusals.
-        self.order_labels: list[str] = list(DEFAULT_ORDER_LABELS)
+        #: What the order cart requires; add a label no order can fill to test refusals.
+        self.order_requirements: list[Requirement] = list(DEFAULT_REQUIREMENTS)
+        #: Orders placed by `order_tenant` are paid at once (CSP_OVH_AUTO_PAY); the HTTP cart
+        #: follows its checkout's `autoPayWithPreferredPaymentMethod` instead.
+        self.auto_pay = auto_pay
+        self.cart_shape = cart_shape
+        #: Appended to the cart's product names: "" names offers as the licences are named;
+        #: anything else leaves the bot to the plan-code map (CSP_OVH_PLAN_CODES).
+        self.cart_name_suffix = ""
+        #: The account's subsidiary (`GET /me`); a cart of another one cannot be assigned.
+        self.subsidiary = "FR"
+        #: False: checkouts answer `orderId: null` (the schema allows it).
+        self.checkout_order_ids = True
+        #: False: order details keep `domain: "*"` after delivery (see sandbox_orders).
+        self.details_name_service = True
+        #: Where an order is paid (`{order_id}` filled in): the playground serves such a page.
+        self.order_url = ORDER_URL
         self._names = random.Random(rng_seed + 1)
         self._log: list[SandboxCall] = []
         self.state_path = Path(state_path) if state_path else None
         if self.state_path and self.state_path.exists():
             self.world = World.model_validate_json(self.state_path.read_text("utf-8"))
         else:
-            self.world = seed_world(self.now()) if seed else World()
+            self.world = seed_world(self.now(), conventions.status_of) if seed else World()
             self._save()
 
     # -- observation and control (tests, demos) ----------------------------------------------
@@ -216,18 +257,57 @@ class SandboxProvider:
         if renew.delete_at_expiration is not None:
             tenant.delete_at_expiration = renew.delete_at_expiration
 
-    @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
-    def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
-        """Refuses, like the real cart, an order that leaves a required label empty."""
-        missing = [x for x in self.order_labels if order_configuration_value(order, x) is None]
-        if missing:
-            raise UnfillableConfiguration(missing, status=400, error_class="Client::BadRequest")
-        return self._place_order(order)
+    # -- orders (a new license group) ----------------------------------------------------
 
     @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
-    def place_order(self, order: NewTenantOrder) -> TenantOrder:
-        """Create the license group of a checked-out cart (the cart checked its labels)."""
-        return self._place_order(order)
+    def order_tenant(self, order: NewTenantOrder) -> TenantOrder:
+        """Refuses, like the real cart, an order that cannot fill a required label; else
+        checks out, paid when `auto_pay`."""
+        _, gaps = configuration_plan(order, self.order_requirements)
+        if gaps:
+            raise UnfillableConfiguration(gaps, status=400, error_class="Client::BadRequest")
+        record = self._checkout(order, paid=self.auto_pay)
+        order_id = record.order_id if self.checkout_order_ids else None
+        return TenantOrder(order_id=order_id, url=record.url if order_id else None)
+
+    @_operation("orderTenant", write=True, body=lambda a: a["order"].to_wire())
+    def place_order(self, order: NewTenantOrder, paid: bool) -> OrderRecord:
+        """The order of a checked-out cart (the HTTP cart checked its configuration)."""
+        return self._checkout(order, paid=paid)
+
+    @_operation("payOrder", write=True, body=lambda a: {"orderId": a["order_id"]})
+    def pay_order(self, order_id: int) -> None:
+        """What paying the order at its URL does: the license group is created."""
+        record = orders.order_of(self.world, order_id)
+        orders.must_be_unpaid(record)
+        self._deliver(record)
+
+    @_operation("cancelOrder", write=True, body=lambda a: {"orderId": a["order_id"]})
+    def cancel_order(self, order_id: int) -> None:
+        record = orders.order_of(self.world, order_id)
+        orders.must_be_unpaid(record)
+        record.status = orders.CANCELLED
+
+    @_operation("orderStatus", body=lambda a: {"orderId": a["order_id"]})
+    def order_status(self, order_id: int) -> str:
+        return orders.refresh(self.world, orders.order_of(self.world, order_id))
+
+    @_operation("orderDetails", body=lambda a: {"orderId": a["order_id"]})
+    def order_details(self, order_id: int) -> list[dict]:
+        record = orders.order_of(self.world, order_id)
+        orders.refresh(self.world, record)
+        return [
+            orders.detail_json(record, i, names_service=self.details_name_service)
+            for i in range(1, len(record.order.licenses) + 1)
+        ]
+
+    async def order_domains(self, order_id: int) -> list[str]:
+        details = await self.order_details(order_id)
+        return named_domains(d["domain"] for d in details)
+
+    def unpaid_orders(self) -> list[int]:
+        """Orders waiting for payment, oldest first (tests, the playground)."""
+        return [i for i, r in sorted(self.world.orders.items()) if r.status == orders.NOT_PAID]
 
     # -- licenses ----------------------------------------------------------------------------
 
@@ -341,22 +421,21 @@ class SandboxProvider:
 
     @_operation("listTasks")
     def list_tasks(self, service_name: str) -> list[int]:
-        """Only unfinished tasks are listed; finished ones stay readable by id."""
-        tasks = self._tenant(service_name).tasks
-        return sorted(i for i, r in tasks.items() if not r.task.status.finished)
+        """Unfinished tasks (and finished ones too, in conventions that list them)."""
+        return sorted(self._listed_tasks(service_name))
 
     @_operation("getTask")
     def get_task(self, service_name: str, task_id: int) -> ProviderTask:
-        rec = self._tenant(service_name).tasks.get(task_id)
+        rec = self._readable_tasks(service_name).get(task_id)
         if rec is None:
             raise _not_found(f"The requested object (id = {task_id}) does not exist")
         return rec.task.model_copy()
 
     @_operation("getTasks", body=_ids)
     def get_tasks(self, service_name: str, ids: Sequence[int] | None = None) -> list[ProviderTask]:
-        tasks = self._tenant(service_name).tasks
+        tasks = self._readable_tasks(service_name)
         if ids is None:
-            ids = sorted(i for i, r in tasks.items() if not r.task.status.finished)
+            ids = sorted(self._listed_tasks(service_name))
         return [tasks[i].task.model_copy() for i in ids if i in tasks]
 
     # -- statistics --------------------------------------------------------------------------
@@ -370,6 +449,12 @@ class SandboxProvider:
     @_operation("billingPeriodPeaks")
     def billing_period_peaks(self, service_name: str) -> BillingPeaks:
         return rules.billing_peaks(self._tenant(service_name), self.now())
+
+    def batch_reads_off(self) -> str | None:
+        return None  # in-process reads are whole lists; only the HTTP server refuses batches
+
+    def retry_batch_reads(self) -> None:
+        pass
 
     async def close(self) -> None:
         self._save()
@@ -392,6 +477,30 @@ class SandboxProvider:
         finally:
             if write or changed:
                 self._save()
+
+    def _answer(self, result: T) -> T:
+        """What the HTTP server would send, read back: the bot sees the same objects from
+        both backends (datetimes in OVHcloud's zone, `taskPendingId` as the wire gives it)."""
+        wire = self.conventions.wire
+        if isinstance(result, BaseModel):
+            return type(result).model_validate(wire(result))
+        if isinstance(result, list) and result and isinstance(result[0], BaseModel):
+            return [type(item).model_validate(wire(item)) for item in result]
+        return result
+
+    def _readable_tasks(self, service_name: str) -> dict[int, TaskRecord]:
+        """Tasks `…/task/{id}` still answers for: finished ones only if the conventions
+        keep them."""
+        tasks = self._tenant(service_name).tasks
+        if self.conventions.keep_finished_tasks:
+            return tasks
+        return {i: r for i, r in tasks.items() if not r.task.status.finished}
+
+    def _listed_tasks(self, service_name: str) -> list[int]:
+        readable = self._readable_tasks(service_name)
+        if self.conventions.list_finished_tasks:
+            return list(readable)
+        return [i for i, r in readable.items() if not r.task.status.finished]
 
     def _tenant(self, service_name: str) -> TenantRecord:
         try:
@@ -440,7 +549,7 @@ class SandboxProvider:
                     continue
                 start = rec.task.todo_date or now
                 if now >= rec.ends_at:
-                    rules.finish_task(tenant, rec)
+                    rules.finish_task(tenant, rec, self.conventions.in_service_status)
                     changed = True
                 elif (
                     rec.task.status == TaskStatus.TODO and now >= start + (rec.ends_at - start) / 3
@@ -449,8 +558,19 @@ class SandboxProvider:
                     changed = True
         return changed
 
-    def _place_order(self, order: NewTenantOrder) -> TenantOrder:
+    def _checkout(self, order: NewTenantOrder, *, paid: bool) -> OrderRecord:
         rules.check_order(self.world, order)
+        record = orders.open_order(self.world, order, self.now(), self.order_url)
+        if paid:
+            self._deliver(record)
+        return record
+
+    def _deliver(self, record: OrderRecord) -> None:
+        record.paid_at = self.now()
+        record.status = orders.DELIVERING
+        record.service_name = self._create_tenant(record.order)
+
+    def _create_tenant(self, order: NewTenantOrder) -> str:
         now, contact = self.now(), order.contact
         service_name = self._new_service_name()
         tenant = Tenant(
@@ -480,10 +600,7 @@ class SandboxProvider:
         first_id = self.world.next_subscription_id + 1
         self.world.next_subscription_id += len(lines)
         self._new_task(record, "createTenant", subscription_id=first_id, lines=lines)
-        order_id = self.world.next_order_id
-        self.world.next_order_id += 1
-        url = f"https://sandbox.invalid/order/{order_id}"
-        return TenantOrder(order_id=order_id, url=url, service_name=service_name)
+        return service_name
 
     def _new_service_name(self) -> str:
         alphabet = string.ascii_lowercase + string.digits
@@ -513,7 +630,7 @@ def _not_found(message: str) -> NotFound:
 
 __all__ = [
     "CATALOGUE",
-    "DEFAULT_ORDER_LABELS",
+    "DEFAULT_REQUIREMENTS",
     "Faults",
     "InjectedFault",
     "ManualClock",

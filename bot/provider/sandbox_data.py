@@ -8,6 +8,7 @@ has subscriptions added hours and days ago (inside Microsoft's 7-day windows) ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from bot.domain import (
     LicenceType,
     License,
     LicenseLine,
+    NewTenantOrder,
     ProviderTask,
     Subscription,
     Tenant,
@@ -64,12 +66,29 @@ class TenantRecord(BaseModel):
     tasks: dict[int, TaskRecord] = Field(default_factory=dict)
 
 
+#: Where the sandbox's orders are paid by default; OVHcloud's `url` leads to its own order page
+#: (the playground serves one: `SandboxProvider.order_url`).
+ORDER_URL = "https://sandbox.invalid/order/{order_id}"
+
+
+class OrderRecord(BaseModel):
+    order_id: int
+    order: NewTenantOrder
+    placed_at: datetime
+    status: str = "notPaid"  # see sandbox_orders
+    paid_at: datetime | None = None
+    url: str = ""
+    #: The license group the order created, once paid.
+    service_name: str | None = None
+
+
 class World(BaseModel):
     version: int = 1
     tenants: dict[str, TenantRecord] = Field(default_factory=dict)
     next_subscription_id: int = 480_200
     next_task_id: int = 9_100_001
     next_order_id: int = 231_000_001
+    orders: dict[int, OrderRecord] = Field(default_factory=dict)
 
 
 # --- the license catalogue -------------------------------------------------------------------
@@ -259,8 +278,8 @@ _SEED: tuple[_SeedTenant, ...] = (
 )  # fmt: skip
 
 
-def seed_world(now: datetime) -> World:
-    """The demo world as it looks at `now`."""
+def seed_world(now: datetime, status_of: Callable[[int], str] = lambda _sid: "ok") -> World:
+    """The demo world as it looks at `now`; `status_of` gives each subscription's status."""
     world = World()
     for seed in _SEED:
         created = now - seed.age
@@ -294,6 +313,7 @@ def seed_world(now: datetime) -> World:
                     id=sub.id,
                     license_id=sub.license_id,
                     quantity=sub.quantity,
+                    status=status_of(sub.id),
                     creation_date=now - sub.age,
                     last_update=history[-1][0],
                 ),

@@ -207,11 +207,13 @@ def _create(
     license_id: int,
     quantity: int,
     at: datetime,
+    status: str,
     parent_id: int | None = None,
 ) -> None:
     tenant.subscriptions[sid] = SubscriptionRecord(
         subscription=Subscription(
-            id=sid, license_id=license_id, quantity=quantity, creation_date=at, last_update=at
+            id=sid, license_id=license_id, quantity=quantity, status=status, creation_date=at,
+            last_update=at,
         ),
         parent_id=parent_id,
         history=[(at, quantity)],
@@ -225,8 +227,9 @@ def _cancel(rec: SubscriptionRecord, at: datetime) -> None:
     rec.history.append((at, 0))
 
 
-def finish_task(tenant: TenantRecord, rec: TaskRecord) -> None:
-    """End a task at its `ends_at`: in `error` when it was set to fail, else apply its change."""
+def finish_task(tenant: TenantRecord, rec: TaskRecord, status: str) -> None:
+    """End a task at its `ends_at`: in `error` when it was set to fail, else apply its change.
+    A subscription it creates is in `status` (the conventions' word for "in service")."""
     at = rec.ends_at
     rec.task.finish_date = at
     _clear_pending(tenant, rec.task.id)
@@ -238,7 +241,8 @@ def finish_task(tenant: TenantRecord, rec: TaskRecord) -> None:
         return
     rec.task.status = TaskStatus.DONE
     if rec.kind in _CREATES:
-        _create(tenant, rec.subscription_id, rec.license_id, rec.quantity, at, rec.parent_id)
+        _create(tenant, rec.subscription_id, rec.license_id, rec.quantity, at, status,
+                rec.parent_id)
     elif rec.kind == "changeQuantity":
         sub = tenant.subscriptions[rec.subscription_id]
         if sub.live:
@@ -252,7 +256,8 @@ def finish_task(tenant: TenantRecord, rec: TaskRecord) -> None:
                 _cancel(sub, at)
     elif rec.kind == "createTenant":
         for offset, line in enumerate(rec.lines):
-            _create(tenant, rec.subscription_id + offset, line.license_id, line.quantity, at)
+            _create(tenant, rec.subscription_id + offset, line.license_id, line.quantity, at,
+                    status)
         tenant.tenant.status = TenantStatus.OK
         tenant.service_status = "ok"
 

@@ -1,16 +1,19 @@
-"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart).
+"""The sandbox served over HTTP exactly as OVHcloud serves `/saas/csp2` (and the order cart,
+and the `/me` routes an order needs).
 
 Its purpose is to keep `ovh.py` honest: the contract suite runs the real client against this
 server, which checks every signature, answers batch reads, speaks OVHcloud's error bodies and
 tags every answer with an `X-OVH-QUERYID`. It is also `csp-bot sandbox --port N`, so a second
 process (or a colleague's client) can practise against a realistic API.
 
-Auth answers, as OVHcloud's auth layer gives them: unknown application → 403 INVALID_KEY;
-wrong consumer key → 403 INVALID_CREDENTIAL; a timestamp more than `max_skew` seconds from the
-server clock → 403 QUERY_TIME_OUT "Query out of time" (OVHcloud's wording; no public source
-fixes its status, we use 403 like the other auth refusals); bad signature → 403
-INVALID_SIGNATURE. `GET /auth/time` is unsigned. Removed routes (changeAdministratorPassword,
-configureDomain) answer 404 like any unknown URL.
+Auth answers, as the official clients' issue threads show OVHcloud giving them (2016–2024),
+each body with `errorCode`, `httpCode`, `message` and `class`: unknown application → 403
+INVALID_KEY; unknown consumer key → 403 INVALID_CREDENTIAL; a timestamp more than `max_skew`
+seconds from the server clock → 400 QUERY_TIME_OUT "Query out of time"; bad signature → 400
+INVALID_SIGNATURE "Invalid signature" (403 in the `legacy` conventions). `GET /auth/time` is
+unsigned. Removed routes (changeAdministratorPassword, configureDomain) answer 404 like any
+unknown URL. What the schema leaves open (batch reads, finished tasks, idle `taskPendingId`,
+datetimes) follows `sandbox.conventions` (see `sandbox_conventions`).
 
 Injected faults surface the way they would in production: a ProviderTimeout holds the request
 for `faults.hang_seconds` and then answers 504; a ProviderUnavailable drops the connection.
@@ -31,18 +34,21 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from bot.domain import Renew, TenantUpdate, UsagePeriod
 from bot.provider.base import (
     AuthenticationError,
     BadParameters,
+    NotFound,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
 )
-from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox import OPTIONS_SHAPE, SandboxProvider
 from bot.provider.sandbox_cart import CartBook, cart_routes
+from bot.provider.sandbox_conventions import OVHCLOUD, Conventions
+from bot.provider.sandbox_me import me_routes
 from bot.provider.signing import (
     H_APPLICATION,
     H_BATCH,
@@ -89,25 +95,29 @@ class ServerState:
 STATE = web.AppKey("csp2_sandbox_state", ServerState)
 
 
+_REASONS = {400: "Bad Request", 403: "Forbidden"}
+
+
 def _error(err: ProviderError) -> web.Response:
+    status = err.status or type(err).http_status
     body: dict[str, Any] = {
         "class": err.error_class or type(err).ovh_class,
         "message": err.message,
     }
     if err.error_code:
         body["errorCode"] = err.error_code
+        body["httpCode"] = f"{status} {_REASONS.get(status, 'Error')}"
     if err.details:
         body["details"] = err.details
-    resp = web.json_response(body, status=err.status or type(err).http_status)
+    resp = web.json_response(body, status=status)
     if err.retry_after is not None:
         resp.headers["Retry-After"] = str(int(err.retry_after))
     return resp
 
 
-def _auth(code: str, message: str) -> AuthenticationError:
-    return AuthenticationError(
-        message, status=403, error_class="Client::Forbidden", error_code=code
-    )
+def _auth(code: str, message: str, status: int = 403) -> AuthenticationError:
+    cls = "Client::BadRequest" if status == 400 else "Client::Forbidden"
+    return AuthenticationError(message, status=status, error_class=cls, error_code=code)
 
 
 def bad(message: str) -> BadParameters:
@@ -162,7 +172,7 @@ async def verify_signature(
     except ValueError:
         raise bad("Invalid or missing X-Ovh-Timestamp") from None
     if abs(timestamp - state.time_source()) > state.max_skew:
-        raise _auth("QUERY_TIME_OUT", "Query out of time")
+        raise _auth("QUERY_TIME_OUT", "Query out of time", 400)
     body = await request.read()
     base = state.public_url or f"{request.scheme}://{request.host}"
     full_url = base.rstrip("/") + request.raw_path
@@ -176,24 +186,17 @@ async def verify_signature(
         timestamp,
     )
     if not ok:
-        raise _auth("INVALID_SIGNATURE", "Invalid signature")
+        status = state.sandbox.conventions.signature_error_status
+        raise _auth("INVALID_SIGNATURE", "Invalid signature", status)
     return await handler(request)
 
 
 # --- helpers for handlers -------------------------------------------------------------------
 
 
-def wire(value: Any) -> Any:
-    """Models as OVHcloud sends them: camelCase, nulls included."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, list):
-        return [wire(v) for v in value]
-    return value
-
-
-def ok(value: Any = None) -> web.Response:
-    return web.json_response(wire(value))
+def answer(conventions: Conventions, value: Any = None) -> web.Response:
+    """Models as OVHcloud sends them (camelCase, nulls included, see `Conventions.wire`)."""
+    return web.json_response(conventions.wire(value))
 
 
 async def body_of(request: web.Request) -> dict[str, Any]:
@@ -218,10 +221,15 @@ def int_field(body: dict[str, Any], name: str) -> int:
     return value
 
 
-def ids_in(request: web.Request, name: str = "ids") -> tuple[list[int], bool]:
-    """The id(s) of a path segment; several only with `X-Ovh-Batch: ,`."""
+def ids_in(
+    request: web.Request, conventions: Conventions, name: str = "ids"
+) -> tuple[list[int], bool]:
+    """The id(s) of a path segment; several only with `X-Ovh-Batch: ,`, in conventions that
+    answer batch reads (otherwise the batch is refused with a 400: inferred wording)."""
     raw = request.match_info[name]
     batch = request.headers.get(H_BATCH)
+    if batch and not conventions.batch_reads:
+        raise bad("Batch mode is not available on this call")
     parts = raw.split(batch) if batch else [raw]
     try:
         return [int(p) for p in parts], bool(batch)
@@ -229,21 +237,21 @@ def ids_in(request: web.Request, name: str = "ids") -> tuple[list[int], bool]:
         raise bad(f"Invalid id: {raw}") from None
 
 
-def batch_answer(ids: Sequence[int], found: Sequence[Any]) -> web.Response:
-    """One `{key, value, error}` per requested id, in the requested order."""
-    by_id = {item.id: item for item in found}
-    return web.json_response(
-        [
-            {"key": str(i), "value": wire(by_id[i]), "error": None}
-            if i in by_id
-            else {
-                "key": str(i),
-                "value": None,
-                "error": f"The requested object (id = {i}) does not exist",
-            }
-            for i in ids
-        ]
-    )
+async def batch_answer(
+    conventions: Conventions, ids: Sequence[int], read_one: Callable[[int], Awaitable[Any]]
+) -> web.Response:
+    """One `{key, value, error}` per requested id, in the requested order (the shape the
+    control panel consumes; inferred). Each id is read on its own, as OVHcloud's gateway would,
+    so a fault injected on the single read (`getSubscription` …) fails that entry only."""
+    entries = []
+    for i in ids:
+        try:
+            value = conventions.wire(await read_one(i))
+        except ProviderError as err:
+            entries.append({"key": str(i), "value": None, "error": err.message})
+        else:
+            entries.append({"key": str(i), "value": value, "error": None})
+    return web.json_response(entries)
 
 
 # --- /saas/csp2 -----------------------------------------------------------------------------
@@ -253,6 +261,16 @@ def csp2_routes(sandbox: SandboxProvider) -> list[web.RouteDef]:
     base = f"{PREFIX}/saas/csp2"
     one = base + "/{sn}"
     sub = one + "/subscription/{sid:\\d+}"
+
+    def ok(value: Any = None) -> web.Response:
+        return answer(sandbox.conventions, value)
+
+    def known_service(request: web.Request) -> None:
+        """A batch read of an unknown service is a 404 as a whole, not one per entry."""
+        sn = request.match_info["sn"]
+        if sn not in sandbox.world.tenants:
+            raise NotFound(f"This service does not exist: {sn}", status=404,
+                           error_class="Client::NotFound")
 
     async def list_tenants(request: web.Request) -> web.Response:
         return ok(await sandbox.list_tenants())
@@ -291,10 +309,13 @@ def csp2_routes(sandbox: SandboxProvider) -> list[web.RouteDef]:
         return ok(await sandbox.list_orderable_licenses(request.match_info["sn"]))
 
     async def license_ids(request: web.Request) -> web.Response:
-        ids, batch = ids_in(request)
+        ids, batch = ids_in(request, sandbox.conventions)
         sn = request.match_info["sn"]
         if batch:
-            return batch_answer(ids, await sandbox.get_licenses(sn, ids))
+            known_service(request)
+            return await batch_answer(
+                sandbox.conventions, ids, lambda i: sandbox.get_license(sn, i)
+            )
         return ok(await sandbox.get_license(sn, ids[0]))
 
     async def subscriptions(request: web.Request) -> web.Response:
@@ -308,14 +329,17 @@ def csp2_routes(sandbox: SandboxProvider) -> list[web.RouteDef]:
         return ok(task)
 
     async def subscription_ids(request: web.Request) -> web.Response:
-        ids, batch = ids_in(request)
+        ids, batch = ids_in(request, sandbox.conventions)
         sn = request.match_info["sn"]
         if batch:
-            return batch_answer(ids, await sandbox.get_subscriptions(sn, ids))
+            known_service(request)
+            return await batch_answer(
+                sandbox.conventions, ids, lambda i: sandbox.get_subscription(sn, i)
+            )
         return ok(await sandbox.get_subscription(sn, ids[0]))
 
     async def delete_subscription(request: web.Request) -> web.Response:
-        ids, batch = ids_in(request)
+        ids, batch = ids_in(request, sandbox.conventions)
         if batch or len(ids) != 1:
             raise bad("One subscription at a time")
         return ok(await sandbox.delete_subscription(request.match_info["sn"], ids[0]))
@@ -344,10 +368,11 @@ def csp2_routes(sandbox: SandboxProvider) -> list[web.RouteDef]:
         return ok(await sandbox.list_tasks(request.match_info["sn"]))
 
     async def task_ids(request: web.Request) -> web.Response:
-        ids, batch = ids_in(request)
+        ids, batch = ids_in(request, sandbox.conventions)
         sn = request.match_info["sn"]
         if batch:
-            return batch_answer(ids, await sandbox.get_tasks(sn, ids))
+            known_service(request)
+            return await batch_answer(sandbox.conventions, ids, lambda i: sandbox.get_task(sn, i))
         return ok(await sandbox.get_task(sn, ids[0]))
 
     return [
@@ -406,6 +431,7 @@ def create_sandbox_app(
     app.router.add_get(f"{PREFIX}/auth/time", auth_time)
     app.router.add_routes(csp2_routes(sandbox))
     app.router.add_routes(cart_routes(PREFIX, sandbox, app[STATE].carts))
+    app.router.add_routes(me_routes(PREFIX, sandbox, app[STATE].carts))
     return app
 
 
@@ -432,10 +458,15 @@ async def serve_sandbox(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
+    conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until cancelled. `ready` is called with the base URL once listening."""
-    sandbox = sandbox or SandboxProvider(state_path=state_path, task_duration=task_duration)
+    sandbox = sandbox or SandboxProvider(
+        state_path=state_path, task_duration=task_duration, cart_shape=cart_shape,
+        conventions=conventions,
+    )
     app = create_sandbox_app(sandbox, application_key, application_secret, consumer_key)
     runner, url = await start_sandbox_server(app, host, port)
     try:
@@ -456,6 +487,8 @@ def run_sandbox_server(
     application_secret: str = DEFAULT_APPLICATION_SECRET,
     consumer_key: str = DEFAULT_CONSUMER_KEY,
     task_duration: timedelta = timedelta(seconds=20),
+    cart_shape: str = OPTIONS_SHAPE,
+    conventions: Conventions = OVHCLOUD,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Blocking entry point for `csp-bot sandbox --port N`: serves until Ctrl-C."""
@@ -469,6 +502,8 @@ def run_sandbox_server(
                 application_secret=application_secret,
                 consumer_key=consumer_key,
                 task_duration=task_duration,
+                cart_shape=cart_shape,
+                conventions=conventions,
                 ready=ready,
             )
         )

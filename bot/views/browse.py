@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import policy
 from bot.browse import (
     BrowseRef,
     Freshness,
@@ -36,12 +37,13 @@ from store.cache import CachedSubscription, CachedTask, TenantSummary
 
 MESSAGE_BLOCK_LIMIT = 50
 SECTION_TEXT_LIMIT = 3000
+#: Icons by `policy.status_key`; a status in neither list (in service, but a word we do not
+#: know) gets a white circle and is shown as it is.
 STATUS_ICONS = {
     "ok": ":large_green_circle:",
     "active": ":large_green_circle:",
-    "suspended": ":red_circle:",
-    "suspending": ":red_circle:",
-    "creating": ":hourglass_flowing_sand:",
+    "inmaintenance": ":large_orange_circle:",
+    "reopening": ":large_orange_circle:",
 }
 
 
@@ -159,7 +161,13 @@ def _clip(value: str, limit: int) -> str:
 
 
 def status_text(status: str) -> str:
-    return f"{STATUS_ICONS.get(status, ':white_circle:')} {escape(status)}"
+    """A status in words with its icon (`ok` → "in service"), escaped."""
+    icon = STATUS_ICONS.get(policy.status_key(status), ":white_circle:")
+    if policy.moving(status):
+        icon = ":hourglass_flowing_sand:"
+    elif not policy.in_service(status):
+        icon = ":red_circle:"
+    return f"{icon} {escape(policy.status_label(status))}"
 
 
 # --- /csp tenants ------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ def status_text(status: str) -> str:
 def tenants_message(listing: TenantsListing) -> Rendered:
     title = _("License groups")
     if listing.filter:
-        title = _("License groups matching “{filter}”", filter=listing.filter)
+        title = _("License groups matching “{filter}”", filter=escape(listing.filter))
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks += freshness_blocks(listing.freshness)
     if not listing.page.items:
@@ -217,7 +225,7 @@ def tenant_row(tenant: TenantSummary) -> SectionBlock:
 
 def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
     tenant = listing.tenant
-    title = _("Subscriptions of {group}", group=tenant.label)
+    title = _("Subscriptions of {group}", group=escape(tenant.label))
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks.append(context(f"`{escape(tenant.service_name)}` · {status_text(tenant.status)}"))
     blocks += freshness_blocks(listing.freshness)
@@ -227,7 +235,7 @@ def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
         blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1)))
     ref = BrowseRef(v="subs", p=listing.page.number, t=tenant.service_name)
     blocks += navigation(ref, listing.page, _("subscriptions"))
-    text = _("Subscriptions of {group}", group=tenant.label)
+    text = _("Subscriptions of {group}", group=escape(tenant.label))
     return Rendered(text, blocks)
 
 
@@ -269,7 +277,7 @@ def _date(when: datetime | None) -> str:
 
 
 def tasks_message(listing: TasksListing) -> Rendered:
-    group = listing.tenant.label if listing.tenant else None
+    group = escape(listing.tenant.label) if listing.tenant else None
     title = _("Provider tasks of {group}", group=group) if group else _("Provider tasks")
     blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks += freshness_blocks(listing.freshness)
@@ -335,7 +343,7 @@ def message_blocks(blocks: list[Block]) -> list[dict]:
 
 def sync_report_text(report: SyncReport) -> str:
     """What `/csp sync` and `csp-bot sync` say when a sync is over."""
-    text = report.summary()
+    text = escape(report.summary())
     for service_name, error in sorted(report.failed.items()):
         text += "\n" + _("• `{name}` failed: {error}", name=service_name, error=escape(error))
     return text

@@ -24,6 +24,7 @@ from bot.domain import Request, RequestKind, RequestState, RequestStep, StepActi
 from bot.execution import line_license_name
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock
+from bot.views import new_group
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
 from bot.views.confirm import deadline_lines, notes_text, row_fields
 
@@ -230,16 +231,19 @@ def refund_section(request: Request, *, approval: bool) -> list[Block]:
 
 
 def headline(request: Request) -> str:
-    summary = request.summary or kind_words(request.kind)
+    """The request in one line (headers, the `text` fallback): its summary, escaped."""
+    summary = escape(request.summary) if request.summary else kind_words(request.kind)
     return f"{request.ref} · {summary}"
 
 
 def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Card:
     """The card in the channel where the request was made, updated at every transition."""
     blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
-    blocks.append(section(f"*{state_words(request.state)}*"))
+    state = new_group.state_line(request, steps) or state_words(request.state)
+    blocks.append(section(f"*{state}*"))
     blocks.extend(facts(request))
     blocks.extend(details(request))
+    blocks.extend(new_group.order_blocks(request, steps))
     blocks.extend(refund_section(request, approval=False))
     line = decision_line(request)
     if line:
@@ -267,7 +271,8 @@ def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Ca
     if buttons:
         blocks.append(ActionsBlock(block_id=PipelineBlock.REQUESTER, elements=buttons))
     blocks.append(context(_("{ref} · as of {when}", ref=request.ref, when=date_token(now))))
-    text = _("{headline}: {state}", headline=headline(request), state=state_short(request.state))
+    short = new_group.state_short(request, steps) or state_short(request.state)
+    text = _("{headline}: {state}", headline=headline(request), state=short)
     return Card(text, blocks)
 
 

@@ -9,6 +9,9 @@ from slack_sdk.models.views import View
 
 from bot.i18n import _
 from bot.ids import CallbackId
+from bot.views.text import escape
+
+__all__ = ["context", "date_token", "escape", "mrkdwn", "notice_view", "plain", "section"]
 
 TITLE_LIMIT = 24
 
@@ -35,11 +38,6 @@ def date_token(when: datetime, style: str = "{date_short_pretty} {time}") -> str
     """A date Slack renders in each viewer's own time zone, with a UTC fallback."""
     fallback = when.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(when.timestamp())}^{style}|{fallback}>"
-
-
-def escape(text: str) -> str:
-    """Escapes the three characters Slack's mrkdwn reserves."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def notice_view(title: str, text: str) -> View:

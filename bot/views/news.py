@@ -9,8 +9,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain import Request, RequestState
 from bot.i18n import _
+from bot.order_delivery import order_words
 from bot.views.cards import Card, card_link
 from bot.views.common import context, date_token, escape, section
+from bot.views.new_group import link
 from bot.views.refunds import CREDITED_AMOUNT, UPSTREAM_REFERENCE, ticket_of
 
 S = RequestState
@@ -77,4 +79,24 @@ def requester_news(request: Request, before: RequestState | None) -> Card | None
     blocks: list[Block] = [section(text)]
     if link:
         blocks.append(context(f"<{link}|{_('Open the card')}>"))
+    return Card(text, blocks)
+
+
+def waiting_for_payment(request: Request, result: dict) -> Card:
+    """Told once to the requester: the new license group's order waits for payment."""
+    order = escape(order_words(result))
+    if result.get("url"):
+        where = link(result["url"], _("OVHcloud's order page"))
+    else:
+        where = _("the OVHcloud control panel")
+    ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
+    text = _(
+        ":credit_card: Your request {ref} is ordered and waits for payment: pay {order} at "
+        "{where} and OVHcloud makes the license group. You will be told when it is ready.",
+        ref=ref, order=order, where=where,
+    )  # fmt: skip
+    blocks: list[Block] = [section(text)]
+    card = card_link(request)
+    if card:
+        blocks.append(context(f"<{card}|{_('Open the card')}>"))
     return Card(text, blocks)

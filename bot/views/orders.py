@@ -47,7 +47,8 @@ HINT_LIMIT = 2000
 
 
 def _option(text: str, value: str) -> Option:
-    return Option(text=plain(text, OPTION_LIMIT), value=value)
+    """An option whose label may hold provider names: escaped, then cut to Slack's limit."""
+    return Option(text=plain(escape(text), OPTION_LIMIT), value=value)
 
 
 def _context(text: str, block_id: str | None = None) -> ContextBlock:
@@ -327,6 +328,9 @@ def _line_blocks(
         )
         if existing and line.is_addon and line.parents:
             blocks.append(_parent_block(line))
+        elif existing and line.is_addon and line.no_parent:
+            blocks.append(_context(f":warning: {escape(line.no_parent)}",
+                                   line_block(OrderBlock.LINE_NOTE, line.key)))
         blocks.append(
             InputBlock(
                 block_id=line_block(LineField.QUANTITY, line.key),

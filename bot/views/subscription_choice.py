@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
+from bot.policy.status import status_label
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
 from bot.views.common import date_token, escape, mrkdwn, plain
 from store.cache import CachedSubscription, CachedTenant
@@ -31,12 +32,12 @@ def tenant_option(tenant: CachedTenant) -> Option:
     label = tenant.service_name
     if tenant.display_name:
         label = f"{tenant.display_name} — {tenant.service_name}"
-    return Option(text=plain(label, OPTION_TEXT_LIMIT), value=tenant.service_name)
+    return Option(text=plain(escape(label), OPTION_TEXT_LIMIT), value=tenant.service_name)
 
 
 def subscription_option(sub: CachedSubscription) -> Option:
     label = f"{sub.id} · {sub.license_name or sub.license_id} ({_('{n} seats', n=sub.quantity)})"
-    return Option(text=plain(label, OPTION_TEXT_LIMIT), value=str(sub.id))
+    return Option(text=plain(escape(label), OPTION_TEXT_LIMIT), value=str(sub.id))
 
 
 def choice_blocks(
@@ -50,7 +51,7 @@ def choice_blocks(
     blocks: list[Block] = []
     if notice:
         blocks.append(ContextBlock(block_id=SubscriptionChoiceBlock.NOTICE,
-                                   elements=[mrkdwn(f":warning: {escape(notice)}")]))
+                                   elements=[mrkdwn(f":warning: {notice}")]))
     blocks.append(InputBlock(
         block_id=BlockId.TENANT,
         label=plain(_("License group")),
@@ -82,7 +83,7 @@ def facts_block(facts: SubscriptionFacts, lines: Sequence[str] = ()) -> SectionB
     """What the cache knows of the chosen subscription, plus the flow's own lines."""
     sub = facts.subscription
     head = _("*{license}* · {n} seats · {status}", license=escape(facts.license_name),
-             n=sub.quantity, status=escape(sub.status))
+             n=sub.quantity, status=escape(status_label(sub.status)))
     out = [head]
     if sub.creation_date is not None:
         out.append(_("Created {date}", date=date_token(sub.creation_date, "{date_short_pretty}")))

@@ -46,7 +46,7 @@ LABELS = {name: label for _block, name, label, _limit in EDITABLE}
 
 def tenant_message(details: TenantDetails) -> Rendered:
     t = details.tenant
-    blocks: list[Block] = [HeaderBlock(text=plain(t.label, 150))]
+    blocks: list[Block] = [HeaderBlock(text=plain(escape(t.label), 150))]
     blocks.append(context(f"`{escape(t.service_name)}` · {status_text(t.status)}"))
     blocks += freshness_blocks(details.freshness)
     blocks.append(SectionBlock(fields=[mrkdwn(f) for f in _fields(t)]))
@@ -115,7 +115,7 @@ def tenant_message(details: TenantDetails) -> Rendered:
             ]
         )
     )
-    return Rendered(_("License group {group}", group=t.label), blocks)
+    return Rendered(_("License group {group}", group=escape(t.label)), blocks)
 
 
 def _fields(t: CachedTenant) -> list[str]:

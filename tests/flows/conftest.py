@@ -1,12 +1,48 @@
 """Shared by the flow tests (orders, seats, cancellations, refunds): a cache synced from the
-sandbox, support agents, the modal Slack is showing, and the worker run until it is idle."""
+sandbox, support agents, the modal Slack is showing, and the worker run until it is idle.
+
+Every flow test runs twice: with the bot on the in-process sandbox, and with the bot on
+OvhProvider speaking signed HTTP to the sandbox server — the production client against
+OVHcloud's conventions (`taskPendingId` 0 when idle, status `ok`, Paris-offset datetimes).
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
 from bot.domain import Role
+from bot.runtime import Runtime
+from bot.server import Server
 from tests.conftest import ADA, SAM, SUE
+from tests.provider.conftest import serving
+
+
+@asynccontextmanager
+async def serve_bot(settings, sandbox, clock, *, over_http: bool) -> AsyncIterator[Server]:
+    """The whole app on loopback, on the sandbox itself or on OvhProvider talking to it over
+    HTTP (the sandbox server, which checks every signature)."""
+    async with AsyncExitStack() as stack:
+        provider = sandbox
+        if over_http:
+            provider = (await stack.enter_async_context(serving(sandbox))).client(timeout=10)
+        server = Server(settings, Runtime(settings, provider=provider, clock=clock))
+        await server.start(background=False)
+        stack.push_async_callback(server.stop)
+        yield server
+
+
+@pytest.fixture(params=["sandbox", "http"])
+async def bot(request, settings, sandbox, clock) -> AsyncIterator[Server]:
+    async with serve_bot(settings, sandbox, clock, over_http=request.param == "http") as server:
+        yield server
+
+
+def over_http(bot: Server) -> bool:
+    """Whether this run's bot talks to the sandbox through OvhProvider over HTTP."""
+    return not hasattr(bot.runtime.provider, "world")
 
 
 @pytest.fixture

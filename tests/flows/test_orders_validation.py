@@ -6,18 +6,25 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain import RequestState
 from bot.ids import BlockId, OrderAction, OrderBlock
 from bot.order_form import LineField, line_block
+from bot.pipeline import load
 from bot.provider.sandbox_data import (
+    BELLAVISTA,
     BUSINESS_BASIC,
+    EXCHANGE_ARCHIVING,
     NORDWIND,
+    NORDWIND_BASIC,
+    NORDWIND_E3,
+    NORDWIND_EXCHANGE,
     OFFICE_E3,
     TEAMS_AUDIO_CONFERENCING,
     VANDERBERG,
 )
 from store.models import RequestRow
-from tests.flows.conftest import open_modal
-from tests.flows.test_orders import CONTACT, act, with_option
+from tests.flows.conftest import open_modal, settle
+from tests.flows.test_orders import CONTACT, act, option_values, with_option
 from tests.slack_emulator import blocks_text
 
 LICENSE, QUANTITY, PARENT = LineField.LICENSE, LineField.QUANTITY, LineField.PARENT
@@ -135,6 +142,78 @@ async def test_an_add_on_with_an_empty_parent_choice(slack, emulator, bot, sandb
     )
     errors = await refused(slack, bot, sandbox, modal, typed)
     assert errors == {line_block(PARENT, "1"): "Choose the subscription this add-on attaches to."}
+
+
+async def test_an_add_on_is_offered_only_under_subscriptions_ovhcloud_lists_it_for(
+    slack, emulator, bot, sandbox, synced
+):
+    """Exchange Online Archiving goes on Basic and Exchange (Plan 1) in Nordwind, not on E3:
+    what `availableAddonLicenses` said at the sync, whatever the license types suggest."""
+    assert await sandbox.available_addon_licenses(NORDWIND, NORDWIND_E3) == [
+        TEAMS_AUDIO_CONFERENCING]
+    modal = await open_modal(slack, emulator, "order nordwind")
+    typed = one_line(EXCHANGE_ARCHIVING, "2")
+    modal = await act(slack, emulator, modal, OrderAction.LICENSE, typed,
+                      selected=str(EXCHANGE_ARCHIVING))
+    assert option_values(modal, line_block(PARENT, "1")) == [
+        str(NORDWIND_BASIC), str(NORDWIND_EXCHANGE)]
+    # a choice the modal never offered (forged, or from an older modal) is refused in words
+    forged = with_option(modal, line_block(PARENT, "1"), str(NORDWIND_E3))
+    errors = await refused(slack, bot, sandbox, forged,
+                           typed | {line_block(PARENT, "1"): NORDWIND_E3})
+    assert errors == {line_block(PARENT, "1"): (
+        f"Subscription {NORDWIND_E3} can't take Exchange Online Archiving: OVHcloud offers it "
+        f"only on subscriptions {NORDWIND_BASIC}, {NORDWIND_EXCHANGE}.")}
+
+
+async def test_an_add_on_no_subscription_of_the_group_can_take_is_explained(
+    slack, emulator, bot, sandbox, synced
+):
+    modal = await open_modal(slack, emulator, "order bellavista")
+    typed = one_line(EXCHANGE_ARCHIVING, "1", tenant=BELLAVISTA)
+    modal = await act(slack, emulator, modal, OrderAction.LICENSE, typed,
+                      selected=str(EXCHANGE_ARCHIVING))
+    why = ("No subscription of Trattoria Bellavista S.r.l. can take Exchange Online Archiving: "
+           "OVHcloud offers it on none of them. Order a main license it goes with first.")
+    assert line_block(PARENT, "1") not in [b.get("block_id") for b in modal["blocks"]]
+    assert why in blocks_text(modal["blocks"])
+    errors = await refused(slack, bot, sandbox, modal, typed)
+    assert errors == {line_block(LICENSE, "1"): why}
+
+
+async def test_the_bot_never_sends_an_add_on_ovhcloud_would_refuse(
+    slack, emulator, bot, sandbox, synced
+):
+    """Every add-on on every subscription of every open group, forged into the form where the
+    modal did not offer it: what the bot lets through is confirmed and sent, and OVHcloud's own
+    rule (the sandbox answers 400 to an orderAddon outside availableAddonLicenses) takes all of
+    it — every request ends done."""
+    tried, confirmed = 0, []
+    for service, record in list(sandbox.world.tenants.items()):
+        if record.tenant.status != "ok":
+            continue
+        for addon in [lid for lid, lic in record.licenses.items() if lic.is_addon]:
+            for parent in list(record.subscriptions):
+                modal = await open_modal(slack, emulator, f"order {service}")
+                typed = one_line(addon, "1", tenant=service)
+                modal = await act(slack, emulator, modal, OrderAction.LICENSE, typed,
+                                  selected=str(addon))
+                parent_block = line_block(PARENT, "1")
+                if any(b.get("block_id") == parent_block for b in modal["blocks"]):
+                    modal = with_option(modal, parent_block, str(parent))
+                    typed |= {parent_block: parent}
+                reply = await slack.submit(modal, typed)
+                tried += 1
+                if reply.json.get("response_action") == "errors":
+                    continue
+                answer = await slack.submit(reply.view, {})
+                assert answer.json.get("response_action") == "clear", answer.body
+                confirmed.append(int(reply.view["private_metadata"]))
+    await settle(bot.runtime)
+    assert tried > 20 and 0 < len(confirmed) < tried
+    assert len(sandbox.calls("orderAddon")) == len(confirmed)
+    for request_id in confirmed:
+        assert (await load(bot.runtime.db, request_id)).state is RequestState.DONE
 
 
 async def test_a_new_group_with_a_bad_email_phone_and_mpn_id(slack, emulator, bot, sandbox, synced):

@@ -15,12 +15,12 @@ from bot.ids import (
     SubscriptionAction,
     SubscriptionChoiceBlock,
 )
-from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
+from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, NORDWIND_BASIC, NORDWIND_E3
 from bot.subscription_choice import ChoiceRef
 from store import cache
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL
-from tests.flows.conftest import latest_view, open_modal, settle
+from tests.flows.conftest import latest_view, open_modal, over_http, settle
 from tests.slack_emulator import Message, blocks_text
 
 SUBSCRIPTION = f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0"
@@ -220,6 +220,42 @@ async def test_an_increase_is_confirmed_sent_tracked_and_recorded(slack, emulato
     assert "The other 1 can be removed at the subscription's renewal, on" in error
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 12))
     assert reply.view["callback_id"] == "pipeline_confirm"
+
+
+async def test_a_refusal_by_ovhcloud_reads_its_own_words_and_what_it_is_about(
+    slack, emulator, sandbox, bot, synced
+):
+    reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_BASIC, 27))
+    # meanwhile OVHcloud closed the license to new seats: its own rule refuses the change
+    sandbox.patch_license(NORDWIND, BUSINESS_BASIC, new_seats_allowed=False)
+    await slack.submit(reply.view)
+    await settle(bot.runtime)
+    (request,) = await requests_of(bot)
+    assert request.state == RequestState.FAILED
+    said = ("New seats of Microsoft 365 Business Basic are no longer allowed. Check the new "
+            "total, then prepare the request again.")
+    card = emulator.message(request.card_channel, request.card_ts).all_text
+    assert said in card
+    if over_http(bot):
+        assert request.error_query_id.startswith("EU.sandbox-")
+        assert request.error_query_id in card
+    assert said in emulator.last_message(f"D{ALICE}").all_text
+
+
+async def test_a_task_started_elsewhere_meanwhile_is_ovhclouds_409_in_words(
+    slack, emulator, sandbox, bot, synced
+):
+    reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 13))
+    sandbox.task_duration = timedelta(hours=1)
+    task = await sandbox.change_quantity(NORDWIND, NORDWIND_E3, 12)  # the control panel
+    await slack.submit(reply.view)
+    await settle(bot.runtime)
+    (request,) = await requests_of(bot)
+    assert request.state == RequestState.FAILED
+    assert request.error == (f"A task ({task.id}) is already pending on subscription 480101. "
+                             "OVHcloud is busy with the subscription; Retry once its task is "
+                             "done.")
+    assert sandbox.calls("changeQuantity") == [{"quantity": 12}, {"quantity": 13}]
 
 
 async def test_a_decrease_inside_the_window(slack, emulator, sandbox, bot, synced):

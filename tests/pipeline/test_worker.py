@@ -17,9 +17,7 @@ import pytest
 from bot import execution
 from bot.config import Settings
 from bot.domain import (
-    CustomerContact,
     LicenseLine,
-    NewTenantOrder,
     RequestKind,
     RequestState,
     RequestStep,
@@ -37,12 +35,14 @@ from bot.provider.base import (
     BadParameters,
     Conflict,
     NotFound,
+    ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
     ServerError,
 )
 from bot.provider.sandbox import SandboxProvider
+from bot.provider.sandbox_conventions import LEGACY, OVHCLOUD
 from bot.provider.sandbox_data import (
     NORDWIND,
     NORDWIND_BASIC,
@@ -60,6 +60,7 @@ from store import requests as repo
 from store.cache import seat_batches
 from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings
 from tests.provider.conftest import serving
+from tests.provider.test_orders import new_order
 
 S, St, A = RequestState, StepState, StepAction
 LEASE = timedelta(seconds=Settings.model_fields["csp_worker_lease_seconds"].default)
@@ -319,6 +320,7 @@ async def test_all_lines_of_an_order_are_sent_before_any_is_polled(
 
 
 async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbox):
+    sandbox.auto_pay = True  # the group is made at checkout (see test_new_group_orders.py)
     addon = await submit(
         runtime,
         [(A.ORDER_ADDON, {"parent_subscription_id": PADARIA_BASIC,
@@ -331,21 +333,7 @@ async def test_an_add_on_a_tenant_update_and_a_new_license_group(runtime, sandbo
             mode="json", exclude_none=True)})],
         kind=RequestKind.TENANT_EDIT, tenant=PADARIA,
     )  # fmt: skip
-    order = NewTenantOrder(
-        mpn_id="6180342",
-        display_name="Hollandse Fietsen B.V.",
-        contact=CustomerContact(
-            first_name="Sanne",
-            last_name="Jansen",
-            email="sanne@hollandse-fietsen.nl",
-            phone="+31.201234567",
-            address="Prinsengracht 12",
-            city="Amsterdam",
-            zip_code="1015 DV",
-            country="NL",
-        ),
-        licenses=[LicenseLine(license_id=OFFICE_E1, quantity=7)],
-    )
+    order = new_order(subdomain=None, licenses=[LicenseLine(license_id=OFFICE_E1, quantity=7)])
     tenant = await submit(
         runtime,
         [(A.ORDER_TENANT, {"order": order.model_dump(mode="json")})],
@@ -611,6 +599,38 @@ async def test_a_new_subscription_whose_worker_died_needs_a_person(
     assert len(sandbox.calls("addSubscription")) == made + 1
 
 
+@pytest.mark.parametrize("conventions", [OVHCLOUD, LEGACY], ids=["taskPendingId 0", "null"])
+@pytest.mark.parametrize("action", ["delete_subscription", "change_quantity"])
+async def test_an_idle_subscription_is_never_a_task_to_adopt(
+    make_runtime, database_url, clock, conventions, action
+):
+    """A step whose worker died before its call is resumed by reading the subscription: when
+    OVHcloud says `taskPendingId: 0` (no task runs) or null, the step is sent — never task 0
+    adopted and polled."""
+    sandbox = SandboxProvider(clock=clock.now, task_duration=timedelta(seconds=60),
+                              conventions=conventions)
+    runtime = await make_runtime(database_url, sandbox)
+    if action == "change_quantity":
+        request_id = await seat_change(runtime)
+    else:
+        request_id = await submit(
+            runtime, [(A.DELETE_SUBSCRIPTION, {"subscription_id": NORDWIND_BASIC})],
+            kind=RequestKind.CANCEL, subscription_id=NORDWIND_BASIC,
+        )  # fmt: skip
+    await die_in(runtime, sandbox, action, "before")
+    assert writes(sandbox) == []
+    report = await resume_after_lease(runtime, clock)
+    assert (report.adopted, report.sent) == (0, 1)
+    (step,) = await load_steps(runtime.db, request_id)
+    assert step.state is St.RUNNING and step.provider_task_id not in (0, None)
+    polled = [i for c in sandbox.calls("getTasks") for i in c["ids"]]
+    polled += [c.target for c in sandbox.call_log if c.op == "getTask"]
+    assert polled and set(polled) == {step.provider_task_id}  # its own task, never task 0
+    clock.advance(seconds=60)
+    await runtime.worker.run_once()
+    assert (await load(runtime.db, request_id)).state is S.DONE
+
+
 @pytest.mark.parametrize("when", ["before", "after"])
 async def test_a_cancellation_whose_worker_died_is_reconciled(
     make_runtime, database_url, clock, when
@@ -754,6 +774,39 @@ def test_a_failed_call_is_sorted_by_what_it_may_have_done(action, error, remedy)
     assert execution.remedy(step, error("x", status=error.http_status)) is remedy
 
 
+@pytest.mark.parametrize(
+    ("action", "error", "words"),
+    [
+        (A.CHANGE_QUANTITY, BadParameters("New seats of X are no longer allowed.", status=400),
+         "New seats of X are no longer allowed. Check the new total, then prepare the request "
+         "again."),
+        (A.ORDER_ADDON, BadParameters("License 10041 is not an add-on available", status=400),
+         "License 10041 is not an add-on available. Check the add-on, its quantity and the "
+         "subscription it attaches to, then prepare the request again."),
+        (A.DELETE_SUBSCRIPTION, Conflict("A task (9) is already pending", status=409),
+         "A task (9) is already pending. OVHcloud is busy with the subscription; Retry once its "
+         "task is done."),
+        (A.CHANGE_QUANTITY, AuthenticationError("Invalid signature", status=400,
+                                                error_code="INVALID_SIGNATURE"),
+         "Invalid signature (INVALID_SIGNATURE): OVHcloud refused the bot's API credentials. An "
+         "admin should run `csp-bot check`."),
+        (A.ADD_SUBSCRIPTION, ProviderError("Forbidden by IAM", status=403),
+         "Forbidden by IAM: the bot's OVHcloud API key may not do this. An admin should check "
+         "its rights."),
+        (A.ADD_SUBSCRIPTION, AuthenticationError("This call has not been granted", status=403,
+                                                 error_code="NOT_GRANTED_CALL"),
+         "This call has not been granted: the bot's OVHcloud API key may not do this. An admin "
+         "should check its rights."),
+        (A.DELETE_SUBSCRIPTION, BadParameters("", status=400), "no reason given."),
+        (A.DELETE_SUBSCRIPTION, NotFound("The requested object does not exist", status=404),
+         "The requested object does not exist."),
+    ],
+)
+def test_a_refusal_reads_ovhclouds_words_and_what_they_are_about(action, error, words):
+    step = RequestStep(id=1, request_id=1, seq=1, action=action, params={}, state=St.SENDING)
+    assert execution.refusal_error(step, error) == words
+
+
 def test_backoff_doubles_is_capped_jittered_and_honours_retry_after():
     assert execution.backoff(30, 1, None, 0.0) == timedelta(seconds=30)
     assert execution.backoff(30, 3, None, 1.0) == timedelta(seconds=150)
@@ -840,15 +893,19 @@ async def test_a_worker_that_lost_its_lease_writes_nothing_more(runtime, sandbox
     assert await quantity(sandbox, NORDWIND, NORDWIND_E3) == 13
 
 
-@pytest.mark.parametrize("what", ["seats", "create"])
+@pytest.mark.parametrize("what", ["seats", "create", "failed create"])
 async def test_a_task_the_provider_forgot_is_checked_on_the_subscription(
     make_runtime, database_url, clock, what
 ):
+    """Some OVHcloud conventions forget finished tasks (404 at `…/task/{id}`): the
+    subscription tells whether the change is there."""
     sandbox = slow_sandbox(clock, 60)
     runtime = await make_runtime(database_url, sandbox)
     if what == "seats":
         request_id = await seat_change(runtime)
     else:
+        if what == "failed create":
+            sandbox.faults.set(task_error_next=True)
         request_id = await new_subscriptions(runtime, (OFFICE_E1, 4))
     await runtime.worker.run_once()
     (step,) = await load_steps(runtime.db, request_id)
@@ -859,10 +916,16 @@ async def test_a_task_the_provider_forgot_is_checked_on_the_subscription(
     await runtime.worker.run_once()
 
     request = await load(runtime.db, request_id)
+    (step,) = await load_steps(runtime.db, request_id)
     if what == "seats":  # the subscription shows the new total: done, nothing re-sent
         assert request.state is S.DONE
         assert sandbox.calls("changeQuantity") == [{"quantity": 13}]
-    else:  # a create cannot be checked that way: a person looks
+    elif what == "create":  # the new subscription of that license, created since: done
+        assert request.state is S.DONE, request.error
+        made = await sandbox.get_subscription(NORDWIND, step.result["subscription_id"])
+        assert (made.license_id, made.quantity) == (OFFICE_E1, 4)
+        assert len(sandbox.calls("addSubscription")) == 1
+    else:  # nothing appeared: the task may have failed; a person looks
         assert request.state is S.NEEDS_ATTENTION
         assert f"OVHcloud no longer knows task {step.provider_task_id}" in request.error
         assert len(sandbox.calls("addSubscription")) == 1

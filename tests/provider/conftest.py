@@ -1,4 +1,5 @@
-"""Fixtures for the provider contract: the same tests run against two backends.
+"""Fixtures for the provider contract: the same tests run against two backends, each in every
+variant of what OVHcloud does not publish (`sandbox_conventions.VARIANTS`).
 
 - "sandbox": the in-process SandboxProvider, as the bot uses it by default;
 - "http": OvhProvider speaking real HTTP over 127.0.0.1 to sandbox_server, which checks every
@@ -17,9 +18,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.provider.base import CspProvider
+from bot.domain import ProviderTask
+from bot.provider.base import CspProvider, NotFound
 from bot.provider.ovh import OvhProvider
 from bot.provider.sandbox import ManualClock, SandboxProvider
+from bot.provider.sandbox_conventions import OVHCLOUD, VARIANTS, Conventions
 from bot.provider.sandbox_server import (
     STATE,
     SeenRequest,
@@ -48,9 +51,24 @@ class Backend:
     def http(self) -> bool:
         return self.kind == "http"
 
+    @property
+    def conventions(self) -> Conventions:
+        return self.sandbox.conventions
+
     def finish_tasks(self) -> None:
         """Let sandbox time pass until every task started so far is over."""
         self.clock.advance(TASK_DURATION)
+
+    async def finished(self, service_name: str, task_id: int) -> ProviderTask | None:
+        """A finished task as the contract promises it: readable and finished, or gone (404)
+        in conventions that forget finished tasks — never still running."""
+        try:
+            task = await self.provider.get_task(service_name, task_id)
+        except NotFound:
+            assert not self.conventions.keep_finished_tasks
+            return None
+        assert task.status.finished and task.finish_date is not None
+        return task
 
 
 @dataclass
@@ -66,11 +84,15 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def sandbox(clock: ManualClock) -> SandboxProvider:
-    box = SandboxProvider(clock=clock, task_duration=TASK_DURATION)
+def make_sandbox(clock: ManualClock, conventions: Conventions = OVHCLOUD) -> SandboxProvider:
+    box = SandboxProvider(clock=clock, task_duration=TASK_DURATION, conventions=conventions)
     box.faults.set(hang_seconds=CLIENT_TIMEOUT * 5)
     return box
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock) -> SandboxProvider:
+    return make_sandbox(clock)
 
 
 @asynccontextmanager
@@ -110,11 +132,14 @@ async def http_sandbox(sandbox: SandboxProvider) -> AsyncIterator[HttpSandbox]:
         yield server
 
 
-@pytest.fixture(params=["sandbox", "http"])
-async def backend(
-    request: pytest.FixtureRequest, sandbox: SandboxProvider, clock: ManualClock
-) -> AsyncIterator[Backend]:
-    if request.param == "sandbox":
+BACKENDS = [(kind, name) for name in VARIANTS for kind in ("sandbox", "http")]
+
+
+@pytest.fixture(params=BACKENDS, ids=[f"{kind}-{name}" for kind, name in BACKENDS])
+async def backend(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIterator[Backend]:
+    kind, name = request.param
+    sandbox = make_sandbox(clock, VARIANTS[name])
+    if kind == "sandbox":
         yield Backend("sandbox", sandbox, sandbox, clock)
         return
     async with serving(sandbox) as server:

@@ -10,11 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot import policy
 from bot.domain import (
-    CustomerContact,
     LicenceType,
-    LicenseLine,
-    NewTenantOrder,
     Renew,
     TaskStatus,
     TenantStatus,
@@ -26,14 +24,12 @@ from bot.provider.base import (
     Conflict,
     CspProvider,
     NotFound,
-    UnfillableConfiguration,
 )
 from bot.provider.sandbox_data import (
     APPS_FOR_BUSINESS,
     BELLAVISTA,
     BELLAVISTA_E5,
     BUSINESS_BASIC,
-    BUSINESS_STANDARD,
     CONTOSO,
     CONTOSO_APPS,
     CONTOSO_ARCHIVING,
@@ -63,30 +59,6 @@ NORDWIND_SUBS = [
     NORDWIND_EXCHANGE,
     NORDWIND_PROPLUS,
 ]
-
-
-def _order(**changes) -> NewTenantOrder:
-    contact = CustomerContact(
-        first_name="Sanne",
-        last_name="Jansen",
-        email="sanne@hollandse-fietsen.nl",
-        phone="+31.201234567",
-        address="Prinsengracht 12",
-        city="Amsterdam",
-        zip_code="1015 DV",
-        country="NL",
-    )
-    fields = {
-        "mpn_id": "6180342",
-        "contact": contact,
-        "display_name": "Hollandse Fietsen B.V.",
-        "licenses": [
-            LicenseLine(license_id=BUSINESS_STANDARD, quantity=10),
-            LicenseLine(license_id=OFFICE_E3, quantity=2),
-        ],
-    }
-    fields.update(changes)
-    return NewTenantOrder(**fields)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -133,6 +105,47 @@ async def test_subscriptions_are_listed_and_read_in_bulk(backend: Backend) -> No
     assert now - subs[NORDWIND_EXCHANGE].creation_date < timedelta(days=1)
     assert now - subs[NORDWIND_BASIC].creation_date < timedelta(days=7)
     assert now - subs[NORDWIND_E3].creation_date > timedelta(days=300)
+
+
+async def test_idle_subscriptions_have_no_task_and_every_status_is_in_service(
+    backend: Backend,
+) -> None:
+    """Whatever the wire says for "idle" (0 or null) and "in service" (ok, active, …), the bot
+    reads no task and a status its rules let through; datetimes are always aware."""
+    subs = []
+    for group in (NORDWIND, CONTOSO, PADARIA, BELLAVISTA):
+        subs += await backend.provider.get_subscriptions(group)
+    assert subs and all(s.task_pending_id is None for s in subs)
+    assert all(policy.in_service(s.status) for s in subs)
+    statuses = {s.status for s in subs}
+    assert backend.conventions.in_service_status in statuses
+    assert set(backend.conventions.seeded_statuses.values()) <= statuses
+    assert all(s.creation_date.tzinfo is not None for s in subs)
+    one = await backend.provider.get_subscription(PADARIA, PADARIA_E1)
+    assert one.task_pending_id is None
+    assert one.status == backend.conventions.status_of(PADARIA_E1)
+
+
+async def test_new_subscriptions_carry_the_in_service_status(backend: Backend) -> None:
+    p = backend.provider
+    before = set(await p.list_subscriptions(PADARIA))
+    await p.add_subscription(PADARIA, OFFICE_E3, 1)
+    backend.finish_tasks()
+    (new,) = set(await p.list_subscriptions(PADARIA)) - before
+    sub = await p.get_subscription(PADARIA, new)
+    assert (sub.status, sub.task_pending_id) == (backend.conventions.in_service_status, None)
+
+
+async def test_finished_tasks_are_listed_only_where_the_conventions_list_them(
+    backend: Backend,
+) -> None:
+    p = backend.provider
+    task = await p.change_quantity(NORDWIND, NORDWIND_BASIC, 26)
+    assert await p.list_tasks(NORDWIND) == [task.id]
+    backend.finish_tasks()
+    listed = await p.list_tasks(NORDWIND)
+    assert listed == ([task.id] if backend.conventions.list_finished_tasks else [])
+    assert (await p.get_subscription(NORDWIND, NORDWIND_BASIC)).quantity == 26
 
 
 async def test_bulk_read_leaves_out_ids_that_do_not_exist(backend: Backend) -> None:
@@ -205,12 +218,14 @@ async def test_change_quantity_shows_only_when_its_task_is_done(backend: Backend
     backend.clock.advance(TASK_DURATION / 2)
     assert (await p.get_task(NORDWIND, task.id)).status == TaskStatus.DOING
     backend.finish_tasks()
-    done = await p.get_task(NORDWIND, task.id)
-    assert done.status == TaskStatus.DONE and done.finish_date is not None
+    done = await backend.finished(NORDWIND, task.id)
+    assert done is None or done.status == TaskStatus.DONE
     sub = await p.get_subscription(NORDWIND, NORDWIND_E3)
     assert (sub.quantity, sub.task_pending_id) == (13, None)
-    assert await p.list_tasks(NORDWIND) == []
-    assert [t.id for t in await p.get_tasks(NORDWIND, [task.id])] == [task.id]
+    listed = [task.id] if backend.conventions.list_finished_tasks else []
+    assert await p.list_tasks(NORDWIND) == listed
+    kept = [task.id] if backend.conventions.keep_finished_tasks else []
+    assert [t.id for t in await p.get_tasks(NORDWIND, [task.id])] == kept
 
 
 async def test_new_subscription_appears_when_done(backend: Backend) -> None:
@@ -219,7 +234,7 @@ async def test_new_subscription_appears_when_done(backend: Backend) -> None:
     assert backend.sandbox.calls("addSubscription") == [{"licenseId": OFFICE_E3, "quantity": 4}]
     before = await p.list_subscriptions(PADARIA)
     backend.finish_tasks()
-    assert (await p.get_task(PADARIA, task.id)).status == TaskStatus.DONE
+    assert (await backend.finished(PADARIA, task.id) or task).status != TaskStatus.ERROR
     (new_id,) = set(await p.list_subscriptions(PADARIA)) - set(before)
     new = await p.get_subscription(PADARIA, new_id)
     assert (new.license_id, new.quantity) == (OFFICE_E3, 4)
@@ -230,7 +245,7 @@ async def test_cancel_removes_subscription_with_its_addons(backend: Backend) -> 
     task = await p.delete_subscription(NORDWIND, NORDWIND_E3)
     assert NORDWIND_E3 in await p.list_subscriptions(NORDWIND)
     backend.finish_tasks()
-    assert (await p.get_task(NORDWIND, task.id)).status == TaskStatus.DONE
+    assert (await backend.finished(NORDWIND, task.id) or task).status != TaskStatus.ERROR
     remaining = await p.list_subscriptions(NORDWIND)
     assert NORDWIND_E3 not in remaining and NORDWIND_E3_AUDIO not in remaining
     with pytest.raises(NotFound):
@@ -252,7 +267,8 @@ async def test_zero_duration_tasks_are_done_at_the_next_read(backend: Backend) -
     backend.sandbox.task_duration = timedelta(0)
     task = await backend.provider.change_quantity(NORDWIND, NORDWIND_E3, 20)
     assert task.status == TaskStatus.TODO
-    assert (await backend.provider.get_task(NORDWIND, task.id)).status == TaskStatus.DONE
+    done = await backend.finished(NORDWIND, task.id)
+    assert done is None or done.status == TaskStatus.DONE
     assert (await backend.provider.get_subscription(NORDWIND, NORDWIND_E3)).quantity == 20
 
 
@@ -261,13 +277,14 @@ async def test_task_ending_in_error_changes_nothing(backend: Backend) -> None:
     backend.sandbox.faults.set(task_error_next=True)
     task = await p.change_quantity(NORDWIND, NORDWIND_E3, 30)
     backend.finish_tasks()
-    failed = await p.get_task(NORDWIND, task.id)
-    assert failed.status == TaskStatus.ERROR and failed.status.finished
+    failed = await backend.finished(NORDWIND, task.id)
+    assert failed is None or failed.status == TaskStatus.ERROR
     sub = await p.get_subscription(NORDWIND, NORDWIND_E3)
     assert (sub.quantity, sub.task_pending_id) == (12, None)
     again = await p.change_quantity(NORDWIND, NORDWIND_E3, 30)  # the next one works
     backend.finish_tasks()
-    assert (await p.get_task(NORDWIND, again.id)).status == TaskStatus.DONE
+    assert (await backend.finished(NORDWIND, again.id) or again).status != TaskStatus.ERROR
+    assert (await p.get_subscription(NORDWIND, NORDWIND_E3)).quantity == 30
 
 
 # --- the API's rules ------------------------------------------------------------------------
@@ -356,44 +373,3 @@ async def test_unknown_ids_are_not_found(backend: Backend) -> None:
 async def test_suspended_group_refuses_changes(backend: Backend) -> None:
     with pytest.raises(Conflict, match="suspended"):
         await backend.provider.change_quantity(VANDERBERG, VANDERBERG_STANDARD, 6)
-
-
-# --- ordering a new license group -----------------------------------------------------------
-
-
-async def test_order_creates_a_group_that_becomes_ok(backend: Backend) -> None:
-    p = backend.provider
-    before = set(await p.list_tenants())
-    placed = await p.order_tenant(_order())
-    assert placed.order_id > 0 and placed.url
-    (new,) = set(await p.list_tenants()) - before
-    assert new.startswith("csp2-") and new.endswith(".o365.ovh")
-    tenant = await p.get_tenant(new)
-    assert tenant.status == TenantStatus.CREATING
-    assert tenant.display_name == "Hollandse Fietsen B.V." and tenant.mpn_id == "6180342"
-    assert await p.list_subscriptions(new) == []
-    backend.finish_tasks()
-    assert (await p.get_tenant(new)).status == TenantStatus.OK
-    seats = {s.license_id: s.quantity for s in await p.get_subscriptions(new)}
-    assert seats == {BUSINESS_STANDARD: 10, OFFICE_E3: 2}
-    (recorded,) = backend.sandbox.calls("orderTenant")
-    assert recorded["mpnId"] == "6180342" and recorded["contact"]["email"].startswith("sanne@")
-
-
-async def test_order_with_a_label_nobody_can_fill_is_refused(backend: Backend) -> None:
-    backend.sandbox.order_labels.append("Microsoft tenant GUID")
-    before = await backend.provider.list_tenants()
-    with pytest.raises(UnfillableConfiguration) as refused:
-        await backend.provider.order_tenant(_order())
-    assert refused.value.labels == ["Microsoft tenant GUID"]
-    assert "Microsoft tenant GUID" in str(refused.value)
-    assert await backend.provider.list_tenants() == before
-    if backend.http:  # nothing was configured, and the cart was thrown away
-        assert backend.sandbox.calls("configureCartItem") == []
-        assert len(backend.sandbox.calls("deleteCart")) == 1
-
-
-async def test_order_of_an_addon_alone_is_refused(backend: Backend) -> None:
-    order = _order(licenses=[LicenseLine(license_id=TEAMS_AUDIO_CONFERENCING, quantity=2)])
-    with pytest.raises(BadParameters):
-        await backend.provider.order_tenant(order)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import aiohttp
@@ -11,10 +12,20 @@ import pytest
 from bot.domain import TenantUpdate
 from bot.provider.base import AuthenticationError, NotFound, RateLimited, ServerError
 from bot.provider.ovh import ENDPOINTS, OvhProvider, resolve_endpoint
+from bot.provider.sandbox_conventions import LEGACY
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E1
 from bot.provider.sandbox_server import serve_sandbox
 from bot.provider.signing import sign
-from tests.provider.conftest import APP_KEY, APP_SECRET, CONSUMER_KEY, HttpSandbox
+from tests.provider.conftest import (
+    APP_KEY,
+    APP_SECRET,
+    CONSUMER_KEY,
+    HttpSandbox,
+    make_sandbox,
+    serving,
+)
+
+PARIS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00")
 
 
 def _count(server: HttpSandbox, fragment: str) -> int:
@@ -39,6 +50,31 @@ async def test_many_subscriptions_are_read_in_a_few_batched_requests(
     assert sum(r.batch for r in http_sandbox.requests) == 3
 
 
+async def test_the_wire_follows_ovhclouds_conventions(http_sandbox: HttpSandbox) -> None:
+    """What OVHcloud sends (ovh-csp2-api.md, "Conventions"): `taskPendingId` 0 when idle,
+    status `ok`, local time with its offset and no fractions, dates as YYYY-MM-DD."""
+    client = http_sandbox.client()
+    path = f"/saas/csp2/{NORDWIND}/subscription/{NORDWIND_E3}"
+    raw = await client.call("GET", path)
+    assert (raw["taskPendingId"], raw["status"]) == (0, "ok")
+    assert PARIS_TIME.fullmatch(raw["creationDate"]), raw["creationDate"]
+    task = await client.call("POST", f"{path}/changeQuantity", {"quantity": 13})
+    assert PARIS_TIME.fullmatch(task["todoDate"]) and task["finishDate"] is None
+    assert (await client.call("GET", path))["taskPendingId"] == task["id"]
+    info = await client.call("GET", f"/saas/csp2/{NORDWIND}/serviceInfos")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", info["expiration"])
+
+
+async def test_the_legacy_wire_says_null_and_active_and_the_client_reads_the_same(clock) -> None:
+    async with serving(make_sandbox(clock, LEGACY)) as server:
+        client = server.client()
+        path = f"/saas/csp2/{NORDWIND}/subscription/{NORDWIND_E3}"
+        raw = await client.call("GET", path)
+        assert (raw["taskPendingId"], raw["status"]) == (None, "active")
+        sub = await client.get_subscription(NORDWIND, NORDWIND_E3)
+    assert sub.task_pending_id is None and sub.creation_date.tzinfo is not None
+
+
 async def test_batch_answer_has_key_value_error_per_id(http_sandbox: HttpSandbox) -> None:
     client = http_sandbox.client()
     path = f"/saas/csp2/{NORDWIND}/subscription/{NORDWIND_E3},1"
@@ -48,18 +84,71 @@ async def test_batch_answer_has_key_value_error_per_id(http_sandbox: HttpSandbox
     assert answer[1]["value"] is None and "does not exist" in answer[1]["error"]
 
 
-async def test_wrong_secret_is_rejected_as_invalid_signature(http_sandbox: HttpSandbox) -> None:
+async def raw_get(url: str, headers: dict) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
+        assert resp.headers["X-OVH-QUERYID"]
+        return resp.status, await resp.json()
+
+
+def signed_headers(url: str, *, secret: str = APP_SECRET, stamp: int | None = None,
+                   app: str = APP_KEY, consumer: str = CONSUMER_KEY) -> dict:
+    stamp = int(time.time()) if stamp is None else stamp
+    return {
+        "X-Ovh-Application": app,
+        "X-Ovh-Consumer": consumer,
+        "X-Ovh-Timestamp": str(stamp),
+        "X-Ovh-Signature": sign(secret, consumer, "GET", url, "", stamp),
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "body"),
+    [  # as the official clients' issue threads show OVHcloud answering (2016–2024)
+        ("secret", 400, {"errorCode": "INVALID_SIGNATURE", "httpCode": "400 Bad Request",
+                         "message": "Invalid signature", "class": "Client::BadRequest"}),
+        ("stale", 400, {"errorCode": "QUERY_TIME_OUT", "httpCode": "400 Bad Request",
+                        "message": "Query out of time", "class": "Client::BadRequest"}),
+        ("app", 403, {"errorCode": "INVALID_KEY", "httpCode": "403 Forbidden",
+                      "class": "Client::Forbidden"}),
+        ("consumer", 403, {"errorCode": "INVALID_CREDENTIAL", "httpCode": "403 Forbidden",
+                           "class": "Client::Forbidden"}),
+    ],
+)
+async def test_auth_errors_are_answered_as_ovhcloud_does(
+    http_sandbox: HttpSandbox, case: str, status: int, body: dict
+) -> None:
+    url = f"{http_sandbox.url}/saas/csp2"
+    headers = {
+        "secret": lambda: signed_headers(url, secret="not-the-secret"),
+        "stale": lambda: signed_headers(url, stamp=int(time.time()) - 3600),
+        "app": lambda: signed_headers(url, app="someone-else"),
+        "consumer": lambda: signed_headers(url, consumer="revoked"),
+    }[case]()
+    got_status, got = await raw_get(url, headers)
+    assert got_status == status
+    assert {k: got[k] for k in body} == body and got["message"]
+    assert http_sandbox.sandbox.calls("listTenants") == []
+
+
+async def test_wrong_secret_is_an_authentication_error(http_sandbox: HttpSandbox) -> None:
     client = http_sandbox.client(application_secret="not-the-secret")
     with pytest.raises(AuthenticationError) as refused:
         await client.list_tenants()
     err = refused.value
     assert (err.status, err.error_code, err.error_class) == (
-        403,
+        400,
         "INVALID_SIGNATURE",
-        "Client::Forbidden",
+        "Client::BadRequest",
     )
     assert err.query_id and err.query_id.startswith("EU.")
     assert http_sandbox.sandbox.calls("listTenants") == []
+
+
+async def test_a_403_signature_refusal_of_older_answers_is_one_too(clock) -> None:
+    async with serving(make_sandbox(clock, LEGACY)) as server:
+        with pytest.raises(AuthenticationError) as refused:
+            await server.client(application_secret="not-the-secret").list_tenants()
+    assert (refused.value.status, refused.value.error_code) == (403, "INVALID_SIGNATURE")
 
 
 async def test_unknown_application_and_consumer_keys(http_sandbox: HttpSandbox) -> None:
@@ -76,22 +165,6 @@ async def test_skewed_local_clock_is_corrected_by_auth_time(http_sandbox: HttpSa
     assert NORDWIND in await client.list_tenants()
     await client.get_subscription(NORDWIND, NORDWIND_E3)
     assert _count(http_sandbox, "/auth/time") == 1
-
-
-async def test_a_stale_timestamp_is_out_of_time(http_sandbox: HttpSandbox) -> None:
-    url = f"{http_sandbox.url}/saas/csp2"
-    stale = int(time.time()) - 3600
-    headers = {
-        "X-Ovh-Application": APP_KEY,
-        "X-Ovh-Consumer": CONSUMER_KEY,
-        "X-Ovh-Timestamp": str(stale),
-        "X-Ovh-Signature": sign(APP_SECRET, CONSUMER_KEY, "GET", url, "", stale),
-    }
-    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
-        body = await resp.json()
-        assert resp.status == 403
-        assert body["errorCode"] == "QUERY_TIME_OUT" and body["class"] == "Client::Forbidden"
-        assert resp.headers["X-OVH-QUERYID"]
 
 
 async def test_clock_jump_after_start_refreshes_the_delta_once(http_sandbox: HttpSandbox) -> None:

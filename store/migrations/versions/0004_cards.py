@@ -4,7 +4,7 @@ claim that names the process posting it, so a restarted bot can take over its de
 predecessor's claim at once.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import store.models
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
