@@ -131,15 +131,22 @@ def test_a_killed_process_not_yet_reaped_is_dead():
 # --- the heartbeat -------------------------------------------------------------------------
 
 
+async def hung_in_change_quantity(runtime, sandbox):
+    """A worker pass under way, its changeQuantity call held at the provider until
+    `slow.go` is set: (the worker, the provider, the pass's task)."""
+    runtime.provider = slow = HangingProvider(sandbox, "change_quantity")
+    working = Worker(runtime, worker_id="working")
+    task = asyncio.create_task(working.run_once())
+    await asyncio.wait_for(slow.reached.wait(), 5)
+    return working, slow, task
+
+
 async def test_the_heartbeat_keeps_the_lease_through_a_long_provider_call(
     make_runtime, database_url, sandbox, clock
 ):
     runtime = await make_runtime(database_url, sandbox, csp_worker_heartbeat_seconds=BEAT)
     request_id = await seat_change(runtime)
-    runtime.provider = slow = HangingProvider(sandbox, "change_quantity")
-    working = Worker(runtime, worker_id="working")
-    task = asyncio.create_task(working.run_once())
-    await asyncio.wait_for(slow.reached.wait(), 5)
+    working, slow, task = await hung_in_change_quantity(runtime, sandbox)
 
     clock.advance(LEASE * 3)  # the call takes three leases' time …
     beats = working.leases.beats
@@ -160,10 +167,7 @@ async def test_requests_waiting_their_turn_in_a_batch_keep_their_leases(
     runtime = await make_runtime(database_url, sandbox, csp_worker_heartbeat_seconds=BEAT)
     first = await seat_change(runtime)
     second = await new_subscriptions(runtime, (OFFICE_E1, 4))
-    runtime.provider = slow = HangingProvider(sandbox, "change_quantity")
-    working = Worker(runtime, worker_id="working")
-    task = asyncio.create_task(working.run_once())
-    await asyncio.wait_for(slow.reached.wait(), 5)
+    working, slow, task = await hung_in_change_quantity(runtime, sandbox)
 
     clock.advance(LEASE * 2)
     beats = working.leases.beats
@@ -183,10 +187,7 @@ async def test_a_heartbeat_that_finds_the_lease_lost_stops_the_worker(
 ):
     runtime = await make_runtime(database_url, sandbox, csp_worker_heartbeat_seconds=BEAT)
     request_id = await seat_change(runtime)
-    runtime.provider = slow = HangingProvider(sandbox, "change_quantity")
-    working = Worker(runtime, worker_id="working")
-    task = asyncio.create_task(working.run_once())
-    await asyncio.wait_for(slow.reached.wait(), 5)
+    working, slow, task = await hung_in_change_quantity(runtime, sandbox)
 
     async with runtime.db.transaction() as session:  # an operator's takeover, say
         await repo.update_fields(session, request_id, {"lease_owner": "somebody-else"})
