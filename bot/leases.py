@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from store import requests as repo
+from store import leases as lease_sql
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def is_gone(them: ProcessIdentity, me: ProcessIdentity) -> bool:
 async def dead_owners(db: Database, me: ProcessIdentity, now: datetime) -> set[str]:
     """Owners of unexpired leases that are provably gone: a restarted bot's predecessor."""
     async with db.session() as session:
-        owners = await repo.live_lease_owners(session, now)
+        owners = await lease_sql.live_lease_owners(session, now)
     return {owner for owner in owners if provably_dead(owner, me)}
 
 
@@ -213,7 +213,7 @@ class LeaseKeeper:
         if not ids:
             return set()
         async with self.db.transaction() as session:
-            kept = await repo.renew_leases(session, ids, self.owner, self.lease_end())
+            kept = await lease_sql.renew_leases(session, ids, self.owner, self.lease_end())
         self.beats += 1
         # Released meanwhile (settled, deferred) is not lost: only what is still held.
         lost = (ids - kept) & self.held

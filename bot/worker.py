@@ -33,6 +33,7 @@ from bot.pipeline import transition
 from bot.provider.base import ProviderError
 from bot.sync import record_seat_batch, refresh_tenant
 from bot.views import news as views_news
+from store import leases as lease_sql
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class Worker:
         now, until = self._now(), self._lease_end()
         claimed, moved = [], []
         async with self.runtime.db.transaction() as session:
-            ids = await repo.claimable_ids(
+            ids = await lease_sql.claimable_ids(
                 session, now, skip_locked=self.runtime.db.is_postgres, limit=CLAIM_BATCH,
                 dead_owners=self.dead_owners or (),
             )  # fmt: skip
@@ -168,7 +169,7 @@ class Worker:
                         moved.append(request)
                 else:
                     dead = row.lease_owner
-                    taken = await repo.take_lease(
+                    taken = await lease_sql.take_lease(
                         session, request_id, self.worker_id, until, now,
                         dead_owners=self.dead_owners or (),
                     )  # fmt: skip
@@ -192,7 +193,7 @@ class Worker:
         """Shutting down: hand the requests claimed but not worked back at once."""
         async with self.runtime.db.transaction() as session:
             for request in requests:
-                await repo.release_lease(session, request.id, self.worker_id, self._now())
+                await lease_sql.release_lease(session, request.id, self.worker_id, self._now())
                 self.leases.release(request.id)
 
     async def _work(self, request: Request, report: WorkerReport) -> None:
@@ -520,9 +521,9 @@ class Worker:
             seconds = self.settings.csp_worker_poll_seconds
             if all(order_delivery.following(s) for s in steps if s.state in UNSETTLED):
                 seconds = self.settings.csp_order_poll_seconds  # payment may take days
-            poll = timedelta(seconds=seconds)
+            look_again = self._now() + timedelta(seconds=seconds)
             async with self.runtime.db.transaction() as session:
-                await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
+                await lease_sql.release_lease(session, request.id, self.worker_id, look_again)
             return
         for service in sorted({execution.service_of(request, s) for s in steps} - {""}):
             try:  # best effort: the cache shows the change at once, or at the next sync
@@ -550,7 +551,7 @@ class Worker:
         heartbeat may have found out already)."""
         if self.leases.is_lost(request.id):
             raise LostLease(request.ref)
-        if not await repo.hold_lease(session, request.id, self.worker_id, self._lease_end()):
+        if not await lease_sql.hold_lease(session, request.id, self.worker_id, self._lease_end()):
             raise LostLease(request.ref)
 
     async def _steps(self, request_id: int) -> list[RequestStep]:

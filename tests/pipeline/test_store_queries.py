@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain import RequestKind, StepAction
 from bot.pipeline import DraftSpec, StepSpec, create_draft
+from store import leases as lease_sql
 from store import requests as repo
 from store.db import Database
 from store.migrate import upgrade
@@ -106,10 +107,10 @@ async def test_a_card_never_goes_back_to_an_older_version_and_a_lease_is_no_chan
     async with db.transaction() as session:
         await repo.card_shown(session, request_id, "card", version)
         await repo.card_shown(session, request_id, "card", version - timedelta(seconds=5))
-        assert await repo.take_lease(session, request_id, "w1", NOW, NOW - timedelta(1))
-        assert await repo.renew_leases(session, [request_id], "w1", NOW) == {request_id}
-        assert await repo.hold_lease(session, request_id, "w1", NOW)
-        assert await repo.release_lease(session, request_id, "w1", NOW)
+        assert await lease_sql.take_lease(session, request_id, "w1", NOW, NOW - timedelta(1))
+        assert await lease_sql.renew_leases(session, [request_id], "w1", NOW) == {request_id}
+        assert await lease_sql.hold_lease(session, request_id, "w1", NOW)
+        assert await lease_sql.release_lease(session, request_id, "w1", NOW)
     found = await row(db, request_id)
     assert found.card_shown_at == version and found.updated_at == version
 
