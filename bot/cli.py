@@ -53,7 +53,7 @@ def serve() -> None:
     can be tried at once; with only some of them, say what is missing.
     """
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     if settings.mode is None and not _any_slack_credential(settings):
         _run_playground(settings, None, None)
         return
@@ -105,7 +105,7 @@ def _run_playground(settings: Settings, host: str | None, port: int | None) -> N
 def playground(host: str | None, port: int | None) -> None:
     """Run the bot with a local web page that stands in for Slack, on sandbox data."""
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     _run_playground(settings, host, port)
 
 
@@ -116,7 +116,7 @@ def check(offline: bool) -> None:
     from bot.check import configuration_findings, probe
 
     settings = _settings()
-    configure_logging("WARNING", _secrets(settings))
+    configure_logging("WARNING", _secrets(settings), settings.log_format)
     findings = configuration_findings(settings)
     if not offline:
         findings += asyncio.run(probe(settings))
@@ -172,7 +172,7 @@ def sandbox(host: str, port: int, state: str | None, task_seconds: float) -> Non
     from bot.provider import sandbox_server
 
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     secret, consumer = settings.ovh_application_secret, settings.ovh_consumer_key
     sandbox_server.run_sandbox_server(
         host,
@@ -249,7 +249,7 @@ def sync_cache() -> None:
     from bot.runtime import Runtime
 
     settings = _settings()
-    configure_logging("WARNING", _secrets(settings))
+    configure_logging("WARNING", _secrets(settings), settings.log_format)
     console = Console(stderr=True)
 
     class Bar:

@@ -127,6 +127,9 @@ class Runtime:
         self.db = Database(settings.database_url)
         self.provider = provider or build_provider(settings, self.clock)
         self.slack = slack_client or build_slack_client(settings)
+        from bot.metrics import instrument
+
+        self.metrics = instrument(self)  # its own registry: /metrics of this runtime only
         self.loops: list[PeriodicLoop] = []
         self.draining = False
         from bot.notify import Notifier

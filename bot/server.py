@@ -11,7 +11,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.config import ConnectionMode, Settings
+from bot.metrics import metrics_handler
 from bot.runtime import Runtime
+from bot.slack_observe import slack_middleware
 from store.migrate import is_current
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ def build_web_app(runtime: Runtime, bolt: AsyncApp, *, slack_endpoint: bool = Tr
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics_handler(runtime.metrics))
+    web_app.middlewares.append(slack_middleware(runtime.metrics, EVENTS_PATH))
     return web_app
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -22,6 +21,7 @@ from bot.errors import DomainError, FormErrors
 from bot.i18n import _
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
+from bot.slack_observe import note_error, observe_dispatch
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -47,6 +47,7 @@ def build_app(runtime: Runtime) -> AsyncApp:
 
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
     app.error(answer_error)
+    observe_dispatch(app, runtime.metrics)  # kind, outcome, ack latency, correlation id
     app.router = handlers.register(app)  # type: ignore[attr-defined]
     return app
 
@@ -60,12 +61,12 @@ def _json(status: int, payload: dict) -> BoltResponse:
 async def answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
     """The one place where exceptions become what the user sees."""
     kind = body.get("type") or ("slash_command" if "command" in body else "")
+    reference = note_error(error)  # the correlation id every log line of it carries
     if isinstance(error, FormErrors) and kind == "view_submission":
         return _json(200, {"response_action": "errors", "errors": error.errors})
     if isinstance(error, DomainError):
         message = error.message
     else:
-        reference = uuid.uuid4().hex[:10]
         log.error("listener failed [ref %s] on %s", reference, kind or "request", exc_info=error)
         message = _(
             "Sorry, something went wrong on our side (reference `{ref}`). Please try again; "

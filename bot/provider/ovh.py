@@ -51,6 +51,7 @@ from bot.provider.base import (
     ServerError,
     error_type_for,
 )
+from bot.provider.observe import observed_call
 from bot.provider.ovh_cart import CartOrder
 from bot.provider.signing import (
     H_APPLICATION,
@@ -162,6 +163,7 @@ class OvhProvider:
 
     # -- transport ---------------------------------------------------------------------------
 
+    @observed_call
     async def call(
         self,
         method: str,

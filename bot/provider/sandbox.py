@@ -46,6 +46,7 @@ from bot.provider.base import (
     UnfillableConfiguration,
     order_configuration_value,
 )
+from bot.provider.observe import observe
 from bot.provider.sandbox_controls import (
     Faults,
     InjectedFault,
@@ -104,7 +105,8 @@ def _operation(
             target = next((a[k] for k in _TARGETS if a.get(k) is not None), None)
             payload = body(a) if body else {}
             self.record(op, payload, service_name=a.get("service_name"), target=target)
-            return await self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            performed = self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            return await observe(self, op, performed)
 
         return operation
 
