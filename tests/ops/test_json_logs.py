@@ -23,7 +23,7 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.flows.conftest import settle
 from tests.flows.test_seats import form_values, review
 from tests.slack_emulator import SlackDriver
-from tests.test_cli import free_port
+from tests.test_cli import free_port, wait_until_ready
 
 
 @pytest.fixture
@@ -123,19 +123,18 @@ def test_auto_is_text_on_a_terminal_and_json_otherwise():
 
 
 def test_text_lines_carry_the_context_too(capsys):
+    from bot.log_context import REQUEST_REF
+
     root = logging.getLogger()
-    before = list(root.handlers), root.level
+    handlers, level = root.handlers[:], root.level
+    root.handlers = []  # configure_logging then makes its handler on capsys's stderr
     try:
         configure_logging("INFO", [BOT_TOKEN], LogFormat.TEXT)
-        from bot.log_context import REQUEST_REF
-
         logging.getLogger("csp_bot.test").info("moved %s", BOT_TOKEN, extra={REQUEST_REF: "R7"})
         logging.getLogger("alembic.runtime.plugins").info("setup plugin %s", "x")
     finally:
-        for handler in root.handlers[:]:
-            if handler not in before[0]:
-                root.removeHandler(handler)
-        root.setLevel(before[1])
+        root.handlers = handlers
+        root.setLevel(level)
     err = capsys.readouterr().err
     assert "INFO csp_bot.test: moved *** [request_ref=R7]" in err
     assert "setup plugin" not in err  # start-up chatter is DEBUG
@@ -156,16 +155,7 @@ async def test_csp_bot_serve_writes_json_lines_only(tmp_path, emulator):
     )
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the bot did not become ready")
+            await wait_until_ready(http, f"http://127.0.0.1:{port}")
         driver = SlackDriver(emulator, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
         assert (await driver.command("help")).status == 200
         assert (await driver.command("help", timestamp=int(time.time()) - 400)).status == 401
