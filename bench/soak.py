@@ -55,6 +55,8 @@ STAFF, APPROVALS = "C0STAFF", "C0APPROVALS"
 SETTLE_SECONDS = 30.0
 #: How long a replica may take to start (imports, migrations) before the soak gives up.
 READY_SECONDS = 60.0
+#: How often the replicas' memory is sampled.
+RSS_EVERY = 30.0
 
 
 def default_admin_url() -> str:
@@ -109,6 +111,7 @@ class Report:
     worker_share: dict[str, int]
     rss_start_mb: dict[str, float]
     rss_end_mb: dict[str, float]
+    rss_every_30s_mb: dict[str, list[float]]
     exit_codes: dict[str, int | None]
     errors: list[str]
 
@@ -137,6 +140,7 @@ class Report:
             f"{', '.join(f'{k} {v:.0f} ms' for k, v in sorted(self.ack_p99_ms_by_kind.items()))}",
             f"load average at the end (1, 5, 15 min): {self.load_average}",
             f"RSS: {growth}",
+            f"  every {RSS_EVERY:.0f} s: {self.rss_every_30s_mb}",
             f"exit codes: {self.exit_codes}",
             f"errors: {len(self.errors)}",
             *(f"  {e}" for e in self.errors[:20]),
@@ -393,6 +397,7 @@ async def soak(seconds: float, users: int, admin_url: str) -> Report:
     replicas = [Replica(f"bot-{i}", env, logs) for i in (1, 2)]
     db = Database(database_url)
     exit_codes: dict[str, int | None] = {}
+    rss_samples: dict[str, list[float]] = {r.name: [] for r in replicas}
     try:
         for replica in replicas:  # both start together: the migrations take turns
             await replica.start()
@@ -408,8 +413,10 @@ async def soak(seconds: float, users: int, admin_url: str) -> Report:
         people = [User(n, drivers[n], emulator, db, tally, group, sub, quantities[sub])
                   for n, (group, sub) in enumerate(subscriptions[:users])]
         started = time.monotonic()
+        sampling = asyncio.create_task(_sample_rss(replicas, rss_samples))
         await asyncio.gather(*(u.run(started + seconds) for u in people))
         elapsed = time.monotonic() - started
+        sampling.cancel()
         rss_end = {r.name: r.rss_mb() for r in replicas}
         for driver in itertools.chain.from_iterable(drivers):
             await driver.close()
@@ -422,13 +429,22 @@ async def soak(seconds: float, users: int, admin_url: str) -> Report:
 
     try:
         report = await _report(tally, sandbox, db, replicas, seconds=elapsed, users=users,
-                               rss=(rss_start, rss_end), exit_codes=exit_codes)
+                               rss=(rss_start, rss_end, rss_samples), exit_codes=exit_codes)
     finally:
         await db.close()
         conn = await asyncpg.connect(**params)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
     return report
+
+
+async def _sample_rss(replicas, samples: dict[str, list[float]]) -> None:
+    """Each replica's RSS every RSS_EVERY seconds: growth that levels off is warming up,
+    growth that does not is a leak."""
+    while True:
+        await asyncio.sleep(RSS_EVERY)
+        for replica in replicas:
+            samples[replica.name].append(round(replica.rss_mb(), 1))
 
 
 async def _warm_up(emulator, replicas, db, groups: int) -> None:
@@ -494,7 +510,8 @@ async def _report(tally: Tally, sandbox, db, replicas, *, seconds, users, rss, e
         ack_p99_ms_by_kind={k: percentile(v, 0.99) * 1000 for k, v in tally.latencies.items()},
         load_average=tuple(round(x, 2) for x in os.getloadavg()),
         worker_share={pids.get(pid, pid): n for pid, n in senders.items()},
-        rss_start_mb=rss[0], rss_end_mb=rss[1], exit_codes=exit_codes, errors=errors,
+        rss_start_mb=rss[0], rss_end_mb=rss[1], rss_every_30s_mb=rss[2],
+        exit_codes=exit_codes, errors=errors,
     )
 
 
