@@ -54,6 +54,8 @@ class StateCollector(Collector):
         """Reads the database now; concurrent scrapes share one read."""
         if self._refreshing is None or self._refreshing.done():
             self._refreshing = asyncio.create_task(self._read(), name="metrics:state")
+            # a read that outlives its scrape may fail later, unawaited: collect its error
+            self._refreshing.add_done_callback(lambda t: t.cancelled() or t.exception())
         try:
             await asyncio.wait_for(asyncio.shield(self._refreshing), REFRESH_TIMEOUT)
         except Exception as exc:

@@ -184,3 +184,20 @@ async def test_two_bots_in_one_process_count_only_their_own(slack, bot, emulator
         assert theirs.value("csp_slack_requests_total", kind="command") == 0
     finally:
         await other.stop()
+
+
+async def test_a_database_that_does_not_answer_serves_the_last_figures(bot, synced, monkeypatch):
+    from bot import metrics_state
+
+    first = await scrape(bot.port)
+    assert first.value("csp_metrics_refresh_failures_total") == 0
+
+    async def down(self):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(metrics_state.StateCollector, "_read", down)
+    stale = await scrape(bot.port)
+    assert stale.value("csp_metrics_refresh_failures_total") == 1
+    assert stale.labels_of("csp_sync_age_seconds", "license_group") == first.labels_of(
+        "csp_sync_age_seconds", "license_group"
+    )
