@@ -258,3 +258,12 @@ def test_the_image_builds_and_its_entry_point_runs():
     user = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", "csp-bot:test", "-u"],
                           capture_output=True, text=True, timeout=120)
     assert user.stdout.strip() not in ("", "0")
+
+
+def test_the_operations_guide_lists_every_metric():
+    from tests.ops.test_metrics import FAMILIES
+
+    docs = (ROOT / "docs" / "operations.md").read_text()
+    for name in FAMILIES:
+        if not name.startswith("process_"):
+            assert f"| `{name}" in docs, name
