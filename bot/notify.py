@@ -29,6 +29,7 @@ from bot import pipeline
 from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
+from bot.log_context import about_request
 from bot.views import cards, news
 from store import requests as repo
 
@@ -59,6 +60,7 @@ class Notifier:
 
     # --- entry points -------------------------------------------------------------------------
 
+    @about_request
     async def request_changed(
         self, request: Request, *, actor: str | None = None, before: RequestState | None = None
     ) -> None:
