@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak image clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (looked for: $(PYTHON_CANDIDATES)); install it or run make PYTHON=/path/to/python3.x"; exit 2; }
@@ -35,6 +35,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
+
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
+
+# The container image (docs/deploy.md); needs a container engine.
+image:
+	docker build -t csp-bot:local .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

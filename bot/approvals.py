@@ -18,6 +18,7 @@ from bot.domain import Request, RequestKind, RequestState, Role
 from bot.errors import AlreadyHandled, FormErrors, NotAllowed
 from bot.i18n import _
 from bot.ids import PipelineBlock
+from bot.metrics import approval_decided
 from bot.policy.refunds import may_decide_refund
 from bot.views.cards import is_posted, state_short
 from bot.views.common import date_token
@@ -139,6 +140,7 @@ async def _decide(
                 raise NotAllowed(claimed.reason)
     if moved is None:
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
+    approval_decided(runtime, moved)
     await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once
     runtime.notifier.request_changed_soon(moved, actor=actor, before=S.AWAITING_APPROVAL)
     return moved
@@ -157,6 +159,7 @@ async def expire(runtime, request: Request, now: datetime, *, background: bool =
         )
     if moved is None:
         return False
+    approval_decided(runtime, moved)
     if background:
         await runtime.notifier.approval_card_now(moved.id)
         runtime.notifier.request_changed_soon(

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConnectionMode, ProviderName, Settings, SoftwareProviderName
 from bot.runtime import Runtime
-from store.migrate import current_revision, head_revision
+from store.migrate import current_revision, head_revision, is_newer
 
 
 @dataclass
@@ -198,8 +198,8 @@ async def probe(settings: Settings) -> list[Finding]:
         try:
             await runtime.db.ping()
             current, head = await current_revision(runtime.db.engine), head_revision()
-            if current == head:
-                findings.append(Finding(True, "Database", f"reachable, schema at {head}"))
+            if current == head or is_newer(current):  # newer: a rolling upgrade under way
+                findings.append(Finding(True, "Database", f"reachable, schema at {current}"))
             else:
                 findings.append(
                     Finding(

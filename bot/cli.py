@@ -56,7 +56,7 @@ def serve() -> None:
     can be tried at once; with only some of them, say what is missing.
     """
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     if settings.mode is None and not _any_slack_credential(settings):
         _run_playground(settings, None, None)
         return
@@ -108,7 +108,7 @@ def _run_playground(settings: Settings, host: str | None, port: int | None) -> N
 def playground(host: str | None, port: int | None) -> None:
     """Run the bot with a local web page that stands in for Slack, on sandbox data."""
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     _run_playground(settings, host, port)
 
 
@@ -122,7 +122,7 @@ def check(offline: bool, provider_details: bool) -> None:
     from bot.check import configuration_findings, probe
 
     settings = _settings()
-    configure_logging("WARNING", _secrets(settings))
+    configure_logging("WARNING", _secrets(settings), settings.log_format)
     if provider_details:
         from bot.check_provider import provider_details as read_details
 
@@ -195,7 +195,7 @@ def sandbox(
     from bot.provider import sandbox_server
 
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     secret, consumer = settings.ovh_application_secret, settings.ovh_consumer_key
     sandbox_server.run_sandbox_server(
         host,
@@ -242,7 +242,7 @@ def pc_sandbox(host: str, port: int, tls_cert: str | None, tls_key: str | None,
     from bot.partner_center import sandbox_service as service
 
     settings = _settings()
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, _secrets(settings), settings.log_format)
     try:
         context, ca_file = service.tls_context(tls_cert, tls_key, host, ca_out)
     except service.NoCertificate as exc:
@@ -331,7 +331,7 @@ def sync_cache() -> None:
     from bot.runtime import Runtime
 
     settings = _settings()
-    configure_logging("WARNING", _secrets(settings))
+    configure_logging("WARNING", _secrets(settings), settings.log_format)
     console = Console(stderr=True)
 
     class Bar:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.log_format import LogFormat
 from bot.partner_center import endpoints as partner_center
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./csp-bot.db"
@@ -176,6 +177,9 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="how often a running provider task is looked at"
     )
     log_level: str = "INFO"
+    log_format: LogFormat = Field(
+        default=LogFormat.AUTO, description="text, json, or auto: text on a terminal, else json"
+    )
 
     @field_validator("slack_api_url")
     @classmethod

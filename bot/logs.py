@@ -1,7 +1,9 @@
 """Logging set-up. Secrets never reach a log line: every record is redacted when it is made.
 
 Redacting in the record factory (not in one handler's filter) covers every handler: ours,
-pytest's, an operator's own.
+pytest's, an operator's own. The factory also stamps each record with its context (the Slack
+request's correlation id, the request ref: `bot.log_context`), while it is still the task that
+logs; `bot.log_format` prints it as text or JSON.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+
+from bot import log_context
+from bot.log_format import CONTEXT_ATTR, LogFormat, formatter_for, quiet_start_up, resolve
 
 TOKEN_PATTERN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 MASK = "***"
@@ -28,8 +33,16 @@ _base_factory = logging.getLogRecordFactory()
 _redact = Redactor()
 
 
+def redact(text: str) -> str:
+    """Masks the secrets installed last, and Slack tokens always."""
+    return _redact(text)
+
+
 def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
+    context = log_context.fields()
+    if context:
+        setattr(record, CONTEXT_ATTR, context)
     try:
         message = record.getMessage()
     except Exception:  # a broken format string is the caller's bug; leave it to logging
@@ -49,14 +62,20 @@ def install_redaction(secrets: Iterable[str] = ()) -> None:
     logging.setLogRecordFactory(_redacting_factory)
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
-    """One stderr handler on the root logger, and redaction of every record."""
+def configure_logging(
+    level: str = "INFO", secrets: Iterable[str] = (), fmt: LogFormat | str = LogFormat.AUTO
+) -> None:
+    """One stderr handler on the root logger (text or JSON lines, `fmt`), and redaction of
+    every record."""
     install_redaction(secrets)
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if not any(getattr(h, "_csp_bot", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_csp_bot", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
         handler._csp_bot = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    stream = getattr(handler, "stream", None)
+    handler.setFormatter(formatter_for(resolve(fmt, stream), redact))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    quiet_start_up()

@@ -32,6 +32,7 @@ from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
 from bot.leases import ProcessIdentity, is_gone, this_process
+from bot.log_context import about_request
 from bot.views import cards, news
 from store import requests as repo
 
@@ -64,6 +65,7 @@ class Notifier:
 
     # --- entry points -------------------------------------------------------------------------
 
+    @about_request
     async def request_changed(
         self, request: Request, *, actor: str | None = None, before: RequestState | None = None
     ) -> None:

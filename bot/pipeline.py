@@ -5,6 +5,7 @@ transaction), and the draft → confirm entry every flow shares.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction
 from bot.errors import AlreadyHandled, NotAllowed, NotFoundError
 from bot.i18n import _
+from bot.log_context import REQUEST_REF
 from store import requests as repo
 from store.db import Database
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.roles import Roles
@@ -82,6 +86,8 @@ async def transition(
     row = await repo.update_state(session, request_id, before, new, values or {})
     if row is None:
         return None
+    ref = f"R{request_id}"
+    log.info("%s: %s → %s by %s", ref, before, new, actor, extra={REQUEST_REF: ref})
     await repo.add_audit(
         session,
         request_id=request_id,

@@ -165,6 +165,9 @@ class Runtime:
         #: Software (perpetual and software subscriptions) through Microsoft's Partner Center.
         self.software = software or build_software_provider(settings, self.clock)
         self.slack = slack_client or build_slack_client(settings)
+        from bot.metrics import instrument
+
+        self.metrics = instrument(self)  # its own registry: /metrics of this runtime only
         self.loops: list[PeriodicLoop] = []
         self.draining = False
         from bot.notify import Notifier

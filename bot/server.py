@@ -12,8 +12,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import ConnectionMode, Settings
+from bot.metrics import metrics_handler
 from bot.runtime import Runtime
 from bot.slack_gate import MAX_BODY_BYTES, Verdict, check_request
+from bot.slack_observe import slack_middleware
 from store.migrate import is_current
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,8 @@ def build_web_app(runtime: Runtime, bolt: AsyncApp, *, slack_endpoint: bool = Tr
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics_handler(runtime.metrics))
+    web_app.middlewares.append(slack_middleware(runtime.metrics, EVENTS_PATH))
     return web_app
 
 

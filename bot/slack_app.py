@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
@@ -25,6 +24,7 @@ from bot.ids import action_ids
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
 from bot.slack_gate import response_url_allowed, response_urls_of
+from bot.slack_observe import note_error, observe_dispatch
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -53,6 +53,7 @@ def build_app(runtime: Runtime) -> AsyncApp:
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
     app.use(_response_urls_on_slack(runtime.slack.base_url))
     app.error(answer_error)
+    observe_dispatch(app, runtime.metrics)  # kind, outcome, ack latency, correlation id
     app.router = handlers.register(app)  # type: ignore[attr-defined]
     return app
 
@@ -86,12 +87,12 @@ async def answer_error(error: Exception, body: dict, request, respond, client) -
         error = unclaimed(body, kind)
         if error is None:
             return BoltResponse(status=200, body="")
+    reference = note_error(error)  # the correlation id every log line of it carries
     if isinstance(error, FormErrors) and kind == "view_submission":
         return _json(200, {"response_action": "errors", "errors": error.errors})
     if isinstance(error, DomainError):
         message = error.message
     else:
-        reference = uuid.uuid4().hex[:10]
         log.error("listener failed [ref %s] on %s", reference, kind or "request", exc_info=error)
         message = _(
             "Sorry, something went wrong on our side (reference `{ref}`). Please try again; "

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.i18n import _, ngettext
+from bot.metrics import timed_group, timed_run
 from bot.provider.base import NotFound, ProviderError
 from store import cache_sync
 from store.cache import record_seat_batch  # re-exported for the pipeline
@@ -130,6 +131,7 @@ class Syncer:
         self.last_report = report
         return report
 
+    @timed_run
     async def _sync_all(self, progress: SyncProgress | None) -> SyncReport:
         db = self.runtime.db
         report = SyncReport(started_at=self._now())
@@ -186,6 +188,7 @@ class Syncer:
 
     # --- one group -------------------------------------------------------------------------
 
+    @timed_group
     async def refresh_tenant(self, service_name: str) -> TenantOutcome:
         """Re-read one group into the cache. Never raises for a provider failure: the outcome
         says what went wrong, and the group's cached data stays with `sync_error` set."""

@@ -28,6 +28,7 @@ from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepSta
 from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
 from bot.leases import LeaseKeeper, dead_owners, this_process
+from bot.log_context import REQUEST_REF, about_request
 from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
@@ -127,14 +128,15 @@ class Worker:
                     try:
                         await self._work(request, report)
                     except LostLease:
-                        log.warning("worker %s lost %s to another worker",
-                                    self.worker_id, request.ref)  # fmt: skip
+                        log.warning("worker %s lost %s to another worker", self.worker_id,
+                                    request.ref, extra={REQUEST_REF: request.ref})
                     except Exception:
                         report.crashed += 1
                         log.exception(
                             "worker %s failed on %s; it is resumed when its lease runs out",
                             self.worker_id,
                             request.ref,
+                            extra={REQUEST_REF: request.ref},
                         )
                     finally:
                         self.leases.release(request.id)
@@ -196,6 +198,7 @@ class Worker:
                 await lease_sql.release_lease(session, request.id, self.worker_id, self._now())
                 self.leases.release(request.id)
 
+    @about_request
     async def _work(self, request: Request, report: WorkerReport) -> None:
         """Resume lost calls, send what is pending (every line before any polling: order lines
         are independent), follow the tasks, then settle. Stops wherever the request is sent
@@ -586,6 +589,7 @@ class Worker:
             provider_query_id=query_id,
         )
 
+    @about_request
     async def _notify(self, request: Request) -> None:
         try:
             await self.runtime.notifier.request_changed(request, actor=ACTOR)

@@ -96,6 +96,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def wait_until_ready(http: aiohttp.ClientSession, base: str) -> None:
+    """Polls `/readyz` of a bot starting in another process (15 s at most)."""
+    for _ in range(150):
+        try:
+            async with http.get(base + "/readyz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("the bot did not become ready")
+
+
 async def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(tmp_path, emulator):
     port = free_port()
     env = {
@@ -113,16 +126,7 @@ async def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(tmp_path,
     try:
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(base + "/readyz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the bot did not become ready")
+            await wait_until_ready(http, base)
             async with http.get(base + "/healthz") as r:
                 assert r.status == 200
         driver = SlackDriver(emulator, base + "/slack/events", SIGNING_SECRET)

@@ -78,10 +78,11 @@ def test_every_alias_is_mentioned():
 def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     # The one preparation allowed: the root-only `if … fi` that installs Chromium for the
-    # playground's browser tests, which the README mentions.
+    # playground's browser tests and promtool for the alert rules, which the README mentions.
     for block in re.findall(r"\nif \[[^\n]*\n(?:  [^\n]*\n)*fi\n", ci):
         assert "apt-get install" in block and "chromium" in block, block
         assert "`chromium`" in README.read_text(encoding="utf-8")
+        assert "prometheus" not in block or "`promtool`" in README.read_text(encoding="utf-8")
         ci = ci.replace(block, "\n")
     commands = [
         line.strip()

@@ -53,6 +53,7 @@ from bot.provider.base import (
     ServerError,
     error_type_for,
 )
+from bot.provider.observe import observed_call
 from bot.provider.ovh_batch import BATCH_SIZE, BatchReads
 from bot.provider.ovh_batch import RETRY_SECONDS as BATCH_RETRY_SECONDS
 from bot.provider.signing import (
@@ -163,6 +164,7 @@ class OvhProvider:
 
     # -- transport ---------------------------------------------------------------------------
 
+    @observed_call
     async def call(
         self,
         method: str,

@@ -47,6 +47,7 @@ from bot.provider import sandbox_rules as rules
 from bot.provider.base import NotFound, UnfillableConfiguration, named_domains
 from bot.provider.cart_config import Requirement
 from bot.provider.cart_config import plan as configuration_plan
+from bot.provider.observe import observe
 from bot.provider.sandbox_controls import (
     Faults,
     InjectedFault,
@@ -122,8 +123,8 @@ def _operation(
             target = next((a[k] for k in _TARGETS if a.get(k) is not None), None)
             payload = body(a) if body else {}
             self.record(op, payload, service_name=a.get("service_name"), target=target)
-            result = await self._perform(op, write, lambda: fn(self, *args, **kwargs))
-            return self._answer(result)
+            performed = self._perform(op, write, lambda: fn(self, *args, **kwargs))
+            return self._answer(await observe(self, op, performed))
 
         return operation
 
