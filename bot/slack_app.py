@@ -24,7 +24,7 @@ from bot.ids import action_ids
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
 from bot.slack_gate import response_url_allowed, response_urls_of
-from bot.slack_observe import note_error, observe_dispatch
+from bot.slack_observe import note_error, note_unhandled, observe_dispatch
 from bot.views.common import notice_view
 
 log = logging.getLogger("csp_bot.slack")
@@ -84,6 +84,7 @@ async def answer_error(error: Exception, body: dict, request, respond, client) -
     """The one place where exceptions become what the user sees."""
     kind = body.get("type") or ("slash_command" if "command" in body else "")
     if isinstance(error, BoltUnhandledRequestError):
+        note_unhandled()
         error = unclaimed(body, kind)
         if error is None:
             return BoltResponse(status=200, body="")

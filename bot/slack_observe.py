@@ -44,7 +44,7 @@ KINDS = {
     "shortcut": "shortcut",
     "message_action": "shortcut",
 }
-OK, USER_ERROR, ERROR = "ok", "user_error", "error"
+OK, USER_ERROR, ERROR, UNHANDLED = "ok", "user_error", "error", "unhandled"
 
 
 def kind_of(body: Any) -> str:
@@ -61,7 +61,7 @@ def outcome_of_status(status: int) -> str:
     if status in (401, 403):
         return "rejected"  # unsigned, stale or forged
     if status == 404:
-        return "unhandled"  # no listener for it
+        return UNHANDLED  # no listener for it
     if status == 503:
         return "draining"  # shutting down: Slack retries elsewhere
     return "bad_request" if status < 500 else ERROR
@@ -102,6 +102,13 @@ async def observing(metrics: Any) -> AsyncIterator[Observation]:
         )
         log_context.correlation_id.reset(cid)
         _current.reset(token)
+
+
+def note_unhandled() -> None:
+    """Called by the error handler for what no listener claimed (it answers 200 itself)."""
+    obs = _current.get()
+    if obs is not None and obs.outcome is None:
+        obs.outcome = UNHANDLED
 
 
 def note_error(error: BaseException) -> str:
