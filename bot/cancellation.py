@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, RequestState, Role, StepAction, Subscription
+from bot.domain import Request, RequestKind, RequestState, StepAction, Subscription
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
 from bot.ids import CancelAction, CancelBlock
@@ -150,7 +150,7 @@ def cancellation_window(settings: Any) -> timedelta:
 async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
                              ) -> tuple[Request, View]:
     """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
-    await runtime.roles.require(requester, Role.STAFF, _("cancelling subscriptions"))
+    await runtime.roles.require_drafter(requester, RequestKind.CANCEL)
     subscription_block = form.ref.subscription_block
     try:
         facts = await load_facts(runtime.db, form.subscription_id, form.tenant)

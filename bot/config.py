@@ -1,4 +1,4 @@
-"""Settings, read from the environment and `.env` (names as in DESIGN.md).
+"""Settings, read from the environment and `.env` (README.md's configuration table lists them).
 
 Every Microsoft window is a setting with the default of `../shared/reference/csp-policies.md`;
 no window is a literal anywhere else. Secrets are SecretStr so they never reach a log line.
@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.log_format import LogFormat
@@ -162,10 +162,16 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="first retry delay; doubles at every further attempt"
     )
     csp_worker_lease_seconds: float = Field(
-        default=300.0,
+        default=30.0,
         gt=0,
-        description="how long a worker owns a request it works on; must outlast one provider "
-        "call, since another replica resumes the request when it runs out",
+        description="how long a worker's claim on a request lasts without renewal; a request "
+        "whose worker died is resumed by another this long after the last renewal",
+    )
+    csp_worker_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how often a worker renews the leases it holds, also while a provider "
+        "call is under way; shorter than the lease",
     )
     csp_worker_poll_seconds: float = Field(
         default=10.0, gt=0, description="how often a running provider task is looked at"
@@ -179,6 +185,18 @@ class Settings(BaseSettings):
     @classmethod
     def _slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Settings:
+        """A lease renewed less often than it lasts would run out under a live worker, and
+        another replica would take the request while the first one still works on it."""
+        if self.csp_worker_heartbeat_seconds >= self.csp_worker_lease_seconds:
+            raise ValueError(
+                f"CSP_WORKER_HEARTBEAT_SECONDS ({self.csp_worker_heartbeat_seconds:g}) must be "
+                f"shorter than CSP_WORKER_LEASE_SECONDS ({self.csp_worker_lease_seconds:g}); "
+                "a third of it is a good choice"
+            )
+        return self
 
     # --- derived -------------------------------------------------------------------------
 

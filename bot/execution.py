@@ -2,7 +2,7 @@
 is reconciled with what the provider shows, and what a finished step leaves behind.
 
 No database here: `bot/worker.py` decides when a step is sent and records every answer. This
-module only knows the provider and the step parameters of `notes/pipeline.md` (ids and numbers).
+module only knows the provider and the step parameters of docs/pipeline.md (ids and numbers).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ A = StepAction
 IDEMPOTENT = frozenset({A.CHANGE_QUANTITY, A.UPDATE_TENANT})
 #: Steps whose effect can be read back from the subscription before deciding to send again.
 READABLE = frozenset({A.CHANGE_QUANTITY, A.DELETE_SUBSCRIPTION})
+#: Steps whose effect can be read back from the license group: a lost PUT whose values are
+#: there is done, not sent again.
+READABLE_TENANT = frozenset({A.UPDATE_TENANT})
 #: Creates: a second call makes a second subscription (or order). Never sent twice blindly.
 CREATES = frozenset({A.ADD_SUBSCRIPTION, A.ORDER_ADDON, A.ORDER_TENANT})
 #: Steps compared with the live subscription before they are sent: a seat change's total was
@@ -156,6 +159,8 @@ async def reconcile(
     writes; NotFound on a change means the subscription is gone."""
     if step.action in CREATES:
         return Reconciled(Finding.UNKNOWN)
+    if step.action in READABLE_TENANT and ours:
+        return await _compare_tenant(provider, request, step)
     if step.action not in READABLE:
         return Reconciled(Finding.SEND)
     tenant, sid = request.tenant or "", _subscription_of(request, step)
@@ -169,6 +174,16 @@ async def reconcile(
         return Reconciled(Finding.ADOPT, sub.task_pending_id)
     if step.action is A.CHANGE_QUANTITY:
         return compare_seats(step, sub, ours=ours)
+    return Reconciled(Finding.SEND)
+
+
+async def _compare_tenant(provider: CspProvider, request: Request, step: RequestStep) -> Reconciled:
+    """A tenant update whose answer was lost is done when the group already has every value it
+    sets; otherwise it is sent again (a PUT of the same values is harmless)."""
+    tenant = await provider.get_tenant(request.tenant or "")
+    wanted = TenantUpdate.model_validate(step.params["update"]).model_dump(exclude_none=True)
+    if all(getattr(tenant, name) == value for name, value in wanted.items()):
+        return Reconciled(Finding.DONE)
     return Reconciled(Finding.SEND)
 
 
@@ -333,15 +348,16 @@ class Remedy(StrEnum):
 
 def remedy(step: RequestStep, exc: ProviderError) -> Remedy:
     """Sorts a failed call. A 429 was refused before anything happened, whatever the step; a
-    timeout or 5xx may have been processed, which only a readable or idempotent step survives;
-    4xx answers are the provider's refusal."""
+    timeout or 5xx may have been processed: a readable step is read back before it is sent
+    again, an idempotent one is sent again, a create needs a person; 4xx answers are the
+    provider's refusal."""
     if isinstance(exc, RateLimited) or exc.status == 429:
         return Remedy.LATER
     if not exc.retryable:
         return Remedy.FAILED
     if exc.nothing_ordered:  # e.g. the cart failed before its checkout
         return Remedy.LATER
-    if step.action in READABLE:
+    if step.action in READABLE or step.action in READABLE_TENANT:
         return Remedy.RECONCILE
     return Remedy.LATER if step.action in IDEMPOTENT else Remedy.UNKNOWN
 

@@ -76,6 +76,7 @@ class TenantAction(StrEnum):
 
 class TenantEditCallback(StrEnum):
     FORM = "tenant_edit_form"
+    #: Confirmations of older versions (the change in private_metadata): refused, never acted on.
     CONFIRM = "tenant_edit_confirm"
 
 

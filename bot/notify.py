@@ -3,7 +3,9 @@ and the Home tabs of its requester and decider.
 
 Every part that changes a request calls `Notifier.request_changed()` after its transaction
 commits. Slack being unhappy never undoes or blocks a state change: failures are logged and
-`post_missing_cards()` (a background loop) posts the cards that never made it.
+`post_missing_cards()` (a background loop) posts the cards that never made it and redraws those
+whose update Slack refused — each card records the version of the request it shows
+(`card_shown_at`, `approval_shown_at`), so a 429 storm never leaves a card behind its request.
 
 Cards are always rendered from the database, not from the caller's copy, so notifications that
 overtake each other still leave the newest state on screen. Posting a card is claimed in the
@@ -21,7 +23,7 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -29,6 +31,7 @@ from bot import pipeline
 from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
+from bot.leases import ProcessIdentity, is_gone, this_process
 from bot.log_context import about_request
 from bot.views import cards, news
 from store import requests as repo
@@ -37,7 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Posting errors that mean "not here": the card goes to the requester's DM instead.
 NOT_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
-#: A claim to post a card older than this is presumed dead (its poster crashed).
+#: A claim to post a card older than this is presumed dead (its poster crashed); a claim of a
+#: process that is provably gone (bot.leases.is_gone) is taken over at once.
 CLAIM_SECONDS = 120
 #: Cards still missing after this long are left alone (the request is old news).
 REPAIR_DAYS = 7
@@ -57,6 +61,7 @@ class Notifier:
             weakref.WeakValueDictionary()
         )
         self._homes_pending: set[str] = set()
+        self.identity = this_process()
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -101,12 +106,19 @@ class Notifier:
             request = await pipeline.load(self.runtime.db, request_id)
             if request.state is RequestState.DRAFT:
                 return request
-            failures = []
-            for card in (self._status_card, self._approval_card):  # one failing spares the other
-                try:
-                    await card(request)
+            failures, shown = [], {}
+            for which, card in (("card", self._status_card), ("approval", self._approval_card)):
+                try:  # one failing spares the other
+                    version = await card(request)
                 except Exception as exc:
                     failures.append(exc)
+                    continue
+                if version is not None:
+                    shown[which] = version
+            if shown:
+                async with self.runtime.db.transaction() as session:
+                    for which, version in shown.items():
+                        await repo.card_shown(session, request_id, which, version)
             if failures:
                 raise failures[0]
             return await pipeline.load(self.runtime.db, request_id)
@@ -144,26 +156,31 @@ class Notifier:
 
     # --- the cards ----------------------------------------------------------------------------
 
-    async def _status_card(self, request: Request) -> None:
+    # Each card function brings its card to `request` and returns the version (`updated_at`)
+    # the card now shows; None when there is no card, or another poster is at it.
+
+    async def _status_card(self, request: Request) -> datetime | None:
         if cards.is_posted(request.card_ts):
             steps = await pipeline.load_steps(self.runtime.db, request.id)
             card = cards.status_card(request, steps, self.runtime.clock.now())
             await self._update(request.card_channel, request.card_ts, card)
-            return
-        await self._post_claimed(request, "card", request.card_ts, self._post_status_card)
+            return request.updated_at
+        return await self._post_claimed(request, "card", request.card_ts, self._post_status_card)
 
-    async def _approval_card(self, request: Request) -> None:
+    async def _approval_card(self, request: Request) -> datetime | None:
         if cards.is_posted(request.approval_ts):
             await self._update(
                 request.approval_channel, request.approval_ts, self._approval_of(request)
             )
-            return
+            return request.updated_at
         if request.state is not RequestState.AWAITING_APPROVAL:
-            return
+            return None
         if not self.runtime.settings.csp_approvals_channel:
             log.warning("%s waits for approval but CSP_APPROVALS_CHANNEL is not set", request.ref)
-            return
-        await self._post_claimed(request, "approval", request.approval_ts, self._post_approval)
+            return None
+        return await self._post_claimed(
+            request, "approval", request.approval_ts, self._post_approval
+        )
 
     async def _post_claimed(
         self,
@@ -171,18 +188,18 @@ class Notifier:
         which: str,
         current: str | None,
         post: Callable[[Request], Awaitable[tuple[str, str]]],
-    ) -> None:
+    ) -> datetime | None:
         """Posts a card once: claim in the database, post, store the ts (or give the claim back)."""
         now = self.runtime.clock.now()
         stale: list[str] = []
         if current is not None:
             if not self._claim_is_stale(current, now):
-                return  # somebody else is posting it right now
+                return None  # somebody else is posting it right now
             stale.append(current)
-        marker = f"{repo.CARD_CLAIM_PREFIX}{int(now.timestamp())}:{uuid.uuid4().hex[:8]}"
+        marker = self._claim_marker(now)
         async with self.runtime.db.transaction() as session:
             if not await repo.claim_card(session, request.id, which, marker, stale):
-                return
+                return None
         try:
             channel, ts = await post(request)
         except BaseException:
@@ -197,9 +214,9 @@ class Notifier:
         if (latest.state, latest.updated_at) != (request.state, request.updated_at):
             # it changed while we were posting: show the newest state
             if which == "card":
-                await self._status_card(latest)
-            else:
-                await self._approval_card(latest)
+                return await self._status_card(latest)
+            return await self._approval_card(latest)
+        return request.updated_at
 
     async def _reminders_already_given(self, request: Request) -> None:
         """The approval card shows the deadline: reminders already due when it is posted
@@ -213,13 +230,24 @@ class Notifier:
         if due:
             await claim_reminders(self.runtime, request.id, due, now)
 
-    @staticmethod
-    def _claim_is_stale(marker: str, now) -> bool:
+    def _claim_marker(self, now: datetime) -> str:
+        """`posting:<unix time>:<nonce>:<this process's key>`: who claimed, and when."""
+        key = self.identity.key or "-"
+        return f"{repo.CARD_CLAIM_PREFIX}{int(now.timestamp())}:{uuid.uuid4().hex[:4]}:{key}"
+
+    def _claim_is_stale(self, marker: str, now: datetime) -> bool:
+        """Its poster is presumed dead (the claim is old) or provably gone (a restarted bot's
+        predecessor, killed while it was posting)."""
+        parts = marker.removeprefix(repo.CARD_CLAIM_PREFIX).split(":", 2)
+        when, key = parts[0], parts[2] if len(parts) == 3 else ""
         try:
-            claimed_at = int(marker.removeprefix(repo.CARD_CLAIM_PREFIX).split(":")[0])
+            claimed_at = int(when)
         except ValueError:
             return True
-        return now.timestamp() - claimed_at > CLAIM_SECONDS
+        if now.timestamp() - claimed_at > CLAIM_SECONDS:
+            return True
+        poster = ProcessIdentity.parse_key(key)
+        return poster is not None and is_gone(poster, self.identity)
 
     async def _post_status_card(self, request: Request) -> tuple[str, str]:
         """Where the command was run; in the requester's DM when the bot can't post there."""
@@ -350,7 +378,8 @@ class Notifier:
 
 
 async def post_missing_cards(runtime) -> int:
-    """Posts the status and approval cards that never made it (Slack down, a crash)."""
+    """Posts the status and approval cards that never made it (Slack down, a crash), and
+    redraws those that show an older version of their request (an update Slack refused)."""
     since = runtime.clock.now() - timedelta(days=REPAIR_DAYS)
     async with runtime.db.session() as session:
         ids = [row.id for row in await repo.requests_missing_cards(session, since)]

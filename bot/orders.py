@@ -198,6 +198,7 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
 async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, View]:
     """Checks an order against the cache and the price book, stores it as a draft, and
     returns the confirmation to push. Nothing is sent before the requester confirms."""
+    await runtime.roles.require_drafter(actor, RequestKind.ORDER)
     settings = runtime.settings
     prices = load_price_book(settings)
     if isinstance(form, NewGroupOrderForm):

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,10 @@ from store import requests as repo
 from store.db import Database
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from bot.roles import Roles
+
 S = RequestState
 
 #: Requests that change licenses: orders, seat changes, cancellations, tenant edits.
@@ -157,17 +161,22 @@ async def create_draft(db: Database, spec: DraftSpec) -> Request:
         return Request.model_validate(row)
 
 
-async def confirm(db: Database, request_id: int, actor: str) -> Request:
+async def confirm(db: Database, request_id: int, actor: str, roles: Roles) -> Request:
     """The requester's Confirm: durable before the modal closes, and idempotent.
 
-    A second Confirm of the same draft changes nothing and says it was already submitted.
+    Only the person who drafted the request may confirm it, and only while they still hold the
+    role that drafts it. A second Confirm of the same draft changes nothing and says it was
+    already submitted.
     """
-    async with db.transaction() as session:
+    async with db.session() as session:
         row = await repo.get_request(session, request_id)
-        if row is None:
-            raise NotFoundError(_("That request no longer exists."))
-        if row.requester != actor:
-            raise NotAllowed(_("Only the person who prepared this request can confirm it."))
+    if row is None:
+        raise NotFoundError(_("That request no longer exists."))
+    if row.requester != actor:
+        raise NotAllowed(_("Only the person who prepared this request can confirm it."))
+    if row.state == RequestState.DRAFT:  # a role revoked since the draft was made
+        await roles.require_drafter(actor, RequestKind(row.kind))
+    async with db.transaction() as session:
         target = RequestState.AWAITING_APPROVAL if row.needs_approval else RequestState.QUEUED
         moved = await transition(
             session, request_id, {RequestState.DRAFT}, target, actor, _("confirmed")

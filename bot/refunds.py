@@ -112,6 +112,7 @@ async def open_ticket(
     runtime, ticket: RefundTicket, requester: str, origin_channel: str | None
 ) -> tuple[Request, View]:
     """Asks policy, stores the draft, and returns the confirmation to push on the form."""
+    await runtime.roles.require_drafter(requester, RequestKind.REFUND)
     group_label = None
     if ticket.license_group:
         async with runtime.db.session() as session:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot.domain import Role
+from bot.domain import RequestKind, Role
 from bot.errors import NotAllowed
 from bot.i18n import _
 from store import roles as repo
@@ -31,6 +31,22 @@ ROLE_HOLDERS = {
     Role.SUPPORT: "support agents",
     Role.ADMIN: "admins",
 }
+
+
+#: Who prepares and confirms each kind of request. Checked when the draft is made and again
+#: at Confirm, so a role revoked while a form or a confirmation was open stops the request.
+DRAFTER_ROLE = {kind: Role.STAFF for kind in RequestKind}
+
+
+def drafting_words(kind: RequestKind) -> str:
+    """What a person does when drafting `kind`, for the refusal ("Sorry, … is for staff")."""
+    return {
+        RequestKind.ORDER: _("ordering licenses"),
+        RequestKind.SEATS: _("changing seats"),
+        RequestKind.CANCEL: _("cancelling subscriptions"),
+        RequestKind.REFUND: _("opening refund tickets"),
+        RequestKind.TENANT_EDIT: _("editing a license group"),
+    }[kind]
 
 
 class Roles:
@@ -65,6 +81,10 @@ class Roles:
                     role_word=role.value,
                 )
             )
+
+    async def require_drafter(self, user_id: str, kind: RequestKind) -> None:
+        """The role that prepares and confirms `kind`; NotAllowed (polite) without it."""
+        await self.require(user_id, DRAFTER_ROLE[kind], drafting_words(kind))
 
     async def support_group_members(self) -> frozenset[str]:
         group = self.runtime.settings.csp_support_usergroup

@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, Role, StepAction
+from bot.domain import Request, RequestKind, StepAction
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _, ngettext
 from bot.ids import SeatsAction, SeatsBlock
@@ -79,7 +79,7 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
 
     Raises FormErrors (shown next to the field) when the change is not possible now.
     """
-    await runtime.roles.require(requester, Role.STAFF, _("changing seats"))
+    await runtime.roles.require_drafter(requester, RequestKind.SEATS)
     subscription_block = form.ref.subscription_block
     try:
         facts = await load_facts(runtime.db, form.subscription_id, form.tenant)

@@ -1,26 +1,28 @@
 """Editing a license group's display name, contact and MPN ID (`PUT /saas/csp2/{serviceName}`).
 
-Not a pipeline request (yet): after the person confirms, the change is sent at once in the
-background, audited with before and after, the group is re-read into the cache, and the person
-is told how it went. The form is checked here so errors show next to their fields.
+A request of the pipeline like any other: the form is checked here (errors next to their
+fields), the change becomes a draft that names its requester, with one UPDATE_TENANT step, and
+the generic confirmation carries the draft's id only — so nobody but the requester can confirm
+it, and what is sent is what was drafted, not what a submitted view says. Confirm queues it;
+the worker sends the PUT once, re-reads the group into the cache, and the status card says how
+it went.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
-from bot.domain import Role, TenantUpdate
+from slack_sdk.models.views import View
+
+from bot.confirmation import Confirmation, prepare
+from bot.domain import Request, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
-from bot.provider.base import ProviderError
+from bot.pipeline import DraftSpec, StepSpec
 from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
 from store import cache
-from store import requests as audit
-
-log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 MPN_ID = re.compile(r"^\d{6,10}$")
@@ -38,15 +40,13 @@ def parse_form(values: dict) -> dict[str, str | None]:
     return check(submitted)
 
 
-def check(
-    submitted: dict[str, str | None], *, require_display_name: bool = True
-) -> dict[str, str | None]:
+def check(submitted: dict[str, str | None]) -> dict[str, str | None]:
     """Each field's rule; the errors are keyed by the field's block id."""
     errors: dict[str, str] = {}
     for block_id, name, _label, limit in EDITABLE:
         value = submitted.get(name)
         if value is None:
-            if name == "display_name" and require_display_name:
+            if name == "display_name":
                 errors[block_id] = _("A license group needs a display name.")
             continue
         if len(value) > limit:
@@ -73,7 +73,7 @@ def changes_of(tenant: cache.CachedTenant, submitted: dict[str, str | None]) -> 
 
 
 async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.CachedTenant:
-    await runtime.roles.require(user_id, Role.STAFF, _("editing a license group"))
+    await runtime.roles.require_drafter(user_id, RequestKind.TENANT_EDIT)
     async with runtime.db.session() as session:
         tenant = await cache.get_tenant(session, service_name)
     if tenant is None:
@@ -83,88 +83,49 @@ async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.Ca
     return tenant
 
 
-async def review(runtime: Any, user_id: str, service_name: str, values: dict):
-    """(tenant, changes) for the confirmation; FormErrors when invalid or nothing changed."""
+async def draft_edit(
+    runtime: Any, user_id: str, service_name: str, values: dict, channel: str | None
+) -> tuple[Request, View]:
+    """Checks the form against the cached group and stores the change as a draft; returns it
+    with the confirmation to push. FormErrors when invalid or when nothing changed."""
     tenant = await load_tenant(runtime, user_id, service_name)
     changes = changes_of(tenant, parse_form(values))
     if not changes:
         first = EDITABLE[0][0]
         raise FormErrors({first: _("Nothing was changed.")})
-    return tenant, changes
-
-
-async def confirm(runtime: Any, user_id: str, service_name: str, update: dict) -> Changes:
-    """Checks the confirmed change again (role, group, values) before it is sent."""
-    tenant = await load_tenant(runtime, user_id, service_name)
-    fields = {name: update.get(name) or None for _block, name, *_rest in EDITABLE}
-    return changes_of(tenant, check(fields, require_display_name=False))
-
-
-async def apply(
-    runtime: Any, user_id: str, service_name: str, changes: Changes, channel: str | None
-) -> bool:
-    """Send the change, audit it, refresh the cache, tell the person. True when saved."""
-    from bot.sync import syncer_of
-
     update = TenantUpdate(**{name: after for name, (_before, after) in changes.items()})
-    before = {name: b for name, (b, _a) in changes.items()}
-    after = {name: a for name, (_b, a) in changes.items()}
-    try:
-        await runtime.provider.update_tenant(service_name, update)
-    except ProviderError as exc:
-        async with runtime.db.transaction() as session:
-            await audit.add_audit(
-                session,
-                tenant=service_name,
-                actor=user_id,
-                action="tenant_edit_failed",
-                note=str(exc),
-                data={"before": before, "after": after},
-                provider_query_id=exc.query_id,
-            )
-        await tell(
-            runtime,
-            user_id,
-            channel,
-            _(
-                ":x: License group `{name}` was not changed: {error}",
-                name=service_name,
-                error=exc.message,
-            )
-            + (" " + _("(OVHcloud query id `{id}`)", id=exc.query_id) if exc.query_id else ""),
-        )
-        return False
-    async with runtime.db.transaction() as session:
-        await audit.add_audit(
-            session,
-            tenant=service_name,
-            actor=user_id,
-            action="tenant_edit",
-            data={"before": before, "after": after},
-        )
-    outcome = await syncer_of(runtime).refresh_tenant(service_name)
-    lines = "\n".join(f"• {_(LABELS[name])}: {escape(b) or '—'} → {escape(a)}"
-                      for name, (b, a) in changes.items())
-    text = _(
-        ":white_check_mark: License group `{name}` updated:\n{lines}",
-        name=service_name,
-        lines=lines,
+    spec = DraftSpec(
+        kind=RequestKind.TENANT_EDIT,
+        requester=user_id,
+        summary=_(
+            "Details of {group}: {fields}",
+            group=tenant.label,
+            fields=", ".join(_(LABELS[name]) for name in changes),
+        ),
+        payload={
+            "before": {name: before for name, (before, _after) in changes.items()},
+            "after": {name: after for name, (_before, after) in changes.items()},
+        },
+        steps=[StepSpec(StepAction.UPDATE_TENANT,
+                        {"update": update.model_dump(mode="json", exclude_none=True)})],
+        tenant=service_name,
+        origin_channel=channel,
+    )  # fmt: skip
+    return await prepare(runtime.db, spec, confirmation(tenant, changes))
+
+
+def confirmation(tenant: cache.CachedTenant, changes: Changes) -> Confirmation:
+    """Before → after for each changed field, in the words of the form."""
+    return Confirmation.of(
+        _("Confirm changes"),
+        [
+            (_(LABELS[name]), f"{escape(before or '—')} → *{escape(after)}*")
+            for name, (before, after) in changes.items()
+        ],
+        intro=_(
+            "Change license group *{group}* (`{name}`) at OVHcloud:",
+            group=escape(tenant.label),
+            name=escape(tenant.service_name),
+        ),
+        notes=[_("The cached copy of the group is read again once OVHcloud has the change.")],
     )
-    if not outcome.ok:
-        text += "\n" + _("The cached copy will show it after the next sync.")
-    await tell(runtime, user_id, channel, text)
-    return True
-
-
-async def tell(runtime: Any, user_id: str, channel: str | None, text: str) -> None:
-    """An ephemeral note where the edit started, or a DM."""
-    try:
-        if channel:
-            await runtime.slack.chat_postEphemeral(channel=channel, user=user_id, text=text)
-            return
-    except Exception as exc:
-        log.info("could not post ephemerally in %s (%s); sending a DM", channel, exc)
-    try:
-        await runtime.slack.chat_postMessage(channel=user_id, text=text)
-    except Exception:
-        log.exception("could not tell %s about a license group edit", user_id)

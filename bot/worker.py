@@ -5,19 +5,20 @@ Exactly once rests on three habits:
 - a step is committed `sending` BEFORE its call, and `running` with the task id right after, so
   a worker that dies in between leaves a trace; the next one reconciles with what the provider
   shows (`bot/execution.py`) instead of sending blindly;
-- a worker holds a lease on the request it works on, renewed before every write; when it dies,
-  the lease runs out and another worker resumes the request;
+- a worker holds a lease on each request it works on, renewed by a heartbeat (also during a
+  long provider call) and before every write; when the worker dies, the lease runs out within
+  `CSP_WORKER_LEASE_SECONDS` and another worker resumes the request — at once, when it is the
+  restarted bot and can prove its predecessor is gone (`bot/leases.py`);
 - on PostgreSQL, claiming uses FOR UPDATE SKIP LOCKED so replicas split the queue, and every
   move is a conditional update, so two workers never both win.
+
+docs/pipeline.md tells the whole story: states, steps, leases, reconcile.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,12 +27,14 @@ from bot import execution, order_delivery
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
 from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
+from bot.leases import LeaseKeeper, dead_owners, this_process
 from bot.log_context import REQUEST_REF, about_request
 from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
 from bot.sync import record_seat_batch, refresh_tenant
 from bot.views import news as views_news
+from store import leases as lease_sql
 from store import requests as repo
 
 log = logging.getLogger(__name__)
@@ -45,17 +48,12 @@ S, St = RequestState, StepState
 UNSETTLED = frozenset({St.PENDING, St.SENDING, St.RUNNING})
 
 
-def default_worker_id() -> str:
-    """Unique per process and readable in the database: host, pid, and a random tail."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
 @dataclass
 class WorkerReport:
     """What one pass did; tests assert on it, the loop logs it."""
 
     claimed: int = 0  # requests taken (queued → running, or a running one whose lease was free)
-    resumed: int = 0  # of which a dead worker's (its lease ran out)
+    resumed: int = 0  # of which a dead worker's (its lease ran out, or its process is gone)
     sent: int = 0  # provider writes made
     adopted: int = 0  # lost calls found as a task pending on the subscription
     polled: int = 0  # provider tasks looked at
@@ -79,9 +77,16 @@ class LostLease(Exception):
 class Worker:
     def __init__(self, runtime: Any, *, worker_id: str | None = None, rng=None) -> None:
         self.runtime = runtime
-        self.worker_id = worker_id or default_worker_id()
+        self.identity = this_process()
+        self.worker_id = worker_id or self.identity.worker_id
         self.rng = rng or random.Random()
         self.loop = None  # the PeriodicLoop running this worker, when installed in a Runtime
+        self.leases = LeaseKeeper(
+            runtime.db, self.worker_id, self._lease_end,
+            runtime.settings.csp_worker_heartbeat_seconds,
+        )  # fmt: skip
+        #: Owners of leases found provably dead at the first pass (a predecessor's).
+        self.dead_owners: set[str] | None = None
 
     @property
     def settings(self):
@@ -102,29 +107,41 @@ class Worker:
     # --- the pass ---------------------------------------------------------------------------
 
     async def run_once(self) -> WorkerReport:
-        """Claims and works every request that is due, once each; returns what it did."""
+        """Claims and works every request that is due, once each; returns what it did. The
+        heartbeat renews the leases of the pass while it runs."""
         report, seen = WorkerReport(), set[int]()
-        while not self.runtime.draining:
-            claimed = await self._claim(seen, report)
-            if not claimed:
-                break
-            for i, request in enumerate(claimed):
-                if self.runtime.draining:
-                    await self._let_go(claimed[i:])
+        if self.dead_owners is None and not self.runtime.draining:
+            self.dead_owners = await dead_owners(self.runtime.db, self.identity, self._now())
+            if self.dead_owners:
+                log.warning("taking over the requests of stopped workers %s",
+                            sorted(self.dead_owners))  # fmt: skip
+        self.leases.start()
+        try:
+            while not self.runtime.draining:
+                claimed = await self._claim(seen, report)
+                if not claimed:
                     break
-                try:
-                    await self._work(request, report)
-                except LostLease:
-                    log.warning("worker %s lost %s to another worker", self.worker_id,
-                                request.ref, extra={REQUEST_REF: request.ref})
-                except Exception:
-                    report.crashed += 1
-                    log.exception(
-                        "worker %s failed on %s; it is resumed when its lease runs out",
-                        self.worker_id,
-                        request.ref,
-                        extra={REQUEST_REF: request.ref},
-                    )
+                for i, request in enumerate(claimed):
+                    if self.runtime.draining:
+                        await self._let_go(claimed[i:])
+                        break
+                    try:
+                        await self._work(request, report)
+                    except LostLease:
+                        log.warning("worker %s lost %s to another worker", self.worker_id,
+                                    request.ref, extra={REQUEST_REF: request.ref})
+                    except Exception:
+                        report.crashed += 1
+                        log.exception(
+                            "worker %s failed on %s; it is resumed when its lease runs out",
+                            self.worker_id,
+                            request.ref,
+                            extra={REQUEST_REF: request.ref},
+                        )
+                    finally:
+                        self.leases.release(request.id)
+        finally:
+            await self.leases.stop()
         if report:
             log.info("worker pass: %s", report)
         return report
@@ -133,9 +150,10 @@ class Worker:
         now, until = self._now(), self._lease_end()
         claimed, moved = [], []
         async with self.runtime.db.transaction() as session:
-            ids = await repo.claimable_ids(
-                session, now, skip_locked=self.runtime.db.is_postgres, limit=CLAIM_BATCH
-            )
+            ids = await lease_sql.claimable_ids(
+                session, now, skip_locked=self.runtime.db.is_postgres, limit=CLAIM_BATCH,
+                dead_owners=self.dead_owners or (),
+            )  # fmt: skip
             for request_id in ids:
                 if request_id in seen:
                     continue
@@ -153,7 +171,10 @@ class Worker:
                         moved.append(request)
                 else:
                     dead = row.lease_owner
-                    taken = await repo.take_lease(session, request_id, self.worker_id, until, now)
+                    taken = await lease_sql.take_lease(
+                        session, request_id, self.worker_id, until, now,
+                        dead_owners=self.dead_owners or (),
+                    )  # fmt: skip
                     request = None if taken is None else Request.model_validate(taken)
                     if request is not None and dead:
                         report.resumed += 1
@@ -164,6 +185,7 @@ class Worker:
                 if request is not None:
                     seen.add(request_id)
                     claimed.append(request)
+                    self.leases.hold(request_id)
         for request in moved:
             await self._notify(request)
         report.claimed += len(claimed)
@@ -173,7 +195,8 @@ class Worker:
         """Shutting down: hand the requests claimed but not worked back at once."""
         async with self.runtime.db.transaction() as session:
             for request in requests:
-                await repo.release_lease(session, request.id, self.worker_id, self._now())
+                await lease_sql.release_lease(session, request.id, self.worker_id, self._now())
+                self.leases.release(request.id)
 
     @about_request
     async def _work(self, request: Request, report: WorkerReport) -> None:
@@ -501,9 +524,9 @@ class Worker:
             seconds = self.settings.csp_worker_poll_seconds
             if all(order_delivery.following(s) for s in steps if s.state in UNSETTLED):
                 seconds = self.settings.csp_order_poll_seconds  # payment may take days
-            poll = timedelta(seconds=seconds)
+            look_again = self._now() + timedelta(seconds=seconds)
             async with self.runtime.db.transaction() as session:
-                await repo.release_lease(session, request.id, self.worker_id, self._now() + poll)
+                await lease_sql.release_lease(session, request.id, self.worker_id, look_again)
             return
         for service in sorted({execution.service_of(request, s) for s in steps} - {""}):
             try:  # best effort: the cache shows the change at once, or at the next sync
@@ -527,8 +550,11 @@ class Worker:
     # --- plumbing ---------------------------------------------------------------------------
 
     async def _hold(self, session, request: Request) -> None:
-        """Renews the lease before a write; raises LostLease when another worker has it."""
-        if not await repo.hold_lease(session, request.id, self.worker_id, self._lease_end()):
+        """Renews the lease before a write; raises LostLease when another worker has it (the
+        heartbeat may have found out already)."""
+        if self.leases.is_lost(request.id):
+            raise LostLease(request.ref)
+        if not await lease_sql.hold_lease(session, request.id, self.worker_id, self._lease_end()):
             raise LostLease(request.ref)
 
     async def _steps(self, request_id: int) -> list[RequestStep]:

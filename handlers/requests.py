@@ -57,7 +57,9 @@ async def submit_confirmation(ack, body, view, context) -> None:
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
     runtime = context["runtime"]
     actor = body["user"]["id"]
-    request = await pipeline.confirm(runtime.db, request_id_of(view.get("private_metadata")), actor)
+    request = await pipeline.confirm(
+        runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
+    )
     await ack(response_action="clear")
     if not request.needs_approval:
         approvals.wake_worker(runtime)

@@ -1,5 +1,6 @@
-"""Editing a license group: the Edit button opens the form (from the cache), the form pushes a
-before → after confirmation, and Save sends the change in the background."""
+"""Editing a license group: the Edit button opens the form (from the cache), the form stores
+the change as a draft and pushes the generic confirmation, whose Confirm is the pipeline's
+(`handlers.requests`)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,16 @@ import json
 from slack_bolt.async_app import AsyncApp
 
 from bot import tenant_edit
-from bot.errors import DomainError, OutOfDate
-from bot.i18n import _
+from bot.errors import OutOfDate
 from bot.ids import TenantAction, TenantEditCallback
-from bot.sync import syncer_of
-from bot.views.tenant import edit_confirmation, edit_form
+from bot.views.tenant import edit_form
 from handlers.payload import trigger_of, value_of, values_of
 
 
 def register(app: AsyncApp, router=None) -> None:
     app.action(TenantAction.EDIT)(open_edit_form)
     app.view(TenantEditCallback.FORM)(review_edit)
-    app.view(TenantEditCallback.CONFIRM)(save_edit)
+    app.view(TenantEditCallback.CONFIRM)(refuse_old_confirmation)
 
 
 def _metadata(view: dict) -> dict:
@@ -44,17 +43,13 @@ async def open_edit_form(ack, body, action, client, context) -> None:
 
 async def review_edit(ack, body, view, context) -> None:
     meta = _metadata(view)
-    tenant, changes = await tenant_edit.review(
-        context["runtime"], body["user"]["id"], meta["t"], values_of(view)
+    _request, confirmation = await tenant_edit.draft_edit(
+        context["runtime"], body["user"]["id"], meta["t"], values_of(view), meta.get("c")
     )
-    await ack(response_action="push", view=edit_confirmation(tenant, changes, meta.get("c")))
+    await ack(response_action="push", view=confirmation)
 
 
-async def save_edit(ack, body, view, context) -> None:
-    runtime, user_id, meta = context["runtime"], body["user"]["id"], _metadata(view)
-    changes = await tenant_edit.confirm(runtime, user_id, meta["t"], meta.get("u") or {})
-    if not changes:
-        raise DomainError(_("The license group already has these values; nothing to save."))
-    await ack(response_action="clear")
-    work = tenant_edit.apply(runtime, user_id, meta["t"], changes, meta.get("c"))
-    syncer_of(runtime).spawn(work, name=f"tenant-edit:{meta['t']}")
+async def refuse_old_confirmation(ack, body, view, context) -> None:
+    """A confirmation opened before edits became drafts carries the change in its metadata,
+    where anyone who submits the view could have put anything: it is never acted on."""
+    raise OutOfDate("/csp tenant")

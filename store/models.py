@@ -78,9 +78,14 @@ class RequestRow(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     origin_channel: Mapped[str | None] = mapped_column(String(64))
     card_channel: Mapped[str | None] = mapped_column(String(64))
-    card_ts: Mapped[str | None] = mapped_column(String(32))
+    #: A message ts, or while it is being posted `posting:<time>:<nonce>:<process>` (0004).
+    card_ts: Mapped[str | None] = mapped_column(String(64))
     approval_channel: Mapped[str | None] = mapped_column(String(64))
-    approval_ts: Mapped[str | None] = mapped_column(String(32))
+    approval_ts: Mapped[str | None] = mapped_column(String(64))
+    #: The `updated_at` of the version each card last showed (None: unknown). A card older
+    #: than its request — Slack refused the update — is redrawn by the card repair (0004).
+    card_shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approval_shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     error_query_id: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -159,32 +159,6 @@ async def recent_requests(
     return list((await session.execute(query)).scalars())
 
 
-async def claimable_ids(
-    session: AsyncSession, now: datetime, *, skip_locked: bool, limit: int = 10
-) -> list[int]:
-    """Requests a worker may take: queued and due, or running with an expired lease.
-
-    On PostgreSQL the rows are locked with SKIP LOCKED, so several workers split the work
-    instead of queueing behind each other; the conditional update that follows decides.
-    """
-    due = or_(RequestRow.next_attempt_at.is_(None), RequestRow.next_attempt_at <= now)
-    lease_free = or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now)
-    query = (
-        select(RequestRow.id)
-        .where(
-            or_(
-                and_(RequestRow.state == "queued", due, lease_free),
-                and_(RequestRow.state == "running", lease_free),
-            )
-        )
-        .order_by(RequestRow.id)
-        .limit(limit)
-    )
-    if skip_locked:
-        query = query.with_for_update(skip_locked=True)
-    return list((await session.execute(query)).scalars())
-
-
 async def audit_events(
     session: AsyncSession,
     *,
@@ -206,62 +180,6 @@ async def audit_events(
     return list((await session.execute(query)).scalars())
 
 
-# --- worker leases ---------------------------------------------------------------------------
-
-
-async def take_lease(
-    session: AsyncSession, request_id: int, owner: str, until: datetime, now: datetime
-) -> RequestRow | None:
-    """Takes a `running` request whose lease is free or ran out (its worker died, or it let
-    go until its next look). None when another worker holds it or it is no longer running."""
-    result = await session.execute(
-        update(RequestRow)
-        .where(
-            RequestRow.id == request_id,
-            RequestRow.state == "running",
-            or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now),
-        )
-        .values(lease_owner=owner, lease_until=until, updated_at=utcnow())
-        .returning(RequestRow)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return result.scalar_one_or_none()
-
-
-async def hold_lease(session: AsyncSession, request_id: int, owner: str, until: datetime) -> bool:
-    """Extends `owner`'s lease; False when it lost the request (lease taken over, or the
-    request left `running`). On PostgreSQL the update also locks the row until commit, so the
-    rest of the caller's transaction cannot race a takeover."""
-    result = await session.execute(
-        update(RequestRow)
-        .where(
-            RequestRow.id == request_id,
-            RequestRow.state == "running",
-            RequestRow.lease_owner == owner,
-        )
-        .values(lease_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-async def release_lease(
-    session: AsyncSession, request_id: int, owner: str, look_again_at: datetime
-) -> bool:
-    """Lets go of a `running` request until `look_again_at`; then any worker may take it."""
-    result = await session.execute(
-        update(RequestRow)
-        .where(
-            RequestRow.id == request_id,
-            RequestRow.state == "running",
-            RequestRow.lease_owner == owner,
-        )
-        .values(lease_owner=None, lease_until=look_again_at)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
 # --- status and approval cards, deadlines, reminders, listings (issue 5) ---------------------
 
 #: A card being posted: its ts column holds this prefix and the claim time until Slack answers.
@@ -274,6 +192,22 @@ def _card_columns(which: str):
     if which == "approval":
         return RequestRow.approval_channel, RequestRow.approval_ts
     raise ValueError(f"no card {which!r}")
+
+
+def _shown_column(which: str):
+    return RequestRow.card_shown_at if which == "card" else RequestRow.approval_shown_at
+
+
+async def card_shown(session: AsyncSession, request_id: int, which: str, version: datetime) -> None:
+    """Records that a card shows the request as of `version` (its `updated_at` then); never
+    moves back to an older version when two renderings finish out of order."""
+    shown = _shown_column(which)
+    await session.execute(
+        update(RequestRow)
+        .where(RequestRow.id == request_id, or_(shown.is_(None), shown < version))
+        .values({shown.key: version, "updated_at": RequestRow.updated_at})
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim_card(
@@ -321,9 +255,19 @@ async def release_card(session: AsyncSession, request_id: int, which: str, marke
 async def requests_missing_cards(
     session: AsyncSession, since: datetime, *, limit: int = 50
 ) -> list[RequestRow]:
-    """Confirmed requests whose status card, or pending approval card, is not posted."""
+    """Confirmed requests whose status card, or pending approval card, is not posted, or
+    shows an older version of the request than the database has (Slack refused an update)."""
     def unposted(ts):
         return or_(ts.is_(None), ts.like(CARD_CLAIM_PREFIX + "%"))
+
+    def behind(which: str):
+        shown = _shown_column(which)
+        _channel, ts = _card_columns(which)
+        return and_(
+            ts.is_not(None),
+            ts.not_like(CARD_CLAIM_PREFIX + "%"),
+            or_(shown.is_(None), shown < RequestRow.updated_at),
+        )
 
     query = (
         select(RequestRow)
@@ -336,6 +280,8 @@ async def requests_missing_cards(
                     RequestRow.state == "awaiting_approval",
                     unposted(RequestRow.approval_ts),
                 ),
+                behind("card"),
+                behind("approval"),
             ),
         )
         .order_by(RequestRow.id)

@@ -1,17 +1,24 @@
-"""Editing a license group from `/csp tenant`: Edit → form (from the cache) → before → after →
-Save, which sends `PUT /saas/csp2/{serviceName}`, audits, refreshes the cache and says so."""
+"""Editing a license group from `/csp tenant`: Edit → form (from the cache) → a draft with its
+before → after confirmation → Confirm, after which the worker sends `PUT /saas/csp2/{serviceName}`
+once, refreshes the cache, and the status card says how it went. The confirmation carries the
+draft's id only: nobody else can confirm it, and nothing in the view says what is sent."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from sqlalchemy import select
 
-from bot.ids import TenantAction, TenantEditBlock, TenantEditCallback
+from bot import pipeline
+from bot.domain import RequestKind, RequestState
+from bot.ids import PipelineCallback, TenantAction, TenantEditBlock, TenantEditCallback
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import NORDWIND
 from store import cache
 from store.models import AuditEventRow
-from tests.conftest import ALICE, STAFF_CHANNEL
+from tests.conftest import ALICE, BOB, STAFF_CHANNEL
+from tests.flows.conftest import settle
 from tests.slack_emulator import blocks_text
 
 
@@ -77,32 +84,41 @@ async def test_nothing_changed_is_said(slack, emulator, synced):
     assert reply.errors == {TenantEditBlock.DISPLAY_NAME: "Nothing was changed."}
 
 
-async def test_a_confirmed_change_is_sent_audited_cached_and_reported(
+async def review(slack, emulator, **changes) -> dict:
+    """Opens the form, submits the changes: the pushed confirmation as Slack stores it."""
+    view = await open_form(slack, emulator)
+    reply = await slack.submit(view, prefilled(view, **changes))
+    assert reply.json["response_action"] == "push", reply.body
+    return reply.view
+
+
+def card_of(emulator, request):
+    return emulator.message(request.card_channel, request.card_ts)
+
+
+async def test_a_confirmed_change_is_drafted_sent_once_cached_and_shown(
     slack, bot, emulator, sandbox, synced
 ):
-    view = await open_form(slack, emulator)
-    review = await slack.submit(
-        view,
-        prefilled(
-            view,
-            display_name="Nordwind Logistik GmbH",
-            email="it@nordwind.example",
-            mpn_id="6180399",
-        ),
-    )
-    assert review.json["response_action"] == "push"
-    confirm = review.view
-    assert confirm["callback_id"] == TenantEditCallback.CONFIRM
+    confirm = await review(
+        slack, emulator,
+        display_name="Nordwind Logistik GmbH", email="it@nordwind.example", mpn_id="6180399",
+    )  # fmt: skip
+    assert confirm["callback_id"] == PipelineCallback.CONFIRM
+    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
+    assert (request.kind, request.state, request.requester) == (
+        RequestKind.TENANT_EDIT, RequestState.DRAFT, ALICE,
+    )  # fmt: skip
     text = blocks_text(confirm["blocks"])
-    assert "*Display name*: Nordwind Logistics B.V. → *Nordwind Logistik GmbH*" in text
-    assert "*Contact email*: femke.devries@nordwind-logistics.nl → *it@nordwind.example*" in text
-    assert "*MPN ID*: 6180342 → *6180399*" in text
+    assert "*Display name*\nNordwind Logistics B.V. → *Nordwind Logistik GmbH*" in text
+    assert "*Contact email*\nfemke.devries@nordwind-logistics.nl → *it@nordwind.example*" in text
+    assert "*MPN ID*\n6180342 → *6180399*" in text
     assert "Contact phone" not in text
-    assert sandbox.calls("updateTenant") == []  # nothing sent before Save
+    assert sandbox.calls("updateTenant") == []  # nothing sent before Confirm
 
-    saved = await slack.submit(confirm)
-    assert saved.json == {"response_action": "clear"}
-    await bot.runtime.syncer.idle()
+    confirmed = await slack.submit(confirm)
+    assert confirmed.json == {"response_action": "clear"}
+    assert sandbox.calls("updateTenant") == []  # the worker sends it, not the listener
+    await settle(bot.runtime)
 
     assert sandbox.calls("updateTenant") == [
         {
@@ -118,50 +134,88 @@ async def test_a_confirmed_change_is_sent_audited_cached_and_reported(
         "it@nordwind.example",
         "6180399",
     )
-    [event] = await audit_rows(bot)
-    assert (event.actor, event.action, event.tenant) == (ALICE, "tenant_edit", NORDWIND)
-    assert event.data["before"]["mpn_id"] == "6180342"
-    assert event.data["after"]["display_name"] == "Nordwind Logistik GmbH"
-    [told] = [m for m in emulator.ephemerals(ALICE) if "updated" in m.text]
-    assert told.channel == STAFF_CHANNEL
-    assert "MPN ID: 6180342 → 6180399" in told.text
+    request = await pipeline.load(bot.runtime.db, request.id)
+    assert request.state is RequestState.DONE
+    card = card_of(emulator, request)
+    assert card.channel == STAFF_CHANNEL and "Done" in card.all_text
+    assert "6180342 → *6180399*" in card.all_text
+    events = [(e.actor, e.action) for e in await audit_rows(bot)]
+    assert (ALICE, "draft") in events and ("worker", "provider_call") in events
+    [draft] = [e for e in await audit_rows(bot) if e.action == "draft"]
+    assert draft.data["before"]["mpn_id"] == "6180342"
+    assert draft.data["after"]["display_name"] == "Nordwind Logistik GmbH"
 
 
-async def test_a_refusal_by_the_provider_is_reported_and_changes_nothing(
+async def test_a_refusal_by_the_provider_is_shown_and_changes_nothing(
     slack, bot, emulator, sandbox, synced
 ):
-    view = await open_form(slack, emulator)
-    review = await slack.submit(view, prefilled(view, phone="+31 10 234 5679"))
+    confirm = await review(slack, emulator, phone="+31 10 234 5679")
     sandbox.faults.set(fail_next=[("updateTenant", BadParameters("Invalid phone number"))])
-    await slack.submit(review.view)
-    await bot.runtime.syncer.idle()
+    await slack.submit(confirm)
+    await settle(bot.runtime)
 
-    [told] = [m for m in emulator.ephemerals(ALICE) if "was not changed" in m.text]
-    assert "Invalid phone number" in told.text
+    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
+    assert request.state is RequestState.FAILED and "Invalid phone number" in request.error
+    assert "Invalid phone number" in card_of(emulator, request).all_text
     async with bot.runtime.db.session() as session:
         assert (await cache.get_tenant(session, NORDWIND)).phone == "+31.102345678"
-    [event] = await audit_rows(bot)
-    assert event.action == "tenant_edit_failed" and "Invalid phone number" in event.note
 
 
-async def test_a_second_save_of_the_same_change_does_nothing(slack, bot, emulator, sandbox, synced):
-    view = await open_form(slack, emulator)
-    review = await slack.submit(view, prefilled(view, city="Den Haag"))
-    await slack.submit(review.view)
-    await bot.runtime.syncer.idle()
-    again = await slack.submit(review.view)
+async def test_a_second_confirm_of_the_same_change_sends_nothing_more(
+    slack, bot, emulator, sandbox, synced
+):
+    confirm = await review(slack, emulator, city="Den Haag")
+    await slack.submit(confirm)
+    await settle(bot.runtime)
+    again = await slack.submit(confirm)
     assert again.json["response_action"] == "update"
-    assert "already has these values" in blocks_text(again.json["view"]["blocks"])
-    await bot.runtime.syncer.idle()
+    assert "already submitted" in blocks_text(again.json["view"]["blocks"])
+    await settle(bot.runtime)
     assert len(sandbox.calls("updateTenant")) == 1
 
 
-async def test_people_without_the_staff_role_cannot_edit(slack, bot, emulator, sandbox, synced):
+async def test_only_the_person_who_drafted_it_can_confirm_it(
+    slack, bot, emulator, sandbox, synced
+):
+    """The update used to travel in the view's private_metadata: anyone who submitted that
+    view sent the PUT. Now the view names a draft, and the draft names its requester."""
+    confirm = await review(slack, emulator, city="Delft")
+    refused = await slack.submit(confirm, user=BOB)
+    said = blocks_text(refused.json["view"]["blocks"])
+    assert "Only the person who prepared this request can confirm it" in said
+    await settle(bot.runtime)
+    assert sandbox.calls("updateTenant") == []
+    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
+    assert request.state is RequestState.DRAFT
+
+
+async def test_an_old_confirmation_carrying_the_change_is_never_acted_on(
+    slack, bot, emulator, sandbox, synced
+):
+    forged = emulator.store_view({
+        "type": "modal", "callback_id": TenantEditCallback.CONFIRM,
+        "title": {"type": "plain_text", "text": "Confirm changes"}, "blocks": [],
+        "private_metadata": json.dumps({"t": NORDWIND, "c": None, "u": {"city": "Atlantis"}}),
+    })  # fmt: skip
+    refused = await slack.submit(forged, user=BOB)
+    assert "out of date" in blocks_text(refused.json["view"]["blocks"])
+    await settle(bot.runtime)
+    assert sandbox.calls("updateTenant") == []
+
+
+@pytest.mark.parametrize("when", ["draft", "confirm"])
+async def test_people_without_the_staff_role_cannot_edit(
+    slack, bot, emulator, sandbox, synced, when
+):
     view = await open_form(slack, emulator)
-    review = await slack.submit(view, prefilled(view, city="Delft"))
-    bot.runtime.settings.csp_everyone_is_staff = False
-    refused = await slack.submit(review.view)
+    if when == "draft":  # the role was revoked while the form was open
+        bot.runtime.settings.csp_everyone_is_staff = False
+        refused = await slack.submit(view, prefilled(view, city="Delft"))
+    else:  # … or while the confirmation was open
+        confirm = (await slack.submit(view, prefilled(view, city="Delft"))).view
+        bot.runtime.settings.csp_everyone_is_staff = False
+        refused = await slack.submit(confirm)
     said = blocks_text(refused.json["view"]["blocks"])
     assert "Sorry, editing a license group is for staff" in said
-    await bot.runtime.syncer.idle()
+    await settle(bot.runtime)
     assert sandbox.calls("updateTenant") == []

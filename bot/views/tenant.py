@@ -157,11 +157,9 @@ def _fields(t: CachedTenant) -> list[str]:
 # --- the edit modals ---------------------------------------------------------------------------
 
 
-def edit_metadata(service_name: str, channel: str | None, update: dict | None = None) -> str:
-    data = {"t": service_name, "c": channel}
-    if update is not None:
-        data["u"] = update
-    return json.dumps(data, separators=(",", ":"))
+def edit_metadata(service_name: str, channel: str | None) -> str:
+    """The form's reference: the group and where the edit started (for the status card)."""
+    return json.dumps({"t": service_name, "c": channel}, separators=(",", ":"))
 
 
 def edit_form(tenant: CachedTenant, channel: str | None) -> View:
@@ -199,35 +197,5 @@ def edit_form(tenant: CachedTenant, channel: str | None) -> View:
         title=plain(_("Edit license group"), 24),
         submit=plain(_("Review")),
         close=plain(_("Cancel")),
-        blocks=blocks,
-    )
-
-
-def edit_confirmation(
-    tenant: CachedTenant, changes: dict[str, tuple[str | None, str]], channel: str | None
-) -> View:
-    lines = [
-        f"*{_(LABELS[name])}*: {escape(before or '—')} → *{escape(after)}*"
-        for name, (before, after) in changes.items()
-    ]
-    blocks: list[Block] = [
-        section(
-            _(
-                "Change license group *{group}* (`{name}`) at OVHcloud:",
-                group=escape(tenant.label),
-                name=escape(tenant.service_name),
-            )
-        ),
-        section("\n".join(lines)),
-        context(_("Nothing is sent until you press Save.")),
-    ]
-    update = {name: after for name, (_before, after) in changes.items()}
-    return View(
-        type="modal",
-        callback_id=TenantEditCallback.CONFIRM,
-        private_metadata=edit_metadata(tenant.service_name, channel, update),
-        title=plain(_("Confirm changes"), 24),
-        submit=plain(_("Save")),
-        close=plain(_("Back")),
         blocks=blocks,
     )

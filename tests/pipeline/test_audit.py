@@ -79,7 +79,7 @@ async def test_a_long_trail_is_paged_within_slacks_limits(bot, slack, emulator):
     await bot.runtime.roles.grant(SAM, Role.SUPPORT, by=ADA)
     for _ in range(12):  # 24 events on one subscription
         request, _view = await draft_cancellation(bot.runtime)
-        await confirm(bot.runtime.db, request.id, ALICE)
+        await confirm(bot.runtime.db, request.id, ALICE, bot.runtime.roles)
 
     first = await slack.command(f"audit sub {BELLAVISTA_E5}", user=SAM)
     assert len(first.json["blocks"]) <= 50
@@ -126,7 +126,7 @@ def test_audit_export_writes_csv_of_the_events_since_a_day(tmp_path, clock):
         await runtime.start(background=False)
         try:
             request, _view = await draft_cancellation(runtime)
-            await confirm(runtime.db, request.id, ALICE)
+            await confirm(runtime.db, request.id, ALICE, runtime.roles)
             await apply(runtime, RoleChange(True, SAM, Role.SUPPORT), ADA)
             return request.id
         finally:

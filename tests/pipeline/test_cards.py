@@ -12,12 +12,14 @@ import pytest
 from bot.confirmation import PAYLOAD_KEY, Confirmation, Deadline, Row, confirmation_of
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
 from bot.ids import PipelineAction, PipelineCallback
+from bot.leases import this_process
 from bot.pipeline import load
 from bot.views import cards, news
 from bot.views.common import date_token
 from bot.views.confirm import confirm_view
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, SAM, STAFF_CHANNEL
+from tests.pipeline.processes import dead_process, parent_process
 from tests.pipeline.scenario import (
     approval_card,
     buttons,
@@ -239,6 +241,26 @@ async def test_cards_slack_never_got_are_posted_by_the_repair_loop_once(bot, sla
     assert len(emulator.messages[APPROVALS_CHANNEL]) == 1
 
 
+async def test_a_card_whose_update_slack_refused_is_redrawn_by_the_repair_loop_once(
+    bot, slack, emulator
+):
+    await bot.runtime.roles.grant(SAM, "support", by=ADA)
+    request = await confirmed_cancellation(bot, slack, emulator)
+    approval = approval_card(emulator)
+    emulator.fail("chat.update", "internal_error", times=3)  # every update of the decision
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SAM,
+                       message=approval)  # fmt: skip
+    await bot.runtime.notifier.settle()
+    request = await load(bot.runtime.db, request.id)
+    assert "Waiting for a support agent" in status_card(emulator, request).all_text  # behind
+
+    cards_loop = loop(bot, "cards")
+    assert await cards_loop.run_once() == 1
+    assert await cards_loop.run_once() == 0
+    assert "Queued" in status_card(emulator, request).all_text
+    assert buttons(approval) == [] and "Approved by" in approval.all_text
+
+
 async def test_a_claim_left_by_a_crashed_poster_is_taken_over_but_a_fresh_one_is_not(
     bot, slack, emulator, clock
 ):
@@ -257,6 +279,25 @@ async def test_a_claim_left_by_a_crashed_poster_is_taken_over_but_a_fresh_one_is
     await cards_loop.run_once()
     assert len(emulator.messages[STAFF_CHANNEL]) == 1
     assert cards.is_posted((await load(bot.runtime.db, request.id)).card_ts)
+
+
+@pytest.mark.skipif(this_process().namespace is None, reason="needs Linux /proc")
+async def test_a_claim_of_a_process_that_is_gone_is_taken_over_at_once(bot, slack, emulator, clock):
+    """A bot killed while it posted a card leaves its claim; restarted, it posts the card at
+    once instead of waiting out the claim (a live poster's claim is left alone)."""
+    live, _view = await draft_cancellation(bot.runtime)
+    gone, _view = await draft_cancellation(bot.runtime)
+    now = int(clock.now().timestamp())
+    async with bot.runtime.db.transaction() as session:
+        for request, poster in ((live, parent_process()), (gone, dead_process())):
+            await repo.update_fields(session, request.id, {"state": "awaiting_approval"})
+            marker = f"{repo.CARD_CLAIM_PREFIX}{now}:1a2b:{poster.key}"
+            await repo.claim_card(session, request.id, "card", marker)
+    await loop(bot, "cards").run_once()
+
+    assert not cards.is_posted((await load(bot.runtime.db, live.id)).card_ts)
+    assert cards.is_posted((await load(bot.runtime.db, gone.id)).card_ts)
+    assert len(emulator.messages[STAFF_CHANNEL]) == 1
 
 
 async def test_retry_from_a_failed_card_queues_it_again(bot, slack, emulator):

@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain import RequestKind, StepAction
 from bot.pipeline import DraftSpec, StepSpec, create_draft
+from store import leases as lease_sql
 from store import requests as repo
 from store.db import Database
 from store.migrate import upgrade
@@ -73,17 +74,45 @@ async def test_a_reminder_is_recorded_once(db):
         assert await repo.claim_reminder(session, request_id, 24, NOW)
 
 
+async def shown(db, request_id, *cards):
+    """The cards show the request as it is now."""
+    version = (await row(db, request_id)).updated_at
+    async with db.transaction() as session:
+        for which in cards:
+            await repo.card_shown(session, request_id, which, version)
+    return request_id
+
+
 async def test_requests_missing_cards(db):
     draft = await make(db, "draft")
     fresh = await make(db, "queued")
-    waiting_posted = await make(db, card_ts="1.1", approval_ts="1.2")
-    waiting_unposted_approval = await make(db, card_ts="1.1")
+    waiting_posted = await shown(db, await make(db, card_ts="1.1", approval_ts="1.2"),
+                                 "card", "approval")  # fmt: skip
+    waiting_unposted_approval = await shown(db, await make(db, card_ts="1.1"), "card")
     half_posted = await make(db, "running", card_ts="posting:1:x")
-    done = await make(db, "done", card_ts="1.3")
+    done = await shown(db, await make(db, "done", card_ts="1.3"), "card")
+    never_shown = await make(db, "done", card_ts="1.4")  # e.g. posted by an older version
+    behind = await shown(db, await make(db, "running", card_ts="1.5"), "card")
+    async with db.transaction() as session:
+        await repo.update_fields(session, behind, {"state": "done"})  # Slack refused the update
     async with db.session() as session:
         found = {r.id for r in await repo.requests_missing_cards(session, NOW - timedelta(1))}
-    assert found == {fresh, waiting_unposted_approval, half_posted}
+    assert found == {fresh, waiting_unposted_approval, half_posted, never_shown, behind}
     assert not {draft, waiting_posted, done} & found
+
+
+async def test_a_card_never_goes_back_to_an_older_version_and_a_lease_is_no_change(db):
+    request_id = await make(db, "running", card_ts="1.1")
+    version = (await row(db, request_id)).updated_at
+    async with db.transaction() as session:
+        await repo.card_shown(session, request_id, "card", version)
+        await repo.card_shown(session, request_id, "card", version - timedelta(seconds=5))
+        assert await lease_sql.take_lease(session, request_id, "w1", NOW, NOW - timedelta(1))
+        assert await lease_sql.renew_leases(session, [request_id], "w1", NOW) == {request_id}
+        assert await lease_sql.hold_lease(session, request_id, "w1", NOW)
+        assert await lease_sql.release_lease(session, request_id, "w1", NOW)
+    found = await row(db, request_id)
+    assert found.card_shown_at == version and found.updated_at == version
 
 
 async def test_deadlines_and_decisions_lists(db):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,9 +19,11 @@ from bot.pipeline import (
     create_draft,
     transition,
 )
+from bot.roles import Roles
 from store import requests as repo
 from store.db import Database
 from store.migrate import upgrade
+from tests.conftest import make_settings
 
 S = RequestState
 
@@ -111,7 +114,8 @@ async def test_a_failed_transaction_leaves_no_audit_event(db):
 async def test_double_confirm_racing_has_exactly_one_effect(db):
     request_id = await make_request(db)
     results = await asyncio.gather(
-        *(confirm(db, request_id, "U0ALICE") for _ in range(5)), return_exceptions=True
+        *(confirm(db, request_id, "U0ALICE", roles_of(db)) for _ in range(5)),
+        return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
     losers = [r for r in results if isinstance(r, BaseException)]
@@ -142,9 +146,22 @@ async def test_approve_and_reject_racing_have_one_winner(db):
     assert all(r is None for r in results if r is not won[0]), results
 
 
+def roles_of(db, **settings) -> Roles:
+    return Roles(SimpleNamespace(settings=make_settings(None, db.url, **settings), db=db))
+
+
 async def test_confirm_needs_the_requester_and_routes_to_approval(db):
     request_id = await make_request(db, RequestKind.CANCEL, needs_approval=True)
-    with pytest.raises(NotAllowed):
-        await confirm(db, request_id, "U0BOB")
-    confirmed = await confirm(db, request_id, "U0ALICE")
+    with pytest.raises(NotAllowed, match="Only the person who prepared this request"):
+        await confirm(db, request_id, "U0BOB", roles_of(db))
+    confirmed = await confirm(db, request_id, "U0ALICE", roles_of(db))
     assert confirmed.state is S.AWAITING_APPROVAL
+
+
+async def test_confirm_rechecks_the_drafters_role(db):
+    request_id = await make_request(db, RequestKind.SEATS)
+    staff_only = roles_of(db, csp_everyone_is_staff=False)
+    with pytest.raises(NotAllowed, match="Sorry, changing seats is for staff"):
+        await confirm(db, request_id, "U0ALICE", staff_only)
+    async with db.session() as session:
+        assert (await repo.get_request(session, request_id)).state == S.DRAFT

@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 
 from bot import execution
+from bot.config import Settings
 from bot.domain import (
     LicenseLine,
     RequestKind,
@@ -62,7 +63,7 @@ from tests.provider.conftest import serving
 from tests.provider.test_orders import new_order
 
 S, St, A = RequestState, StepState, StepAction
-LEASE = timedelta(seconds=300)  # the default csp_worker_lease_seconds
+LEASE = timedelta(seconds=Settings.model_fields["csp_worker_lease_seconds"].default)
 
 
 # --- the world -------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ async def submit(
             subscription_id=subscription_id,
         ),
     )
-    queued = await confirm(runtime.db, draft.id, ALICE)
+    queued = await confirm(runtime.db, draft.id, ALICE, runtime.roles)
     assert queued.state is S.QUEUED
     return draft.id
 
@@ -210,10 +211,12 @@ class DyingProvider:
         return dying
 
 
-async def die_in(runtime: Runtime, sandbox: SandboxProvider, method: str, when: str) -> None:
+async def die_in(
+    runtime: Runtime, sandbox: SandboxProvider, method: str, when: str, worker_id: str = "doomed"
+) -> None:
     """Runs one worker pass that dies in `method` (`before` or `after` the provider call)."""
     runtime.provider = DyingProvider(sandbox, method, when)
-    worker = Worker(runtime, worker_id="doomed")
+    worker = Worker(runtime, worker_id=worker_id)
     try:
         if when == "before":
             task = asyncio.create_task(worker.run_once())
@@ -555,6 +558,26 @@ async def test_a_seat_change_survives_its_worker_dying(any_runtime, sandbox, clo
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_tenant_update_whose_worker_died_is_read_back_and_sent_at_most_once_more(
+    any_runtime, sandbox, clock, when
+):
+    runtime = any_runtime
+    update = TenantUpdate(city="Braga").model_dump(mode="json", exclude_none=True)
+    request_id = await submit(runtime, [(A.UPDATE_TENANT, {"update": update})],
+                              kind=RequestKind.TENANT_EDIT, tenant=PADARIA)  # fmt: skip
+
+    await die_in(runtime, sandbox, "update_tenant", when)
+    report = await resume_after_lease(runtime, clock)
+
+    assert report.done == 1
+    # the group shows the city already: done, not sent again; else sent once
+    assert len(sandbox.calls("updateTenant")) == 1
+    assert report.sent == (0 if when == "after" else 1)
+    assert (await sandbox.get_tenant(PADARIA)).city == "Braga"
+    assert (await load(runtime.db, request_id)).state is S.DONE
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
 async def test_a_new_subscription_whose_worker_died_needs_a_person(
     any_runtime, sandbox, clock, when
 ):
@@ -732,7 +755,7 @@ async def test_over_signed_http_a_change_completes_and_a_timed_out_create_waits_
         (A.CHANGE_QUANTITY, ServerError, Remedy.RECONCILE),
         (A.CHANGE_QUANTITY, ProviderTimeout, Remedy.RECONCILE),
         (A.DELETE_SUBSCRIPTION, ProviderUnavailable, Remedy.RECONCILE),
-        (A.UPDATE_TENANT, ServerError, Remedy.LATER),
+        (A.UPDATE_TENANT, ServerError, Remedy.RECONCILE),
         (A.ADD_SUBSCRIPTION, ServerError, Remedy.UNKNOWN),
         (A.ADD_SUBSCRIPTION, ProviderTimeout, Remedy.UNKNOWN),
         (A.ORDER_ADDON, ProviderUnavailable, Remedy.UNKNOWN),

@@ -14,6 +14,7 @@ from bot.pipeline import load
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import BELLAVISTA, CONTOSO, NORDWIND, OFFICE_E1, PADARIA
 from bot.worker import Worker
+from store import leases as lease_sql
 from store import requests as repo
 from tests.pipeline.test_worker import runtime_factory, submit
 
@@ -82,10 +83,10 @@ async def test_a_replica_does_not_take_a_request_another_one_holds(
         subscription_id=480101,
     )
     async with one.db.transaction() as session:  # replica one claims it …
-        ids = await repo.claimable_ids(session, clock.now(), skip_locked=True)
+        ids = await lease_sql.claimable_ids(session, clock.now(), skip_locked=True)
         assert ids == [request_id]
         # … and while its claim is open, replica two skips the locked row
         async with two.db.transaction() as other:
-            assert await repo.claimable_ids(other, clock.now(), skip_locked=True) == []
+            assert await lease_sql.claimable_ids(other, clock.now(), skip_locked=True) == []
     report = await Worker(two, worker_id="replica-2").run_once()
     assert report.done == 1 and sandbox.calls("changeQuantity") == [{"quantity": 13}]

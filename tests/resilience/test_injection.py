@@ -205,7 +205,8 @@ async def test_every_flow_escapes_the_corpus_in_cards_dms_modals_and_fallbacks(
         reply = await driver.submit(form, values)
         assert reply.view is not None, reply.body
         await driver.submit(reply.view)
-        await bot.runtime.syncer.idle()
+        await bot.runtime.worker.run_once()  # the edit is a request: the worker saves it
+        await bot.runtime.notifier.settle()
 
         for text in ("requests recent", "requests mine", "refunds all", "audit R1",
                      f"audit sub {NORDWIND_BASIC}", "tenants", "subs nordwind", "tasks"):
