@@ -42,7 +42,7 @@ from bot.server import EVENTS_PATH, Server
 from bot.views.cards import state_words
 from store import requests as repo
 from tests.conftest import ADA, ALICE, SAM, SIGNING_SECRET, STAFF_CHANNEL
-from tests.provider.conftest import serving
+from tests.provider.conftest import CLIENT_TIMEOUT, serving
 from tests.resilience import traffic
 from tests.slack_emulator import SlackDriver
 
@@ -118,7 +118,7 @@ class World:
 async def served(stack: AsyncExitStack, settings, sandbox, clock, emulator, transport: str):
     provider = sandbox
     if transport == "http":
-        sandbox.faults.set(hang_seconds=0.6)  # longer than the client's timeout (0.4 s)
+        sandbox.faults.set(hang_seconds=CLIENT_TIMEOUT * 1.5)  # longer than the client waits
         provider = (await stack.enter_async_context(serving(sandbox))).client()
     bot = Server(settings, Runtime(settings, provider=provider, clock=clock))
     await bot.start(background=False)
