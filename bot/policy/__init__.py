@@ -28,14 +28,13 @@ from bot.policy.refunds import (
 )
 from bot.policy.seats import (
     SeatBatchLike,
-    add_months,
-    next_renewal,
     reduction_deadline,
     removable_seats,
     seat_change,
     utc_text,
 )
 from bot.policy.status import gone, in_service, known, moving, status_key, status_label
+from bot.policy.terms import add_months, next_renewal
 
 __all__ = [
     "Decision",

@@ -3,7 +3,6 @@ and the dates both seat changes and cancellations are explained with."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -13,6 +12,7 @@ from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
 from bot.policy.status import in_service, status_label
+from bot.policy.terms import next_renewal
 from bot.views.common import date_token
 
 
@@ -26,23 +26,6 @@ class SeatBatchLike(Protocol):
 def utc_text(when: datetime) -> str:
     """A date for plain-text places (form errors cannot render Slack's date token)."""
     return when.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
-
-
-def add_months(when: datetime, months: int) -> datetime:
-    """`when` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
-    index = when.month - 1 + months
-    year, month = when.year + index // 12, index % 12 + 1
-    day = min(when.day, calendar.monthrange(year, month)[1])
-    return when.replace(year=year, month=month, day=day)
-
-
-def next_renewal(term_start: datetime, now: datetime, term_months: int = 1) -> datetime:
-    """The first renewal after `now` of a term that started at `term_start` (monthly unless
-    the term is known): the earliest moment seats past their window can be removed."""
-    k = 1
-    while (renewal := add_months(term_start, k * term_months)) <= now:
-        k += 1
-    return renewal
 
 
 def removable_seats(quantity: int, batches: Sequence[SeatBatchLike], at: datetime,
