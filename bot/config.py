@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     )
     csp_price_book: Path | None = None
     csp_currency: str = "EUR"
+    csp_terms: str | None = Field(
+        default=None,
+        description="licence id or name → term and billing cycle (P1M, P1Y, P3Y; monthly, "
+        "annual, triennial): a JSON or YAML file, or inline JSON; unset: P1M billed monthly",
+    )
 
     # background work
     csp_sync_interval: int = Field(

@@ -26,26 +26,57 @@ from bot.policy.refunds import (
     refund_ticket,
     refund_window_end,
 )
-from bot.policy.seats import (
+from bot.policy.seats import seat_change, utc_text
+from bot.policy.status import gone, in_service, known, moving, status_key, status_label
+from bot.policy.terms import (
+    ASSUMED_PLAN,
+    ASSUMED_TERMS,
+    BillingCycle,
+    PlanSource,
+    ProviderRenewal,
+    Term,
+    TermBook,
+    TermCheck,
+    TermLength,
+    TermPlan,
+    add_months,
+    current_term,
+    next_renewal,
+)
+from bot.policy.windows import (
+    Reopening,
     SeatBatchLike,
+    cancellation_closes,
+    next_window,
     reduction_deadline,
     removable_seats,
-    seat_change,
-    utc_text,
+    reopening,
+    window_closes,
 )
-from bot.policy.status import gone, in_service, known, moving, status_key, status_label
-from bot.policy.terms import add_months, next_renewal
 
 __all__ = [
+    "ASSUMED_PLAN",
+    "ASSUMED_TERMS",
+    "BillingCycle",
     "Decision",
+    "PlanSource",
+    "ProviderRenewal",
     "RefundStep",
     "RefundWindows",
+    "Reopening",
     "SeatBatchLike",
+    "Term",
+    "TermBook",
+    "TermCheck",
+    "TermLength",
+    "TermPlan",
     "add_months",
     "addon_line",
     "addon_parents",
     "admin_agent_note",
     "cancellation",
+    "cancellation_closes",
+    "current_term",
     "gone",
     "in_service",
     "known",
@@ -55,6 +86,7 @@ __all__ = [
     "may_withdraw",
     "moving",
     "next_renewal",
+    "next_window",
     "order_approval",
     "order_group",
     "order_line",
@@ -62,8 +94,10 @@ __all__ = [
     "refund_ticket",
     "refund_window_end",
     "removable_seats",
+    "reopening",
     "seat_change",
     "status_key",
     "status_label",
     "utc_text",
+    "window_closes",
 ]
