@@ -14,7 +14,7 @@ from bot.provider.sandbox_data import NORDWIND, OFFICE_E3
 from store import cache, cache_usage
 from store.cache_usage import KEEP_DAYS, UsageSnapshot
 from store.models import TenantRow, UsageDayRow
-from tests.test_sync import ALL_GROUPS, make_runtime, read
+from tests.sync.conftest import ALL_GROUPS, make_runtime, read
 
 USAGE_CALLS = ("usageStatistics", "billingPeriodPeaks")
 

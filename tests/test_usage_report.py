@@ -15,7 +15,7 @@ from bot.usage_report import group_usage
 from store import cache_usage
 from store.cache_usage import UsageSnapshot
 from store.models import TenantRow
-from tests.test_sync import make_runtime
+from tests.sync.conftest import make_runtime
 from tests.test_usage_chart import png_size
 
 
