@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from bot.domain import BillingPeaks, UsageLine, UsageStatistics
 from bot.provider.base import AuthenticationError
 from bot.provider.sandbox_data import NORDWIND, OFFICE_E3
@@ -17,21 +15,6 @@ from store.models import TenantRow, UsageDayRow
 from tests.sync.conftest import ALL_GROUPS, make_runtime, read
 
 USAGE_CALLS = ("usageStatistics", "billingPeriodPeaks")
-
-
-@pytest.fixture
-async def runtime(any_database_url, sandbox, clock):
-    """On SQLite and on PostgreSQL."""
-    runtime = await make_runtime(any_database_url, sandbox, clock)
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def lite(database_url, sandbox, clock):
-    runtime = await make_runtime(database_url, sandbox, clock)
-    yield runtime
-    await runtime.stop()
 
 
 def usage_calls(sandbox) -> list[tuple[str, str | None]]:
