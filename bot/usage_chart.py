@@ -5,6 +5,8 @@ Drawn with matplotlib's Agg canvas on a `Figure` of its own — never pyplot, wh
 and display backends have no place in a server — and off the event loop (`render_usage_chart`
 runs the drawing in a thread), so a chart never holds up a Slack acknowledgement.
 Provider-given names are drawn as plain text (no mathtext: a `$` in a name is a dollar).
+matplotlib itself is imported by the drawing, in that thread: its first import takes seconds,
+which the event loop must not wait for.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ import asyncio
 import io
 from dataclasses import dataclass
 from datetime import timedelta
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
 
 from bot.i18n import _, ngettext
 from bot.policy.seats import utc_text
@@ -46,6 +44,10 @@ class UsageChart:
 
 def draw_usage_chart(summary: UsageSummary) -> UsageChart:
     """The chart and its alt text (CPU-bound: call `render_usage_chart` from async code)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     shown = summary.licences[:MAX_PANELS]

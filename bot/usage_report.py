@@ -10,6 +10,7 @@ from typing import Any
 from bot.errors import NotFoundError
 from bot.i18n import _
 from bot.policy.terms import ProviderRenewal, current_term
+from bot.seats import reduction_window
 from bot.terms import load_term_book
 from bot.usage import QUARTER_DAYS, Holding, UsageSummary, usage_summary
 from store import cache, cache_usage
@@ -20,7 +21,7 @@ async def group_usage(runtime: Any, service_name: str) -> UsageSummary:
     group is not in the cache."""
     now = runtime.clock.now()
     terms = load_term_book(runtime.settings)
-    window = timedelta(hours=runtime.settings.csp_seat_reduction_window_hours)
+    window = reduction_window(runtime.settings)
     async with runtime.db.session() as session:
         tenant = await cache.get_tenant(session, service_name)
         if tenant is None:

@@ -99,3 +99,12 @@ async def test_it_is_drawn_in_a_worker_thread(monkeypatch):
     assert drawn_in and drawn_in[0] is not threading.main_thread()
     assert ticks > 1  # the loop went on while the chart was drawn
     assert png_size(chart.png) == (WIDTH, HEIGHT)
+
+
+def test_matplotlib_is_imported_by_the_drawing_not_by_the_module():
+    """Its first import takes seconds: it happens in the drawing's thread, never on the loop."""
+    import subprocess
+    import sys
+
+    code = "import sys, bot.usage_chart; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
