@@ -20,11 +20,12 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, RequestState, StepAction, Subscription
+from bot.domain import Request, RequestKind, RequestState, StepAction
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
 from bot.ids import CancelAction, CancelBlock
 from bot.pipeline import DraftSpec, StepSpec
+from bot.policy.terms import Term
 from bot.pricing import Money, PriceBook, describe, load_price_book, prorated_refund
 from bot.subscription_choice import (
     ChoiceRef,
@@ -35,11 +36,9 @@ from bot.subscription_choice import (
     selected,
     typed,
 )
+from bot.terms import load_term_book
 from bot.views.common import date_token, escape
 
-#: Microsoft's terms are P1M, P1Y or P3Y; the cache does not know which, so refunds are
-#: estimated on the shortest (the estimate never promises more than a monthly term returns).
-TERM_MONTHS = 1
 DETAILS_LIMIT = 2000
 #: Where a cancellation keeps what its refund estimate is made from (`RefundLine`s).
 REFUND_BASIS = "refund_basis"
@@ -72,17 +71,17 @@ class Acknowledgement(StrEnum):
     ADDONS = "addons"
 
 
-def term_start(sub: Subscription, now: datetime, window: timedelta) -> datetime:
-    """When the current term started: the creation date (no renewal is known to the cache).
+def term_start(term: Term, now: datetime, window: timedelta) -> datetime:
+    """When the current term started: the purchase or the last renewal (`policy.terms`).
     Without a date, the window is taken as closed — never promise a refund nobody can check."""
-    return sub.creation_date or now - window
+    return term.started or now - window
 
 
 def acknowledgements_needed(facts: SubscriptionFacts, now: datetime, window: timedelta
                             ) -> list[Acknowledgement]:
     """What the requester must tick for this subscription, now."""
     needed = []
-    if now >= term_start(facts.subscription, now, window) + window:
+    if now >= term_start(facts.term(now), now, window) + window:
         needed.append(Acknowledgement.NO_REFUND)
     if facts.addons:
         needed.append(Acknowledgement.ADDONS)
@@ -153,7 +152,8 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
     await runtime.roles.require_drafter(requester, RequestKind.CANCEL)
     subscription_block = form.ref.subscription_block
     try:
-        facts = await load_facts(runtime.db, form.subscription_id, form.tenant)
+        facts = await load_facts(runtime.db, form.subscription_id, form.tenant,
+                                 terms=load_term_book(runtime.settings))
     except NotFoundError as exc:
         raise FormErrors({subscription_block: exc.message}) from exc
     waiting = open_request_problem(facts)
@@ -161,10 +161,9 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
         raise FormErrors({subscription_block: waiting})
     now, window = runtime.clock.now(), cancellation_window(runtime.settings)
     sub = facts.subscription
-    start = term_start(sub, now, window)
     no_refund = Acknowledgement.NO_REFUND in form.acknowledged
     decision = policy.cancellation(
-        sub, start, now, window, addon_names=facts.addon_names(),
+        sub, facts.term(now), now, window, addon_names=facts.addon_names(),
         no_refund_acknowledged=no_refund,
         addons_acknowledged=Acknowledgement.ADDONS in form.acknowledged,
     )
@@ -213,29 +212,36 @@ class RefundLine:
     license_name: str
     quantity: int
     term_start: datetime
+    #: The months one invoice of its term covers (its billing cycle): what a refund prorates.
+    billing_months: int = 1
 
     def to_payload(self) -> dict[str, Any]:
         return {"license_name": self.license_name, "quantity": self.quantity,
-                "term_start": self.term_start.isoformat()}
+                "term_start": self.term_start.isoformat(), "billing_months": self.billing_months}
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> RefundLine:
         return cls(str(data["license_name"]), int(data["quantity"]),
-                   datetime.fromisoformat(data["term_start"]))
+                   datetime.fromisoformat(data["term_start"]),
+                   int(data.get("billing_months") or 1))
 
 
 def refund_basis(facts: SubscriptionFacts, now: datetime, window: timedelta
                  ) -> list[RefundLine]:
-    return [RefundLine(sub.license_name or facts.license.name, sub.quantity,
-                       term_start(sub, now, window))
-            for sub in (facts.subscription, *facts.addons)]
+    lines = []
+    for sub in (facts.subscription, *facts.addons):
+        term = facts.term(now, sub)
+        lines.append(RefundLine(sub.license_name or facts.license.name, sub.quantity,
+                                term_start(term, now, window), term.plan.billing.months))
+    return lines
 
 
 def refund_at(basis: list[RefundLine], at: datetime, window: timedelta,
               prices: PriceBook) -> Money | None:
     """What Microsoft would credit if it were cancelled at `at`: for the subscription and each
-    add-on still inside its window, the unused days of a monthly term. None when a price is
-    missing from the price book."""
+    add-on still inside its window, the unused days of the period its term's first invoice
+    covers (a month, unless it is billed annually or triennially). None when a price is missing
+    from the price book."""
     total: Money | None = None
     for line in basis:
         monthly = prices.monthly_total(line.license_name, line.quantity)
@@ -244,8 +250,9 @@ def refund_at(basis: list[RefundLine], at: datetime, window: timedelta,
         if at >= line.term_start + window:
             refund = Money(Decimal(0), monthly.currency)
         else:
-            end = policy.add_months(line.term_start, TERM_MONTHS)
-            refund = prorated_refund(monthly.times(TERM_MONTHS), line.term_start, end, at)
+            months = line.billing_months
+            end = policy.add_months(line.term_start, months)
+            refund = prorated_refund(monthly.times(months), line.term_start, end, at)
         total = refund if total is None else total + refund
     return total
 
@@ -319,11 +326,15 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     else:
         approvers = _("A support agent must approve it. The window has closed, so there is no "
                       "deadline: no refund is due whenever it is approved.")
+    months = facts.term(now).plan.billing.months
+    basis = (_("Refund estimated from the price book for a monthly term, prorated by the day.")
+             if months == 1 else
+             _("Refund estimated from the price book for its {n}-month invoice, prorated by the "
+               "day.", n=months))
     return Confirmation.of(
         _("Confirm cancellation"),
         rows,
-        notes=[*decision.notes, _("Refund estimated from the price book for a monthly term, "
-                                  "prorated by the day.")] if window_open else decision.notes,
+        notes=[*decision.notes, basis] if window_open else decision.notes,
         deadlines=deadlines,
         approvers=approvers,
     )

@@ -69,7 +69,20 @@ def configuration_findings(settings: Settings) -> list[Finding]:
     else:
         where = settings.ovh_base_url if provider is ProviderName.OVH else "embedded sandbox"
         findings.append(Finding(True, "Provider", f"{provider.value} ({where})"))
-    return findings + partner_center_findings(settings)
+    return [*findings, terms_finding(settings), *partner_center_findings(settings)]
+
+
+def terms_finding(settings: Settings) -> Finding:
+    """The licences' terms: what CSP_TERMS and the price book configure, and the assumption
+    for the rest (OVHcloud's API publishes no term; docs/policies.md)."""
+    from bot.terms import TermsUnreadable, load_term_book
+
+    try:
+        book = load_term_book(settings)
+    except TermsUnreadable as exc:
+        return Finding(False, "Terms", exc.message)
+    return Finding(True, "Terms", f"{len(book)} licence(s) configured; any other is assumed "
+                   "P1M billed monthly (OVHcloud's API publishes no term)")
 
 
 def partner_center_findings(settings: Settings) -> list[Finding]:

@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     )
     csp_price_book: Path | None = None
     csp_currency: str = "EUR"
+    csp_terms: str | None = Field(
+        default=None,
+        description="licence id or name → term and billing cycle (P1M, P1Y, P3Y; monthly, "
+        "annual, triennial): a JSON or YAML file, or inline JSON; unset: P1M billed monthly",
+    )
 
     # background work
     csp_sync_interval: int = Field(
@@ -146,6 +151,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds"),
     )
     csp_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    csp_usage_refresh_hours: float = Field(
+        default=6.0, ge=0, description="a license group's usage statistics and billing peaks "
+        "are read at most this often (0: at every sync)"
+    )
     csp_task_history_days: int = Field(
         default=7, ge=1, description="finished provider tasks stay listed this long"
     )

@@ -167,14 +167,29 @@ class UsagePeriod(StrEnum):
 
 
 class UsageLine(WireModel):
-    licence_id: int
-    licence_name: str
-    peak_count: int
+    """One licence's counts (`StatisticsLine` / `BillingStatisticsLine`): `peakCount` is the
+    "maximum count of simultaneous activated licences", `endOfDayCount` the "count of
+    activated licenses at the end of the day" (OVHcloud's schema). Every field is optional
+    there: a line without a licence id or a peak cannot be used and is left out by sync."""
+
+    licence_id: int | None = None
+    licence_name: str = ""
+    peak_count: int | None = None
     end_of_day_count: int | None = None
+
+    @field_validator("licence_name", mode="before")
+    @classmethod
+    def _any_name(cls, value: object) -> object:
+        return "" if value is None else value
+
+
+_Day = date  # the field below is named `date`, as on the wire
 
 
 class UsageStatistics(WireModel):
-    date: date
+    """One day of `usageStatistics` (`Statistics`: `date` and its lines)."""
+
+    date: _Day | None = None
     lines: list[UsageLine] = []
 
 

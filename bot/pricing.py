@@ -3,8 +3,10 @@
 OVHcloud's API publishes no csp2 prices, so prices come from a file the operator maintains
 (`CSP_PRICE_BOOK`, YAML or CSV). Unknown licenses show "price not configured", never a guess.
 
-YAML: `currency: EUR` and `licenses: {<license name>: <monthly price per seat>}`.
-CSV: a header `license,monthly_price` (optional `currency` column).
+YAML: `currency: EUR` and `licenses: {<license name>: <monthly price per seat>}`, or per
+license a mapping `{monthly_price: 12.5, term: P1Y, billing: annual}`.
+CSV: a header `license,monthly_price` (optional `currency`, `term` and `billing` columns).
+The term and billing cycle are optional (`bot/terms.py` reads them; CSP_TERMS wins).
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bot.i18n import _
+
+if TYPE_CHECKING:  # bot.policy prices orders with this module: imported where it is needed
+    from bot.policy.terms import TermPlan
 
 CENT = Decimal("0.01")
 SANDBOX_PRICE_BOOK = Path(__file__).with_name("data") / "sandbox-prices.yaml"
@@ -52,9 +58,12 @@ class Money:
 
 
 class PriceBook:
-    def __init__(self, prices: dict[str, Decimal], currency: str) -> None:
+    def __init__(self, prices: dict[str, Decimal], currency: str,
+                 plans: dict[str, TermPlan] | None = None) -> None:
         self.currency = currency
         self._prices = {name.casefold(): price for name, price in prices.items()}
+        #: license name → its term and billing cycle, where the book says them
+        self.plans = dict(plans or {})
 
     @classmethod
     def empty(cls, currency: str = "EUR") -> PriceBook:
@@ -75,22 +84,35 @@ class PriceBook:
         data = yaml.safe_load(text) or {}
         if not isinstance(data, dict) or not isinstance(data.get("licenses", {}), dict):
             raise PriceBookError(f"price book {path}: expected a mapping with `licenses:`")
-        prices = {str(k): _price(v, path, k) for k, v in (data.get("licenses") or {}).items()}
-        return cls(prices, str(data.get("currency", currency)))
+        prices, plans = {}, {}
+        for key, value in (data.get("licenses") or {}).items():
+            name = str(key)
+            if isinstance(value, dict):
+                prices[name] = _price(value.get("monthly_price"), path, key)
+                plan = _plan(value.get("term"), value.get("billing"), path, key)
+                if plan is not None:
+                    plans[name] = plan
+            else:
+                prices[name] = _price(value, path, key)
+        return cls(prices, str(data.get("currency", currency)), plans)
 
     @classmethod
     def _from_csv(cls, text: str, path: Path, currency: str) -> PriceBook:
         reader = csv.DictReader(text.splitlines())
         if not reader.fieldnames or not {"license", "monthly_price"} <= set(reader.fieldnames):
             raise PriceBookError(f"price book {path}: needs the columns license,monthly_price")
-        prices, currencies = {}, set()
+        prices, plans, currencies = {}, {}, set()
         for row in reader:
-            prices[row["license"].strip()] = _price(row["monthly_price"], path, row["license"])
+            name = row["license"].strip()
+            prices[name] = _price(row["monthly_price"], path, row["license"])
+            plan = _plan(row.get("term"), row.get("billing"), path, name)
+            if plan is not None:
+                plans[name] = plan
             if row.get("currency"):
                 currencies.add(row["currency"].strip())
         if len(currencies) > 1:
             raise PriceBookError(f"price book {path}: one currency only, found {currencies}")
-        return cls(prices, currencies.pop() if currencies else currency)
+        return cls(prices, currencies.pop() if currencies else currency, plans)
 
     def monthly(self, license_name: str) -> Money | None:
         """The monthly price of one seat, or None when the price is not configured."""
@@ -112,6 +134,18 @@ def _price(value: object, path: Path, name: object) -> Decimal:
     return price
 
 
+def _plan(term: object, billing: object, path: Path, name: object) -> TermPlan | None:
+    """A license's term and billing cycle, when the book gives either (None: neither)."""
+    from bot.policy.terms import PlanSource, TermPlan
+
+    if not (term or billing):
+        return None
+    try:
+        return TermPlan.of(term, billing, PlanSource.PRICE_BOOK)
+    except ValueError as exc:
+        raise PriceBookError(f"price book {path}: {name!r}: {exc}") from None
+
+
 def describe(money: Money | None) -> str:
     return str(money) if money is not None else _("price not configured")
 
@@ -129,12 +163,20 @@ def prorated_refund(term_cost: Money, term_start: datetime, term_end: datetime,
     return Money(amount, term_cost.currency)
 
 
-def load_price_book(settings) -> PriceBook:
+def price_book_path(settings) -> Path | None:
     """The configured price book; the sandbox's demo prices when running on the sandbox."""
     from bot.config import ProviderName
 
     if settings.csp_price_book is not None:
-        return PriceBook.load(settings.csp_price_book, settings.csp_currency)
+        return Path(settings.csp_price_book)
     if settings.provider is ProviderName.SANDBOX:
-        return PriceBook.load(SANDBOX_PRICE_BOOK, settings.csp_currency)
-    return PriceBook.empty(settings.csp_currency)
+        return SANDBOX_PRICE_BOOK
+    return None
+
+
+def load_price_book(settings) -> PriceBook:
+    """The configured price book (an empty one when none is configured)."""
+    path = price_book_path(settings)
+    if path is None:
+        return PriceBook.empty(settings.csp_currency)
+    return PriceBook.load(path, settings.csp_currency)

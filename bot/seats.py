@@ -32,6 +32,7 @@ from bot.subscription_choice import (
     open_request_problem,
     typed,
 )
+from bot.terms import load_term_book
 from bot.views.common import escape
 
 #: Which block of the seat modal a refusal of `policy.seat_change` is about.
@@ -82,7 +83,8 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
     await runtime.roles.require_drafter(requester, RequestKind.SEATS)
     subscription_block = form.ref.subscription_block
     try:
-        facts = await load_facts(runtime.db, form.subscription_id, form.tenant)
+        facts = await load_facts(runtime.db, form.subscription_id, form.tenant,
+                                 terms=load_term_book(runtime.settings))
     except NotFoundError as exc:
         raise FormErrors({subscription_block: exc.message}) from exc
     waiting = open_request_problem(facts)
@@ -93,7 +95,7 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
         facts.subscription, facts.license, facts.batches, form.new_total, now,
         reduction_window(settings), seats_elsewhere=facts.seats_elsewhere,
         seats_on_the_way=facts.seats_on_the_way,
-        approval_above=settings.csp_seat_decrease_approval_seats,
+        approval_above=settings.csp_seat_decrease_approval_seats, term=facts.term(now),
     )
     if not decision.allowed:
         raise FormErrors({FIELD_BLOCKS.get(decision.field or "", subscription_block):

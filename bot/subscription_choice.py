@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from bot.domain import License, Request, RequestState
+from bot.domain import License, Request, RequestState, Subscription
 from bot.errors import NotFoundError
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.numbers import id_of
+from bot.policy.terms import ASSUMED_TERMS, ProviderRenewal, Term, TermBook, current_term
 from bot.views.text import escape
 from store import cache
 from store import requests as request_repo
@@ -206,10 +208,21 @@ class SubscriptionFacts:
     #: Seats of the same license that the group's confirmed, unfinished requests will add.
     seats_on_the_way: int = 0
     open_requests: tuple[Request, ...] = field(default=())
+    #: The licences' terms (CSP_TERMS, the price book; `bot.terms.load_term_book`).
+    terms: TermBook = ASSUMED_TERMS
 
     @property
     def license_name(self) -> str:
         return self.subscription.license_name or self.license.name
+
+    def term(self, at: datetime, sub: Subscription | None = None) -> Term:
+        """The term that runs at `at` of the subscription, or of one of its add-ons (`sub`):
+        its licence's plan, its creation date, and its group's serviceInfos beside them."""
+        sub = sub or self.subscription
+        name = getattr(sub, "license_name", "") or (
+            self.license.name if sub.license_id == self.license.id else "")
+        return current_term(self.terms.plan(sub.license_id, name), sub.creation_date, at,
+                            ProviderRenewal.of(self.tenant.service_info))
 
     @property
     def label(self) -> str:
@@ -220,10 +233,10 @@ class SubscriptionFacts:
                 for a in self.addons]
 
 
-async def load_facts(db: Database, subscription_id: int, tenant: str | None = None
-                     ) -> SubscriptionFacts:
+async def load_facts(db: Database, subscription_id: int, tenant: str | None = None, *,
+                     terms: TermBook = ASSUMED_TERMS) -> SubscriptionFacts:
     """Everything about one subscription, from the cache; NotFoundError when it is not there
-    (or not in `tenant`)."""
+    (or not in `tenant`). `terms` gives each licence its term."""
     async with db.session() as session:
         sub = await cache.get_subscription(session, subscription_id)
         if sub is None or (tenant is not None and sub.service_name != tenant):
@@ -249,16 +262,17 @@ async def load_facts(db: Database, subscription_id: int, tenant: str | None = No
                             if s.license_id == sub.license_id and s.id != sub.id),
         seats_on_the_way=on_the_way.get(sub.license_id, 0),
         open_requests=tuple(open_requests),
+        terms=terms,
     )
 
 
-async def load_choice(db: Database, ref: ChoiceRef
+async def load_choice(db: Database, ref: ChoiceRef, *, terms: TermBook = ASSUMED_TERMS
                       ) -> tuple[CachedTenant | None, SubscriptionFacts | None, str | None]:
     """The group and subscription a modal is (re)built for, and a problem to show, if any."""
     facts = None
     if ref.subscription_id is not None:
         try:
-            facts = await load_facts(db, ref.subscription_id, ref.tenant)
+            facts = await load_facts(db, ref.subscription_id, ref.tenant, terms=terms)
         except NotFoundError as exc:
             return await _tenant(db, ref.tenant), None, exc.message
         return facts.tenant, facts, None

@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.domain import UsagePeriod
 from bot.i18n import _, ngettext
 from bot.metrics import timed_group, timed_run
 from bot.provider.base import NotFound, ProviderError
-from store import cache_sync
+from store import cache_sync, cache_usage
 from store.cache import record_seat_batch  # re-exported for the pipeline
 from store.cache_sync import TenantSnapshot
+from store.cache_usage import UsageSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ class TenantOutcome:
     changed: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     seat_batches: int = 0
+    #: Usage was read this time (it is read at most every CSP_USAGE_REFRESH_HOURS) ...
+    usage_read: bool = False
+    #: ... and what refused it, if anything (the other figures of the group are synced).
+    usage_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -217,6 +223,8 @@ class Syncer:
             changed=result.changed,
             deleted=result.removed,
             seat_batches=len(result.seat_batches),
+            usage_read=snapshot.usage is not None,
+            usage_errors=snapshot.usage.errors if snapshot.usage is not None else [],
         )
 
     async def _read(self, sn: str) -> TenantSnapshot:
@@ -232,11 +240,12 @@ class Syncer:
             earlier = await cache_sync.unfinished_task_ids(session, sn)
             known_names = await cache_sync.cached_license_names(session, sn)
             parents = await cache_sync.cached_parents(session, sn)
+            usage_read_at = await cache_usage.usage_read_at(session, sn)
         # tasks we saw running last time are read again, to learn how they ended
         ids = sorted(set(pending) | earlier)
         tasks = await p.get_tasks(sn, ids) if ids else []
         service_info = await p.service_infos(sn)
-        usage_peaks = await p.billing_period_peaks(sn)
+        usage = await self._usage(sn, usage_read_at, read_at)
 
         orderable = {lic.id for lic in licenses}
         unknown = sorted({s.license_id for s in subscriptions} - orderable - set(known_names))
@@ -264,9 +273,36 @@ class Syncer:
             parents=parents,
             extra_license_names=extra,
             service_info=service_info,
-            usage_peaks=usage_peaks,
+            usage=usage,
             addon_licenses=eligible,
         )
+
+    async def _usage(self, sn: str, last_read: datetime | None, now: datetime
+                     ) -> UsageSnapshot | None:
+        """The group's usage, when it is due (None when it is not): usageStatistics for the
+        last quarter and the last month, and billingPeriodPeaks. Both periods are asked for
+        because OVHcloud does not say whether they are rolling (the quarter then holds the
+        month) or calendar ones (then they differ): days are kept by date either way
+        (inferred). A refused call costs the group nothing else; it is asked again when the
+        usage is next due, so a key without those rights adds no call per sync."""
+        every = timedelta(hours=self.runtime.settings.csp_usage_refresh_hours)
+        if last_read is not None and now - last_read < every:
+            return None
+        p, usage = self._provider, UsageSnapshot(days=[])
+        for period in (UsagePeriod.LAST_QUARTER, UsagePeriod.LAST_MONTH):
+            try:
+                usage.days += await p.usage_statistics(sn, period)  # type: ignore[operator]
+            except ProviderError as exc:
+                usage.errors.append(f"usageStatistics {period}: {exc}")
+        if len(usage.errors) == 2:
+            usage.days = None
+        try:
+            usage.peaks = await p.billing_period_peaks(sn)
+        except ProviderError as exc:
+            usage.errors.append(f"billingPeriodPeaks: {exc}")
+        if usage.errors:
+            log.warning("sync of %s: usage not read: %s", sn, "; ".join(usage.errors))
+        return usage
 
     async def _addon_eligibility(
         self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int]

@@ -22,6 +22,7 @@ from bot.domain import Role
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
 from handlers.payload import trigger_of
 from handlers.router import CommandCall, Router, Subcommand
@@ -47,7 +48,8 @@ def register(app: AsyncApp, router: Router) -> None:
 
 async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = None) -> View:
     """The cancellation modal for `ref`, from the cache."""
-    tenant, facts, problem = await load_choice(runtime.db, ref)
+    tenant, facts, problem = await load_choice(runtime.db, ref,
+                                               terms=load_term_book(runtime.settings))
     now, window = runtime.clock.now(), cancellation_window(runtime.settings)
     needed = acknowledgements_needed(facts, now, window) if facts else []
     return cancel_form(ref, tenant, facts, now=now, window=window, needed=needed,

@@ -20,6 +20,7 @@ from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
 from bot.numbers import id_of
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.terms import load_term_book
 from bot.views.seats import seat_form
 from handlers.payload import replace_view, trigger_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
@@ -47,7 +48,8 @@ def register(app: AsyncApp, router: Router) -> None:
 async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = None,
                      notice: str | None = None) -> View:
     """The seat modal for `ref`, from the cache."""
-    tenant, facts, problem = await load_choice(runtime.db, ref)
+    tenant, facts, problem = await load_choice(runtime.db, ref,
+                                               terms=load_term_book(runtime.settings))
     return seat_form(ref, tenant, facts, now=runtime.clock.now(),
                      window=reduction_window(runtime.settings), new_total=new_total,
                      notice=notice or problem)

@@ -47,6 +47,8 @@ class CachedTenant(Tenant):
 
     service_info: ServiceInfo | None = None
     usage_peaks: BillingPeaks | None = None
+    #: When usage_peaks (and the usage figures) were read from OVHcloud.
+    usage_read_at: datetime | None = None
     sync_error: str | None = None
     sync_error_at: datetime | None = None
     synced_at: datetime
@@ -126,6 +128,7 @@ _TENANT_FIELDS = (
     "zip_code",
     "creation_date",
     "has_accepted_new_mca",
+    "usage_read_at",
     "sync_error",
     "sync_error_at",
     "synced_at",

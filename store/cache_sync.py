@@ -23,8 +23,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain import BillingPeaks, License, ProviderTask, ServiceInfo, Subscription, Tenant
+from bot.domain import License, ProviderTask, ServiceInfo, Subscription, Tenant
 from store.cache import SOURCE_CREATION, SOURCE_SYNC
+from store.cache_usage import UsageSnapshot, apply_usage
 from store.models import (
     LicenseRow,
     ProviderTaskRow,
@@ -70,7 +71,8 @@ class TenantSnapshot:
     #: names of licenses that subscriptions use but that are no longer orderable
     extra_license_names: dict[int, str] = field(default_factory=dict)
     service_info: ServiceInfo | None = None
-    usage_peaks: BillingPeaks | None = None
+    #: usageStatistics and billingPeriodPeaks, when they were due (`store.cache_usage`)
+    usage: UsageSnapshot | None = None
     #: main subscription id → the license ids it may take as add-ons (availableAddonLicenses)
     addon_licenses: dict[int, list[int]] = field(default_factory=dict)
 
@@ -237,12 +239,12 @@ async def apply_tenant_snapshot(
     row.has_accepted_new_mca = t.has_accepted_new_mca
     if snap.service_info is not None:
         row.service_info = snap.service_info.model_dump(mode="json")
-    if snap.usage_peaks is not None:
-        row.usage_peaks = snap.usage_peaks.model_dump(mode="json")
     row.search_text = tenant_search_text(t.display_name, sn)
     row.sync_error = row.sync_error_at = None
     row.synced_at = now
     await session.flush()
+    if snap.usage is not None:
+        await apply_usage(session, row, snap.usage, snap.read_at)
 
     names = await cached_license_names(session, sn)
     names.update(snap.extra_license_names)

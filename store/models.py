@@ -5,12 +5,13 @@ Times are stored as UTC and always come back timezone-aware, on SQLite as on Pos
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -190,7 +191,11 @@ class TenantRow(Base):
     creation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
     has_accepted_new_mca: Mapped[bool | None] = mapped_column(Boolean)
     service_info: Mapped[dict | None] = mapped_column(JSON)
+    #: OVHcloud's billingPeriodPeaks: the current billing period's peak per licence.
     usage_peaks: Mapped[dict | None] = mapped_column(JSON)
+    #: When usageStatistics and billingPeriodPeaks were last asked for (0005): they are read
+    #: at most every CSP_USAGE_REFRESH_HOURS, not at every sync.
+    usage_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     search_text: Mapped[str] = mapped_column(String(600), default="")
     sync_error: Mapped[str | None] = mapped_column(Text)
     sync_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -263,6 +268,22 @@ class SeatBatchRow(Base):
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(String(16))  # "request" | "sync" | "creation"
     request_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UsageDayRow(Base):
+    """One day of OVHcloud's usageStatistics for one licence of a group (migration 0005):
+    the peak and end-of-day counts of activated licences."""
+
+    __tablename__ = "usage_days"
+
+    service_name: Mapped[str] = mapped_column(
+        ForeignKey("tenants.service_name", ondelete="CASCADE"), primary_key=True
+    )
+    license_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    license_name: Mapped[str] = mapped_column(String(255), default="")
+    peak_count: Mapped[int] = mapped_column(Integer)
+    end_of_day_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class SyncRunRow(Base):

@@ -216,7 +216,7 @@ async def test_tenant_details(slack):
         "*Renewal*\nautomatic every 12 months",
         "*Expires*\n2027-01-12 (ok)",
         "• Exchange Online (Plan 1): 40 seats (1 subscription)",
-        "*Usage peaks, last billing period*",
+        "*Usage peaks, this billing period so far (since 1 Nov 2026)*",
         "• Office 365 E3: 12",
         "Microsoft's admin portal",
     ):

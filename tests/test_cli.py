@@ -60,6 +60,22 @@ def test_check_reports_problems_with_a_fix_and_fails(tmp_path, monkeypatch):
     assert "run `csp-bot db upgrade`" in result.output  # empty database
 
 
+def test_check_reads_the_terms(tmp_path, monkeypatch):
+    for name in CLEAN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    terms = tmp_path / "terms.yaml"
+    terms.write_text("10021: P1Y/annual\nOffice 365 E1: P3Y\n", encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "CSP_TERMS": str(terms),
+           "CSP_PROVIDER": "ovh"}
+    result = run_cli(["check", "--offline"], env, tmp_path)
+    assert "Terms: 2 licence(s) configured; any other is assumed P1M" in result.output
+    terms.write_text("10021: P1M/annual\n", encoding="utf-8")
+    result = run_cli(["check", "--offline"], env, tmp_path)
+    assert result.exit_code == 1
+    assert "!!  Terms: The licences' terms cannot be read (CSP_TERMS, 10021: a P1M term cannot " \
+           "be billed annual)" in result.output
+
+
 async def test_db_upgrade_then_check_passes_against_the_emulator(tmp_path, emulator):
     env = {
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",

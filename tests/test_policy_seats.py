@@ -1,4 +1,6 @@
-"""The seat-change rule (issue 7), table-driven: `now` is passed in, nothing is read."""
+"""The seat-change rule, table-driven: `now` is passed in, nothing is read. The windows across
+renewals have their own table (tests/test_policy_windows.py); here the subscription is
+mid-term, so only its batches' windows are open."""
 
 from __future__ import annotations
 
@@ -24,10 +26,15 @@ def ago(**kw: float) -> datetime:
     return NOW - timedelta(**kw)
 
 
+#: Bought on 17 September 2025: at NOW its monthly term started on 17 October (16 days ago, the
+#: term's window is closed) and renews on Tuesday 17 November.
+MID_TERM = datetime(2025, 9, 17, 9, 0, tzinfo=UTC)
+
+
 def sub(quantity: int = 12, *, status: str = "ok", task: int | None = None,
         created: datetime | None = None) -> Subscription:
     return Subscription(id=480101, license_id=10021, quantity=quantity, status=status,
-                        task_pending_id=task, creation_date=created or ago(days=400))
+                        task_pending_id=task, creation_date=created or MID_TERM)
 
 
 E3 = License(id=10021, name="Office 365 E3")
@@ -63,7 +70,8 @@ CASES = [
     ("decrease inside the window", sub(12), E3, [OLD, RECENT], 10, {}, True, None,
      ["the 2 removed seats"]),
     ("decrease beyond the window", sub(12), E3, [OLD, RECENT], 9, {}, False, "new_total",
-     ["Only 2 seats", "down to 10", "other 1 can be removed", "Sat 28 Nov 2026"]),
+     ["Only 2 seats", "down to 10", "other 1 can be removed when the subscription renews",
+      "Tue 17 Nov 2026"]),
     ("nothing removable", sub(12), E3, [Batch(12, ago(days=8))], 11, {}, False, "new_total",
      ["No seats of subscription 480101 can be removed now", "168 hours"]),
     ("window closes exactly now", sub(12), E3, [Batch(10, ago(days=30)), Batch(2, ago(hours=168))],

@@ -1,5 +1,5 @@
-"""Cancellations (issue 8): always approved by a support agent, before the cancellation window
-closes, or acknowledged as getting no refund."""
+"""Cancellations: always approved by a support agent, before the cancellation window of the
+current term closes (`policy.windows`), or acknowledged as getting no refund."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from bot.domain import Subscription
 from bot.i18n import _
 from bot.policy.decision import Decision
 from bot.policy.seats import _changeable, utc_text
+from bot.policy.terms import Term
+from bot.policy.windows import REOPENS, cancellation_closes, next_window
 from bot.views.common import date_token
 
 
 def cancellation(
     sub: Subscription,
-    term_start: datetime,
+    term: Term | datetime,
     now: datetime,
     window: timedelta,
     *,
@@ -25,22 +27,26 @@ def cancellation(
 ) -> Decision:
     """May `sub` be cancelled, and on what terms?
 
-    Cancelling always needs a support agent's approval, before the cancellation window closes
-    (`term_start` + `window`): that is the deadline. Past it, Microsoft refunds nothing and
-    bills the full term, so the requester must say they know (`no_refund_acknowledged`); the
-    request then has no expiry. Add-ons go with their subscription: that is acknowledged too.
+    `term` is the current term (or just its start: then no renewal is known). Cancelling
+    always needs a support agent's approval, before the window of that term closes: that is
+    the deadline. Past it, Microsoft refunds nothing and bills the full term, so the requester
+    must say they know (`no_refund_acknowledged`); the request then has no expiry. Refused for
+    that alone, the decision carries the next term's window (`policy.windows.reopening`).
+    Add-ons go with their subscription: that is acknowledged too.
     """
     refused = _changeable(sub)
     if refused is not None:
         return refused
-    closes = term_start + window
+    term_start = term.started if isinstance(term, Term) else term
+    closes = cancellation_closes(term_start or now - window, window)
     window_open = now < closes
     if not window_open and not no_refund_acknowledged:
+        reopens = next_window(term, window) if isinstance(term, Term) else None
         return Decision.refuse(
             _("The cancellation window of subscription {id} closed on {date}: Microsoft gives "
               "no refund and bills the customer for the full term. Tick the box to cancel "
               "anyway.", id=sub.id, date=utc_text(closes)),
-            field="acknowledge", window_open=False,
+            field="acknowledge", window_open=False, **{REOPENS: reopens},
         )
     if addon_names and not addons_acknowledged:
         return Decision.refuse(

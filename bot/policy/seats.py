@@ -1,70 +1,31 @@
-"""Seat changes (issue 7): Microsoft's reduction window per batch of added seats, license limits,
-and the dates both seat changes and cancellations are explained with."""
+"""Seat changes: Microsoft's reduction window per batch of added seats and per term
+(`policy.windows`), license limits, and the dates both seat changes and cancellations are
+explained with."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
 from bot.policy.status import in_service, status_label
+from bot.policy.terms import ASSUMED_PLAN, Term, current_term
+from bot.policy.windows import (
+    REOPENS,
+    SeatBatchLike,
+    next_window,
+    reduction_deadline,
+    removable_seats,
+)
 from bot.views.common import date_token
-
-
-class SeatBatchLike(Protocol):
-    """Seats added at one time (store.cache.SeatBatch); each has its own reduction window."""
-
-    seats: int
-    added_at: datetime
 
 
 def utc_text(when: datetime) -> str:
     """A date for plain-text places (form errors cannot render Slack's date token)."""
     return when.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
-
-
-def add_months(when: datetime, months: int) -> datetime:
-    """`when` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28 Feb)."""
-    index = when.month - 1 + months
-    year, month = when.year + index // 12, index % 12 + 1
-    day = min(when.day, calendar.monthrange(year, month)[1])
-    return when.replace(year=year, month=month, day=day)
-
-
-def next_renewal(term_start: datetime, now: datetime, term_months: int = 1) -> datetime:
-    """The first renewal after `now` of a term that started at `term_start` (monthly unless
-    the term is known): the earliest moment seats past their window can be removed."""
-    k = 1
-    while (renewal := add_months(term_start, k * term_months)) <= now:
-        k += 1
-    return renewal
-
-
-def removable_seats(quantity: int, batches: Sequence[SeatBatchLike], at: datetime,
-                    window: timedelta) -> int:
-    """Seats that may be removed at `at`. Seats nobody recorded count as outside the window,
-    and a batch whose seats were partly removed since may cover fewer seats than it says, so
-    the count never exceeds what the subscription holds beyond its out-of-window seats."""
-    inside = sum(b.seats for b in batches if b.added_at + window > at)
-    outside = sum(b.seats for b in batches if b.added_at + window <= at)
-    return max(0, min(inside, quantity - outside))
-
-
-def reduction_deadline(quantity: int, batches: Sequence[SeatBatchLike], seats: int,
-                       now: datetime, window: timedelta) -> datetime | None:
-    """When removing `seats` stops being possible: the first batch deadline after which fewer
-    than `seats` remain removable. None when they cannot be removed now."""
-    if removable_seats(quantity, batches, now, window) < seats:
-        return None
-    for closing in sorted({b.added_at + window for b in batches if b.added_at + window > now}):
-        if removable_seats(quantity, batches, closing, window) < seats:
-            return closing
-    return None  # pragma: no cover - the last window closing leaves nothing removable
 
 
 def _changeable(sub: Subscription) -> Decision | None:
@@ -96,14 +57,18 @@ def seat_change(
     seats_elsewhere: int = 0,
     seats_on_the_way: int = 0,
     approval_above: int | None = None,
+    term: Term | None = None,
 ) -> Decision:
     """May `sub` go to `new_total` seats now?
 
     Adding needs `newSeatsAllowed` and stays within the license's `limit` in the group (its
     seats in other subscriptions, `seats_elsewhere`, count too, and so do the seats other
     confirmed, unfinished requests will add, `seats_on_the_way`). Removing is possible only for
-    seats still inside their own reduction window (csp-policies.md). A decrease of more than
-    `approval_above` seats needs a support agent's approval before the window closes.
+    seats still inside their reduction window: their batch's, or the current term's first days
+    (`policy.windows`; `term` defaults to the assumed monthly term from the creation date). A
+    decrease of more than `approval_above` seats needs a support agent's approval before the
+    window closes. A decrease refused only because the window is closed carries the next one
+    (`policy.windows.reopening`).
     """
     refused = _changeable(sub)
     if refused is not None:
@@ -151,27 +116,27 @@ def seat_change(
             added=delta, removable_until=now + window,
         )
     removing = -delta
-    removable = removable_seats(sub.quantity, batches, now, window)
+    term = term or current_term(ASSUMED_PLAN, sub.creation_date, now)
+    removable = removable_seats(sub.quantity, batches, now, window, term.started)
     if removing > removable:
         hours = int(window.total_seconds() // 3600)
-        renewal = next_renewal(sub.creation_date or now, now)
         if removable == 0:
             reason = _("No seats of subscription {id} can be removed now: Microsoft lets seats "
-                       "go only within {hours} hours of when they were added.",
-                       id=sub.id, hours=hours)
+                       "go only within {hours} hours of when they were added or of the start "
+                       "of a term.", id=sub.id, hours=hours)
         else:
             reason = ngettext(
                 "Only {n} seat of subscription {id} can be removed now (down to {floor}): "
-                "Microsoft lets seats go only within {hours} hours of when they were added.",
+                "Microsoft lets seats go only within {hours} hours of when they were added or "
+                "of the start of a term.",
                 "Only {n} seats of subscription {id} can be removed now (down to {floor}): "
-                "Microsoft lets seats go only within {hours} hours of when they were added.",
+                "Microsoft lets seats go only within {hours} hours of when they were added or "
+                "of the start of a term.",
                 removable, id=sub.id, floor=sub.quantity - removable, hours=hours)
-        reason += " " + _("The other {rest} can be removed at the subscription's renewal, on "
-                          "{date} at the earliest.", rest=removing - removable,
-                          date=utc_text(renewal))
+        reason += " " + _later(term, removing - removable)
         return Decision.refuse(reason, field="new_total", removable=removable,
-                               earliest=renewal)
-    deadline = reduction_deadline(sub.quantity, batches, removing, now, window)
+                               earliest=term.next_start, **{REOPENS: next_window(term, window)})
+    deadline = reduction_deadline(sub.quantity, batches, removing, now, window, term.started)
     needs_approval = approval_above is not None and removing > approval_above
     notes = [ngettext("Microsoft credits the removed seat pro rata on the next invoice.",
                       "Microsoft credits the {n} removed seats pro rata on the next invoice.",
@@ -184,3 +149,16 @@ def seat_change(
                        "that date.", n=approval_above))
     return Decision.allow(notes=notes, deadline=deadline, needs_approval=needs_approval,
                           removed=removing)
+
+
+def _later(term: Term, rest: int) -> str:
+    """When the seats that cannot go now can go: at the renewal, if there is one."""
+    if term.next_start is not None:
+        return _("The other {rest} can be removed when the subscription renews, on {date}.",
+                 rest=rest, date=utc_text(term.next_start))
+    if term.ends is not None:
+        return _("The subscription ends on {date} without renewing (OVHcloud deletes its "
+                 "license group at expiration): the other {rest} stay until then.",
+                 rest=rest, date=utc_text(term.ends))
+    return _("The other {rest} can be removed only at a renewal, and the subscription's "
+             "creation date is unknown.", rest=rest)

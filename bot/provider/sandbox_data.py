@@ -4,6 +4,9 @@ Kept apart from `sandbox.py` so the rules read on their own. The records are pyd
 because the sandbox saves its world as JSON (`state_path`) and must read it back unchanged.
 Seeded dates are relative to the clock's "now" when the world is created: a fresh demo always
 has subscriptions added hours and days ago (inside Microsoft's 7-day windows) next to old ones.
+Every term renews (a monthly one is assumed unless configured) and reopens the windows, so an
+old subscription is seeded whole months and about two weeks ago, mid-term whatever the day —
+except Nordwind's ProPlus, about four days into a new monthly term (1100 days).
 """
 
 from __future__ import annotations
@@ -232,7 +235,7 @@ _SEED: tuple[_SeedTenant, ...] = (
         "femke.devries@nordwind-logistics.nl", "+31.102345678", "Wilhelminakade 91",
         "Rotterdam", "3072 AP", "6180342", _d(1390),
         (
-            _SeedSub(NORDWIND_E3, OFFICE_E3, 12, _d(400), earlier=((_d(400), 10), (_d(40), 12))),
+            _SeedSub(NORDWIND_E3, OFFICE_E3, 12, _d(410), earlier=((_d(410), 10), (_d(40), 12))),
             _SeedSub(NORDWIND_E3_AUDIO, TEAMS_AUDIO_CONFERENCING, 5, _d(300),
                      parent_id=NORDWIND_E3),
             _SeedSub(NORDWIND_BASIC, BUSINESS_BASIC, 25, _d(2, 3)),
@@ -255,7 +258,7 @@ _SEED: tuple[_SeedTenant, ...] = (
         PADARIA, "Padaria Atlântico Lda", "Inês", "Carvalho", "ines.carvalho@padaria-atlantico.pt",
         "+351.223456789", "Rua de Santa Catarina 112", "Porto", "4000-442", "6180342", _d(420),
         (
-            _SeedSub(PADARIA_BASIC, BUSINESS_BASIC, 9, _d(30)),
+            _SeedSub(PADARIA_BASIC, BUSINESS_BASIC, 9, _d(45)),
             _SeedSub(PADARIA_E1, OFFICE_E1, 3, _d(6, 5)),
         ),
     ),
@@ -264,7 +267,7 @@ _SEED: tuple[_SeedTenant, ...] = (
         "giulia.romano@bellavista-firenze.it", "+39.0552345678", "Via dei Neri 27", "Firenze",
         "50122", "6180342", _d(900),
         (
-            _SeedSub(BELLAVISTA_PREMIUM, BUSINESS_PREMIUM, 7, _d(730)),
+            _SeedSub(BELLAVISTA_PREMIUM, BUSINESS_PREMIUM, 7, _d(745)),
             _SeedSub(BELLAVISTA_E5, OFFICE_E5, 2, _d(hours=12)),
         ),
     ),

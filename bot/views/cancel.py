@@ -34,7 +34,7 @@ DESCRIPTION_LIMIT = 75  # Slack: an option description holds 75 characters
 
 
 def window_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> list[str]:
-    closes = term_start(facts.subscription, now, window) + window
+    closes = term_start(facts.term(now), now, window) + window
     if now < closes:
         lines = [_(":white_check_mark: Cancellation window open until {date}: refunded pro rata "
                    "if approved by then.", date=date_token(closes))]

@@ -18,17 +18,21 @@ from store.cache import CachedTenant
 
 def seat_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> list[str]:
     """What limits a change of this subscription, before the person types a number."""
-    sub, lic = facts.subscription, facts.license
-    removable = removable_seats(sub.quantity, facts.batches, now, window)
+    sub, lic, term = facts.subscription, facts.license, facts.term(now)
+    removable = removable_seats(sub.quantity, facts.batches, now, window, term.started)
     lines = []
     if removable:
-        until = reduction_deadline(sub.quantity, facts.batches, removable, now, window)
+        until = reduction_deadline(sub.quantity, facts.batches, removable, now, window,
+                                   term.started)
         text = ngettext("{n} seat can be removed now", "{n} seats can be removed now", removable)
         lines.append(text + (_(" (until {date})", date=date_token(until)) if until else ""))
     else:
         hours = int(window.total_seconds() // 3600)
-        lines.append(_("No seats can be removed now: seats can go only within {hours} hours of "
-                       "being added.", hours=hours))
+        text = _("No seats can be removed now: seats can go only within {hours} hours of being "
+                 "added or of the start of a term.", hours=hours)
+        if term.next_start is not None:
+            text += " " + _("The subscription renews {date}.", date=date_token(term.next_start))
+        lines.append(text)
     if not lic.new_seats_allowed:
         lines.append(_("This license accepts no new seats."))
     elif lic.limit is not None:

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.browse import BrowseRef, TenantDetails
 from bot.i18n import _, ngettext
 from bot.ids import BrowseAction, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.usage import billing_label, billing_period
 from bot.views.browse import Rendered, freshness_blocks, refresh_button, status_text
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
 from store.cache import CachedTenant
@@ -74,9 +75,11 @@ def tenant_message(details: TenantDetails) -> Rendered:
         blocks.append(section("\n".join(lines)))
     peaks = t.usage_peaks
     if peaks is not None and peaks.lines:
-        period = " – ".join(str(d) for d in (peaks.start_date, peaks.end_date) if d)
-        lines = [_("*Usage peaks, last billing period* ({period})", period=period)] + [
-            f"• {escape(line.licence_name)}: {line.peak_count}" for line in peaks.lines
+        period = billing_period(peaks, t.usage_read_at, details.freshness.now.date())
+        lines = [_("*Usage peaks, {period}*", period=billing_label(period))] + [
+            f"• {escape(line.licence_name)}: {line.peak_count}"
+            for line in peaks.lines
+            if line.peak_count is not None
         ]
         blocks.append(section("\n".join(lines)))
     blocks.append(DividerBlock())

@@ -217,7 +217,7 @@ async def test_an_increase_is_confirmed_sent_tracked_and_recorded(slack, emulato
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 11))
     error = reply.errors[SeatsBlock.NEW_TOTAL]
     assert "Only 3 seats of subscription 480101 can be removed now (down to 12)" in error
-    assert "The other 1 can be removed at the subscription's renewal, on" in error
+    assert "The other 1 can be removed when the subscription renews, on" in error
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 12))
     assert reply.view["callback_id"] == "pipeline_confirm"
 
@@ -276,8 +276,8 @@ async def test_a_decrease_outside_the_window_is_refused_with_the_dates(slack, em
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 10))
     assert reply.errors[SeatsBlock.NEW_TOTAL] == (
         "No seats of subscription 480101 can be removed now: Microsoft lets seats go only "
-        "within 168 hours of when they were added. The other 2 can be removed at the "
-        "subscription's renewal, on Sat 28 Nov 2026, 09:00 UTC at the earliest."
+        "within 168 hours of when they were added or of the start of a term. The other 2 can "
+        "be removed when the subscription renews, on Wed 18 Nov 2026, 09:00 UTC."
     )
     assert sandbox.calls("changeQuantity") == []
 

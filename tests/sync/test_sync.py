@@ -30,42 +30,12 @@ from bot.provider.sandbox_data import (
     VANDERBERG,
 )
 from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
-from bot.runtime import Runtime
 from bot.sync import refresh_tenant
 from store import cache
 from store import requests as request_repo
 from store.models import SeatBatchRow, SubscriptionRow, SyncRunRow
-from tests.conftest import make_settings
 from tests.provider.conftest import serving
-
-ALL_GROUPS = 5
-
-
-async def make_runtime(url, provider, clock, **settings) -> Runtime:
-    runtime = Runtime(make_settings(None, url, **settings), provider=provider, clock=clock)
-    await runtime.start(background=False)
-    return runtime
-
-
-@pytest.fixture
-async def runtime(any_database_url, sandbox, clock):
-    """On SQLite and on PostgreSQL."""
-    runtime = await make_runtime(any_database_url, sandbox, clock)
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def lite(database_url, sandbox, clock):
-    """On SQLite only: behaviour that does not depend on the database."""
-    runtime = await make_runtime(database_url, sandbox, clock)
-    yield runtime
-    await runtime.stop()
-
-
-async def read(runtime, fn, *args, **kwargs):
-    async with runtime.db.session() as session:
-        return await fn(session, *args, **kwargs)
+from tests.sync.conftest import ALL_GROUPS, make_runtime, read
 
 
 async def batches(runtime, subscription_id):
