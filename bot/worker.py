@@ -545,6 +545,14 @@ class Worker:
         elif news.state is St.FAILED:
             await self._end_step(request, step, St.FAILED, news.error or "", None, report,
                                  result=news.result)  # fmt: skip
+        elif news.result != (step.result or {}) or not (step.result or {}).get("shown"):
+            # placed: the card names the order while it is pending
+            result = {**news.result, "shown": True}
+            async with self.runtime.db.transaction() as session:
+                await self._hold(session, request)
+                if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": result}):
+                    return
+            await self._notify(request)
 
     async def _record_software(self, request: Request, steps: list[RequestStep]) -> None:
         """Best effort: the software cache shows a purchase (and who bought it) or a

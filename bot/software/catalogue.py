@@ -105,12 +105,16 @@ class CatalogueItem:
                      high=high)
         return None
 
-    def label(self, offer: Offer) -> str:
-        """How the typeahead shows it (escaped and cut where it is shown)."""
+    def label(self, offer: Offer, limit: int = 75) -> str:
+        """How the typeahead shows it: the name cut so that the term and cycle always show."""
         if offer.kind is SoftwareKind.PERPETUAL:
-            return _("{name} · perpetual", name=self.name)
-        return _("{name} · {term}, billed {cycle}", name=self.name, term=term_words(offer.term),
-                 cycle=cycle_words(offer.billing_cycle))
+            tail = " · " + _("perpetual")
+        else:
+            tail = " · " + _("{term}, billed {cycle}", term=term_words(offer.term),
+                             cycle=cycle_words(offer.billing_cycle))
+        room = max(10, limit - len(tail))
+        name = self.name if len(self.name) <= room else self.name[: room - 1] + "…"
+        return name + tail
 
 
 def kind_of(terms: list[str], billing_cycles: list[str], dynamic: dict | None) -> SoftwareKind:
