@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.domain import RequestKind, Role
+from bot.home import add_home_section
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareCallback
@@ -25,6 +26,7 @@ from bot.software.cancel import (
 )
 from bot.software.keys import key_route
 from bot.software.listing import find_customers, listing, one_customer
+from bot.software.listing import home_section as software_home_section
 from bot.software.purchases import PurchaseRef
 from bot.views.refunds import refund_form_view
 from bot.views.software import (
@@ -58,6 +60,7 @@ def register(app: AsyncApp, router: Router) -> None:
     app.action(SoftwareAction.REFUND)(click_refund)
     app.action(SoftwareAction.KEYS)(click_keys)
     app.action(SoftwareAction.LINK)(ack_only)
+    add_home_section("software_bought", software_home_section, order=30)
 
 
 async def run_command(call: CommandCall) -> None:

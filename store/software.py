@@ -104,6 +104,18 @@ async def purchases_of_order(session: AsyncSession, order_id: str) -> list[Softw
     return list((await session.execute(query)).scalars())
 
 
+async def bought_by(session: AsyncSession, user_id: str, limit: int = 5
+                    ) -> list[SoftwarePurchaseRow]:
+    """What `user_id` bought through the bot, newest first."""
+    query = (
+        select(SoftwarePurchaseRow)
+        .where(SoftwarePurchaseRow.bought_by == user_id)
+        .order_by(SoftwarePurchaseRow.purchased_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def due_reminders(session: AsyncSession, now: datetime, until: datetime
                         ) -> list[SoftwarePurchaseRow]:
     """Purchases bought through the bot whose window closes between `now` and `until`, still

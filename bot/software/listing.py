@@ -71,3 +71,20 @@ async def listing(runtime: Any, words: list[str], user: str) -> SoftwareListing:
         rows = await repo.purchases_of(session, customer.customer_id)
     return SoftwareListing(customer, [Purchase.of(r) for r in rows],
                            frozenset(await runtime.roles.of(user)))
+
+
+HOME_LIMIT = 5
+
+
+async def home_section(runtime: Any, user_id: str) -> list:
+    """App Home: the software this person bought through the bot, with its windows."""
+    from bot.views.software import home_blocks
+
+    async with runtime.db.session() as session:
+        rows = await repo.bought_by(session, user_id, HOME_LIMIT)
+        names = {r.customer_id: getattr(await repo.get_customer(session, r.customer_id), "name",
+                                        r.customer_id) for r in rows}
+    if not rows:
+        return []
+    return home_blocks([(Purchase.of(r), names[r.customer_id]) for r in rows],
+                       runtime.clock.now())

@@ -151,3 +151,35 @@ async def test_a_customer_cannot_be_listed_by_words_that_match_nobody(slack, bot
     reply = await slack.command("software list <!channel> nobody")
     assert "No Partner Center customer matches" in reply.text
     assert "<!channel>" not in reply.body
+
+
+async def test_software_purchases_show_in_app_home_requests_and_the_audit_trail(
+    slack, emulator, pc, bot, clock, software_synced, tmp_path
+):
+    from bot.audit import export_csv
+    from bot.home import publish_home
+
+    _form, reply = await buy(slack, emulator, bot, BIZTALK_ONCE, 1)
+    await slack.submit(reply.view)
+    await settle(bot.runtime)
+    clock.advance(minutes=10)
+    await settle(bot.runtime)
+    request = await last_request(bot)
+
+    await publish_home(bot.runtime, ALICE)
+    home = str(emulator.home[ALICE]["blocks"])
+    assert f"R{request.id}" in home and "Software purchase" in home
+    assert "Software you bought" in home and "BizTalk Server 2016 Branch" in home
+
+    mine = await slack.command("requests mine")
+    assert f"R{request.id}" in mine.text + str(mine.json.get("blocks"))
+    trail = await slack.command(f"audit R{request.id}")
+    trail_text = trail.json["text"] + blocks_text(trail.json["blocks"])
+    assert "step_done" in trail_text or "done" in trail_text
+
+    out = tmp_path / "audit.csv"
+    with out.open("w") as handle:
+        count = await export_csv(bot.runtime.db, clock.now() - timedelta(days=1), handle)
+    assert count > 0
+    exported = out.read_text()
+    assert "buy_software" in exported and "Buy 1 × BizTalk Server 2016 Branch" in exported
