@@ -9,8 +9,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.domain import RequestKind, Role
-from bot.home import add_home_section
 from bot.errors import DomainError
+from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareCallback
 from bot.refunds import windows as refund_windows
