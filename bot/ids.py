@@ -295,8 +295,6 @@ class SoftwareAction(StrEnum):
     CANCEL = "software_cancel_purchase"
     KEYS = "software_keys"
     REFUND = "software_refund_ticket"
-    #: The link buttons to Partner Center and the admin center (acked, nothing else).
-    LINK = "software_link"
 
 
 def action_ids() -> frozenset[str]:

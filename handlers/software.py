@@ -21,6 +21,7 @@ from bot.software.cancel import (
     check_cancellable,
     draft_cancellation,
     load_purchase,
+    purchase_named,
     reason_of,
     refund_prefill,
 )
@@ -59,7 +60,6 @@ def register(app: AsyncApp, router: Router) -> None:
     app.action(SoftwareAction.CANCEL)(click_cancel)
     app.action(SoftwareAction.REFUND)(click_refund)
     app.action(SoftwareAction.KEYS)(click_keys)
-    app.action(SoftwareAction.LINK)(ack_only)
     add_home_section("software_bought", software_home_section, order=30)
 
 
@@ -107,20 +107,11 @@ async def show_keys(call: CommandCall, words: list[str]) -> None:
 
 async def open_cancel_command(call: CommandCall, words: list[str]) -> None:
     """`/csp software cancel <order id> [line]`."""
-    from store import software as repo
-
     runtime = call.runtime
     await runtime.roles.require_drafter(call.user_id, RequestKind.SOFTWARE_CANCEL)
-    if not words or len(words[0]) > 64:
+    if not words:
         raise DomainError(USAGE)
-    async with runtime.db.session() as session:
-        rows = await repo.purchases_of_order(session, words[0])
-    line = int(words[1]) if len(words) > 1 and words[1].isdigit() and len(words[1]) < 4 else None
-    rows = [r for r in rows if line is None or r.line_number == line]
-    if len(rows) != 1:
-        raise DomainError(_("No single purchase with that order id (and line) is in the software "
-                            "cache: see `/csp software list <customer>`."))
-    ref = PurchaseRef(rows[0].customer_id, rows[0].order_id, rows[0].line_number)
+    ref = await purchase_named(runtime, words)
     view = await _cancel_or_refund(runtime, ref, call.user_id, call.channel_id or None)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
@@ -194,7 +185,3 @@ async def click_keys(ack, body, action, respond, context) -> None:
     text, blocks = key_route_message(route)
     await respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral",
                   replace_original=False)
-
-
-async def ack_only(ack) -> None:
-    await ack()

@@ -51,6 +51,21 @@ async def load_purchase(runtime: Any, ref: PurchaseRef) -> tuple[Purchase, Any]:
     return Purchase.of(row), customer
 
 
+async def purchase_named(runtime: Any, words: list[str]) -> PurchaseRef:
+    """The one purchase `<order id> [line]` names in the cache."""
+    order_id = words[0]
+    line = words[1] if len(words) > 1 else None
+    rows = []
+    if len(order_id) <= 64 and (line is None or (line.isdigit() and len(line) < 4)):
+        async with runtime.db.session() as session:
+            rows = await repo.purchases_of_order(session, order_id)
+        rows = [r for r in rows if line is None or r.line_number == int(line)]
+    if len(rows) != 1:
+        raise DomainError(_("No single purchase with that order id (and line) is in the software "
+                            "cache: see `/csp software list <customer>`."))
+    return PurchaseRef(rows[0].customer_id, rows[0].order_id, rows[0].line_number)
+
+
 async def check_cancellable(runtime: Any, ref: PurchaseRef, user: str) -> tuple[Purchase, Any]:
     """Before the modal opens and again at submission: the window and the role."""
     purchase, customer = await load_purchase(runtime, ref)

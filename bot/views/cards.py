@@ -247,6 +247,17 @@ def refund_section(request: Request, *, approval: bool) -> list[Block]:
     return refund_card_blocks(request, approval=approval)
 
 
+def software_state_line(request: Request) -> str | None:
+    """Queued and running software requests go to Partner Center, not OVHcloud."""
+    if request.kind not in SOFTWARE_KINDS:
+        return None
+    if request.state is S.QUEUED:
+        return _(":hourglass_flowing_sand: Queued: about to be sent to Partner Center")
+    if request.state is S.RUNNING:
+        return _(":gear: Running: Partner Center is working on it")
+    return None
+
+
 def software_section(request: Request, steps: list[RequestStep]) -> list[Block]:
     """A software request's order and subscriptions, or what its cancellation did."""
     if request.kind not in SOFTWARE_KINDS:
@@ -265,7 +276,8 @@ def headline(request: Request) -> str:
 def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Card:
     """The card in the channel where the request was made, updated at every transition."""
     blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
-    state = new_group.state_line(request, steps) or state_words(request.state)
+    state = (new_group.state_line(request, steps) or software_state_line(request)
+             or state_words(request.state))
     blocks.append(section(f"*{state}*"))
     blocks.extend(facts(request))
     blocks.extend(details(request))
@@ -332,8 +344,9 @@ def card_buttons(request: Request) -> list[ButtonElement]:
     if request.state is S.FAILED:
         return [
             _button(request, _("Retry"), PipelineAction.RETRY, _("Retry {ref}?", ref=ref),
-                    _("The steps that failed are sent to OVHcloud again; the steps that "
-                      "succeeded are not."), _("Retry"), _("Not now"), "primary"),
+                    _("The steps that failed are sent to {provider} again; the steps that "
+                      "succeeded are not.", provider=provider_name(request)), _("Retry"),
+                    _("Not now"), "primary"),
         ]
     if request.state is S.NEEDS_ATTENTION:
         return [

@@ -150,8 +150,7 @@ def purchase_line(p: Purchase, now: datetime) -> str:
 def listing_message(found: SoftwareListing, now: datetime) -> tuple[str, list[Block]]:
     c = found.customer
     title = _("Software of {customer}", customer=escape(c.name))
-    blocks: list[Block] = [HeaderBlock(text=plain(_("Software of {customer}", customer=c.name),
-                                                  150))]
+    blocks: list[Block] = [HeaderBlock(text=plain(title, 150))]
     blocks.append(context(" · ".join(escape(x) for x in (c.domain, c.customer_id, c.country) if x)))
     if not found.purchases:
         blocks.append(section(_("No software bought for this customer yet.")))
@@ -194,8 +193,7 @@ def key_route_message(route: KeyRoute) -> tuple[str, list[Block]]:
     products = "\n".join(f"• {escape(p.title)} (order `{escape(p.ref.order_id)}`)"
                          for p in route.purchases[:LIST_LIMIT]) or _("• none held now")
     blocks: list[Block] = [
-        HeaderBlock(text=plain(_("Keys and downloads: {customer}", customer=route.customer_name),
-                               150)),
+        HeaderBlock(text=plain(_("Keys and downloads: {customer}", customer=name), 150)),
         section(no_key_api()),
         section(_("*As an admin agent, in Partner Center:*\n"
                   "1. Open <{url}|Partner Center> → *Customers* → *{customer}* "

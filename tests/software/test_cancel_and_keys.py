@@ -3,6 +3,8 @@ agent approves (never their own), one order PATCH; past the window, the refund t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain import RequestState, Role
 from bot.ids import PipelineAction, RefundBlock, SoftwareAction, SoftwareBlock
 from bot.partner_center import errors
@@ -203,3 +205,35 @@ async def test_the_buyer_is_reminded_once_before_the_window_closes(
     assert await remind_software_windows(bot.runtime) == 0
     dm = "\n".join(m.all_text for m in emulator.messages[f"D{ALICE}"])
     assert "cancellation window of BizTalk Server 2016 Branch" in dm
+
+
+async def test_a_window_that_closes_after_the_approval_fails_in_plain_words(
+    slack, emulator, pc, bot, clock, software_synced
+):
+    agent = await make_admin_agent(bot)
+    await bot.runtime.roles.grant(SAM, Role.SUPPORT, ADA)
+    request, rds = await request_cancel(slack, emulator, bot, agent)
+    card = next(m for m in emulator.messages[APPROVALS_CHANNEL] if f"R{request.id}" in m.all_text)
+    await slack.action(PipelineAction.APPROVE, value=str(request.id), user=SAM, message=card)
+    await bot.runtime.notifier.settle()
+    clock.set(rds.cancellable_until + timedelta(minutes=1))  # the worker comes too late
+    await settle(bot.runtime)
+    failed = await last_request(bot)
+    assert failed.state == RequestState.FAILED
+    assert "cancellation window for this purchase has passed" in failed.error
+    assert "refund ticket" in failed.error and "900117" in failed.error
+    line = pc.world.customers[CONTOSO_TENANT].orders[rds.order_id].order.line(rds.line_number)
+    assert line.quantity > 0
+
+
+async def test_names_partner_center_returns_are_escaped_in_the_list(
+    slack, emulator, pc, bot, software_synced
+):
+    from bot.software.sync import sync_software
+
+    customer = pc.world.customers[CONTOSO_TENANT].customer
+    customer.company_profile.company_name = "Contoso <!channel> & Bakers"
+    await sync_software(bot.runtime)
+    reply = await slack.command("software list contoso")
+    assert "<!channel>" not in reply.body
+    assert "Contoso &lt;!channel&gt; &amp; Bakers" in reply.json["text"]
