@@ -7,7 +7,7 @@ import asyncio
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.playground.bot_link import BotLink
+from playground.bot_link import BotLink
 from bot.server import EVENTS_PATH
 from handlers.router import Subcommand
 from tests.playground.conftest import ALICE, SAM, STAFF

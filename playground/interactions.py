@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.playground.bot_link import BotAnswer, BotLink
-from bot.playground.workspace import APP_ID, TEAM_ID, SlackError, Workspace
+from playground.bot_link import BotAnswer, BotLink
+from playground.workspace import APP_ID, TEAM_ID, SlackError, Workspace
 
 SLACKBOT = "USLACKBOT"
 
