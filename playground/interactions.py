@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from playground.bot_link import BotAnswer, BotLink
-from playground.workspace import APP_ID, TEAM_ID, SlackError, Workspace
+from playground.slack.workspace import APP_ID, TEAM_ID, SlackError, Workspace
 
 SLACKBOT = "USLACKBOT"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from playground.interactions import Interactions
-from playground.workspace import SlackError, Workspace
+from playground.slack.workspace import SlackError, Workspace
 
 STATIC_DIR = Path(__file__).parent / "static"
 API = "/playground/api"

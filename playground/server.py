@@ -28,8 +28,8 @@ from playground.interactions import Interactions
 from playground.page_api import PageApi
 from playground.payments import add_payment_routes
 from playground.roles import PLAYGROUND_ADMIN, seed_playground_roles
-from playground.slack_api import SlackWebApi
-from playground.workspace import APPROVALS_CHANNEL, Workspace
+from playground.slack.web_api import SlackWebApi
+from playground.slack.workspace import APPROVALS_CHANNEL, Workspace
 from bot.provider.sandbox import SandboxProvider
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, build_web_app

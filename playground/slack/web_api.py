@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from playground.workspace import (
+from playground.slack.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
