@@ -23,6 +23,9 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ProviderName, Settings
+from bot.provider.sandbox import SandboxProvider
+from bot.runtime import Runtime
+from bot.server import EVENTS_PATH, build_web_app
 from playground.bot_link import ACK_SECONDS, BotLink
 from playground.interactions import Interactions
 from playground.page_api import PageApi
@@ -30,9 +33,6 @@ from playground.payments import add_payment_routes
 from playground.roles import PLAYGROUND_ADMIN, seed_playground_roles
 from playground.slack.web_api import SlackWebApi
 from playground.slack.workspace import APPROVALS_CHANNEL, Workspace
-from bot.provider.sandbox import SandboxProvider
-from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, build_web_app
 
 log = logging.getLogger(__name__)
 
