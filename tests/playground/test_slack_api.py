@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
