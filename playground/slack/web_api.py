@@ -21,7 +21,6 @@ from playground.slack.workspace import (
     BOT_NAME,
     BOT_USER_ID,
     TEAM_ID,
-    TEAM_NAME,
     Workspace,
 )
 
@@ -117,7 +116,8 @@ class SlackWebApi:
 
     def auth_test(self, _args: dict) -> dict:
         return {
-            "url": "http://127.0.0.1/", "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID,
+            "url": self.workspace.url, "team": self.workspace.team_name, "user": BOT_NAME,
+            "team_id": TEAM_ID,
             "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False,
         }
 

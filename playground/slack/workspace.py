@@ -138,6 +138,8 @@ class Workspace:
         default_time_zone: str = "UTC",
     ) -> None:
         self.clock = clock or WallClock()
+        self.team_name = TEAM_NAME
+        self.url = "http://127.0.0.1/"
         self.people = {p.id: p for p in people}
         self.time_zones: dict[str, str] = {}
         self.default_time_zone = default_time_zone
