@@ -279,6 +279,7 @@ class SlackDriver:
         self.app_url = app_url
         self.verifier = SignatureVerifier(signing_secret)
         self._events = itertools.count(1)
+        self._submitting: dict[str, int] = defaultdict(int)  # view id: submissions in flight
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -425,33 +426,43 @@ class SlackDriver:
         return await self.send_payload(payload)
 
     async def submit(
-        self, view: dict, values: dict[str, Any] | None = None, *, user: str = "U0ALICE"
+        self, view: dict, values: dict[str, Any] | None = None, *, user: str = "U0ALICE",
+        redelivered: bool = False,
     ) -> Reply:
         """Submits a modal with `values` keyed by block_id, as Slack builds `state.values`.
 
-        Only the modal on top of `user`'s stack can be submitted. The app's answer is applied
+        Only the modal on top of `user`'s stack can be submitted (or one whose submission is
+        still waiting for the app's answer: a double click). The app's answer is applied
         as Slack applies it (close, `clear`, `update`, `push` within the stack limit, `errors`
         on input blocks); `reply.view` is the modal shown afterwards, if any. An answer Slack
         would refuse raises `SlackError`.
+
+        `redelivered`: the same submission arriving again after its modal closed (Socket Mode
+        re-delivers envelopes); it is sent and answered, and nothing is shown.
         """
         ws = self.emulator.workspace
         top = ws.top_modal(user)
-        if top is None or top["id"] != view.get("id"):
+        view_id = str(view.get("id"))
+        is_open = (top is not None and top["id"] == view_id) or self._submitting[view_id] > 0
+        if not is_open and not redelivered:
             shown = top["id"] if top else "none"
-            raise AssertionError(
-                f"{user} cannot submit view {view.get('id')}: the modal on top is {shown}"
-            )
+            raise AssertionError(f"{user} cannot submit view {view_id}: the top modal is {shown}")
         submitted = {**view, "state": {"values": state_values(view, values or {})}}
-        ws.set_state(top["id"], submitted["state"]["values"])
+        ws.set_state(view_id, submitted["state"]["values"])
         payload = {
             "type": "view_submission", "team": {"id": TEAM_ID}, "user": self._user(user),
             "api_app_id": "A0CSP", "trigger_id": self.trigger_id(user), "view": submitted,
         }
-        reply = await self.send_payload(payload)
-        if reply.status != 200:
-            return reply
+        self._submitting[view_id] += 1
+        try:
+            reply = await self.send_payload(payload)
+        finally:
+            self._submitting[view_id] -= 1
+        top = ws.top_modal(user)
+        if reply.status != 200 or top is None or top["id"] != view_id:
+            return reply  # a double click's second answer: the modal is gone already
         data = reply.json if reply.body.startswith("{") else {}
-        ws.apply_submission(user, top["id"], data)
+        ws.apply_submission(user, view_id, data)
         if data.get("response_action") in ("push", "update"):
             reply.view = ws.top_modal(user)
         return reply
