@@ -6,8 +6,8 @@ Slack's `users.info`). Where Slack renders a date token it does so itself in eac
 zone; `bot.views.common.date_token` uses `datetime_text` only for the fallback.
 
 English keeps the bot's first style for money (`1,236.00 EUR`: the ISO code, as OVHcloud's
-invoices write it) and writes dates the British way (`2 Dec 2026, 22:25`): the people who use
-it in English work in Europe.
+invoices write it) and its first style for moments (`Tue 17 Nov 2026, 09:00 UTC`), with a
+24-hour clock and the day before the month: the people who use it in English work in Europe.
 """
 
 from __future__ import annotations
@@ -17,16 +17,24 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_skeleton,
+    format_time,
+    get_datetime_format,
+)
 from babel.numbers import (
     format_currency,
     format_decimal,
     get_currency_precision,
+    get_decimal_symbol,
     get_group_symbol,
 )
 from babel.units import format_unit
 
-from bot.i18n import _, current_language, current_time_zone
+from bot.i18n import _, current_language, current_time_zone, ngettext
+from bot.views.text import escape
 
 #: The CLDR locale each language writes with: the country the bot's users work in.
 BABEL_LOCALES: dict[str, str] = {
@@ -38,6 +46,7 @@ BABEL_LOCALES: dict[str, str] = {
     "fr": "fr_FR",
 }
 _ENGLISH_MONEY = "#,##0.00\u00a0¤¤"
+_ENGLISH_MOMENT = "EEE dd MMM y, HH:mm"
 
 
 def babel_locale(language: str | None = None) -> Locale:
@@ -81,11 +90,17 @@ def time_of_day(when: datetime) -> str:
 
 
 def datetime_text(when: datetime, *, zone: bool = True) -> str:
-    """A moment in the reader's time zone: `2 Dec 2026, 22:25 CET`."""
+    """A moment in the reader's time zone, in one style per language, with the weekday:
+    `Tue 17 Nov 2026, 09:00 UTC`, `di 17 nov 2026 09:00 CET`, `Di., 17. Nov. 2026, 09:00 CET`."""
     local = _local(when)
-    locale = babel_locale()
-    text = (get_datetime_format("medium", locale=locale)
-            .replace("{1}", day(local)).replace("{0}", time_of_day(local)))
+    language = current_language()
+    if language == "en":
+        text = format_datetime(local, _ENGLISH_MOMENT, locale="en_GB")
+    else:
+        locale = babel_locale(language)
+        text = (get_datetime_format("medium", locale=locale)
+                .replace("{1}", format_skeleton("yMMMEd", local, locale=locale))
+                .replace("{0}", time_of_day(local)))
     return f"{text} {local.tzname()}" if zone else text
 
 
@@ -118,14 +133,15 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
 
 
-def parse_decimal(text: str, *, decimals: int = 2) -> Decimal:
+def parse_decimal(text: str, *, decimals: int | None = None) -> Decimal:
     """An amount as people type it: `1.234,50`, `1,234.50`, `1 234,50`, `1234.5`, `12`.
 
-    With both a point and a comma, the last one is the decimal sign. With one sign used
-    once, it is the decimal sign unless exactly three digits follow; then it is read the way
-    the reader's language writes it (`1.234` is 1234 in Dutch, `1,234` is 1234 in English), and
-    when that reading would be a decimal with more than `decimals` places, the text is
-    ambiguous and refused with an example. Raises AmountError."""
+    With both a point and a comma, the last one is the decimal sign. A sign used several
+    times groups thousands (`1.234.567`). A sign used once is the decimal sign, unless exactly
+    three digits follow: then it is read the way the reader's language writes it (`1.234` is
+    1234 in Dutch and 1.234 in English); in a language that uses it for neither (`1.234` in
+    French or Portuguese), the text could be read two ways and is refused with an example.
+    `decimals` refuses more decimal places than that. Raises AmountError."""
     value = _SPACES.sub("", text or "")
     example = money_example()
     if not _AMOUNT.fullmatch(value):
@@ -143,34 +159,27 @@ def parse_decimal(text: str, *, decimals: int = 2) -> Decimal:
         digits = value
     else:
         sign = "." if points else ","
+        whole, _sep, fraction = value.partition(sign)
         if points + commas > 1:  # 1.234.567: grouping only
             _check_groups(value, sign, example)
             digits = value.replace(sign, "")
+        elif len(fraction) == 3 and sign == _group_sign():
+            digits = whole + fraction
+        elif len(fraction) == 3 and sign != _decimal_sign():
+            raise AmountError(_(
+                "“{typed}” could be read two ways. Write it without a thousands "
+                "separator, e.g. {example}.", typed=escape(text.strip()[:40]), example=example))
         else:
-            whole, _sep, fraction = value.partition(sign)
-            if len(fraction) == 3 and _group_sign() == sign:
-                digits = whole + fraction
-            elif len(fraction) == 3 and decimals < 3:
-                raise AmountError(_(
-                    "“{typed}” could be read two ways. Write it without a thousands "
-                    "separator, e.g. {example}.", typed=text.strip(), example=example))
-            else:
-                digits = whole + "." + fraction
+            digits = whole + "." + fraction
     try:
         amount = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits and signs
         raise AmountError(_("Give the amount as a number, e.g. {example}.",
                             example=example)) from None
-    if amount.as_tuple().exponent < -decimals:  # type: ignore[operator]
-        raise AmountError(ngettext_decimals(decimals))
+    if decimals is not None and amount.as_tuple().exponent < -decimals:  # type: ignore[operator]
+        raise AmountError(ngettext("Give the amount with at most {n} decimal.",
+                                   "Give the amount with at most {n} decimals.", decimals))
     return amount
-
-
-def ngettext_decimals(decimals: int) -> str:
-    from bot.i18n import ngettext
-
-    return ngettext("Give the amount with at most {n} decimal.",
-                    "Give the amount with at most {n} decimals.", decimals)
 
 
 def _check_groups(whole: str, sign: str, example: str) -> None:
@@ -181,6 +190,10 @@ def _check_groups(whole: str, sign: str, example: str) -> None:
 
 def _group_sign() -> str:
     return get_group_symbol(babel_locale())
+
+
+def _decimal_sign() -> str:
+    return get_decimal_symbol(babel_locale())
 
 
 def money_example() -> str:
