@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from bot import contacts
 from bot.errors import FormErrors
 from bot.formats import AmountError, money, money_example, parse_decimal
 from bot.i18n import _
@@ -242,6 +243,10 @@ def clean_email(text: str | None) -> str:
     match = _EMAIL.fullmatch(value)
     if match is None or not is_domain(match.group(1)) or len(value) > 254:
         raise ValueError(_("That is not an email address; write it as name@example.com."))
+    try:  # the one rule of every form (`bot.contacts`)
+        contacts.parse_email(value)
+    except contacts.ContactError:
+        raise ValueError(_("That is not an email address; write it as name@example.com.")) from None
     return value
 
 
