@@ -34,6 +34,7 @@ TRANSLATED: tuple[str, ...] = (
     "bot/slack_app.py",
     "bot/numbers.py",
     "bot/formats.py",
+    "bot/codes.py",
     "bot/views/common.py",
     "bot/views/help.py",
     "bot/views/home.py",
