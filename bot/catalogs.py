@@ -39,6 +39,7 @@ TRANSLATED: tuple[str, ...] = (
     "bot/views/help.py",
     "bot/views/home.py",
     "bot/views/language.py",
+    "bot/playground/chrome.py",
     "handlers/router.py",
     "handlers/language.py",
 )

@@ -97,6 +97,14 @@ class Locales:
         self._reading[user_id] = task
         task.add_done_callback(lambda _task: self._reading.pop(user_id, None))
 
+    def learn(self, user: dict) -> None:
+        """What a Slack user object says (a `user_change` event): their locale and zone from
+        now on, without waiting for the cache to run out."""
+        user_id = user.get("id")
+        if isinstance(user_id, str) and user_id:
+            self._slack[user_id] = _SlackLocale(
+                time.monotonic(), supported(user.get("locale")), _zone_name(user.get("tz")))
+
     async def _read(self, user_id: str) -> None:
         try:
             answer = await self.runtime.slack.users_info(user=user_id, include_locale=True)

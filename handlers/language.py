@@ -19,6 +19,14 @@ def register(app: AsyncApp, router: Router) -> None:
             choose_language,
         )
     )
+    # a person changed their Slack language or time zone: use it from their next request on
+    app.event("user_change")(learn_user)
+
+
+async def learn_user(event: dict, context) -> None:
+    user = event.get("user")
+    if isinstance(user, dict):
+        context["runtime"].locales.learn(user)
 
 
 async def choose_language(call: CommandCall) -> None:

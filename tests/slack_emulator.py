@@ -296,8 +296,10 @@ def _as_dict(value: Any) -> dict:
 
 def _user(user_id: str) -> dict:
     name = user_id.lower()
-    return {"id": user_id, "name": name, "real_name": name.title(), "tz": "Europe/Amsterdam",
-            "tz_offset": 3600, "is_bot": False}
+    # People a test does not describe (`emulator.users`) live in UTC and have no Slack locale,
+    # so what they read does not depend on when the bot's background users.info read lands.
+    return {"id": user_id, "name": name, "real_name": name.title(), "tz": "UTC",
+            "tz_offset": 0, "is_bot": False}
 
 
 # --- the driver: Slack's side of the requests to the app ---------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.i18n import LANGUAGES, supported
+from bot.playground.chrome import SLACK_LOCALES
 from bot.playground.interactions import Interactions
 from bot.playground.workspace import SlackError, Workspace
 
@@ -41,7 +43,7 @@ class PageApi:
         posts: dict[str, Handler] = {
             "session": self.session, "command": self.command, "message": self.message,
             "action": self.action, "suggest": self.suggest, "submit": self.submit,
-            "close": self.close, "home": self.home,
+            "close": self.close, "home": self.home, "language": self.language,
         }
         for name, handler in posts.items():
             app.router.add_post(f"{API}/{name}", _guarded(handler))
@@ -94,6 +96,19 @@ class PageApi:
         if isinstance(body.get("tz"), str) and body["tz"]:
             for person in self.ws.people:  # one browser, one time zone
                 self.ws.time_zones[person] = body["tz"]
+        return web.json_response(self.ws.snapshot(user))
+
+    async def language(self, request: web.Request) -> web.Response:
+        """The language switcher: the person's Slack language changes, and Slack tells the bot
+        with a `user_change` event, as it does when someone changes theirs in Slack."""
+        body = await request.json()
+        user = self._person(body.get("user"))
+        language = supported(body.get("language"))
+        if language is None:
+            raise SlackError("invalid_arguments", "one of " + ", ".join(LANGUAGES))
+        self.ws.locales[user] = SLACK_LOCALES[language]
+        await self.interactions.user_changed(user)
+        self.ws.changed()
         return web.json_response(self.ws.snapshot(user))
 
     async def command(self, request: web.Request) -> web.Response:

@@ -19,6 +19,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import supported
+from bot.playground.chrome import chrome_texts, language_choices
+
 TEAM_ID = "T0PLAY"
 TEAM_NAME = "Playground"
 APP_ID = "A0PLAY"
@@ -113,6 +116,8 @@ class Workspace:
     def __init__(self) -> None:
         self.people = {p.id: p for p in PEOPLE}
         self.time_zones: dict[str, str] = {}
+        #: each person's Slack locale (`nl-NL`), as the page's language switcher set it
+        self.locales: dict[str, str] = {}
         self.channels: dict[str, str] = {STAFF_CHANNEL: "staff", APPROVALS_CHANNEL: "approvals"}
         self.usergroups: dict[str, list[str]] = {SUPPORT_USERGROUP: ["U0SAM"]}
         self.messages: list[Message] = []
@@ -162,6 +167,7 @@ class Workspace:
             "id": person.id, "team_id": TEAM_ID, "name": person.name,
             "real_name": person.real_name, "is_bot": False, "deleted": False,
             "tz": tz, "tz_label": tz, "tz_offset": int(offset.total_seconds()) if offset else 0,
+            **({"locale": self.locales[user_id]} if user_id in self.locales else {}),
             "profile": {"real_name": person.real_name, "display_name": person.real_name,
                         "title": person.role},
         }
@@ -351,6 +357,9 @@ class Workspace:
         return {
             "version": self.version,
             "me": self.person_json(user_id),
+            "language": supported(self.locales.get(user_id)) or "en",
+            "languages": language_choices(),
+            "chrome": chrome_texts(self.locales.get(user_id)),
             "people": [self.person_json(p) for p in self.people],
             "bot": {"id": BOT_USER_ID, "name": BOT_NAME},
             "channels": conversations,
