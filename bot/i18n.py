@@ -162,8 +162,11 @@ def _(message: str, /, **values: object) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """The plural form of `n` in the reader's language; `{n}` is written their way (`1.234`)."""
+    from bot.formats import number  # bot.formats reads the reader's language from here
+
     text = translations(current_language()).ngettext(singular, plural, n)
-    return text.format(n=n, **values)
+    return text.format(n=number(n) if isinstance(n, int) else n, **values)
 
 
 def N_(message: str, /) -> str:

@@ -122,3 +122,14 @@ def test_the_refund_form_reads_amounts_the_persons_way():
         assert clean_amount("1,234.50") == Decimal("1234.50")
         with pytest.raises(ValueError, match="two decimals"):
             clean_amount("12.999")
+
+
+def test_counts_in_plural_texts_are_written_the_readers_way():
+    from bot.i18n import ngettext
+
+    with using("de"):
+        assert ngettext("{n} seat", "{n} seats", 1234) == "1.234 Lizenzen"
+    with using("fr"):
+        assert ngettext("{n} seat", "{n} seats", 0) == "0 licence"
+    with using("en"):
+        assert ngettext("{n} seat", "{n} seats", 1) == "1 seat"
