@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.errors import DomainError, FormErrors, OutOfDate
-from bot.i18n import SOURCE_LANGUAGE, _, using
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, _, translations, using
 from bot.ids import action_ids
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
@@ -57,6 +57,8 @@ def build_app(runtime: Runtime) -> AsyncApp:
     observe_dispatch(app, runtime.metrics)  # kind, outcome, ack latency, correlation id
     with using(SOURCE_LANGUAGE):  # the help's summaries are kept in English, shown translated
         app.router = handlers.register(app)  # type: ignore[attr-defined]
+    for language in LANGUAGES:  # catalogues read now, not on the first request's ack path
+        translations(language)
     return app
 
 
