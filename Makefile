@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak image clean
+.PHONY: run test lint bench soak image clean catalogs catalogs-extract catalogs-update catalogs-compile catalogs-check
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (looked for: $(PYTHON_CANDIDATES)); install it or run make PYTHON=/path/to/python3.x"; exit 2; }
@@ -38,6 +38,23 @@ bench: $(STAMP)
 
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
+
+# The message catalogues (README: "How a translator adds or corrects a language").
+# update: new texts of the translated modules into every bot/locale/<lang>/LC_MESSAGES/messages.po
+# compile: the .mo files (optional: the bot compiles a .po in memory when no fresh .mo is there)
+catalogs: catalogs-update catalogs-compile
+
+catalogs-extract: $(STAMP)
+	$(BIN)/python -m bot.catalogs extract
+
+catalogs-update: $(STAMP)
+	$(BIN)/python -m bot.catalogs update
+
+catalogs-compile: $(STAMP)
+	$(BIN)/python -m bot.catalogs compile
+
+catalogs-check: $(STAMP)
+	$(BIN)/python -m bot.catalogs check
 
 # The container image (docs/deploy.md); needs a container engine.
 image:

@@ -151,6 +151,14 @@ class Settings(BaseSettings):
     )
     csp_price_book: Path | None = None
     csp_currency: str = "EUR"
+    # languages: en, nl, de, pt, it, fr (bot/i18n.py)
+    csp_language: str = Field(
+        default="en", description="the workspace's language, for people whose own is unknown"
+    )
+    csp_locale_cache_seconds: float = Field(
+        default=86400.0, gt=0, description="how long a person's Slack locale and time zone "
+        "(users.info) are used before they are read again"
+    )
     csp_terms: str | None = Field(
         default=None,
         description="licence id or name → term and billing cycle (P1M, P1Y, P3Y; monthly, "
@@ -202,6 +210,16 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(
         default=LogFormat.AUTO, description="text, json, or auto: text on a terminal, else json"
     )
+
+    @field_validator("csp_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from bot.i18n import LANGUAGES, supported
+
+        language = supported(value)
+        if language is None:
+            raise ValueError(f"CSP_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("slack_api_url")
     @classmethod

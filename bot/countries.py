@@ -1,263 +1,83 @@
-"""ISO 3166-1 alpha-2 country codes and their usual English names, for the order form.
+"""Countries for the order form: ISO 3166-1 alpha-2 codes (the order cart asks for the end
+customer's country as one), named in the reader's language.
 
-Transcribed from the public-domain `iso3166.tab` of the IANA time zone database (2023-04-05
-list): the order cart asks for the end customer's country as a two-letter code.
+The codes are the tz database's `iso3166.tab` (public domain, shipped in the `tzdata`
+package); the names are CLDR's, through Babel. The list starts with the countries the bot's
+users sell in, then the rest in the order of the Unicode Collation Algorithm (`pyuca`; none of
+the languages the bot speaks tailors it for names like these), so `Österreich` sorts under O
+in German and `Égypte` under E in French.
 """
 
 from __future__ import annotations
 
-COUNTRIES: dict[str, str] = {
-    "AD": "Andorra",
-    "AE": "United Arab Emirates",
-    "AF": "Afghanistan",
-    "AG": "Antigua & Barbuda",
-    "AI": "Anguilla",
-    "AL": "Albania",
-    "AM": "Armenia",
-    "AO": "Angola",
-    "AQ": "Antarctica",
-    "AR": "Argentina",
-    "AS": "Samoa (American)",
-    "AT": "Austria",
-    "AU": "Australia",
-    "AW": "Aruba",
-    "AX": "Åland Islands",
-    "AZ": "Azerbaijan",
-    "BA": "Bosnia & Herzegovina",
-    "BB": "Barbados",
-    "BD": "Bangladesh",
-    "BE": "Belgium",
-    "BF": "Burkina Faso",
-    "BG": "Bulgaria",
-    "BH": "Bahrain",
-    "BI": "Burundi",
-    "BJ": "Benin",
-    "BL": "St Barthelemy",
-    "BM": "Bermuda",
-    "BN": "Brunei",
-    "BO": "Bolivia",
-    "BQ": "Caribbean NL",
-    "BR": "Brazil",
-    "BS": "Bahamas",
-    "BT": "Bhutan",
-    "BV": "Bouvet Island",
-    "BW": "Botswana",
-    "BY": "Belarus",
-    "BZ": "Belize",
-    "CA": "Canada",
-    "CC": "Cocos (Keeling) Islands",
-    "CD": "Congo (Dem. Rep.)",
-    "CF": "Central African Rep.",
-    "CG": "Congo (Rep.)",
-    "CH": "Switzerland",
-    "CI": "Côte d'Ivoire",
-    "CK": "Cook Islands",
-    "CL": "Chile",
-    "CM": "Cameroon",
-    "CN": "China",
-    "CO": "Colombia",
-    "CR": "Costa Rica",
-    "CU": "Cuba",
-    "CV": "Cape Verde",
-    "CW": "Curaçao",
-    "CX": "Christmas Island",
-    "CY": "Cyprus",
-    "CZ": "Czech Republic",
-    "DE": "Germany",
-    "DJ": "Djibouti",
-    "DK": "Denmark",
-    "DM": "Dominica",
-    "DO": "Dominican Republic",
-    "DZ": "Algeria",
-    "EC": "Ecuador",
-    "EE": "Estonia",
-    "EG": "Egypt",
-    "EH": "Western Sahara",
-    "ER": "Eritrea",
-    "ES": "Spain",
-    "ET": "Ethiopia",
-    "FI": "Finland",
-    "FJ": "Fiji",
-    "FK": "Falkland Islands",
-    "FM": "Micronesia",
-    "FO": "Faroe Islands",
-    "FR": "France",
-    "GA": "Gabon",
-    "GB": "Britain (UK)",
-    "GD": "Grenada",
-    "GE": "Georgia",
-    "GF": "French Guiana",
-    "GG": "Guernsey",
-    "GH": "Ghana",
-    "GI": "Gibraltar",
-    "GL": "Greenland",
-    "GM": "Gambia",
-    "GN": "Guinea",
-    "GP": "Guadeloupe",
-    "GQ": "Equatorial Guinea",
-    "GR": "Greece",
-    "GS": "South Georgia & the South Sandwich Islands",
-    "GT": "Guatemala",
-    "GU": "Guam",
-    "GW": "Guinea-Bissau",
-    "GY": "Guyana",
-    "HK": "Hong Kong",
-    "HM": "Heard Island & McDonald Islands",
-    "HN": "Honduras",
-    "HR": "Croatia",
-    "HT": "Haiti",
-    "HU": "Hungary",
-    "ID": "Indonesia",
-    "IE": "Ireland",
-    "IL": "Israel",
-    "IM": "Isle of Man",
-    "IN": "India",
-    "IO": "British Indian Ocean Territory",
-    "IQ": "Iraq",
-    "IR": "Iran",
-    "IS": "Iceland",
-    "IT": "Italy",
-    "JE": "Jersey",
-    "JM": "Jamaica",
-    "JO": "Jordan",
-    "JP": "Japan",
-    "KE": "Kenya",
-    "KG": "Kyrgyzstan",
-    "KH": "Cambodia",
-    "KI": "Kiribati",
-    "KM": "Comoros",
-    "KN": "St Kitts & Nevis",
-    "KP": "Korea (North)",
-    "KR": "Korea (South)",
-    "KW": "Kuwait",
-    "KY": "Cayman Islands",
-    "KZ": "Kazakhstan",
-    "LA": "Laos",
-    "LB": "Lebanon",
-    "LC": "St Lucia",
-    "LI": "Liechtenstein",
-    "LK": "Sri Lanka",
-    "LR": "Liberia",
-    "LS": "Lesotho",
-    "LT": "Lithuania",
-    "LU": "Luxembourg",
-    "LV": "Latvia",
-    "LY": "Libya",
-    "MA": "Morocco",
-    "MC": "Monaco",
-    "MD": "Moldova",
-    "ME": "Montenegro",
-    "MF": "St Martin (French)",
-    "MG": "Madagascar",
-    "MH": "Marshall Islands",
-    "MK": "North Macedonia",
-    "ML": "Mali",
-    "MM": "Myanmar (Burma)",
-    "MN": "Mongolia",
-    "MO": "Macau",
-    "MP": "Northern Mariana Islands",
-    "MQ": "Martinique",
-    "MR": "Mauritania",
-    "MS": "Montserrat",
-    "MT": "Malta",
-    "MU": "Mauritius",
-    "MV": "Maldives",
-    "MW": "Malawi",
-    "MX": "Mexico",
-    "MY": "Malaysia",
-    "MZ": "Mozambique",
-    "NA": "Namibia",
-    "NC": "New Caledonia",
-    "NE": "Niger",
-    "NF": "Norfolk Island",
-    "NG": "Nigeria",
-    "NI": "Nicaragua",
-    "NL": "Netherlands",
-    "NO": "Norway",
-    "NP": "Nepal",
-    "NR": "Nauru",
-    "NU": "Niue",
-    "NZ": "New Zealand",
-    "OM": "Oman",
-    "PA": "Panama",
-    "PE": "Peru",
-    "PF": "French Polynesia",
-    "PG": "Papua New Guinea",
-    "PH": "Philippines",
-    "PK": "Pakistan",
-    "PL": "Poland",
-    "PM": "St Pierre & Miquelon",
-    "PN": "Pitcairn",
-    "PR": "Puerto Rico",
-    "PS": "Palestine",
-    "PT": "Portugal",
-    "PW": "Palau",
-    "PY": "Paraguay",
-    "QA": "Qatar",
-    "RE": "Réunion",
-    "RO": "Romania",
-    "RS": "Serbia",
-    "RU": "Russia",
-    "RW": "Rwanda",
-    "SA": "Saudi Arabia",
-    "SB": "Solomon Islands",
-    "SC": "Seychelles",
-    "SD": "Sudan",
-    "SE": "Sweden",
-    "SG": "Singapore",
-    "SH": "St Helena",
-    "SI": "Slovenia",
-    "SJ": "Svalbard & Jan Mayen",
-    "SK": "Slovakia",
-    "SL": "Sierra Leone",
-    "SM": "San Marino",
-    "SN": "Senegal",
-    "SO": "Somalia",
-    "SR": "Suriname",
-    "SS": "South Sudan",
-    "ST": "Sao Tome & Principe",
-    "SV": "El Salvador",
-    "SX": "St Maarten (Dutch)",
-    "SY": "Syria",
-    "SZ": "Eswatini (Swaziland)",
-    "TC": "Turks & Caicos Is",
-    "TD": "Chad",
-    "TF": "French S. Terr.",
-    "TG": "Togo",
-    "TH": "Thailand",
-    "TJ": "Tajikistan",
-    "TK": "Tokelau",
-    "TL": "East Timor",
-    "TM": "Turkmenistan",
-    "TN": "Tunisia",
-    "TO": "Tonga",
-    "TR": "Turkey",
-    "TT": "Trinidad & Tobago",
-    "TV": "Tuvalu",
-    "TW": "Taiwan",
-    "TZ": "Tanzania",
-    "UA": "Ukraine",
-    "UG": "Uganda",
-    "UM": "US minor outlying islands",
-    "US": "United States",
-    "UY": "Uruguay",
-    "UZ": "Uzbekistan",
-    "VA": "Vatican City",
-    "VC": "St Vincent",
-    "VE": "Venezuela",
-    "VG": "Virgin Islands (UK)",
-    "VI": "Virgin Islands (US)",
-    "VN": "Vietnam",
-    "VU": "Vanuatu",
-    "WF": "Wallis & Futuna",
-    "WS": "Samoa (western)",
-    "YE": "Yemen",
-    "YT": "Mayotte",
-    "ZA": "South Africa",
-    "ZM": "Zambia",
-    "ZW": "Zimbabwe",
-}
+import unicodedata
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib.resources import files
+
+from babel import Locale
+from pyuca import Collator
+
+from bot.formats import babel_locale
+from bot.i18n import current_language
+
+#: Listed first, in this order: where the bot's users resell.
+FIRST: tuple[str, ...] = ("NL", "DE", "PT", "IT", "FR")
 
 
-def country_name(code: str) -> str | None:
-    return COUNTRIES.get(code.upper())
+@cache
+def country_codes() -> tuple[str, ...]:
+    table = files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    return tuple(sorted(line.split("\t", 1)[0] for line in table.splitlines()
+                        if line and not line.startswith("#")))
+
+
+@cache
+def _collator() -> Collator:
+    return Collator()
+
+
+@cache
+def _names(language: str) -> dict[str, str]:
+    locale: Locale = babel_locale(language)
+    english = Locale.parse("en")
+    return {code: locale.territories.get(code) or english.territories.get(code) or code
+            for code in country_codes()}
+
+
+def country_name(code: str, language: str | None = None) -> str | None:
+    """`DE` → `Germany`, `Duitsland`, `Deutschland`, `Alemanha`, `Germania`, `Allemagne`."""
+    return _names(language or current_language()).get(code.upper())
+
+
+@cache
+def ordered(language: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) in the order the form lists them for `language`."""
+    names = _names(language)
+    collator = _collator()
+    rest = sorted((c for c in names if c not in FIRST), key=lambda c: collator.sort_key(names[c]))
+    return tuple((code, names[code]) for code in (*FIRST, *rest))
+
+
+def initial(name: str) -> str:
+    """The letter a name is listed under: `Österreich` under O, `Île Maurice` under I."""
+    return unicodedata.normalize("NFD", name)[:1].upper()
+
+
+class _Countries(Mapping[str, str]):
+    """Code → name in the reader's language; iterates in the form's order."""
+
+    def __getitem__(self, code: str) -> str:
+        return _names(current_language())[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return (code for code, _name in ordered(current_language()))
+
+    def __len__(self) -> int:
+        return len(country_codes())
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and code in _names("en")
+
+
+COUNTRIES: Mapping[str, str] = _Countries()

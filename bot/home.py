@@ -57,6 +57,13 @@ def home_sections() -> list[HomeSection]:
 
 
 async def build_home(runtime: Any, user_id: str) -> View:
+    """`user_id`'s Home tab, in their language (also when the worker redraws it)."""
+    locale = await runtime.locales.of(user_id)
+    with locale.speaking():
+        return await _build_home(runtime, user_id)
+
+
+async def _build_home(runtime: Any, user_id: str) -> View:
     if not await runtime.roles.has(user_id, Role.STAFF):
         return not_staff_view()
     summary = await home_summary(runtime)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from bot.formats import number
 from bot.i18n import _
 
 #: A ceiling for counts when no rule gives one (seats, licenses): no license group holds more.
@@ -45,7 +46,7 @@ def default_message(problem: Problem, maximum: int) -> str:
         Problem.EMPTY: _("Enter a whole number."),
         Problem.NEGATIVE: _("Enter a number of 0 or more."),
         Problem.NOT_WHOLE: _("Enter a whole number with the digits 0–9, e.g. 13."),
-        Problem.TOO_LARGE: _("That is too large: at most {maximum}.", maximum=f"{maximum:,}"),
+        Problem.TOO_LARGE: _("That is too large: at most {maximum}.", maximum=number(maximum)),
     }[problem]
 
 

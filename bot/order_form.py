@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
+from bot import contacts
 from bot.countries import COUNTRIES
 from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.errors import FormErrors
@@ -197,36 +198,34 @@ def parse_subdomain(value: Any) -> str | None:
     return text
 
 
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
 def parse_email(value: Any) -> str:
     text = str(value or "").strip()
     if not text:
         raise ValueError(_("Enter the email address the Microsoft admin credentials go to."))
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
+    try:
+        return contacts.parse_email(text)
+    except contacts.ContactError:
         raise ValueError(
-            _("{email} is not a valid email address, e.g. it.admin@example.com.", email=text)
-        )
-    return text
+            _("{email} is not a valid email address, e.g. it.admin@example.com.",
+              email=text)
+        ) from None
 
 
 def parse_phone(value: Any) -> str:
+    """The contact's number in OVHcloud's form (`+31.102345678`), from any way of writing it
+    with its country code (`bot.contacts`)."""
     text = str(value or "").strip()
     if not text:
         raise ValueError(_("Enter the contact's phone number."))
-    compact = re.sub(r"[\s.()/-]", "", text)
-    if not re.fullmatch(r"\+\d{6,20}", compact):
+    try:
+        return contacts.parse_phone(text)
+    except contacts.ContactError:
         raise ValueError(
             _(
                 "Enter the phone number in international format: + then 6 to 20 digits, "
                 "e.g. +31 10 234 5678."
             )
-        )
-    return compact
+        ) from None
 
 
 def parse_zip_code(value: Any) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.formats import money, signed_money
 from bot.i18n import _
 
 if TYPE_CHECKING:  # bot.policy prices orders with this module: imported where it is needed
@@ -39,7 +40,8 @@ class Money:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.amount.quantize(CENT, ROUND_HALF_UP):,.2f} {self.currency}"
+        """In the reader's language: `1,236.00 EUR`, `1.236,00 €` (`bot.formats.money`)."""
+        return money(self.amount, self.currency)
 
     def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
@@ -53,8 +55,8 @@ class Money:
         return Money(self.amount * Decimal(factor), self.currency)
 
     def signed(self) -> str:
-        """`+12.00 EUR` / `-12.00 EUR`, for cost differences."""
-        return ("+" if self.amount >= 0 else "") + str(self)
+        """`+12.00 EUR` / `-12.00 EUR` (`+12,00 €`), for cost differences."""
+        return signed_money(self.amount, self.currency)
 
 
 class PriceBook:

@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from bot import contacts
 from bot.errors import FormErrors
+from bot.formats import AmountError, money, money_example, parse_decimal
 from bot.i18n import _
 from bot.ids import BlockId, RefundBlock
 
@@ -60,7 +62,6 @@ CURRENCIES: tuple[str, ...] = (
 )  # fmt: skip
 
 MAX_AMOUNT = Decimal("999999999.99")
-AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,12})?")
 MAX_ATTACHMENTS = 10
 TITLE_MAX = 100
 DETAILS_MAX = 2000
@@ -175,23 +176,20 @@ def clean_purchase_date(text: str | None, today: date) -> date:
 
 
 def clean_amount(text: str | None) -> Decimal:
-    """A positive amount with at most two decimals; "1 234,50" is read as 1234.50."""
-    value = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    """A positive amount with at most two decimals, typed the reader's way: `1.234,50`,
+    `1,234.50` and `1 234,50` are all 1234.50 (`bot.formats.parse_decimal`)."""
+    value = (text or "").strip()
     if not value:
-        raise ValueError(_("Give the amount requested, e.g. 249.90."))
-    if "," in value and "." not in value and value.count(",") == 1:
-        value = value.replace(",", ".")
-    # digits 0-9 and one point, before Decimal reads "1e20", "NaN" or other scripts' digits
-    if not AMOUNT_TEXT.fullmatch(value):
-        if AMOUNT_TEXT.fullmatch(value.removeprefix("-")):
-            raise ValueError(_("The amount must be more than zero."))
-        if re.fullmatch(r"[0-9]{13,}(?:\.[0-9]*)?", value):
-            raise ValueError(_("That amount is too large; check it."))
-        raise ValueError(_("Give the amount as a number, e.g. 249.90."))
+        raise ValueError(_("Give the amount requested, e.g. {example}.",
+                           example=money_example()))
+    if value.startswith("-") and value[1:].strip()[:1].isdigit():
+        raise ValueError(_("The amount must be more than zero."))
+    if sum(c.isdigit() for c in value) > 14 and "." not in value and "," not in value:
+        raise ValueError(_("That amount is too large; check it."))
     try:
-        amount = Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        raise ValueError(_("Give the amount as a number, e.g. 249.90.")) from None
+        amount = parse_decimal(value[:64])
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
     if not amount.is_finite() or amount <= 0:
         raise ValueError(_("The amount must be more than zero."))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -245,6 +243,10 @@ def clean_email(text: str | None) -> str:
     match = _EMAIL.fullmatch(value)
     if match is None or not is_domain(match.group(1)) or len(value) > 254:
         raise ValueError(_("That is not an email address; write it as name@example.com."))
+    try:  # the one rule of every form (`bot.contacts`)
+        contacts.parse_email(value)
+    except contacts.ContactError:
+        raise ValueError(_("That is not an email address; write it as name@example.com.")) from None
     return value
 
 
@@ -324,7 +326,7 @@ class RefundTicket(BaseModel):
 
     @property
     def amount_text(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
+        return money(self.amount, self.currency)
 
     @property
     def reason_text(self) -> str:

@@ -175,6 +175,12 @@ class Runtime:
 
         self.roles = Roles(self)
         self.notifier = Notifier(self)
+        from bot.i18n import set_default_language
+        from bot.locales import Locales
+
+        set_default_language(settings.csp_language)
+        #: each person's language and time zone (their choice, Slack's users.info, default)
+        self.locales = Locales(self, ttl=settings.csp_locale_cache_seconds)
         self._install_loops()
 
     def _install_loops(self) -> None:
@@ -239,6 +245,10 @@ class Runtime:
             await asyncio.wait_for(self.syncer.idle(), 20)
         except TimeoutError:
             log.warning("background refreshes still running at shutdown were cancelled")
+        try:  # users.info reads under way
+            await asyncio.wait_for(self.locales.settle(), 5)
+        except TimeoutError:
+            log.warning("users.info reads still running at shutdown were cancelled")
         settle = getattr(self.notifier, "settle", None)
         if settle is not None:
             await settle()  # let cards and DMs already under way reach Slack

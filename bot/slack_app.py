@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.errors import DomainError, FormErrors, OutOfDate
-from bot.i18n import _
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, _, translations, using
 from bot.ids import action_ids
 from bot.runtime import Runtime
 from bot.slack_auth import WorkspaceAuthorization
@@ -52,10 +52,35 @@ def build_app(runtime: Runtime) -> AsyncApp:
 
     app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
     app.use(_response_urls_on_slack(runtime.slack.base_url))
+    app.use(_in_their_language(runtime))
     app.error(answer_error)
     observe_dispatch(app, runtime.metrics)  # kind, outcome, ack latency, correlation id
-    app.router = handlers.register(app)  # type: ignore[attr-defined]
+    with using(SOURCE_LANGUAGE):  # the help's summaries are kept in English, shown translated
+        app.router = handlers.register(app)  # type: ignore[attr-defined]
+    for language in LANGUAGES:  # catalogues read now, not on the first request's ack path
+        translations(language)
     return app
+
+
+def _in_their_language(runtime: Runtime):
+    """A global middleware: the listener, its views and its answers speak the language of the
+    person who clicked or typed (`bot.locales`: never a wait on Slack here)."""
+
+    async def speak(body: dict, context, next) -> BoltResponse | None:
+        locale = await runtime.locales.of(user_of(body))
+        context["locale"] = locale
+        locale.speak()
+        return await next()
+
+    return speak
+
+
+def user_of(body: dict) -> str | None:
+    """Who sent a slash command, an interaction or an event."""
+    user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    return user if isinstance(user, str) and user else None
 
 
 def _response_urls_on_slack(api_url: str):
@@ -81,7 +106,18 @@ def _json(status: int, payload: dict) -> BoltResponse:
 
 
 async def answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
-    """The one place where exceptions become what the user sees."""
+    """The one place where exceptions become what the user sees, in their language."""
+    runtime = request.context.get("runtime")
+    locale = request.context.get("locale")
+    if locale is None and runtime is not None:
+        locale = await runtime.locales.of(user_of(body))
+    if locale is None:
+        return await _answer_error(error, body, request, respond, client)
+    with locale.speaking():
+        return await _answer_error(error, body, request, respond, client)
+
+
+async def _answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
     kind = body.get("type") or ("slash_command" if "command" in body else "")
     if isinstance(error, BoltUnhandledRequestError):
         note_unhandled()

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
+from bot import contacts
 from bot.confirmation import Confirmation, prepare
 from bot.domain import Request, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
@@ -24,9 +25,7 @@ from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
 from store import cache
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 MPN_ID = re.compile(r"^\d{6,10}$")
-PHONE = re.compile(r"^\+?[0-9 .()/-]{6,20}$")
 
 Changes = dict[str, tuple[str | None, str]]
 
@@ -51,15 +50,26 @@ def check(submitted: dict[str, str | None]) -> dict[str, str | None]:
             continue
         if len(value) > limit:
             errors[block_id] = _("At most {n} characters.", n=limit)
-        elif name == "email" and not EMAIL.match(value):
+        elif name == "email" and not _is_email(value):
             errors[block_id] = _("That is not an email address (like name@example.com).")
         elif name == "mpn_id" and not MPN_ID.match(value):
             errors[block_id] = _("An MPN ID is 6 to 10 digits, like 6180342.")
-        elif name == "phone" and not PHONE.match(value):
-            errors[block_id] = _("Use digits, spaces, dots or dashes, like +31.102345678.")
+        elif name == "phone":
+            try:  # OVHcloud's form, whichever way it was typed (`bot.contacts`)
+                submitted[name] = contacts.parse_phone(value)
+            except contacts.ContactError:
+                errors[block_id] = _("Use digits, spaces, dots or dashes, like +31.102345678.")
     if errors:
         raise FormErrors(errors)
     return submitted
+
+
+def _is_email(value: str) -> bool:
+    try:
+        contacts.parse_email(value)
+    except contacts.ContactError:
+        return False
+    return True
 
 
 def changes_of(tenant: cache.CachedTenant, submitted: dict[str, str | None]) -> Changes:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain import BillingPeaks
+from bot.formats import day as format_day
 from bot.i18n import _
 from bot.policy.terms import Term
 from bot.policy.windows import SeatBatchLike, reduction_deadline, removable_seats
@@ -201,4 +202,4 @@ def billing_label(period: BillingPeriod) -> str:
 
 
 def _day(day: date) -> str:
-    return day.strftime("%d %b %Y").lstrip("0")
+    return format_day(day)

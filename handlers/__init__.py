@@ -14,6 +14,7 @@ from handlers import (
     browse,
     cancel,
     home,
+    language,
     options,
     orders,
     refunds,
@@ -27,7 +28,7 @@ from handlers.router import Router
 
 FLOWS: tuple = (
     *(browse, options, home, tenant_edit),  # the cache: browsing, typeahead, App Home
-    *(orders, seats, cancel, refunds, requests, roles, audit),
+    *(orders, seats, cancel, refunds, requests, roles, audit, language),
     software,  # Partner Center: buy, list, keys, cancel
 )
 

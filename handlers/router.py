@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
-from bot.i18n import _
+from bot.i18n import N_, _, current_language
 from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
 from bot.views.help import HelpEntry, help_blocks, help_text
 
@@ -48,8 +48,9 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, Subcommand] = {}
         self._order: list[Subcommand] = []
-        self._help_message: tuple[str, list[dict]] | None = None
-        self.add(Subcommand("help", "Show this list.", "/csp help", self._help))
+        #: the help's text and blocks in each language, built once per language
+        self._help_messages: dict[str, tuple[str, list[dict]]] = {}
+        self.add(Subcommand("help", N_("Show this list."), "/csp help", self._help))
 
     def add(self, command: Subcommand) -> None:
         for name in (command.name, *command.aliases):
@@ -57,20 +58,23 @@ class Router:
                 raise ValueError(f"/csp {name} is registered twice")
             self._commands[name] = command
         self._order.append(command)
-        self._help_message = None
+        self._help_messages.clear()
 
     @property
     def entries(self) -> list[HelpEntry]:
-        return [HelpEntry(c.name, c.summary, c.example) for c in self._order]
+        """The subcommands in the reader's language (summaries are registered in English)."""
+        return [HelpEntry(c.name, _(c.summary), c.example) for c in self._order]
 
     def help_message(self) -> tuple[str, list[dict]]:
-        """The help's text and blocks, built and validated once: it only changes with `add()`,
-        and rebuilding it on every `/csp help` was a measurable share of the ack path."""
-        if self._help_message is None:
+        """The help's text and blocks, built and validated once per language: it only changes
+        with `add()`, and rebuilding it on every `/csp help` was a measurable share of the ack
+        path."""
+        language = current_language()
+        if language not in self._help_messages:
             entries = self.entries
             blocks = [block.to_dict() for block in help_blocks(entries)]
-            self._help_message = (help_text(entries), blocks)
-        return self._help_message
+            self._help_messages[language] = (help_text(entries), blocks)
+        return self._help_messages[language]
 
     def suggestion(self, word: str) -> str | None:
         close = difflib.get_close_matches(word, list(self._commands), n=1, cutoff=0.6)

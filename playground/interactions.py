@@ -186,6 +186,20 @@ class Interactions:
 
     # --- events -------------------------------------------------------------------------------
 
+    async def user_changed(self, user_id: str) -> BotAnswer:
+        """`user_change`, sent when a person's profile (language, time zone) changes."""
+        event = {"type": "user_change", "user": self.ws.person_json(user_id),
+                 "event_ts": f"{time.time():.6f}"}
+        envelope = {
+            "token": "unused", "team_id": TEAM_ID, "api_app_id": APP_ID, "event": event,
+            "type": "event_callback", "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()), "authorizations": [],
+        }
+        answer = await self.bot.send_event(envelope)
+        if answer.error and answer.status != 404:
+            self.ws.notice("error", _failure_detail("user_change", answer), user_id)
+        return answer
+
     async def open_home(self, user_id: str) -> BotAnswer:
         """`app_home_opened`, sent when a person opens the app's Home tab."""
         event: dict[str, Any] = {

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.i18n import LANGUAGES, supported
+from playground.chrome import SLACK_LOCALES, chrome_texts, language_choices
 from playground.interactions import Interactions
 from playground.slack.workspace import SlackError, Workspace
 
@@ -41,7 +43,7 @@ class PageApi:
         posts: dict[str, Handler] = {
             "session": self.session, "command": self.command, "message": self.message,
             "action": self.action, "suggest": self.suggest, "submit": self.submit,
-            "close": self.close, "home": self.home,
+            "close": self.close, "home": self.home, "language": self.language,
         }
         for name, handler in posts.items():
             app.router.add_post(f"{API}/{name}", _guarded(handler))
@@ -57,7 +59,18 @@ class PageApi:
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.ws.snapshot(self._person(request.query.get("user"))))
+        return self._state_of(self._person(request.query.get("user")))
+
+    def _state_of(self, user_id: str) -> web.Response:
+        """The workspace as this person sees it, with the page's own words and its language
+        switcher (the playground's, not Slack's: the fake knows no languages)."""
+        locale = self.ws.locales.get(user_id)
+        return web.json_response({
+            **self.ws.snapshot(user_id),
+            "language": supported(locale) or "en",
+            "languages": language_choices(),
+            "chrome": chrome_texts(locale),
+        })
 
     async def command_list(self, _request: web.Request) -> web.Response:
         entries = [{"name": e.name, "summary": e.summary, "example": e.example}
@@ -94,7 +107,20 @@ class PageApi:
         if isinstance(body.get("tz"), str) and body["tz"]:
             for person in self.ws.people:  # one browser, one time zone
                 self.ws.time_zones[person] = body["tz"]
-        return web.json_response(self.ws.snapshot(user))
+        return self._state_of(user)
+
+    async def language(self, request: web.Request) -> web.Response:
+        """The language switcher: the person's Slack language changes, and Slack tells the bot
+        with a `user_change` event, as it does when someone changes theirs in Slack."""
+        body = await request.json()
+        user = self._person(body.get("user"))
+        language = supported(body.get("language"))
+        if language is None:
+            raise SlackError("invalid_arguments", "one of " + ", ".join(LANGUAGES))
+        self.ws.locales[user] = SLACK_LOCALES[language]
+        await self.interactions.user_changed(user)
+        self.ws.changed()
+        return self._state_of(user)
 
     async def command(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -153,6 +153,17 @@ class RoleGrantRow(Base):
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class PersonLanguageRow(Base):
+    """The language a person chose with `/csp language` (migration 0009); without a row,
+    their Slack locale or the workspace's `CSP_LANGUAGE` is used."""
+
+    __tablename__ = "person_languages"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class ReminderRow(Base):
     """A reminder sent before an approval deadline; the primary key makes it once only."""
 

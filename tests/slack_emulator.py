@@ -50,11 +50,30 @@ __all__ = [
 BOT_TOKEN = "xoxb-1111-2222-testtokensecret"
 #: The people of the tests' workspace (staff, support agents, the admin).
 CAST = ("U0ALICE", "U0BOB", "U0SAM", "U0SUE", "U0ADA")
-TIME_ZONE = "Europe/Amsterdam"
+#: People a test does not describe (`emulator.users`) live in UTC and have no Slack locale, so
+#: what they read does not depend on when the bot's background users.info read lands.
+TIME_ZONE = "UTC"
 
 
 def person(user_id: str) -> Person:
     return Person(user_id, user_id.lower(), user_id.lower().title(), "")
+
+
+class _People(dict):
+    """`emulator.users[uid] = {...}` describes a person: their time zone and Slack locale."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self._workspace = workspace
+
+    def __setitem__(self, user_id: str, info: dict) -> None:
+        super().__setitem__(user_id, info)
+        ws = self._workspace
+        ws.people.setdefault(user_id, person(user_id))
+        if "tz" in info:
+            ws.time_zones[user_id] = info["tz"]
+        if "locale" in info:
+            ws.locales[user_id] = info["locale"]
 
 
 @dataclass
@@ -103,6 +122,7 @@ class SlackEmulator:
         )
         self.workspace.team_name = "CSP Reseller"
         self.workspace.url = "https://csp.example.slack.com/"
+        self.users = _People(self.workspace)
         self.calls: list[Call] = []
         self.response_urls: dict[str, list[dict]] = defaultdict(list)
         self._failures: dict[str, list[tuple[str, int | None]]] = defaultdict(list)

@@ -73,7 +73,7 @@ async def test_tenants_lists_every_group_with_status_mpn_issue_subscriptions_and
     assert ":large_green_circle: in service · 5 subscriptions · 90 seats" in text
     assert "Van der Berg Architecten" in text and "suspended · 1 subscription · 5 seats" in text
     assert "MPN issue: `mpnIdNotIndirectReseller`" in text
-    assert "As of <!date^1793610000^{date_short_pretty} {time}|2026-11-02 09:00 UTC>" in text
+    assert "As of <!date^1793610000^{date_short_pretty} {time}|Mon 02 Nov 2026, 09:00 UTC>" in text
     assert "out of date" not in text
     ids = [e["action_id"] for e in elements(reply.json["blocks"])]
     assert BrowseAction.REFRESH in ids and BrowseAction.NEXT not in ids

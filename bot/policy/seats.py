@@ -5,9 +5,10 @@ explained with."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.domain import License, Subscription
+from bot.formats import datetime_text
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
@@ -24,8 +25,9 @@ from bot.views.common import date_token
 
 
 def utc_text(when: datetime) -> str:
-    """A date for plain-text places (form errors cannot render Slack's date token)."""
-    return when.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    """A date for plain-text places (form errors cannot render Slack's date token): in the
+    reader's language and time zone, UTC when unknown (`bot.formats.datetime_text`)."""
+    return datetime_text(when)
 
 
 def _changeable(sub: Subscription) -> Decision | None:

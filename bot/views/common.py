@@ -7,6 +7,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.formats import datetime_text
 from bot.i18n import _
 from bot.ids import CallbackId
 from bot.views.text import escape
@@ -35,8 +36,9 @@ def context(text: str) -> ContextBlock:
 
 
 def date_token(when: datetime, style: str = "{date_short_pretty} {time}") -> str:
-    """A date Slack renders in each viewer's own time zone, with a UTC fallback."""
-    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    """A date Slack renders in each viewer's own time zone and language; the fallback (where a
+    client cannot render it) in the reader's zone and language (`bot.formats`)."""
+    fallback = escape(datetime_text(when))
     return f"<!date^{int(when.timestamp())}^{style}|{fallback}>"
 
 

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.browse import HomeSummary
+from bot.codes import CodeKind, label
 from bot.i18n import _, ngettext
 from bot.ids import HomeAction
 from bot.views.browse import freshness_blocks, status_text
@@ -84,7 +85,8 @@ def _groups_blocks(summary: HomeSummary) -> list[Block]:
             + ngettext("{n} seat", "{n} seats", t.seat_count)
         )
         if t.mpn_issue_flag:
-            line += " · " + _(":warning: MPN issue")
+            line += " · " + _(":warning: MPN issue") + ": " + label(
+                CodeKind.MPN_ISSUE, t.mpn_issue_flag)
         lines.append(line)
     chunk: list[str] = []
     for line in lines:

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.countries import COUNTRIES
+from bot.countries import COUNTRIES, FIRST, initial
 from bot.domain import License
 from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, OrderAction, OrderBlock, OrderCallback
@@ -285,11 +285,14 @@ def _new_group_blocks(state: FormState, choices: GroupChoices | Catalogue | None
 
 
 def country_groups() -> list[OptionGroup]:
-    """Every ISO 3166 country, grouped by initial (a static select holds 100 options a group)."""
+    """Every ISO 3166 country in the reader's language: NL, DE, PT, IT and FR first, then the
+    rest by initial in the language's order (`bot.countries`; a static select holds 100 options
+    a group)."""
     groups: dict[str, list[Option]] = {}
-    for code, name in sorted(COUNTRIES.items(), key=lambda item: item[1]):
-        groups.setdefault(name[0].upper(), []).append(_option(f"{name} ({code})", code))
-    return [OptionGroup(label=plain(letter), options=opts) for letter, opts in groups.items()]
+    for code, name in COUNTRIES.items():
+        label = " · ".join(FIRST) if code in FIRST else initial(name)
+        groups.setdefault(label, []).append(_option(f"{name} ({code})", code))
+    return [OptionGroup(label=plain(label), options=opts) for label, opts in groups.items()]
 
 
 def _license_text(lic: License, choices: GroupChoices | Catalogue) -> str:

@@ -143,6 +143,8 @@ class Workspace:
         self.people = {p.id: p for p in people}
         self.time_zones: dict[str, str] = {}
         self.default_time_zone = default_time_zone
+        #: each person's Slack locale (`nl-NL`), as the page's language switcher set it
+        self.locales: dict[str, str] = {}
         self.channels: dict[str, str] = {STAFF_CHANNEL: "staff", APPROVALS_CHANNEL: "approvals"}
         self.usergroups: dict[str, list[str]] = (
             {SUPPORT_USERGROUP: ["U0SAM"]} if usergroups is None else usergroups
@@ -198,6 +200,7 @@ class Workspace:
             "id": person.id, "team_id": TEAM_ID, "name": person.name,
             "real_name": person.real_name, "is_bot": False, "deleted": False,
             "tz": tz, "tz_label": tz, "tz_offset": int(offset.total_seconds()) if offset else 0,
+            **({"locale": self.locales[user_id]} if user_id in self.locales else {}),
             "profile": {"real_name": person.real_name, "display_name": person.real_name,
                         "title": person.role},
         }

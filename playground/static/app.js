@@ -10,6 +10,7 @@ import { h } from "./dom.js";
 import { renderConversation } from "./messages.js";
 import { confirmDialog, localErrors, renderModal } from "./modal.js";
 import { StateStore } from "./state.js";
+import { applyChrome, t } from "./words.js";
 
 const API = "/playground/api";
 const HOME = "home";
@@ -172,6 +173,18 @@ function drawPeople() {
   h("span", { class: "user-id", text: ` ${p.id}` }))));
 }
 
+// The language switcher, beside the user switcher: the person's Slack language.
+function drawLanguage() {
+  const snap = page.snapshot;
+  const select = document.getElementById("language");
+  once("language", { user: page.user, language: snap.language }, () => {
+    select.replaceChildren(...snap.languages.map((l) => h("option", {
+      value: l.code, text: l.name, selected: l.code === snap.language })));
+    select.value = snap.language;
+    select.onchange = () => switchLanguage(select.value);
+  });
+}
+
 function drawSidebar() {
   const snap = page.snapshot;
   const seen = page.seen[page.user] || (page.seen[page.user] = {});
@@ -184,10 +197,10 @@ function drawSidebar() {
     unread ? h("span", { class: "badge", text: String(unread) }) : null);
   };
   document.getElementById("sidebar").replaceChildren(
-    h("div", { class: "nav-heading", text: "Apps" }), item(HOME, "csp-bot Home", "home"),
-    h("div", { class: "nav-heading", text: "Channels" }),
+    h("div", { class: "nav-heading", text: t("apps") }), item(HOME, t("home_item"), "home"),
+    h("div", { class: "nav-heading", text: t("channels") }),
     ...snap.channels.filter((c) => c.kind === "channel").map((c) => item(c.id, c.name, "channel")),
-    h("div", { class: "nav-heading", text: "Direct messages" }),
+    h("div", { class: "nav-heading", text: t("direct_messages") }),
     ...snap.channels.filter((c) => c.kind === "dm").map((c) => item(c.id, c.name, "dm")));
 }
 
@@ -197,13 +210,13 @@ function drawMain() {
   const composer = document.getElementById("composer-slot");
   const list = document.getElementById("messages");
   if (page.where === HOME) {
-    title.textContent = "csp-bot — Home";
+    title.textContent = t("home_title");
     composer.hidden = true;
     const home = snap.home && { id: snap.home.id, hash: snap.home.hash };
     once("main", { home, user: page.user }, () => {
       list.replaceChildren(snap.home
         ? h("div", { class: "home-view", dataset: { viewId: snap.home.id, hash: snap.home.hash } }, ...renderBlocks(snap.home.blocks, viewCtx(snap.home, "home")))
-        : h("div", { class: "empty-conversation", text: "csp-bot has not published a Home tab for you yet." }));
+        : h("div", { class: "empty-conversation", text: t("no_home") }));
     });
     return;
   }
@@ -251,7 +264,7 @@ function drawNotices() {
   once("notices", notices, () => {
     const box = document.getElementById("notices");
     box.hidden = !notices.length;
-    box.replaceChildren(h("div", { class: "notices-title", text: "Playground log" }),
+    box.replaceChildren(h("div", { class: "notices-title", text: t("log") }),
       ...notices.map((n) => h("div", { class: `notice ${n.level}`, text: n.text })));
   });
 }
@@ -260,7 +273,9 @@ function draw() {
   document.body.dataset.version = String(page.snapshot.version);
   document.body.dataset.user = page.user;
   document.body.dataset.where = page.where;
+  applyChrome(page.snapshot.chrome, page.snapshot.language);
   drawPeople();
+  drawLanguage();
   drawSidebar();
   drawMain();
   drawModal();
@@ -310,6 +325,12 @@ async function switchUser(user) {
   window.history.replaceState(null, "", url);
   page.drawn = {};
   await go(page.where);
+}
+
+async function switchLanguage(language) {
+  page.snapshot = await call("language", { user: page.user, language });
+  page.drawn = {};
+  await refresh();
 }
 
 async function send(text) {

@@ -4,12 +4,13 @@
 import { renderAttachments, renderBlocks } from "./blocks.js";
 import { h } from "./dom.js";
 import { mrkdwn } from "./mrkdwn.js";
+import { pageLanguage, t } from "./words.js";
 
 const SLACKBOT = "USLACKBOT";
 
 function clockOf(ts) {
   const date = new Date(Number(String(ts).split(".")[0]) * 1000);
-  return date.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  return date.toLocaleTimeString(pageLanguage(), { hour: "2-digit", minute: "2-digit" });
 }
 
 function author(message, snapshot) {
@@ -43,7 +44,7 @@ export function renderConversation(messages, snapshot, ctxFor) {
     }
     out.push(node);
   }
-  if (!out.length) out.push(h("div", { class: "empty-conversation", text: "No messages yet." }));
+  if (!out.length) out.push(h("div", { class: "empty-conversation", text: t("no_messages") }));
   return out;
 }
 
@@ -68,5 +69,5 @@ function renderMessage(message, snapshot, ctx) {
         h("span", { class: "time", text: clockOf(message.ts) }),
         message.edited ? h("span", { class: "edited", text: "(edited)" }) : null),
       body,
-      message.ephemeral ? h("div", { class: "ephemeral-note", text: "Only visible to you" }) : null));
+      message.ephemeral ? h("div", { class: "ephemeral-note", text: t("only_you") }) : null));
 }
