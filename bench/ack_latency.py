@@ -245,7 +245,7 @@ async def benchmark(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING)
     rss_before = peak_rss_mib(resource.RUSAGE_SELF)
-    emulator = await SlackEmulator().start()
+    emulator = await SlackEmulator(bot_token=BOT_TOKEN).start()
     with tempfile.TemporaryDirectory(prefix="csp-bench-") as directory:
         server = await start_csp_bot(emulator.api_url, directory)
         bare_runner, bare_port = await start_bare_app(emulator.api_url)

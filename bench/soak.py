@@ -242,7 +242,7 @@ async def soak(seconds: float, users: int, admin_url: str) -> Report:
 
     tally = Tally()
     sandbox = SandboxProvider(task_duration=timedelta(seconds=0.3))
-    emulator = await SlackEmulator().start()
+    emulator = await SlackEmulator(bot_token=BOT_TOKEN).start()
     app = create_sandbox_app(sandbox, *OVH_KEYS.values())
     runner, sandbox_url = await start_sandbox_server(app, "127.0.0.1", 0)
     env = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,8 +35,8 @@ def timed_driver(emulator, url: str, name: str, tally: Tally):
 
         last_trigger = ""
 
-        def trigger_id(self) -> str:
-            self.last_trigger = super().trigger_id()
+        def trigger_id(self, user: str = "U0ALICE") -> str:
+            self.last_trigger = super().trigger_id(user)
             return self.last_trigger
 
         async def post(self, body, content_type, headers):
@@ -117,11 +116,10 @@ class User:
             self.seats = total
 
     def _opened(self, trigger: str):
+        """The modal the bot opened with `trigger`, as Slack shows it (the user's top modal)."""
         for call in reversed(self.emulator.calls):
             if call.method == "views.open" and call.args.get("trigger_id") == trigger:
-                view = call.args["view"]
-                return self.emulator.store_view(json.loads(view) if isinstance(view, str)
-                                                else view)
+                return self.emulator.top_modal(self.user)
         return None
 
     async def _approval_card(self, request_id: int):

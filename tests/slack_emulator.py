@@ -488,6 +488,23 @@ class SlackDriver:
         return reply
 
 
+    async def back(self, *, user: str = "U0ALICE", everything: bool = False) -> Reply | None:
+        """The person closes the top modal (Back, or × for `everything`), as Slack does: the
+        view goes, and the app hears `view_closed` when the view asked for it."""
+        ws = self.emulator.workspace
+        top = ws.top_modal(user)
+        if top is None:
+            raise AssertionError(f"{user} has no modal open")
+        everything = everything or bool(top.get("clear_on_close"))
+        ws.pop_modal(user, everything=everything)
+        if not top.get("notify_on_close"):
+            return None
+        return await self.send_payload({
+            "type": "view_closed", "team": {"id": TEAM_ID}, "user": self._user(user),
+            "api_app_id": "A0CSP", "view": top, "is_cleared": everything,
+        })
+
+
 def state_values(view: dict, values: dict[str, Any]) -> dict[str, dict]:
     """`view.state.values` for the input blocks of `view`, filled from {block_id: value}."""
     state: dict[str, dict] = {}

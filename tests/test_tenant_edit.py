@@ -167,7 +167,7 @@ async def test_a_second_confirm_of_the_same_change_sends_nothing_more(
     confirm = await review(slack, emulator, city="Den Haag")
     await slack.submit(confirm)
     await settle(bot.runtime)
-    again = await slack.submit(confirm)
+    again = await slack.submit(confirm, redelivered=True)  # Slack closed the modal
     assert again.json["response_action"] == "update"
     assert "already submitted" in blocks_text(again.json["view"]["blocks"])
     await settle(bot.runtime)
@@ -180,7 +180,8 @@ async def test_only_the_person_who_drafted_it_can_confirm_it(
     """The update used to travel in the view's private_metadata: anyone who submitted that
     view sent the PUT. Now the view names a draft, and the draft names its requester."""
     confirm = await review(slack, emulator, city="Delft")
-    refused = await slack.submit(confirm, user=BOB)
+    copied = emulator.open_modal(confirm, user=BOB)  # the same view, on Bob's screen
+    refused = await slack.submit(copied, user=BOB)
     said = blocks_text(refused.json["view"]["blocks"])
     assert "Only the person who prepared this request can confirm it" in said
     await settle(bot.runtime)

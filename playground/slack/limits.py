@@ -141,11 +141,17 @@ def _check_element(element: dict, code: str) -> None:
         _check(len(str(element.get("url") or "")) <= BUTTON_URL, code,
                f"a button's url holds at most {BUTTON_URL} characters")
     options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options += list(group.get("options") or [])
+    groups = list(element.get("option_groups") or [])
     if kind in ("static_select", "multi_static_select"):
+        # 100 options, or 100 option groups of 100 options each (Block Kit: select menus)
         _check(len(options) <= STATIC_SELECT_OPTIONS, code,
                f"a static select holds at most {STATIC_SELECT_OPTIONS} options")
+        _check(len(groups) <= STATIC_SELECT_OPTIONS, code,
+               f"a static select holds at most {STATIC_SELECT_OPTIONS} option groups")
+    for group in groups:
+        _check(len(group.get("options") or []) <= STATIC_SELECT_OPTIONS, code,
+               f"an option group holds at most {STATIC_SELECT_OPTIONS} options")
+        options += list(group.get("options") or [])
     if kind == "overflow":
         low, high = OVERFLOW_OPTIONS
         _check(low <= len(options) <= high, code,

@@ -42,6 +42,13 @@ RESPONSE_URL_USES = 5
 RESPONSE_URL_SECONDS = 30 * 60
 
 
+#: What Slack keeps about a stored view itself; a view the bot sends does not set these.
+SLACK_HELD = frozenset({
+    "id", "hash", "state", "team_id", "app_id", "bot_id", "app_installed_team_id",
+    "previous_view_id", "root_view_id",
+})
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -340,7 +347,7 @@ class Workspace:
             "app_installed_team_id": TEAM_ID, "private_metadata": "", "callback_id": "",
             "external_id": "", "clear_on_close": False, "notify_on_close": False,
             "previous_view_id": None, "root_view_id": view_id,
-            **copy.deepcopy(view),
+            **{k: copy.deepcopy(v) for k, v in view.items() if k not in SLACK_HELD},
             "blocks": with_ids(view.get("blocks") or []),
             "hash": f"{self.seconds():.6f}.{secrets.token_hex(4)}",
             "state": (previous or {}).get("state") or {"values": {}},

@@ -143,7 +143,8 @@ async def test_only_the_drafter_can_confirm(flow, bot, slack, emulator, sandbox,
     assert review.view["private_metadata"].isdigit(), "the confirmation names its draft only"
     sandbox.clear_calls()
 
-    reply = await slack.submit(review.view, user=BOB)
+    copied = emulator.open_modal(review.view, user=BOB)  # the same view, on Bob's screen
+    reply = await slack.submit(copied, user=BOB)
 
     assert "Only the person who prepared this request can confirm it" in refusal(reply)
     draft = await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))

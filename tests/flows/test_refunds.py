@@ -77,7 +77,8 @@ async def file_ticket(slack, emulator, bot, user: str = ALICE, text: str = "/csp
 
 
 def approval_card(emulator):
-    return emulator.last_message(APPROVALS_CHANNEL)
+    """The last message everyone in the approvals channel sees (not an ephemeral answer)."""
+    return [m for m in emulator.messages[APPROVALS_CHANNEL] if m.user is None][-1]
 
 
 def status_card(emulator, request):
@@ -332,13 +333,14 @@ async def test_only_support_agents_claim_file_and_resolve(slack, emulator, bot, 
     # a crafted submission is checked again on the server
     await slack.action(RefundAction.MARK_FILED, value=str(request.id), user=SAM,
                        message=approval_card(emulator))
-    filed = dict(latest_view(emulator))
+    sams = latest_view(emulator)
+    filed = emulator.open_modal(sams, user=BOB)  # Sam's modal, copied onto Bob's screen
     reply = await slack.submit(filed, {B.UPSTREAM_REFERENCE: "2611"}, user=BOB)
     assert reply.json["response_action"] == "update"
     assert "Only support agents" in blocks_text(reply.json["view"]["blocks"])
     assert (await pipeline.load(bot.runtime.db, request.id)).state is S.APPROVED
 
-    await slack.submit(filed, {B.UPSTREAM_REFERENCE: "2611"}, user=SAM)
+    await slack.submit(sams, {B.UPSTREAM_REFERENCE: "2611"}, user=SAM)
     await settle(bot)
     request = await pipeline.load(bot.runtime.db, request.id)
     assert (request.state, request.assignee) == (S.FILED, SAM)  # whoever files it has it
@@ -456,6 +458,7 @@ async def test_app_home_and_words_prefill_the_modal(slack, emulator, bot, agents
     assert "initial_value" not in inputs[B.CONTACT_NAME]  # BOB has no earlier ticket
     reply = await slack.submit(view, form_values(**{BlockId.TENANT: CONTOSO}), user=BOB)
     assert "Contoso Bakery GmbH" in blocks_text(reply.view["blocks"])
+    await slack.back(user=BOB)  # from the pushed confirmation back to the form
     reply = await slack.submit(view, form_values(**{BlockId.TENANT: "csp2-nope.o365.ovh"}),
                                user=BOB)
     assert "not known here" in reply.errors[BlockId.TENANT]

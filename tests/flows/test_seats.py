@@ -172,7 +172,7 @@ async def test_a_request_under_way_is_found_however_busy_the_other_subscriptions
                 session, kind=RequestKind.SEATS, state=RequestState.QUEUED, requester=BOB,
                 tenant=NORDWIND, subscription_id=900000 + n, payload={}, summary=f"other {n}")
 
-    view = await open_modal(slack, emulator, "/csp seats nordwind 480101")
+    view = await open_modal(slack, emulator, "/csp seats nordwind 480101", user=BOB)
     assert f"Request R{mine.id} is queued" in blocks_text(view["blocks"])
     reply = await slack.submit(view, form_values(NORDWIND_E3, 14), user=BOB)
     assert f"Request R{mine.id} on subscription 480101 is still queued" in (
