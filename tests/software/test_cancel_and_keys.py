@@ -239,3 +239,19 @@ async def test_names_partner_center_returns_are_escaped_in_the_list(
     reply = await slack.command("software list contoso")
     assert "<!channel>" not in reply.body
     assert "Contoso &lt;!channel&gt; &amp; Bakers" in reply.json["text"]
+
+
+async def test_nobody_deciding_before_the_window_closes_expires_the_request(
+    slack, emulator, pc, bot, clock, software_synced
+):
+    from bot.approvals import watch_deadlines
+
+    agent = await make_admin_agent(bot)
+    request, rds = await request_cancel(slack, emulator, bot, agent)
+    assert request.deadline == rds.cancellable_until
+    clock.set(rds.cancellable_until + timedelta(seconds=1))
+    await watch_deadlines(bot.runtime)
+    await bot.runtime.notifier.settle()
+    await settle(bot.runtime)
+    assert (await last_request(bot)).state == RequestState.EXPIRED
+    assert pc.calls("cancelOrder") == []
