@@ -144,7 +144,9 @@ async def test_an_admin_agent_cancels_inside_the_window_once_a_support_agent_app
 async def test_staff_who_are_not_admin_agents_cannot_cancel_software(
     slack, emulator, pc, bot, software_synced
 ):
+    pc.clear_calls()
     message = await listing(slack, ALICE)
+    assert pc._log == []  # the list comes from the cache: nothing waits on Partner Center
     assert not buttons(message, SoftwareAction.CANCEL)
     assert "for admin agents" in message.all_text
     rds = await purchase_of(bot, RDS_CAL)
@@ -237,3 +239,19 @@ async def test_names_partner_center_returns_are_escaped_in_the_list(
     reply = await slack.command("software list contoso")
     assert "<!channel>" not in reply.body
     assert "Contoso &lt;!channel&gt; &amp; Bakers" in reply.json["text"]
+
+
+async def test_nobody_deciding_before_the_window_closes_expires_the_request(
+    slack, emulator, pc, bot, clock, software_synced
+):
+    from bot.approvals import watch_deadlines
+
+    agent = await make_admin_agent(bot)
+    request, rds = await request_cancel(slack, emulator, bot, agent)
+    assert request.deadline == rds.cancellable_until
+    clock.set(rds.cancellable_until + timedelta(seconds=1))
+    await watch_deadlines(bot.runtime)
+    await bot.runtime.notifier.settle()
+    await settle(bot.runtime)
+    assert (await last_request(bot)).state == RequestState.EXPIRED
+    assert pc.calls("cancelOrder") == []
