@@ -205,6 +205,10 @@ class Result:
     statuses: dict[str, int]
     cpu_per_request: float  # seconds of server-process CPU, warm-up included
 
+    @property
+    def key(self) -> str:
+        return "app" if self.name.startswith("csp-bot") else "bare"
+
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile, in milliseconds."""
         ordered = sorted(self.latencies)
@@ -325,6 +329,17 @@ def report(args: argparse.Namespace, app: Result, bare: Result, rss_before: floa
         f"(csp-bot, bare app and emulator; {rss_before:.1f} MiB before they started)"
     )
     errors = sum(c for s, c in {**app.statuses, **bare.statuses}.items() if s != "200")
+    if args.json:
+        figures = {
+            r.key: {"p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
+                    "max_ms": r.percentile(100), "per_second": r.throughput,
+                    "cpu_ms": r.cpu_per_request * 1000, "statuses": r.statuses}
+            for r in (app, bare)
+        }
+        Path(args.json).write_text(json.dumps({
+            **figures, "ratio_p50": p50, "ratio_p99": p99, "errors": errors,
+            "requests": args.requests, "concurrency": args.concurrency,
+        }))
     if errors or app.statuses.get("200", 0) + bare.statuses.get("200", 0) == 0:
         print("some requests were not answered with 200: the numbers are not comparable")
         return 1
@@ -347,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="profile csp-bot's passes and print the N costliest functions (skews the numbers)",
     )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures there (run_all)")
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--text", default="help", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
