@@ -95,13 +95,16 @@ async def serve_sandbox(groups: int, latency: float, batch: bool) -> None:
         counters["calls"] += 1
         counters["in_flight"] += 1
         counters["peak_in_flight"] = max(counters["peak_in_flight"], counters["in_flight"])
-        kind = "/".join(p if not p[:1].isdigit() else "{id}" for p in request.path.split("/")[4:])
+        parts = request.path.split("/")[4:]  # /1.0/saas/csp2/{sn}/…
+        kind = "/".join(p if not p[:1].isdigit() else "{id}" for p in parts[1:]) or "/"
         counters["by_path"][kind] = counters["by_path"].get(kind, 0) + 1
+        started = time.process_time()
         try:
             await asyncio.sleep(latency)
             return await handler(request)
         finally:
             counters["in_flight"] -= 1
+            counters["cpu_s"] = counters.get("cpu_s", 0.0) + time.process_time() - started
 
     app = create_sandbox_app(sandbox)
     app.middlewares.insert(0, slow_and_counted)
@@ -113,7 +116,7 @@ async def serve_sandbox(groups: int, latency: float, batch: bool) -> None:
         command, *rest = line.split()
         if command == "calls":
             print(json.dumps(counters), flush=True)
-            counters.update(calls=0, peak_in_flight=0, by_path={})
+            counters.update(calls=0, peak_in_flight=0, by_path={}, cpu_s=0.0)
         elif command == "change":
             names = rng.sample(sorted(sandbox.world.tenants), int(rest[0]))
             for sn in names:
@@ -186,6 +189,7 @@ async def one_sync(runtime, sandbox: SandboxProcess, latency: float, concurrency
     return {
         "wall_s": wall, "calls": calls, "ideal_s": ideal, "ratio": wall / ideal if ideal else 0,
         "peak_in_flight": counters["peak_in_flight"], "by_path": counters["by_path"],
+        "sandbox_cpu_s": counters.get("cpu_s", 0.0),
         "groups_ok": len(report.ok), "groups_failed": len(report.failed),
         "batch_reads_off": report.batch_reads_off,
     }
@@ -237,7 +241,8 @@ def print_mode(name: str, out: dict) -> None:
     for kind, r in out.items():
         print(f"  {name:20} {kind:11} {r['wall_s']:7.1f} s, {r['calls']:6} calls, ideal "
               f"{r['ideal_s']:6.1f} s, ratio {r['ratio']:.2f}, peak in flight "
-              f"{r['peak_in_flight']}, groups ok {r['groups_ok']} failed {r['groups_failed']}",
+              f"{r['peak_in_flight']}, groups ok {r['groups_ok']} failed {r['groups_failed']}, "
+              f"sandbox CPU {r['sandbox_cpu_s']:.1f} s",
               flush=True)
         top = sorted(r["by_path"].items(), key=lambda kv: -kv[1])[:8]
         print("      calls by path: " + ", ".join(f"{k or '/'} {v}" for k, v in top))

@@ -184,8 +184,16 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def measure(db: Database, snapshots: list[TenantSnapshot], count: int) -> dict:
+    from sqlalchemy import text as sql
+
     runtime = SimpleNamespace(db=db)
     timings: dict[str, list[float]] = defaultdict(list)
+    for n in range(count // 3 + 50):  # the baseline: a read session doing no work
+        started = time.perf_counter()
+        async with db.session() as session:
+            await session.execute(sql("SELECT 1"))
+        if n >= 50:
+            timings["empty read session"].append((time.perf_counter() - started) * 1000)
     work = queries(snapshots, count)
     for _kind, text, group in work[:200]:  # warm up the connection pool and page cache
         await typeahead.subscription_options(runtime, text, group)
