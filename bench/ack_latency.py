@@ -53,7 +53,8 @@ EVENTS_PATH = "/slack/events"
 # --- the driver (a separate process): signed slash commands, timed -----------------------------
 
 
-async def drive(url: str, text: str, requests: int, concurrency: int, warmup: int) -> dict:
+async def drive(url: str, text: str, requests: int, concurrency: int, warmup: int,
+                response_url: str = "http://127.0.0.1:9/response/bench") -> dict:
     """Sends `warmup` then `requests` signed `/csp <text>`; returns latencies and statuses."""
     import aiohttp
     from slack_sdk.signature import SignatureVerifier
@@ -70,7 +71,7 @@ async def drive(url: str, text: str, requests: int, concurrency: int, warmup: in
         "command": "/csp",
         "text": text,
         "api_app_id": "A0CSP",
-        "response_url": "http://127.0.0.1:9/response/bench",
+        "response_url": response_url,  # the bot answers only to Slack's (the emulator's) host
     }
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -107,7 +108,8 @@ async def drive(url: str, text: str, requests: int, concurrency: int, warmup: in
     return {"latencies": latencies, "statuses": statuses, "sample": sample[:2000], "wall": wall}
 
 
-async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup: int) -> dict:
+async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup: int,
+                   response_url: str) -> dict:
     """Runs the driver in its own process and reads its JSON answer."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -122,6 +124,8 @@ async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup:
         str(concurrency),
         "--warmup",
         str(warmup),
+        "--response-url",
+        response_url,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
@@ -274,7 +278,8 @@ async def benchmark(args: argparse.Namespace) -> int:
                     cpu_before = time.process_time()
                     if profiler is not None and name == names[0]:
                         profiler.enable()
-                    out = await run_pass(url, text, per_pass, args.concurrency, args.warmup)
+                    out = await run_pass(url, text, per_pass, args.concurrency, args.warmup,
+                                         emulator.response_url("bench"))
                     if profiler is not None:
                         profiler.disable()
                     cpu[name] += time.process_time() - cpu_before
@@ -365,12 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the figures there (run_all)")
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--text", default="help", help=argparse.SUPPRESS)
+    parser.add_argument("--response-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.rounds) < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency and --rounds must be ≥ 1, --warmup ≥ 0")
     if args.drive:
         result = asyncio.run(
-            drive(args.drive, args.text, args.requests, args.concurrency, args.warmup)
+            drive(args.drive, args.text, args.requests, args.concurrency, args.warmup,
+                  args.response_url)
         )
         json.dump(result, sys.stdout)
         return 0
