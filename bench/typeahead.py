@@ -226,6 +226,7 @@ def report(timings: dict[str, list[float]]) -> float:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=5000)
+    parser.add_argument("--per-group", type=int, default=20, help="subscriptions per group")
     parser.add_argument("--queries", type=int, default=3000)
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "csp-typeahead.db")
     parser.add_argument("--database-url", help="a PostgreSQL database instead of the SQLite "
@@ -233,6 +234,8 @@ async def main() -> int:
     parser.add_argument("--check", action="store_true", help=f"fail if p99 > {TARGET_P99_MS} ms")
     parser.add_argument("--json", type=Path, help="also write the figures there (run_all)")
     args = parser.parse_args()
+    global SUBSCRIPTIONS_PER_TENANT
+    SUBSCRIPTIONS_PER_TENANT = args.per_group
     db, snapshots = await prepare(args.db, args.tenants, args.database_url)
     try:
         async with db.session() as session:
