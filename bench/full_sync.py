@@ -180,16 +180,16 @@ def bot_runtime(sandbox_url: str, db_path: Path, concurrency: int):
 async def one_sync(runtime, sandbox: SandboxProcess, latency: float, concurrency: int,
                    run) -> dict:
     await sandbox.ask("calls")  # reset
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = await run()
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     counters = await sandbox.ask("calls")
     calls = counters["calls"]
     ideal = calls * latency / concurrency
     return {
         "wall_s": wall, "calls": calls, "ideal_s": ideal, "ratio": wall / ideal if ideal else 0,
         "peak_in_flight": counters["peak_in_flight"], "by_path": counters["by_path"],
-        "sandbox_cpu_s": counters.get("cpu_s", 0.0),
+        "sandbox_cpu_s": counters.get("cpu_s", 0.0), "bot_cpu_s": cpu,
         "groups_ok": len(report.ok), "groups_failed": len(report.failed),
         "batch_reads_off": report.batch_reads_off,
     }
@@ -242,7 +242,7 @@ def print_mode(name: str, out: dict) -> None:
         print(f"  {name:20} {kind:11} {r['wall_s']:7.1f} s, {r['calls']:6} calls, ideal "
               f"{r['ideal_s']:6.1f} s, ratio {r['ratio']:.2f}, peak in flight "
               f"{r['peak_in_flight']}, groups ok {r['groups_ok']} failed {r['groups_failed']}, "
-              f"sandbox CPU {r['sandbox_cpu_s']:.1f} s",
+              f"CPU: bot {r['bot_cpu_s']:.1f} s, sandbox {r['sandbox_cpu_s']:.1f} s",
               flush=True)
         top = sorted(r["by_path"].items(), key=lambda kv: -kv[1])[:8]
         print("      calls by path: " + ", ".join(f"{k or '/'} {v}" for k, v in top))

@@ -63,8 +63,8 @@ def plan(quick: bool, server_url: str) -> dict[str, list[tuple[str, list[str]]]]
                           "--suggestions", "200" if q else "1000"])],
         "P3": [("sqlite", ["bench/typeahead.py", *p3, "--db", str(seats_cache)]),
                ("postgres", ["bench/typeahead.py", *p3, "--database-url", bench_db])],
-        "P4": [("sync", ["bench/full_sync.py", "--groups", "60" if q else "1000",
-                         "--changes", "10" if q else "20"])],
+        "P4": [("sync", ["bench/full_sync.py", "--groups", "30" if q else "1000",
+                         "--changes", "5" if q else "20"])],
         "P6": [("sqlite", ["bench/sustained.py", "--seconds", "10" if q else "60"]),
                ("postgres", ["bench/sustained.py", "--seconds", "10" if q else "60",
                              "--database-url", server_url])],
@@ -157,7 +157,8 @@ def rows(results: dict[str, dict | None]) -> list[list[str]]:
         b = p4["batch"]["full"]
         what = (f"full sync, {p4['groups']:,} groups × {p4['subscriptions_per_group']}, "
                 f"{p4['latency_s'] * 1000:.0f} ms a call, {p4['concurrency']} in flight")
-        out.append(["P4", what + ", batch reads", f"{f(b['wall_s'])} s, {b['calls']:,} calls",
+        out.append(["P4", what + ", batch reads", f"{f(b['wall_s'])} s, {b['calls']:,} calls "
+                    f"(bot CPU {f(b.get('bot_cpu_s'))} s)",
                     f"calls × latency ÷ concurrency {f(b['ideal_s'])} s", f(b["ratio"], 2),
                     "≤ 1.2", verdict(b["ratio"] <= 1.2)])
         n = p4.get("naive", {}).get("full")
