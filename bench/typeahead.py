@@ -120,6 +120,17 @@ async def ensure_postgres_database(url: str, *, fresh: bool = False) -> None:
         await conn.close()
 
 
+async def _someone_else_on(db: Database) -> bool:
+    """Whether another client is connected to this PostgreSQL database."""
+    from sqlalchemy import text as sql
+
+    async with db.session() as session:
+        others = await session.scalar(sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"))
+    return bool(others)
+
+
 async def prepare(
     path: Path, tenants: int, database_url: str | None = None
 ) -> tuple[Database, list[TenantSnapshot]]:
@@ -134,6 +145,12 @@ async def prepare(
     async with db.session() as session:
         have = await search.subscription_count(session)
     wanted = tenants * SUBSCRIPTIONS_PER_TENANT
+    for _ in range(120 if database_url else 0):  # another run may be filling it: let it finish
+        if have in (0, wanted) or not await _someone_else_on(db):
+            break
+        await asyncio.sleep(5)
+        async with db.session() as session:
+            have = await search.subscription_count(session)
     if have != wanted:
         if have:  # another size: start again
             await db.close()
