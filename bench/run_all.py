@@ -13,11 +13,11 @@ interactions on SQLite and PostgreSQL, and the worker's provider writes (bench/s
 
 The benchmarks run one after the other, each in processes of its own, while this script holds
 /tmp/csp-suite.lock (the lock the test suites take), so that they never overlap one another or
-a test run. `--quick` runs each for a fraction of the time (about 2 minutes in all once the
-cache files exist); the first run also fills the cache files in the temp directory, which later
-runs reuse. PostgreSQL: the server of `--database-url` (default TEST_DATABASE_URL's, else
-127.0.0.1:5432 as postgres); the benchmarks use databases of their own (`bench`, and fresh
-`csp_bench_…` ones they drop), never the tests' database.
+a test run. `--quick` runs each for a fraction of the time (the budget: 2 minutes in all
+once the cache files exist, 10 without it); the first run also fills the cache files in the
+temp directory, which later runs reuse. PostgreSQL: the server of `--database-url` (default
+TEST_DATABASE_URL's, else 127.0.0.1:5432 as postgres); the benchmarks use databases of their
+own (`bench`, and fresh `csp_bench_…` ones they drop), never the tests' database.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if wanted and "P5" in wanted:
         wanted.add("P2")  # P5 is measured in P2's bot process
     command = "python bench/run_all.py" + (" --quick" if args.quick else "") + (
-        f" --only {args.only}" if args.only else "")
+        f" --only {args.only}" if args.only else "") + (" --no-lock" if args.no_lock else "")
     lock = None
     if not args.no_lock:
         lock = open(LOCK, "a")  # held until the end
