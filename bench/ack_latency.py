@@ -53,7 +53,8 @@ EVENTS_PATH = "/slack/events"
 # --- the driver (a separate process): signed slash commands, timed -----------------------------
 
 
-async def drive(url: str, text: str, requests: int, concurrency: int, warmup: int) -> dict:
+async def drive(url: str, text: str, requests: int, concurrency: int, warmup: int,
+                response_url: str = "http://127.0.0.1:9/response/bench") -> dict:
     """Sends `warmup` then `requests` signed `/csp <text>`; returns latencies and statuses."""
     import aiohttp
     from slack_sdk.signature import SignatureVerifier
@@ -70,7 +71,7 @@ async def drive(url: str, text: str, requests: int, concurrency: int, warmup: in
         "command": "/csp",
         "text": text,
         "api_app_id": "A0CSP",
-        "response_url": "http://127.0.0.1:9/response/bench",
+        "response_url": response_url,  # the bot answers only to Slack's (the emulator's) host
     }
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -107,7 +108,8 @@ async def drive(url: str, text: str, requests: int, concurrency: int, warmup: in
     return {"latencies": latencies, "statuses": statuses, "sample": sample[:2000], "wall": wall}
 
 
-async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup: int) -> dict:
+async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup: int,
+                   response_url: str) -> dict:
     """Runs the driver in its own process and reads its JSON answer."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -122,6 +124,8 @@ async def run_pass(url: str, text: str, requests: int, concurrency: int, warmup:
         str(concurrency),
         "--warmup",
         str(warmup),
+        "--response-url",
+        response_url,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
@@ -205,6 +209,10 @@ class Result:
     statuses: dict[str, int]
     cpu_per_request: float  # seconds of server-process CPU, warm-up included
 
+    @property
+    def key(self) -> str:
+        return "app" if self.name.startswith("csp-bot") else "bare"
+
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile, in milliseconds."""
         ordered = sorted(self.latencies)
@@ -270,7 +278,8 @@ async def benchmark(args: argparse.Namespace) -> int:
                     cpu_before = time.process_time()
                     if profiler is not None and name == names[0]:
                         profiler.enable()
-                    out = await run_pass(url, text, per_pass, args.concurrency, args.warmup)
+                    out = await run_pass(url, text, per_pass, args.concurrency, args.warmup,
+                                         emulator.response_url("bench"))
                     if profiler is not None:
                         profiler.disable()
                     cpu[name] += time.process_time() - cpu_before
@@ -325,6 +334,17 @@ def report(args: argparse.Namespace, app: Result, bare: Result, rss_before: floa
         f"(csp-bot, bare app and emulator; {rss_before:.1f} MiB before they started)"
     )
     errors = sum(c for s, c in {**app.statuses, **bare.statuses}.items() if s != "200")
+    if args.json:
+        figures = {
+            r.key: {"p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
+                    "max_ms": r.percentile(100), "per_second": r.throughput,
+                    "cpu_ms": r.cpu_per_request * 1000, "statuses": r.statuses}
+            for r in (app, bare)
+        }
+        Path(args.json).write_text(json.dumps({
+            **figures, "ratio_p50": p50, "ratio_p99": p99, "errors": errors,
+            "requests": args.requests, "concurrency": args.concurrency,
+        }))
     if errors or app.statuses.get("200", 0) + bare.statuses.get("200", 0) == 0:
         print("some requests were not answered with 200: the numbers are not comparable")
         return 1
@@ -347,14 +367,17 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="profile csp-bot's passes and print the N costliest functions (skews the numbers)",
     )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures there (run_all)")
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--text", default="help", help=argparse.SUPPRESS)
+    parser.add_argument("--response-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.rounds) < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency and --rounds must be ≥ 1, --warmup ≥ 0")
     if args.drive:
         result = asyncio.run(
-            drive(args.drive, args.text, args.requests, args.concurrency, args.warmup)
+            drive(args.drive, args.text, args.requests, args.concurrency, args.warmup,
+                  args.response_url)
         )
         json.dump(result, sys.stdout)
         return 0

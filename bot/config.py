@@ -172,6 +172,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("csp_sync_interval", "csp_sync_interval_seconds"),
     )
     csp_sync_concurrency: int = Field(default=4, ge=1, le=64)
+    csp_sync_changes_interval: int = Field(
+        default=0, ge=0, description="seconds between incremental syncs, which re-read only the "
+        "groups whose subscriptions changed upstream (0: none, only the full sync)"
+    )
     csp_usage_refresh_hours: float = Field(
         default=6.0, ge=0, description="a license group's usage statistics and billing peaks "
         "are read at most this often (0: at every sync)"

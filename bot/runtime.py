@@ -212,6 +212,9 @@ class Runtime:
         self.sync_loop = self.add_loop(
             "sync", self.syncer.run_once, self.settings.csp_sync_interval or float("inf")
         )
+        if self.settings.csp_sync_changes_interval:  # between full syncs: what changed
+            self.add_loop("sync_changes", self.syncer.sync_changes,
+                          self.settings.csp_sync_changes_interval)
 
         from bot.software.reminders import remind_software_windows
         from bot.software.sync import sync_software

@@ -178,6 +178,61 @@ class Syncer:
         log.info("sync: %s", report.summary())
         return report
 
+    # --- incremental sync ------------------------------------------------------------------
+
+    async def sync_changes(self) -> SyncReport:
+        """The incremental sync (every CSP_SYNC_CHANGES_INTERVAL, between full syncs): reads
+        only the groups that changed upstream.
+
+        How it knows: per group it reads the subscriptions alone (their ids and one batch read:
+        2 calls, where a full read of a group makes about 30) and compares them with the cache —
+        a subscription added or gone, other seats, another status, a newer `lastUpdate`, a task
+        pending — or the cache still waits for a task of the group to finish. Only such groups,
+        and groups new upstream, are read in full (`refresh_tenant`). A change to a group's own
+        details, or a group deleted upstream, waits for the next full sync."""
+        report = SyncReport(started_at=self._now())
+        if self._full is None or not self._full.done():
+            report.skipped = True  # the full sync at start-up (or one under way) comes first
+            return report
+        async with cache_sync.sync_lock(self.runtime.db.engine) as ours:
+            if not ours:
+                report.skipped = True
+                return report
+            try:
+                names = await self._provider.list_tenants()
+            except ProviderError as exc:
+                report.error = str(exc)
+                log.warning("incremental sync: cannot list license groups: %s", exc)
+                return report
+            async with self.runtime.db.session() as session:
+                cached = await cache_sync.cached_service_names(session)
+            gate = asyncio.Semaphore(self.runtime.settings.csp_sync_concurrency)
+
+            async def one(service_name: str) -> TenantOutcome | None:
+                async with gate:
+                    if service_name in cached and not await self._changed(service_name):
+                        return None
+                    return await self.refresh_tenant(service_name)
+
+            outcomes = await asyncio.gather(*(one(sn) for sn in names))
+        report.outcomes = [o for o in outcomes if o is not None]
+        report.finished_at = self._now()
+        self.last_report = report
+        if report.outcomes:
+            log.info("incremental sync: %s", report.summary())
+        return report
+
+    async def _changed(self, sn: str) -> bool:
+        try:
+            subscriptions = await self._provider.get_subscriptions(sn)
+        except ProviderError:
+            return True  # the full read of the group records what is wrong
+        async with self.runtime.db.session() as session:
+            cached = await cache_sync.cached_subscription_states(session, sn)
+            waiting = await cache_sync.unfinished_task_ids(session, sn)
+        upstream = {s.id: cache_sync.subscription_state(s) for s in subscriptions}
+        return bool(waiting) or upstream != cached
+
     async def _refresh_many(
         self, names: list[str], progress: SyncProgress | None
     ) -> list[TenantOutcome]:

@@ -46,10 +46,13 @@ def register(app: AsyncApp, router: Router) -> None:
 
 
 async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = None,
-                     notice: str | None = None) -> View:
-    """The seat modal for `ref`, from the cache."""
-    tenant, facts, problem = await load_choice(runtime.db, ref,
-                                               terms=load_term_book(runtime.settings))
+                     notice: str | None = None, tenant: Any = None) -> View:
+    """The seat modal for `ref`, from the cache; `tenant`: ref's group, already read."""
+    if tenant is not None and ref.subscription_id is None and tenant.service_name == ref.tenant:
+        facts, problem = None, None  # nothing more to read
+    else:
+        tenant, facts, problem = await load_choice(runtime.db, ref,
+                                                   terms=load_term_book(runtime.settings))
     return seat_form(ref, tenant, facts, now=runtime.clock.now(),
                      window=reduction_window(runtime.settings), new_total=new_total,
                      notice=notice or problem)
@@ -66,7 +69,8 @@ async def open_from_command(call: CommandCall) -> None:
         call.channel_id or None,
     )
     total = prefill.numbers[0] if prefill.numbers else None
-    view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem)
+    view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem,
+                            tenant=prefill.tenant)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 

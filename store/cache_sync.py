@@ -162,6 +162,24 @@ async def unfinished_task_ids(session: AsyncSession, service_name: str) -> set[i
     return set((await session.execute(query)).scalars())
 
 
+def subscription_state(sub: Subscription) -> tuple[int, str, datetime | None, int | None]:
+    """What `cached_subscription_states` holds for `sub`, as the cache would store it."""
+    return sub.quantity, _clip(sub.status, SubscriptionRow.status), sub.last_update, \
+        sub.task_pending_id
+
+
+async def cached_subscription_states(
+    session: AsyncSession, service_name: str
+) -> dict[int, tuple[int, str, datetime | None, int | None]]:
+    """Each cached subscription of the group: (quantity, status, last update, pending task),
+    the fields an incremental sync compares with OVHcloud's."""
+    query = select(SubscriptionRow.id, SubscriptionRow.quantity, SubscriptionRow.status,
+                   SubscriptionRow.last_update, SubscriptionRow.task_pending_id
+                   ).where(SubscriptionRow.service_name == service_name)
+    return {r.id: (r.quantity, r.status, r.last_update, r.task_pending_id)
+            for r in (await session.execute(query)).all()}
+
+
 async def cached_license_names(session: AsyncSession, service_name: str) -> dict[int, str]:
     query = select(SubscriptionRow.license_id, SubscriptionRow.license_name).where(
         SubscriptionRow.service_name == service_name

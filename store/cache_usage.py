@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import BillingPeaks, UsageStatistics
@@ -63,14 +63,14 @@ async def apply_usage(session: AsyncSession, row: TenantRow, usage: UsageSnapsho
         row.usage_peaks = usage.peaks.model_dump(mode="json")
     sn = row.service_name
     if usage.days is not None:
-        found: dict[tuple[int, date], UsageDayRow] = {}
+        found: dict[tuple[int, date], dict] = {}
         for entry in usage.days[:MAX_DAYS_READ]:
             if entry.date is None:
                 continue
             for line in entry.lines[:MAX_LINES_A_DAY]:
                 if line.licence_id is None or line.peak_count is None:
                     continue
-                found[(line.licence_id, entry.date)] = UsageDayRow(
+                found[(line.licence_id, entry.date)] = dict(
                     service_name=sn, license_id=line.licence_id, day=entry.date,
                     license_name=line.licence_name[:255], peak_count=line.peak_count,
                     end_of_day_count=line.end_of_day_count)
@@ -78,7 +78,8 @@ async def apply_usage(session: AsyncSession, row: TenantRow, usage: UsageSnapsho
         if days:
             await session.execute(delete(UsageDayRow).where(
                 UsageDayRow.service_name == sn, UsageDayRow.day.in_(days)))
-        session.add_all(found.values())
+        if found:  # one multi-row INSERT, not an ORM object per day and licence
+            await session.execute(insert(UsageDayRow), list(found.values()))
     oldest = read_at.date() - timedelta(days=KEEP_DAYS)
     await session.execute(delete(UsageDayRow).where(
         UsageDayRow.service_name == sn, UsageDayRow.day < oldest))

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from store.sqlite_trips import use_one_trip_cursors
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -49,6 +51,7 @@ def _sqlite_begin(connection) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    use_one_trip_cursors(dbapi_connection)  # aiosqlite: one thread hand-over per statement
     # The driver's implicit transactions are off (BEGIN comes from `_sqlite_begin`), so the
     # pragmas below run outside any transaction, as SQLite requires.
     dbapi_connection.isolation_level = None
