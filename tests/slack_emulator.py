@@ -35,6 +35,21 @@ class Call:
 
 
 @dataclass
+class UploadedFile:
+    """A file uploaded the external way (files_upload_v2): announced with its name and length
+    (files.getUploadURLExternal), its bytes POSTed to the URL given, then shared
+    (files.completeUploadExternal)."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    title: str | None = None
+    content: bytes | None = None  # None until the bytes arrive
+    channel: str | None = None
+
+
+@dataclass
 class Message:
     channel: str
     ts: str
@@ -43,6 +58,7 @@ class Message:
     user: str | None = None  # set for ephemeral messages
     thread_ts: str | None = None
     history: list[dict] = field(default_factory=list)
+    files: list[UploadedFile] = field(default_factory=list)  # shared with the message
 
     @property
     def all_text(self) -> str:
@@ -88,6 +104,7 @@ class SlackEmulator:
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_connected = asyncio.Event()
         self._envelopes: dict[str, asyncio.Future] = {}
+        self.files: dict[str, UploadedFile] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -96,6 +113,7 @@ class SlackEmulator:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # e.g. usergroups.users.list
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -216,7 +234,57 @@ class SlackEmulator:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": self.usergroups[group]}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         return {"ok": True}
+
+    # --- files_upload_v2 ----------------------------------------------------------------------
+
+    def _upload_url(self, args: dict) -> dict:
+        try:
+            length = int(args["length"])
+        except (KeyError, TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not args.get("filename") or length < 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = UploadedFile(file_id, args["filename"], length, args.get("alt_txt"))
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None or upload.content is not None:
+            return web.Response(status=404, text="invalid_upload")
+        upload.content = await request.read()
+        return web.Response(text=f"OK - {len(upload.content)}")
+
+    def _complete_upload(self, args: dict) -> dict:
+        try:
+            wanted = json.loads(args["files"]) if isinstance(args["files"], str) else args["files"]
+        except (KeyError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        for item in wanted:
+            upload = self.files.get(item.get("id", ""))
+            if upload is None or upload.content is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(upload.content) != upload.length:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+            upload.title = item.get("title") or upload.filename
+            shared.append(upload)
+        channel = args.get("channel_id")
+        if channel:
+            if channel.startswith("U"):
+                channel = "D" + channel
+            for upload in shared:
+                upload.channel = channel
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            self.messages[channel].append(Message(channel, ts, args.get("initial_comment", ""),
+                                                  [], thread_ts=args.get("thread_ts"),
+                                                  files=shared))
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in shared]}
 
     def store_view(self, view: dict, view_id: str | None = None) -> dict:
         """Keeps a view the way Slack does: with an id, a fresh hash, and empty state."""
