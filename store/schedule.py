@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import DigestRow, RequestRow
+from store.models import DigestRow, RequestRow, SeatBatchRow, SubscriptionRow, TenantRow
 
 
 async def scheduled_before(session: AsyncSession, until: datetime, *,
@@ -66,3 +66,23 @@ async def release_digest(session: AsyncSession, day: date, owner: str) -> None:
     """Nothing was posted (Slack refused): the next round of any replica tries again."""
     await session.execute(delete(DigestRow).where(DigestRow.day == day, DigestRow.owner == owner,
                                                   DigestRow.sent_at.is_(None)))
+
+
+async def seat_batches_since(session: AsyncSession, since: datetime) -> list[tuple]:
+    """Seats added at or after `since`, with where they are: (batch, subscription, group's
+    display name), oldest first."""
+    query = (
+        select(SeatBatchRow, SubscriptionRow, TenantRow.display_name)
+        .join(SubscriptionRow, SubscriptionRow.id == SeatBatchRow.subscription_id)
+        .join(TenantRow, TenantRow.service_name == SubscriptionRow.service_name)
+        .where(SeatBatchRow.added_at >= since)
+        .order_by(SeatBatchRow.added_at, SeatBatchRow.id)
+    )
+    return [tuple(row) for row in await session.execute(query)]
+
+
+async def requesters_of(session: AsyncSession, request_ids: list[int]) -> dict[int, str]:
+    if not request_ids:
+        return {}
+    query = select(RequestRow.id, RequestRow.requester).where(RequestRow.id.in_(request_ids))
+    return {rid: who for rid, who in await session.execute(query)}
