@@ -252,9 +252,10 @@ async def claim_reminders(runtime, request_id: int, hours: Collection[int], now)
 async def watch_deadlines(runtime) -> None:
     """One round of the deadlines loop: expire what is overdue, then remind (the approvers of
     deadlines, the requesters of changes scheduled for tomorrow's renewal)."""
-    from bot.scheduled import remind_scheduled
+    from bot.scheduled import expire_late, remind_scheduled
 
     await expire_overdue(runtime)
+    await expire_late(runtime)
     await send_reminders(runtime)
     await remind_scheduled(runtime)
 

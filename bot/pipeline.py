@@ -32,7 +32,8 @@ CHANGE_MOVES: dict[RequestState, frozenset[RequestState]] = {
     S.DRAFT: frozenset({S.QUEUED, S.AWAITING_APPROVAL, S.SCHEDULED}),
     S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.SCHEDULED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
     # for the renewal: taken by the worker at `run_at`, or withdrawn by the requester before
-    S.SCHEDULED: frozenset({S.RUNNING, S.WITHDRAWN}),
+    # (expired: its window closed before the worker could send it, e.g. the bot was down)
+    S.SCHEDULED: frozenset({S.RUNNING, S.WITHDRAWN, S.EXPIRED}),
     S.QUEUED: frozenset({S.RUNNING, S.FAILED, S.NEEDS_ATTENTION}),
     S.RUNNING: frozenset({S.DONE, S.FAILED, S.NEEDS_ATTENTION, S.QUEUED}),
     S.FAILED: frozenset({S.QUEUED}),  # retried by a person

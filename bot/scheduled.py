@@ -5,7 +5,8 @@ of the next term (`bot.seats.at_renewal`, `bot.cancellation.renewal_for`). It wa
 `scheduled` state with its `run_at`; the worker takes it then like any queued request
 (`store.leases.claimable_ids`) and reads the subscription before sending
 (`bot.execution.reconcile`). Until then the requester may withdraw it, and is reminded by DM a
-day before — once, whatever the number of replicas (a conditional update claims it).
+day before — once, whatever the number of replicas (a conditional update claims it). One
+whose window closed before it could be sent (the bot was stopped) expires instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.domain import Request
+from bot import pipeline
+from bot.domain import Request, RequestState
+from bot.i18n import _
 from bot.views import news
 from store import schedule as schedule_sql
 
@@ -22,6 +25,25 @@ log = logging.getLogger(__name__)
 
 #: How long before its time a scheduled request's requester is reminded.
 REMIND_BEFORE = timedelta(hours=24)
+
+
+async def expire_late(runtime: Any) -> int:
+    """A scheduled request whose window closed before the worker could send it (the bot was
+    stopped through it) expires: sent late, it would get no refund nobody agreed to."""
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        rows = await schedule_sql.scheduled_past_deadline(session, now)
+    expired = 0
+    for row in rows:
+        async with runtime.db.transaction() as session:
+            moved = await pipeline.transition(
+                session, row.id, {RequestState.SCHEDULED}, RequestState.EXPIRED, "csp-bot",
+                _("its window closed before it could be sent"), values={"decided_at": now})
+        if moved is not None:
+            expired += 1
+            await runtime.notifier.request_changed(moved, actor="csp-bot",
+                                                   before=RequestState.SCHEDULED)
+    return expired
 
 
 async def remind_scheduled(runtime: Any) -> int:

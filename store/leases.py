@@ -42,7 +42,9 @@ async def claimable_ids(
         .where(
             or_(
                 and_(RequestRow.state == "queued", due, _lease_free(now)),
-                and_(RequestRow.state == "scheduled", RequestRow.run_at <= now, _lease_free(now)),
+                and_(RequestRow.state == "scheduled", RequestRow.run_at <= now, _lease_free(now),
+                     # its window closed before it could be sent: it expires, never goes late
+                     or_(RequestRow.deadline.is_(None), RequestRow.deadline > now)),
                 and_(RequestRow.state == "running", _lease_free(now, dead_owners)),
             )
         )

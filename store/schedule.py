@@ -86,3 +86,13 @@ async def requesters_of(session: AsyncSession, request_ids: list[int]) -> dict[i
         return {}
     query = select(RequestRow.id, RequestRow.requester).where(RequestRow.id.in_(request_ids))
     return {rid: who for rid, who in await session.execute(query)}
+
+
+async def scheduled_past_deadline(session: AsyncSession, now: datetime, *, limit: int = 200
+                                  ) -> list[RequestRow]:
+    """Scheduled requests whose window closed before they were sent."""
+    query = (select(RequestRow)
+             .where(RequestRow.state == "scheduled", RequestRow.deadline.is_not(None),
+                    RequestRow.deadline <= now)
+             .order_by(RequestRow.deadline, RequestRow.id).limit(limit))
+    return list((await session.execute(query)).scalars())

@@ -173,3 +173,16 @@ async def test_a_cancellation_scheduled_for_the_renewal_is_approved_now_and_run_
     subscriptions = sandbox.world.tenants[NORDWIND].subscriptions
     assert not subscriptions[NORDWIND_E3].live
     assert not subscriptions[NORDWIND_E3_AUDIO].live  # the add-on went with it
+
+
+async def test_a_scheduled_decrease_whose_window_passed_unsent_expires(
+    slack, emulator, sandbox, bot, clock, synced
+):
+    request = await schedule_decrease(slack, emulator, bot, 10)
+    clock.set(request.deadline + timedelta(minutes=1))  # the bot was stopped all week
+    await settle(bot.runtime)
+    await approvals.watch_deadlines(bot.runtime)
+    await settle(bot.runtime)
+    assert sandbox.calls("changeQuantity") == []
+    assert (await pipeline.load(bot.runtime.db, request.id)).state is RequestState.EXPIRED
+    assert "expired" in dms(emulator, ALICE)
