@@ -40,6 +40,8 @@ EDITABLE = (
     (TenantEditBlock.ZIP_CODE, "zip_code", "Zip code", 32),
     (TenantEditBlock.MPN_ID, "mpn_id", "MPN ID", 10),
 )
+#: Subscriptions whose term the details list (a section holds 3000 characters).
+TERM_LINES = 10
 LABELS = {name: label for _block, name, label, _limit in EDITABLE}
 
 
@@ -77,8 +79,11 @@ def tenant_message(details: TenantDetails) -> Rendered:
     terms = [f"• {escape(sub.license_name or str(sub.license_id))} ({sub.id}): "
              + term_words(details.terms[sub.id])
              for sub in details.subscriptions if sub.id in details.terms]
-    if terms:
-        blocks.append(section(_("*Terms and renewals*") + "\n" + "\n".join(terms)[:2900]))
+    if terms:  # whole lines only (a cut date token would show as raw text); `/csp subs` has all
+        shown = terms[:TERM_LINES]
+        if len(terms) > len(shown):
+            shown.append(_("… and {n} more in `/csp subs`", n=len(terms) - len(shown)))
+        blocks.append(section(_("*Terms and renewals*") + "\n" + "\n".join(shown)))
     peaks = t.usage_peaks
     if peaks is not None and peaks.lines:
         period = billing_period(peaks, t.usage_read_at, details.freshness.now.date())
