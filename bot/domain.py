@@ -268,6 +268,8 @@ class Role(StrEnum):
     STAFF = "staff"
     SUPPORT = "support"
     ADMIN = "admin"
+    #: Partner Center's Admin agent: cancels software and takes the route to its keys.
+    ADMIN_AGENT = "admin_agent"
 
 
 class RequestKind(StrEnum):
@@ -276,6 +278,8 @@ class RequestKind(StrEnum):
     CANCEL = "cancel"
     REFUND = "refund"
     TENANT_EDIT = "tenant_edit"
+    SOFTWARE_BUY = "software_buy"
+    SOFTWARE_CANCEL = "software_cancel"
 
 
 class RequestState(StrEnum):
@@ -321,6 +325,9 @@ class StepAction(StrEnum):
     ORDER_ADDON = "order_addon"
     ORDER_TENANT = "order_tenant"
     UPDATE_TENANT = "update_tenant"
+    #: Partner Center (software): a cart and its checkout; an order PATCH to `cancelled`.
+    BUY_SOFTWARE = "buy_software"
+    CANCEL_SOFTWARE = "cancel_software"
 
 
 class StepState(StrEnum):

@@ -20,11 +20,13 @@ from store import roles as repo
 #: `<@U123|name>`, `<@U123>` (Slack's escaped mentions) or a bare `U123`/`W123`.
 USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]+))$")
 ROLE_WORDS = {"staff": Role.STAFF, "support": Role.SUPPORT, "agent": Role.SUPPORT,
-              "admin": Role.ADMIN}  # fmt: skip
+              "admin": Role.ADMIN, "admin_agent": Role.ADMIN_AGENT,
+              "admin-agent": Role.ADMIN_AGENT}  # fmt: skip
 
 USAGE = _(
     "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
-    "`/csp roles revoke @someone support` to take it back. Roles: staff, support, admin."
+    "`/csp roles revoke @someone support` to take it back. Roles: staff, support, admin, "
+    "admin_agent (Partner Center's Admin agent: cancels software, sees the key route)."
 )
 
 
@@ -60,7 +62,7 @@ def parse_change(args: list[str]) -> RoleChange:
     role = ROLE_WORDS.get(args[2].lower())
     if role is None:
         raise DomainError(
-            _("`{word}` is not a role. Roles: staff, support, admin.",
+            _("`{word}` is not a role. Roles: staff, support, admin, admin_agent.",
               word=args[2].replace("`", "'"))
         )
     return RoleChange(args[0].lower() == "grant", parse_user(args[1]), role)

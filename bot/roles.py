@@ -23,6 +23,7 @@ ROLE_NAMES = {
     Role.STAFF: "staff",
     Role.SUPPORT: "support agent",
     Role.ADMIN: "admin",
+    Role.ADMIN_AGENT: "admin agent",
 }
 
 #: Who holds each role, in the plural, for refusals ("… is for support agents").
@@ -30,12 +31,15 @@ ROLE_HOLDERS = {
     Role.STAFF: "staff",
     Role.SUPPORT: "support agents",
     Role.ADMIN: "admins",
+    Role.ADMIN_AGENT: "admin agents",
 }
 
 
 #: Who prepares and confirms each kind of request. Checked when the draft is made and again
 #: at Confirm, so a role revoked while a form or a confirmation was open stops the request.
-DRAFTER_ROLE = {kind: Role.STAFF for kind in RequestKind}
+DRAFTER_ROLE = {kind: Role.STAFF for kind in RequestKind} | {
+    RequestKind.SOFTWARE_CANCEL: Role.ADMIN_AGENT,  # Partner Center lets only an Admin agent
+}
 
 
 def drafting_words(kind: RequestKind) -> str:
@@ -46,6 +50,8 @@ def drafting_words(kind: RequestKind) -> str:
         RequestKind.CANCEL: _("cancelling subscriptions"),
         RequestKind.REFUND: _("opening refund tickets"),
         RequestKind.TENANT_EDIT: _("editing a license group"),
+        RequestKind.SOFTWARE_BUY: _("buying software"),
+        RequestKind.SOFTWARE_CANCEL: _("cancelling software"),
     }[kind]
 
 

@@ -20,6 +20,7 @@ from handlers import (
     requests,
     roles,
     seats,
+    software,
     tenant_edit,
     usage,
 )
@@ -28,6 +29,7 @@ from handlers.router import Router
 FLOWS: tuple = (
     *(browse, options, home, tenant_edit, usage),  # the cache: browsing, typeahead, App Home
     *(orders, seats, cancel, refunds, requests, roles, audit),
+    software,  # Partner Center: buy, list, keys, cancel
 )
 
 

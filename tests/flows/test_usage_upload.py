@@ -31,6 +31,11 @@ def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
+def shared_images(message) -> list[dict]:
+    """The files a message shares, as the fake shows them: image blocks pointing at it."""
+    return [b for b in message.blocks if b.get("type") == "image"]
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     """Width and height from the PNG's IHDR chunk (the first, right after the signature)."""
     assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
@@ -62,20 +67,21 @@ async def test_the_usage_command_uploads_the_chart_with_its_numbers(
     (upload,) = emulator.files.values()
     assert int(asked["length"]) == len(upload.content) == upload.length
     assert png_size(upload.content) == (1200, 675)
-    assert upload.channel == STAFF_CHANNEL and upload.filename == "usage.png"
+    assert upload.filename == "usage.png"
 
     summary = await group_usage(bot.runtime, NORDWIND)
     assert summary.licences
     for usage in summary.licences:
         assert f"{usage.name}: {usage.bought} bought" in upload.alt_txt, upload.alt_txt
     shared = emulator.last_message(STAFF_CHANNEL)
-    assert shared.files == [upload]
+    (image,) = shared_images(shared)
+    assert image["image_url"].endswith(upload.id) and image["alt_text"] == upload.alt_txt
     sizing = [u for u in summary.licences if u.could_remove]
     assert [u.license_id for u in sizing] == [BUSINESS_BASIC]
-    assert "25 bought, peak 20 in 30 days: 5 could be removed until" in shared.text
+    assert "25 bought, peak 20 in 30 days: 5 could be removed until" in shared.all_text
     for usage in sizing:
         line = f"{usage.bought} bought, peak {usage.peak_30} in 30 days: {usage.could_remove} "
-        assert line + "could be removed until" in shared.text
+        assert line + "could be removed until" in shared.all_text
         assert f"{usage.could_remove} could be removed until" in upload.alt_txt
 
 
@@ -84,7 +90,9 @@ async def test_where_the_bot_may_not_post_the_chart_goes_to_the_dm(slack, emulat
     await slack.command("usage nordwind", channel="C0ELSEWHERE")
     await bot.runtime.notifier.settle()
     dm = emulator.last_message(f"D{ALICE}")
-    assert len(dm.files) == 1 and png_size(dm.files[0].content) == (1200, 675)
+    (image,) = shared_images(dm)
+    upload = emulator.files[image["image_url"].rsplit("/", 1)[-1]]
+    assert png_size(upload.content) == (1200, 675)
 
 
 async def test_the_tenant_details_button_uploads_the_chart(slack, emulator, bot, synced):
@@ -94,4 +102,4 @@ async def test_the_tenant_details_button_uploads_the_chart(slack, emulator, bot,
     await slack.action(BrowseAction.USAGE, value=NORDWIND, message=message)
     await bot.runtime.notifier.settle()
     assert len(emulator.calls_of("files.completeUploadExternal")) == 1
-    assert emulator.last_message(STAFF_CHANNEL).files
+    assert shared_images(emulator.last_message(STAFF_CHANNEL))

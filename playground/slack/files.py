@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.playground.workspace import SlackError, Workspace
+from playground.slack.errors import SlackError
+from playground.slack.workspace import Workspace
 
 #: Where uploaded files are served to the page (the image blocks point here).
 FILES_PATH = "/playground-files/"
