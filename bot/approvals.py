@@ -27,6 +27,8 @@ from store import requests as repo
 log = logging.getLogger(__name__)
 
 S = RequestState
+#: States a requester may withdraw from (`policy.may_withdraw`).
+WITHDRAWABLE = frozenset({S.AWAITING_APPROVAL, S.SCHEDULED})
 #: Who acts when nobody does: deadlines expiring.
 SYSTEM_ACTOR = "csp-bot"
 REASON_LIMIT = 2000
@@ -92,9 +94,10 @@ async def check_decider(runtime, request_id: int, actor: str) -> Request:
 async def approve(runtime, request_id: int, actor: str) -> Request:
     """Approves: a change is queued for the worker, a refund ticket becomes `approved`."""
     request = await check_decider(runtime, request_id, actor)
-    target = S.APPROVED if request.kind is RequestKind.REFUND else S.QUEUED
+    target = (S.APPROVED if request.kind is RequestKind.REFUND
+              else pipeline.ready_state(False, request.run_at))
     moved = await _decide(runtime, request, target, actor, _("approved"), None)
-    if target is S.QUEUED:
+    if target is not S.APPROVED:
         wake_worker(runtime)
     return moved
 
@@ -111,19 +114,21 @@ async def reject(runtime, request_id: int, actor: str, reason: str) -> Request:
 
 
 async def withdraw(runtime, request_id: int, actor: str) -> Request:
-    """The requester takes back a request that still waits for a decision."""
+    """The requester takes back a request that still waits for a decision, or for the renewal
+    it was scheduled for."""
     request = await pipeline.load(runtime.db, request_id)
     decision = policy.may_withdraw(request, actor)
     if not decision.allowed:
-        if request.requester == actor and request.state is not S.AWAITING_APPROVAL:
+        if request.requester == actor and request.state not in WITHDRAWABLE:
             raise AlreadyHandled(already_decided(request))
         raise NotAllowed(decision.reason)
-    return await _decide(runtime, request, S.WITHDRAWN, actor, _("withdrawn"), None)
+    return await _decide(runtime, request, S.WITHDRAWN, actor, _("withdrawn"), None,
+                         expected=request.state)
 
 
 async def _decide(
     runtime, request: Request, target: RequestState, actor: str, note: str,
-    decision_note: str | None,
+    decision_note: str | None, *, expected: RequestState = S.AWAITING_APPROVAL,
 ) -> Request:
     values = {"decided_by": actor, "decided_at": runtime.clock.now(),
               "decision_note": decision_note}
@@ -131,7 +136,7 @@ async def _decide(
     roles = await runtime.roles.of(actor) if deciding else ()
     async with runtime.db.transaction() as session:
         moved = await pipeline.transition(
-            session, request.id, {S.AWAITING_APPROVAL}, target, actor, note, values=values
+            session, request.id, {expected}, target, actor, note, values=values
         )
         if moved is not None and deciding:
             # claimed between the check and this click: raising rolls the decision back
@@ -142,7 +147,7 @@ async def _decide(
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
     approval_decided(runtime, moved)
     await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once
-    runtime.notifier.request_changed_soon(moved, actor=actor, before=S.AWAITING_APPROVAL)
+    runtime.notifier.request_changed_soon(moved, actor=actor, before=expected)
     return moved
 
 
@@ -245,9 +250,14 @@ async def claim_reminders(runtime, request_id: int, hours: Collection[int], now)
 
 
 async def watch_deadlines(runtime) -> None:
-    """One round of the deadlines loop: expire what is overdue, then remind."""
+    """One round of the deadlines loop: expire what is overdue, then remind (the approvers of
+    deadlines, the requesters of changes scheduled for tomorrow's renewal)."""
+    from bot.scheduled import expire_late, remind_scheduled
+
     await expire_overdue(runtime)
+    await expire_late(runtime)
     await send_reminders(runtime)
+    await remind_scheduled(runtime)
 
 
 # --- moves made by people after approval (refund tickets: bot.refunds) ----------------------

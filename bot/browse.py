@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from bot.domain import Role
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import _
+from bot.policy.terms import ProviderRenewal, Term, current_term
+from bot.terms import load_term_book
 from bot.views.text import escape
 from store import cache
 from store.cache import (
@@ -106,6 +108,8 @@ class SubscriptionsListing:
     page: Page[CachedSubscription]
     tasks: dict[int, CachedTask]
     freshness: Freshness
+    #: The term running now of each subscription, by id.
+    terms: dict[int, Term] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ class TenantDetails:
     licenses: list[CachedLicense]
     subscriptions: list[CachedSubscription]
     freshness: Freshness
+    #: The term running now of each subscription, by id.
+    terms: dict[int, Term] = field(default_factory=dict)
 
     def seats_by_license(self) -> list[tuple[str, int, int]]:
         """(license name, subscriptions, seats) in the group, most seats first."""
@@ -260,7 +266,8 @@ async def subscriptions_listing(runtime: Any, tenant_text: str, page: int) -> Su
         tasks = await cache.tasks_of(session, tenant.service_name, finished_since=since)
         fresh = await freshness(runtime, session, [tenant])
     return SubscriptionsListing(
-        tenant, paginate(subs, page, SUBSCRIPTIONS_PER_PAGE), {t.id: t for t in tasks}, fresh
+        tenant, paginate(subs, page, SUBSCRIPTIONS_PER_PAGE), {t.id: t for t in tasks}, fresh,
+        terms_of(runtime, tenant, subs),
     )
 
 
@@ -283,7 +290,17 @@ async def tenant_details(runtime: Any, tenant_text: str) -> TenantDetails:
         licenses = await cache.licenses_of(session, tenant.service_name)
         subs = await cache.subscriptions_of(session, tenant.service_name)
         fresh = await freshness(runtime, session, [tenant])
-    return TenantDetails(tenant, licenses, subs, fresh)
+    return TenantDetails(tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs))
+
+
+def terms_of(runtime: Any, tenant: CachedTenant, subs: Sequence[CachedSubscription]
+             ) -> dict[int, Term]:
+    """Each subscription's current term: its licence's plan (`bot.terms`), its creation date,
+    and the group's serviceInfos beside them."""
+    book, now = load_term_book(runtime.settings), runtime.clock.now()
+    provider = ProviderRenewal.of(tenant.service_info)
+    return {s.id: current_term(book.plan(s.license_id, s.license_name), s.creation_date, now,
+                               provider) for s in subs}
 
 
 async def home_summary(runtime: Any) -> HomeSummary:

@@ -38,6 +38,7 @@ from bot.subscription_choice import (
 )
 from bot.terms import load_term_book
 from bot.views.common import date_token, escape
+from bot.views.terms import scheduled_words, term_words
 
 DETAILS_LIMIT = 2000
 #: Where a cancellation keeps what its refund estimate is made from (`RefundLine`s).
@@ -68,6 +69,8 @@ class Acknowledgement(StrEnum):
     """The ticks the modal asks for; their option values."""
 
     NO_REFUND = "no_refund"
+    #: Instead of "no refund": cancelled at the renewal, inside the next term's window.
+    AT_RENEWAL = "at_renewal"
     ADDONS = "addons"
 
 
@@ -81,8 +84,11 @@ def acknowledgements_needed(facts: SubscriptionFacts, now: datetime, window: tim
                             ) -> list[Acknowledgement]:
     """What the requester must tick for this subscription, now."""
     needed = []
-    if now >= term_start(facts.term(now), now, window) + window:
+    term = facts.term(now)
+    if now >= term_start(term, now, window) + window:
         needed.append(Acknowledgement.NO_REFUND)
+        if term.next_start is not None:
+            needed.append(Acknowledgement.AT_RENEWAL)
     if facts.addons:
         needed.append(Acknowledgement.ADDONS)
     return needed
@@ -162,9 +168,12 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
     now, window = runtime.clock.now(), cancellation_window(runtime.settings)
     sub = facts.subscription
     no_refund = Acknowledgement.NO_REFUND in form.acknowledged
+    run_at = None
+    if Acknowledgement.AT_RENEWAL in form.acknowledged:
+        run_at = renewal_for(form, facts, now, window)
     decision = policy.cancellation(
-        sub, facts.term(now), now, window, addon_names=facts.addon_names(),
-        no_refund_acknowledged=no_refund,
+        sub, facts.term(run_at or now), run_at or now, window, addon_names=facts.addon_names(),
+        no_refund_acknowledged=no_refund and run_at is None,
         addons_acknowledged=Acknowledgement.ADDONS in form.acknowledged,
     )
     if not decision.allowed:
@@ -173,8 +182,8 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
         # the modal showed no box for this: the window closed while it was open
         raise AcknowledgementMissing(decision.reason)
     window_open = bool(decision.extra.get("window_open"))
-    basis = refund_basis(facts, now, window)
-    refund = refund_at(basis, now, window, load_price_book(runtime.settings))
+    basis = refund_basis(facts, run_at or now, window)
+    refund = refund_at(basis, run_at or now, window, load_price_book(runtime.settings))
     spec = DraftSpec(
         kind=RequestKind.CANCEL,
         requester=requester,
@@ -198,9 +207,28 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
         needs_approval=True,
         deadline=decision.deadline,
         origin_channel=form.ref.channel,
+        run_at=run_at,
     )
-    content = cancel_confirmation(facts, form, decision, refund, window_open, now)
+    content = cancel_confirmation(facts, form, decision, refund, window_open, now, run_at)
     return await prepare(runtime.db, spec, content)
+
+
+def renewal_for(form: CancelForm, facts: SubscriptionFacts, now: datetime, window: timedelta
+                ) -> datetime:
+    """"Schedule for the renewal" ticked: when the next term starts, if the closed window is
+    the only reason the cancellation cannot go now without losing the refund."""
+    block = form.acknowledge_block or form.ref.subscription_block
+    if Acknowledgement.NO_REFUND in form.acknowledged:
+        raise FormErrors({block: _("Choose one: cancel now without a refund, or schedule it "
+                                   "for the renewal.")})
+    now_decision = policy.cancellation(facts.subscription, facts.term(now), now, window)
+    if now_decision.allowed:
+        raise FormErrors({block: _("The cancellation window is open now: untick “Schedule for "
+                                   "the renewal” to cancel now with a refund.")})
+    reopens = policy.reopening(now_decision)
+    if reopens is None:
+        raise FormErrors({block: now_decision.reason})
+    return reopens.opens
 
 
 @dataclass(frozen=True)
@@ -286,7 +314,7 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
     if not lines:
         return None
     if request.state is RequestState.AWAITING_APPROVAL:
-        at = now
+        at = max(now, request.run_at) if request.run_at else now  # scheduled: when it goes
     elif request.state in APPROVED_STATES and request.decided_by and request.decided_at:
         at = request.decided_at
     else:
@@ -306,7 +334,8 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
 
 
 def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: policy.Decision,
-                        refund: Money | None, window_open: bool, now: datetime) -> Confirmation:
+                        refund: Money | None, window_open: bool, now: datetime,
+                        run_at: datetime | None = None) -> Confirmation:
     """What is lost, by when it must be decided, and what comes back."""
     sub = facts.subscription
     rows = [
@@ -316,10 +345,17 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     ]
     if facts.addons:
         rows.append((_("Add-ons cancelled too"), escape(", ".join(facts.addon_names()))))
+    rows.append((_("Term"), term_words(facts.term(now))))
     rows.append((_("Reason"), f"{form.reason.label}\n_{escape(form.details)}_"))
-    rows.append((refund_label(), refund_text(refund, window_open, now)))
+    rows.append((refund_label(), refund_text(refund, window_open, run_at or now)))
+    if run_at is not None:
+        rows.append((_("When"), scheduled_words(run_at)))
     deadlines = []
-    if window_open and decision.deadline is not None:
+    if run_at is not None and decision.deadline is not None:
+        deadlines.append(Deadline(_("Cancellation window closes"), decision.deadline))
+        approvers = _("A support agent decides now. Approved, it is cancelled at the renewal; "
+                      "if nobody decides before the new term's window closes, it expires.")
+    elif window_open and decision.deadline is not None:
         deadlines.append(Deadline(_("Cancellation window closes"), decision.deadline))
         approvers = _("A support agent must approve it before the window closes; otherwise "
                       "the request expires and nothing is cancelled.")
@@ -332,7 +368,7 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
              _("Refund estimated from the price book for its {n}-month invoice, prorated by the "
                "day.", n=months))
     return Confirmation.of(
-        _("Confirm cancellation"),
+        _("Confirm cancellation") if run_at is None else _("Schedule cancellation"),
         rows,
         notes=[*decision.notes, basis] if window_open else decision.notes,
         deadlines=deadlines,

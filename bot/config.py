@@ -135,6 +135,14 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="how often approval deadlines are checked (expiry, "
         "reminders)"
     )
+    csp_digest_time: str = Field(
+        default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="when the daily window digest is sent, HH:MM in UTC",
+    )
+    csp_digest_channel: str | None = Field(
+        default=None, description="where the daily window digest is posted (default: the "
+        "approvals channel; requesters get their own lines by DM)"
+    )
     csp_card_repair_seconds: float = Field(
         default=60.0, gt=0, description="how often status and approval cards Slack never got "
         "are posted again"

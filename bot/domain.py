@@ -293,6 +293,8 @@ class RequestState(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     NEEDS_ATTENTION = "needs_attention"
+    #: Confirmed (and approved, where it needs it) for the start of the next window (`run_at`).
+    SCHEDULED = "scheduled"
     # refund tickets
     APPROVED = "approved"
     FILED = "filed"
@@ -379,6 +381,8 @@ class Request(BaseModel):
     error: str | None = None
     error_query_id: str | None = None
     attempts: int = 0
+    #: When a request scheduled for the renewal is to be sent (None: as soon as it is queued).
+    run_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

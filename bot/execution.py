@@ -60,6 +60,9 @@ TASK_STARTED = "task_started"
 #: (the worker gave up waiting for an answer): a person's Retry then counts the step's own
 #: total, found on the subscription, as done rather than as somebody else's change.
 MAYBE_SENT = "maybe_sent"
+#: Set in a scheduled step's result when nothing was sent because the subscription already
+#: showed its effect: the seats it had (0: it was gone).
+UNCHANGED = "unchanged"
 
 #: How far before its task started a created subscription may claim to have been created
 #: (the provider's clocks are not ours to trust to the second).
@@ -89,6 +92,9 @@ class Finding(StrEnum):
     DONE = "done"  # the effect is already there
     UNKNOWN = "unknown"  # a create: cannot tell, a person must check
     STALE = "stale"  # a seat change prepared on a count the subscription no longer has
+    #: a change scheduled for the renewal whose effect is already there when its time comes:
+    #: at or below its total, or cancelled already. Reported, nothing sent.
+    ALREADY = "already"
 
 
 @dataclass(frozen=True)
@@ -167,16 +173,19 @@ async def reconcile(
     if step.action not in READABLE:
         return Reconciled(Finding.SEND)
     tenant, sid = request.tenant or "", _subscription_of(request, step)
+    scheduled = request.run_at is not None
     try:
         sub = await provider.get_subscription(tenant, sid)
     except NotFound:
         if step.action is A.DELETE_SUBSCRIPTION and ours:
             return Reconciled(Finding.DONE)
+        if step.action is A.DELETE_SUBSCRIPTION and scheduled:
+            return Reconciled(Finding.ALREADY, quantity=0)
         raise
     if ours and sub.task_pending_id is not None:
         return Reconciled(Finding.ADOPT, sub.task_pending_id)
     if step.action is A.CHANGE_QUANTITY:
-        return compare_seats(step, sub, ours=ours)
+        return compare_seats(step, sub, ours=ours, scheduled=scheduled)
     return Reconciled(Finding.SEND)
 
 
@@ -190,15 +199,21 @@ async def _compare_tenant(provider: CspProvider, request: Request, step: Request
     return Reconciled(Finding.SEND)
 
 
-def compare_seats(step: RequestStep, sub: Subscription, *, ours: bool) -> Reconciled:
+def compare_seats(step: RequestStep, sub: Subscription, *, ours: bool,
+                  scheduled: bool = False) -> Reconciled:
     """The compare-and-set of a seat change. Its total (and the seats it records as added) was
     computed from `previous_quantity`, so it is sent only while the subscription still has
     that many seats: otherwise another change got there first (a second request confirmed on
     the same count, the control panel) and sending would set a total nobody chose. The total
-    already there counts as done only when it may be this step's own lost call (`ours`)."""
+    already there counts as done only when it may be this step's own lost call (`ours`).
+
+    A decrease scheduled for the renewal (`scheduled`) is checked again when its time comes:
+    a subscription already at or below its total is left as it is (ALREADY, reported)."""
     target = int(step.params["quantity"])
     if ours and sub.quantity == target:
         return Reconciled(Finding.DONE)
+    if scheduled and sub.quantity <= target:
+        return Reconciled(Finding.ALREADY, quantity=sub.quantity)
     before = step.params.get("previous_quantity")
     if before is not None and sub.quantity != int(before):
         return Reconciled(Finding.STALE, quantity=sub.quantity)

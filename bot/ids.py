@@ -36,6 +36,7 @@ class BrowseAction(StrEnum):
     SHOW = "browse_show"  # posts another listing (a group's details, its subscriptions)
     SHOW_TASKS = "browse_show_tasks"  # the same, for a second button in one block
     PORTAL = "browse_portal"  # the link to Microsoft's admin portal (acked, nothing else)
+    USAGE = "browse_usage"  # a group's usage chart, uploaded (value: its service name)
 
 
 class SubscriptionAction(StrEnum):
@@ -242,10 +243,15 @@ class SeatsCallback(StrEnum):
 
 class SeatsBlock(StrEnum):
     NEW_TOTAL = "seats_new_total"
+    #: "Schedule for the renewal on …", shown while some seats cannot be removed now; the
+    #: block_id carries the renewal (`SCHEDULE.<unix time>`), so a tick never carries over to
+    #: another renewal.
+    SCHEDULE = "seats_schedule"
 
 
 class SeatsAction(StrEnum):
     NEW_TOTAL = "seats_new_total"
+    SCHEDULE = "seats_schedule"
 
 
 class CancelCallback(StrEnum):

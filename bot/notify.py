@@ -90,6 +90,10 @@ class Notifier:
         """`request_changed` in the background: for listeners, whose answer must not wait."""
         self._spawn(self.request_changed(request, actor=actor, before=before))
 
+    def in_background(self, work: Awaitable[None]) -> None:
+        """Slack work a listener starts after its answer (an upload); `settle()` waits for it."""
+        self._spawn(work)
+
     def _spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)

@@ -29,8 +29,11 @@ S = RequestState
 
 #: Requests that change licenses: orders, seat changes, cancellations, tenant edits.
 CHANGE_MOVES: dict[RequestState, frozenset[RequestState]] = {
-    S.DRAFT: frozenset({S.QUEUED, S.AWAITING_APPROVAL}),
-    S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
+    S.DRAFT: frozenset({S.QUEUED, S.AWAITING_APPROVAL, S.SCHEDULED}),
+    S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.SCHEDULED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
+    # for the renewal: taken by the worker at `run_at`, or withdrawn by the requester before
+    # (expired: its window closed before the worker could send it, e.g. the bot was down)
+    S.SCHEDULED: frozenset({S.RUNNING, S.WITHDRAWN, S.EXPIRED}),
     S.QUEUED: frozenset({S.RUNNING, S.FAILED, S.NEEDS_ATTENTION}),
     S.RUNNING: frozenset({S.DONE, S.FAILED, S.NEEDS_ATTENTION, S.QUEUED}),
     S.FAILED: frozenset({S.QUEUED}),  # retried by a person
@@ -128,6 +131,15 @@ class DraftSpec:
     needs_approval: bool = False
     deadline: datetime | None = None
     origin_channel: str | None = None
+    #: Scheduled for the renewal: the worker sends it then, not when it is confirmed.
+    run_at: datetime | None = None
+
+
+def ready_state(needs_approval: bool, run_at: datetime | None) -> RequestState:
+    """Where a confirmed (or approved) change goes: to the queue, or to wait for its time."""
+    if needs_approval:
+        return RequestState.AWAITING_APPROVAL
+    return RequestState.SCHEDULED if run_at is not None else RequestState.QUEUED
 
 
 async def create_draft(db: Database, spec: DraftSpec) -> Request:
@@ -145,6 +157,7 @@ async def create_draft(db: Database, spec: DraftSpec) -> Request:
             needs_approval=spec.needs_approval,
             deadline=spec.deadline,
             origin_channel=spec.origin_channel,
+            run_at=spec.run_at,
         )
         await repo.insert_steps(session, row.id, [(s.action, s.params) for s in spec.steps])
         await repo.add_audit(
@@ -177,7 +190,7 @@ async def confirm(db: Database, request_id: int, actor: str, roles: Roles) -> Re
     if row.state == RequestState.DRAFT:  # a role revoked since the draft was made
         await roles.require_drafter(actor, RequestKind(row.kind))
     async with db.transaction() as session:
-        target = RequestState.AWAITING_APPROVAL if row.needs_approval else RequestState.QUEUED
+        target = ready_state(row.needs_approval, row.run_at)
         moved = await transition(
             session, request_id, {RequestState.DRAFT}, target, actor, _("confirmed")
         )

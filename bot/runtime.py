@@ -196,6 +196,12 @@ class Runtime:
         self.add_loop(
             "cards", lambda: post_missing_cards(self), self.settings.csp_card_repair_seconds
         )
+        from bot.digest import send_digest
+
+        # The daily window digest at CSP_DIGEST_TIME: once a day, by the replica that claims it.
+        self.add_loop(
+            "digest", lambda: send_digest(self), self.settings.csp_deadline_check_seconds
+        )
         from bot.worker import Worker
 
         # The pipeline's executor: sends queued requests, follows their provider tasks, and

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -34,6 +34,8 @@ from bot.subscription_choice import (
 )
 from bot.terms import load_term_book
 from bot.views.common import escape
+from bot.views.seats import schedule_block_id
+from bot.views.terms import scheduled_words, term_words
 
 #: Which block of the seat modal a refusal of `policy.seat_change` is about.
 FIELD_BLOCKS = {"new_total": SeatsBlock.NEW_TOTAL}
@@ -47,6 +49,9 @@ class SeatForm:
     tenant: str
     subscription_id: int
     new_total: int
+    #: The "Schedule for the renewal" block the modal showed, if any, and whether it was ticked.
+    schedule_block: str | None = None
+    at_renewal: bool = False
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> SeatForm:
@@ -68,7 +73,10 @@ class SeatForm:
             )
         if errors:
             raise FormErrors(errors)
-        return cls(ref, tenant, subscription_id, new_total)  # type: ignore[arg-type]
+        block = next((b for b in values if b.split(".")[0] == SeatsBlock.SCHEDULE), None)
+        ticked = ((values.get(block) or {}).get(SeatsAction.SCHEDULE) or {}) if block else {}
+        return cls(ref, tenant, subscription_id, new_total,  # type: ignore[arg-type]
+                   block, bool(ticked.get("selected_options")))
 
 
 def reduction_window(settings: Any) -> timedelta:
@@ -97,6 +105,9 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
         seats_on_the_way=facts.seats_on_the_way,
         approval_above=settings.csp_seat_decrease_approval_seats, term=facts.term(now),
     )
+    run_at = None
+    if form.at_renewal:
+        run_at, decision = at_renewal(form, facts, decision, settings)
     if not decision.allowed:
         raise FormErrors({FIELD_BLOCKS.get(decision.field or "", subscription_block):
                           decision.reason})
@@ -114,13 +125,40 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
         needs_approval=decision.needs_approval,
         deadline=decision.deadline,
         origin_channel=form.ref.channel,
+        run_at=run_at,
     )
-    content = seat_confirmation(facts, after, decision, load_price_book(settings))
+    content = seat_confirmation(facts, after, decision, load_price_book(settings), now, run_at)
     return await prepare(runtime.db, spec, content)
 
 
+def at_renewal(form: SeatForm, facts: SubscriptionFacts, now_decision: policy.Decision,
+               settings: Any) -> tuple[datetime, policy.Decision]:
+    """"Schedule for the renewal" ticked: offered only for a decrease that the closed window
+    alone refuses now; the rule is asked again for the moment the next term starts."""
+    block = form.schedule_block or SeatsBlock.NEW_TOTAL
+    if now_decision.allowed:
+        raise FormErrors({block: _("This change can be made now: untick “Schedule for the "
+                                   "renewal” to make it now.")})
+    reopens = policy.reopening(now_decision)
+    if reopens is None:
+        raise FormErrors({FIELD_BLOCKS.get(now_decision.field or "", form.ref.subscription_block):
+                          now_decision.reason})
+    if form.schedule_block != schedule_block_id(reopens.opens):
+        raise FormErrors({block: _("The renewal is now on {date}: review and tick again.",
+                                   date=policy.utc_text(reopens.opens))})
+    at = reopens.opens
+    decision = policy.seat_change(
+        facts.subscription, facts.license, facts.batches, form.new_total, at,
+        reduction_window(settings), seats_elsewhere=facts.seats_elsewhere,
+        seats_on_the_way=facts.seats_on_the_way,
+        approval_above=settings.csp_seat_decrease_approval_seats, term=facts.term(at),
+    )
+    return at, decision
+
+
 def seat_confirmation(facts: SubscriptionFacts, after: int, decision: policy.Decision,
-                      prices: PriceBook) -> Confirmation:
+                      prices: PriceBook, now: datetime,
+                      run_at: datetime | None = None) -> Confirmation:
     """Before → after, the difference and what it costs a month, in the rule's own words."""
     before = facts.subscription.quantity
     delta = after - before
@@ -139,15 +177,19 @@ def seat_confirmation(facts: SubscriptionFacts, after: int, decision: policy.Dec
     if decision.needs_approval:
         approvers = _("A support agent must approve this decrease before the seats' window "
                       "closes; otherwise the request expires.")
+    rows = [
+        (_("License group"), escape(facts.tenant.label)),
+        (_("Subscription"), escape(facts.label)),
+        (_("Seats"), f"{before} → *{after}*"),
+        (_("Change"), change),
+        (_("Monthly cost"), cost),
+        (_("Term"), term_words(facts.term(now))),
+    ]
+    if run_at is not None:
+        rows.append((_("When"), scheduled_words(run_at)))
     return Confirmation.of(
-        _("Confirm seats"),
-        [
-            (_("License group"), escape(facts.tenant.label)),
-            (_("Subscription"), escape(facts.label)),
-            (_("Seats"), f"{before} → *{after}*"),
-            (_("Change"), change),
-            (_("Monthly cost"), cost),
-        ],
+        _("Confirm seats") if run_at is None else _("Schedule seats"),
+        rows,
         notes=decision.notes,
         deadlines=deadlines,
         approvers=approvers,

@@ -35,6 +35,7 @@ OPEN_STATES = (
     RequestState.RUNNING,
     RequestState.NEEDS_ATTENTION,
     RequestState.FAILED,
+    RequestState.SCHEDULED,
 )
 #: How many of a subscription's open requests are read (the modal names the first three).
 OPEN_REQUESTS_READ = 10

@@ -163,9 +163,10 @@ class Worker:
                 if row is None:
                     continue
                 lease = {"lease_owner": self.worker_id, "lease_until": until}
-                if row.state == S.QUEUED:
+                if row.state in (S.QUEUED, S.SCHEDULED):  # a scheduled one: its time came
+                    note = _("sending") if row.state == S.QUEUED else _("sending at the renewal")
                     request = await transition(
-                        session, request_id, {S.QUEUED}, S.RUNNING, ACTOR, _("sending"),
+                        session, request_id, {S(row.state)}, S.RUNNING, ACTOR, note,
                         values={**lease, "next_attempt_at": None},
                         data={"worker": self.worker_id},
                     )  # fmt: skip
@@ -239,7 +240,8 @@ class Worker:
             await self._hold(session, request)
             if not await repo.update_step(session, step.id, {St.PENDING}, {"state": St.SENDING}):
                 return True  # moved meanwhile: the next look sees where it went
-        if step.action in execution.COMPARED:
+        if step.action in execution.COMPARED or request.run_at is not None:
+            # a seat change, and anything scheduled: the subscription is read first
             return await self._resume(request, step, report, ours=execution.maybe_sent(step))
         return await self._call(request, step, report)
 
@@ -394,6 +396,9 @@ class Worker:
             case Finding.UNKNOWN:
                 error = execution.unknown_error(step, _("the worker stopped mid-call"), request)
                 await self._end_step(request, step, St.UNKNOWN, error, None, report)
+            case Finding.ALREADY:  # scheduled, and its effect is there: nothing to send
+                sent = Sent(None, {execution.UNCHANGED: found.quantity})
+                await self._record(request, step, sent, action="scheduled_already_done")
             case Finding.STALE:  # never sent: a total computed from another count
                 error = execution.stale_error(step, found.quantity)
                 await self._end_step(request, step, St.FAILED, error, None, report)

@@ -23,11 +23,12 @@ from handlers import (
     seats,
     software,
     tenant_edit,
+    usage,
 )
 from handlers.router import Router
 
 FLOWS: tuple = (
-    *(browse, options, home, tenant_edit),  # the cache: browsing, typeahead, App Home
+    *(browse, options, home, tenant_edit, usage),  # the cache: browsing, typeahead, App Home
     *(orders, seats, cancel, refunds, requests, roles, audit, language),
     software,  # Partner Center: buy, list, keys, cancel
 )

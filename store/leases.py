@@ -30,8 +30,8 @@ async def claimable_ids(
     limit: int = 10,
     dead_owners: Collection[str] = (),
 ) -> list[int]:
-    """Requests a worker may take: queued and due, or running with a free lease (see
-    `_lease_free`).
+    """Requests a worker may take: queued and due, scheduled and at their time (`run_at`), or
+    running with a free lease (see `_lease_free`).
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers split the work
     instead of queueing behind each other; the conditional update that follows decides.
@@ -42,6 +42,9 @@ async def claimable_ids(
         .where(
             or_(
                 and_(RequestRow.state == "queued", due, _lease_free(now)),
+                and_(RequestRow.state == "scheduled", RequestRow.run_at <= now, _lease_free(now),
+                     # its window closed before it could be sent: it expires, never goes late
+                     or_(RequestRow.deadline.is_(None), RequestRow.deadline > now)),
                 and_(RequestRow.state == "running", _lease_free(now, dead_owners)),
             )
         )

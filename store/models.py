@@ -93,6 +93,10 @@ class RequestRow(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: A request scheduled for the renewal: when the worker sends it (0008).
+    run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    #: When its requester was reminded, the day before `run_at` (0008).
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -174,6 +178,19 @@ class ReminderRow(Base):
     )
     hours_before: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DigestRow(Base):
+    """A daily digest, claimed by the replica that sends it: the primary key makes it once a
+    day (0008)."""
+
+    __tablename__ = "digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: When it was posted; None while it is being sent (or when sending failed midway).
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # --- the local state cache (migration 0002) --------------------------------------------------

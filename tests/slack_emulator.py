@@ -146,6 +146,7 @@ class SlackEmulator:
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
+        self.api.files.base_url = self.url  # files.getUploadURLExternal's URLs point here
         return self
 
     async def stop(self) -> None:
@@ -209,6 +210,11 @@ class SlackEmulator:
     def home(self) -> dict[str, dict]:
         """Each person's published Home tab."""
         return {user: self.workspace.views[v] for user, v in self.workspace.home.items()}
+
+    @property
+    def files(self) -> dict:
+        """Files uploaded with files_upload_v2, by id (`playground.slack.files.Upload`)."""
+        return self.api.files.uploads
 
     @property
     def usergroups(self) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ EXPECTED_BOT_SCOPES = {
     "im:write",
     "users:read",
     "usergroups:read",
+    "files:write",  # the usage chart (files_upload_v2)
 }
 
 

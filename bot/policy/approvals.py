@@ -44,8 +44,9 @@ def may_decide(request: Request, user_id: str, roles: Collection[Role], now: dat
 def may_withdraw(request: Request, user_id: str) -> Decision:
     if request.requester != user_id:
         return Decision.refuse(_("Only the requester can withdraw a request."))
-    if request.state is not RequestState.AWAITING_APPROVAL:
+    if request.state not in (RequestState.AWAITING_APPROVAL, RequestState.SCHEDULED):
         return Decision.refuse(
-            _("Request {ref} can only be withdrawn while it waits for approval.", ref=request.ref)
+            _("Request {ref} can only be withdrawn while it waits for approval or for the "
+              "renewal it is scheduled for.", ref=request.ref)
         )
     return Decision.allow()

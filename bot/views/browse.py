@@ -31,8 +31,10 @@ from bot.browse import (
 )
 from bot.i18n import _, ngettext
 from bot.ids import BrowseAction, SubscriptionAction
+from bot.policy.terms import Term
 from bot.sync import SyncReport
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
+from bot.views.terms import term_words
 from store.cache import CachedSubscription, CachedTask, TenantSummary
 
 MESSAGE_BLOCK_LIMIT = 50
@@ -232,15 +234,17 @@ def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
     if not listing.page.items:
         blocks.append(section(_("This license group has no subscription.")))
     for sub in listing.page.items:
-        blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1)))
+        blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1),
+                                       listing.terms.get(sub.id)))
     ref = BrowseRef(v="subs", p=listing.page.number, t=tenant.service_name)
     blocks += navigation(ref, listing.page, _("subscriptions"))
     text = _("Subscriptions of {group}", group=escape(tenant.label))
     return Rendered(text, blocks)
 
 
-def subscription_row(sub: CachedSubscription, task: CachedTask | None) -> SectionBlock:
-    """One row of the control panel's table: ID, status, license, licenses, dates, task."""
+def subscription_row(sub: CachedSubscription, task: CachedTask | None,
+                     term: Term | None = None) -> SectionBlock:
+    """One row of the control panel's table: ID, status, license, licenses, dates, term, task."""
     lines = [
         f"*{sub.id}* · {escape(sub.license_name or str(sub.license_id))}",
         " · ".join(
@@ -252,6 +256,8 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None) -> Sectio
             ]
         ),
     ]
+    if term is not None:
+        lines.append(_("Term: {term}", term=term_words(term)))
     if sub.parent_id:
         lines.append(_("Add-on of {parent}", parent=sub.parent_id))
     if sub.task_pending_id:

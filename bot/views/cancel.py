@@ -25,6 +25,7 @@ from bot.cancellation import (
 )
 from bot.i18n import _
 from bot.ids import CancelAction, CancelBlock, CancelCallback
+from bot.policy import utc_text
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
 from bot.views.common import TITLE_LIMIT, date_token, escape, mrkdwn, plain
 from bot.views.subscription_choice import choice_blocks, facts_block
@@ -47,10 +48,21 @@ def window_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> 
     return lines
 
 
-def acknowledge_input(facts: SubscriptionFacts, needed: Sequence[Acknowledgement]) -> InputBlock:
+def acknowledge_input(facts: SubscriptionFacts, needed: Sequence[Acknowledgement],
+                      now: datetime) -> InputBlock:
     options = []
     for what in needed:
-        if what is Acknowledgement.NO_REFUND:
+        if what is Acknowledgement.AT_RENEWAL:
+            opens = facts.term(now).next_start
+            options.append(Option(
+                value=what,
+                # an option's text holds 75 characters: no room for a date token
+                text=mrkdwn(_("*Schedule for the renewal on {date}* instead",
+                              date=utc_text(opens) if opens else "—")),
+                description=plain(_("Cancelled when the next term's window opens, refunded "
+                                    "pro rata then."), DESCRIPTION_LIMIT),
+            ))
+        elif what is Acknowledgement.NO_REFUND:
             options.append(Option(
                 value=what,
                 text=mrkdwn(_("*No refund* — the customer is billed for the full term")),
@@ -84,7 +96,7 @@ def cancel_form(
         ref, tenant, facts.subscription if facts else None, notice=notice
     )
     if facts is not None:
-        blocks.append(facts_block(facts, window_lines(facts, now, window)))
+        blocks.append(facts_block(facts, window_lines(facts, now, window), now=now))
     blocks.append(InputBlock(
         block_id=CancelBlock.REASON,
         label=plain(_("Reason")),
@@ -105,7 +117,7 @@ def cancel_form(
         ),
     ))
     if facts is not None and needed:
-        blocks.append(acknowledge_input(facts, needed))
+        blocks.append(acknowledge_input(facts, needed, now))
     return View(
         type="modal",
         callback_id=CancelCallback.FORM,

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot.confirmation import confirmation_of
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.execution import line_license_name
+from bot.execution import UNCHANGED, line_license_name
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock
 from bot.views import new_group
@@ -76,6 +76,7 @@ def state_words(state: RequestState) -> str:
         S.WITHDRAWN: _(":leftwards_arrow_with_hook: Withdrawn by the requester"),
         S.EXPIRED: _(":alarm_clock: Expired: nobody decided before the deadline"),
         S.NEEDS_ATTENTION: _(":warning: Needs attention: a person must check what happened"),
+        S.SCHEDULED: _(":calendar: Scheduled for the renewal: sent when the next window opens"),
         S.APPROVED: _(":white_check_mark: Approved: to be filed with Microsoft"),
         S.FILED: _(":outbox_tray: Filed with Microsoft"),
         S.RESOLVED: _(":moneybag: Resolved"),
@@ -95,6 +96,7 @@ def state_short(state: RequestState) -> str:
         S.WITHDRAWN: _("withdrawn"),
         S.EXPIRED: _("expired"),
         S.NEEDS_ATTENTION: _("needs attention"),
+        S.SCHEDULED: _("scheduled"),
         S.APPROVED: _("approved"),
         S.FILED: _("filed"),
         S.RESOLVED: _("resolved"),
@@ -178,6 +180,11 @@ def steps_text(request: Request, steps: list[RequestStep]) -> str:
         line += f" · _{step.state.value}_"
         if step.provider_task_id:
             line += " · " + _("task {id}", id=step.provider_task_id)
+        unchanged = (step.result or {}).get(UNCHANGED)
+        if unchanged is not None:
+            line += " · " + (_("nothing sent: the subscription was already gone") if not unchanged
+                             else _("nothing sent: the subscription already had {n} seats",
+                                    n=unchanged))
         if step.error:
             line += f"\n      ↳ {escape(step.error)}"
             if step.provider_query_id:
@@ -210,6 +217,8 @@ def facts(request: Request) -> list[Block]:
         fields.append(mrkdwn(f"*{_('License group')}*\n{escape(request.tenant)}"))
     if request.subscription_id:
         fields.append(mrkdwn(f"*{_('Subscription')}*\n{request.subscription_id}"))
+    if request.run_at:
+        fields.append(mrkdwn(f"*{_('Scheduled for')}*\n{date_token(request.run_at)}"))
     if request.deadline:
         fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
     if request.assignee:
@@ -335,7 +344,7 @@ def _button(
 def card_buttons(request: Request) -> list[ButtonElement]:
     """What can be done from the status card; every listener checks roles and state again."""
     ref = request.ref
-    if request.state is S.AWAITING_APPROVAL:
+    if request.state in (S.AWAITING_APPROVAL, S.SCHEDULED):
         return [
             _button(request, _("Withdraw"), PipelineAction.WITHDRAW, _("Withdraw {ref}?", ref=ref),
                     _("Nothing will be sent, and the approvers are told."), _("Withdraw"),

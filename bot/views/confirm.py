@@ -62,6 +62,10 @@ def confirm_view(request: Request, content: Confirmation) -> View:
     approvers = approval_text(request, content)
     if approvers:
         blocks.append(section(f":busts_in_silhouette: *{_('Approval')}:* {approvers}"))
+    elif request.run_at is not None:
+        blocks.append(section(_("No approval is needed: it is sent at the renewal, {when}; "
+                                "until then you can withdraw it.",
+                                when=date_token(request.run_at))))
     else:
         blocks.append(section(_("No approval is needed: it is sent as soon as you confirm.")))
     blocks.append(

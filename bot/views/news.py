@@ -31,6 +31,19 @@ def reminder(request: Request, hours: int, refund: str | None = None) -> Card:
     return Card(text, [section(text)])
 
 
+def scheduled_reminder(request: Request) -> Card:
+    """The requester's DM the day before a request scheduled for the renewal is sent."""
+    ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
+    text = _(":calendar: Reminder: your request {ref} is sent to OVHcloud {when}, at the "
+             "renewal. Withdraw it from its card or `/csp requests` if it is no longer wanted.",
+             ref=ref, when=date_token(request.run_at) if request.run_at else "")
+    blocks: list[Block] = [section(text)]
+    link = card_link(request)
+    if link:
+        blocks.append(context(f"<{link}|{_('Open the card')}>"))
+    return Card(text, blocks)
+
+
 def requester_news(request: Request, before: RequestState | None) -> Card | None:
     """The DM a requester gets when their request was decided or finished; None: no news."""
     ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
@@ -40,6 +53,10 @@ def requester_news(request: Request, before: RequestState | None) -> Card | None
         case S.QUEUED if before is S.AWAITING_APPROVAL:
             text = _(":white_check_mark: Your request {ref} was approved by {who}. It is being "
                      "sent to OVHcloud now.", ref=ref, who=who)
+        case S.SCHEDULED if before is S.AWAITING_APPROVAL:
+            text = _(":white_check_mark: Your request {ref} was approved by {who}. It is "
+                     "scheduled for the renewal and sent {when}.", ref=ref, who=who,
+                     when=date_token(request.run_at) if request.run_at else "")
         case S.APPROVED:
             text = _(":white_check_mark: Your refund ticket {ref} was approved by {who}.",
                      ref=ref, who=who)

@@ -55,6 +55,8 @@ def request_line(request: Request) -> str:
     details = [state_words(request.state), date_token(request.created_at, "{ago}")]
     if request.deadline and request.state.value == "awaiting_approval":
         details.append(_("decide before {when}", when=date_token(request.deadline)))
+    if request.run_at and request.state.value in ("awaiting_approval", "scheduled"):
+        details.append(_("sent at the renewal, {when}", when=date_token(request.run_at)))
     link = card_link(request)
     if link:
         details.append(f"<{link}|{_('card')}>")

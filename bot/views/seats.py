@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from slack_sdk.models.blocks import Block, InputBlock, NumberInputElement
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+)
 from slack_sdk.models.views import View
 
 from bot.i18n import _, ngettext
 from bot.ids import SeatsAction, SeatsBlock, SeatsCallback
-from bot.policy import reduction_deadline, removable_seats
+from bot.policy import reduction_deadline, removable_seats, utc_text
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
-from bot.views.common import TITLE_LIMIT, date_token, plain
+from bot.views.common import TITLE_LIMIT, date_token, mrkdwn, plain
 from bot.views.subscription_choice import choice_blocks, facts_block
 from store.cache import CachedTenant
 
@@ -41,6 +47,35 @@ def seat_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> li
     return lines
 
 
+def schedule_block_id(opens: datetime) -> str:
+    return f"{SeatsBlock.SCHEDULE}.{int(opens.timestamp())}"
+
+
+def renewal_offer(facts: SubscriptionFacts, now: datetime, window: timedelta) -> datetime | None:
+    """When the form offers "Schedule for the renewal on …": while some seats cannot be removed
+    now and the subscription renews (the next term reopens every seat's window)."""
+    sub, term = facts.subscription, facts.term(now)
+    if term.next_start is None or sub.quantity <= 1:
+        return None
+    removable = removable_seats(sub.quantity, facts.batches, now, window, term.started)
+    return term.next_start if removable < sub.quantity - 1 else None
+
+
+def schedule_input(opens: datetime) -> InputBlock:
+    return InputBlock(
+        block_id=schedule_block_id(opens),
+        label=plain(_("Or later")),
+        optional=True,
+        element=CheckboxesElement(action_id=SeatsAction.SCHEDULE, options=[Option(
+            value="at_renewal",
+            # an option's text holds 75 characters: no room for a date token
+            text=mrkdwn(_("*Schedule for the renewal on {date}*", date=utc_text(opens))),
+            description=plain(_("Sent when the next term's window opens, for seats that "
+                                "cannot be removed now."), 75),
+        )]),
+    )
+
+
 def seat_form(
     ref: ChoiceRef,
     tenant: CachedTenant | None,
@@ -57,7 +92,7 @@ def seat_form(
         ref, tenant, facts.subscription if facts else None, notice=notice
     )
     if facts is not None:
-        blocks.append(facts_block(facts, seat_lines(facts, now, window)))
+        blocks.append(facts_block(facts, seat_lines(facts, now, window), now=now))
     blocks.append(InputBlock(
         block_id=SeatsBlock.NEW_TOTAL,
         label=plain(_("New total of seats")),
@@ -70,6 +105,9 @@ def seat_form(
             placeholder=plain(_("e.g. {n}", n=(facts.subscription.quantity + 1) if facts else 10)),
         ),
     ))
+    opens = renewal_offer(facts, now, window) if facts is not None else None
+    if opens is not None:
+        blocks.append(schedule_input(opens))
     return View(
         type="modal",
         callback_id=SeatsCallback.FORM,

@@ -8,6 +8,7 @@ choice (`views.update`); the subscription select's block_id follows `ChoiceRef.g
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     Block,
@@ -23,6 +24,7 @@ from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.policy.status import status_label
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
 from bot.views.common import date_token, escape, mrkdwn, plain
+from bot.views.terms import term_words
 from store.cache import CachedSubscription, CachedTenant
 
 OPTION_TEXT_LIMIT = 75
@@ -79,14 +81,18 @@ def choice_blocks(
     return blocks
 
 
-def facts_block(facts: SubscriptionFacts, lines: Sequence[str] = ()) -> SectionBlock:
-    """What the cache knows of the chosen subscription, plus the flow's own lines."""
+def facts_block(facts: SubscriptionFacts, lines: Sequence[str] = (), *,
+                now: datetime | None = None) -> SectionBlock:
+    """What the cache knows of the chosen subscription (its term at `now`, when given), plus the
+    flow's own lines."""
     sub = facts.subscription
     head = _("*{license}* · {n} seats · {status}", license=escape(facts.license_name),
              n=sub.quantity, status=escape(status_label(sub.status)))
     out = [head]
     if sub.creation_date is not None:
         out.append(_("Created {date}", date=date_token(sub.creation_date, "{date_short_pretty}")))
+    if now is not None:
+        out.append(_("Term: {term}", term=term_words(facts.term(now))))
     if sub.task_pending_id is not None:
         out.append(_(":hourglass: OVHcloud task {task} is still running on it.",
                      task=sub.task_pending_id))

@@ -23,6 +23,7 @@ from bot.ids import BrowseAction, TenantAction, TenantEditBlock, TenantEditCallb
 from bot.usage import billing_label, billing_period
 from bot.views.browse import Rendered, freshness_blocks, refresh_button, status_text
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
+from bot.views.terms import term_words
 from store.cache import CachedTenant
 
 ADMIN_PORTAL_URL = "https://portal.office.com/Admin/Default.aspx"
@@ -39,6 +40,8 @@ EDITABLE = (
     (TenantEditBlock.ZIP_CODE, "zip_code", "Zip code", 32),
     (TenantEditBlock.MPN_ID, "mpn_id", "MPN ID", 10),
 )
+#: Subscriptions whose term the details list (a section holds 3000 characters).
+TERM_LINES = 10
 LABELS = {name: label for _block, name, label, _limit in EDITABLE}
 
 
@@ -73,6 +76,14 @@ def tenant_message(details: TenantDetails) -> Rendered:
             for name, count, total in seats
         ]
         blocks.append(section("\n".join(lines)))
+    terms = [f"• {escape(sub.license_name or str(sub.license_id))} ({sub.id}): "
+             + term_words(details.terms[sub.id])
+             for sub in details.subscriptions if sub.id in details.terms]
+    if terms:  # whole lines only (a cut date token would show as raw text); `/csp subs` has all
+        shown = terms[:TERM_LINES]
+        if len(terms) > len(shown):
+            shown.append(_("… and {n} more in `/csp subs`", n=len(terms) - len(shown)))
+        blocks.append(section(_("*Terms and renewals*") + "\n" + "\n".join(shown)))
     peaks = t.usage_peaks
     if peaks is not None and peaks.lines:
         period = billing_period(peaks, t.usage_read_at, details.freshness.now.date())
@@ -113,6 +124,10 @@ def tenant_message(details: TenantDetails) -> Rendered:
                     text=plain(_("Tasks")),
                     action_id=BrowseAction.SHOW_TASKS,
                     value=BrowseRef(v="tasks", t=t.service_name).encode(),
+                ),
+                ButtonElement(
+                    text=plain(_("Usage chart")), action_id=BrowseAction.USAGE,
+                    value=t.service_name,
                 ),
                 refresh_button(BrowseRef(v="tenant", t=t.service_name)),
             ]

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from playground.slack.errors import SlackError
+from playground.slack.files import PlaygroundFiles
 from playground.slack.limits import check_message
 from playground.slack.workspace import (
     BOT_ID,
@@ -38,6 +39,7 @@ class SlackWebApi:
         self.bot_token = bot_token
         self.base_url = base_url  # where the page is, for permalinks
         self.calls: list[tuple[str, dict]] = []
+        self.files = PlaygroundFiles(workspace, base_url)
         self.methods: dict[str, Method] = {
             "api.test": lambda args: {"args": args},
             "auth.test": self.auth_test,
@@ -54,12 +56,15 @@ class SlackWebApi:
             "views.publish": self.publish_view,
             "users.info": self.user_info,
             "usergroups.users.list": self.usergroup_members,
+            "files.getUploadURLExternal": self.files.upload_url,
+            "files.completeUploadExternal": self.files.complete,
         }
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self.handle)
         app.router.add_get("/api/{method}", self.handle)  # slack_sdk GETs some reads
         app.router.add_post("/response/{key}", self.handle_response_url)
+        self.files.add_routes(app)
 
     # --- HTTP ---------------------------------------------------------------------------------
 

@@ -70,7 +70,14 @@ function context(block, ctx, attrs) {
 }
 
 function image(block, attrs) {
-  // Not fetched: the playground loads nothing from outside this machine.
+  // Files uploaded to the playground (the usage chart) are shown; anything else is not
+  // fetched: the playground loads nothing from outside this machine.
+  if (String(block.image_url || "").startsWith("/playground-files/")) {
+    return h("div", attrs,
+      block.title ? h("div", { class: "image-title", text: plainText(block.title) }) : null,
+      h("img", { class: "uploaded-image", src: block.image_url, alt: block.alt_text || "",
+                 title: block.alt_text || "" }));
+  }
   return h("div", attrs,
     block.title ? h("div", { class: "image-title", text: plainText(block.title) }) : null,
     h("div", { class: "image-placeholder" }, `🖼 ${block.alt_text || "image"} `,

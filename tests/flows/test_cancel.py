@@ -36,7 +36,7 @@ from tests.flows.conftest import latest_view, open_modal, settle
 from tests.slack_emulator import Message, blocks_text
 
 SUBSCRIPTION = f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0"
-ACK_BOTH = f"{CancelBlock.ACKNOWLEDGE}.no_refund.addons"
+ACK_BOTH = f"{CancelBlock.ACKNOWLEDGE}.no_refund.at_renewal.addons"
 
 
 def form_values(subscription: int, **more) -> dict:
@@ -348,7 +348,7 @@ async def test_the_window_closing_while_the_modal_is_open_is_explained(slack, em
     clock.advance(days=6)  # created 2 days 3 hours ago: the window closes in under 5 days
     reply = await slack.submit(view, form_values(NORDWIND_BASIC))
     assert reply.json["response_action"] == "update"  # the same modal, now with the box
-    ack = f"{CancelBlock.ACKNOWLEDGE}.no_refund"
+    ack = f"{CancelBlock.ACKNOWLEDGE}.no_refund.at_renewal"
     assert ack in block_ids(reply.view)
     assert "closed on" in blocks_text(reply.view["blocks"])
     reply = await slack.submit(reply.view, form_values(NORDWIND_BASIC, **{ack: ["no_refund"]}))
