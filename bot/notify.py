@@ -28,9 +28,9 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot import pipeline
-from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
+from bot.kinds import NowFigures, spec_of
 from bot.leases import ProcessIdentity, is_gone, this_process
 from bot.log_context import about_request
 from bot.views import cards, news
@@ -140,7 +140,7 @@ class Notifier:
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
-        card = news.reminder(request, hours, self._refund_now(request))
+        card = news.reminder(request, hours, self._figures_now(request))
         await self.runtime.slack.chat_postMessage(
             channel=request.approval_channel,
             thread_ts=request.approval_ts,
@@ -275,17 +275,20 @@ class Notifier:
         return await self._post(channel, self._approval_of(request))
 
     def _approval_of(self, request: Request) -> cards.Card:
-        """The approval card as of now: a cancellation's refund estimate is worked out again."""
-        refund = self._refund_now(request)
-        return cards.approval_card(request, {refund_label(): refund} if refund else None)
+        """The approval card as of now: what its kind works out again when it is drawn (a
+        cancellation's refund estimate) replaces what the requester confirmed."""
+        figures = self._figures_now(request)
+        return cards.approval_card(request, figures.rows if figures else None)
 
-    def _refund_now(self, request: Request) -> str | None:
-        """A cancellation's estimated refund as of now (or its decision); never raises: a
-        price book that cannot be read leaves the estimate the requester confirmed."""
+    def _figures_now(self, request: Request) -> NowFigures | None:
+        """The figures of `request`'s kind as of now (`KindSpec.as_of_now`); never raises: a
+        price book that cannot be read leaves the figures the requester confirmed."""
         try:
-            return refund_estimate_now(request, self.runtime.clock.now(), self.runtime.settings)
+            return spec_of(request.kind).as_of_now(
+                request, self.runtime.clock.now(), self.runtime.settings
+            )
         except Exception:
-            log.exception("could not estimate the refund of %s again", request.ref)
+            log.exception("could not work out the figures of %s again", request.ref)
             return None
 
     async def _post(self, channel: str, card: cards.Card) -> tuple[str, str]:

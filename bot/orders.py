@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from pydantic import BaseModel, Field
 from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import prepare
-from bot.domain import License, Request, RequestKind, StepAction
+from bot.domain import License, NewTenantOrder, Request, RequestKind, StepAction
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
+from bot.kinds import KindPayload, KindSpec, register
 from bot.order_choices import Catalogue, GroupChoices, group_choices, new_group_catalogue
 from bot.order_form import (
     ExistingGroupOrderForm,
@@ -29,6 +31,7 @@ from bot.order_form import (
 )
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import Money, PriceBook, describe, load_price_book
+from bot.views import new_group
 from bot.views.order_confirmation import order_confirmation
 from store.cache import CachedSubscription
 
@@ -79,14 +82,14 @@ class PricedLine:
         )
         return f"{what}\n{price}"
 
-    def payload(self) -> dict:
-        return {
-            "license_id": self.license.id,
-            "license_name": self.license.name,
-            "quantity": self.line.quantity,
-            "parent_subscription_id": self.parent.id if self.parent else None,
-            "unit_price": str(self.unit.amount) if self.unit else None,
-        }
+    def payload(self) -> OrderLinePayload:
+        return OrderLinePayload(
+            license_id=self.license.id,
+            license_name=self.license.name,
+            quantity=self.line.quantity,
+            parent_subscription_id=self.parent.id if self.parent else None,
+            unit_price=str(self.unit.amount) if self.unit else None,
+        )
 
 
 @dataclass
@@ -216,15 +219,15 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     if decision.needs_approval and settings.csp_order_approval_hours:
         deadline = runtime.clock.now() + timedelta(hours=settings.csp_order_approval_hours)
     content = order_confirmation(form, plan, decision, deadline)
-    payload = {
-        "lines": [p.payload() for p in plan.lines],
-        "currency": plan.currency,
-        "monthly_total": str(plan.monthly.amount) if plan.monthly else None,
-        "note": form.note,
-    }
+    payload = OrderPayload(
+        lines=[p.payload() for p in plan.lines],
+        currency=plan.currency,
+        monthly_total=str(plan.monthly.amount) if plan.monthly else None,
+        note=form.note,
+    )
     if isinstance(form, NewGroupOrderForm):
         order = form.tenant_order()
-        payload["new_group"] = order.model_dump(mode="json")
+        payload.new_group = order
         steps = [StepSpec(StepAction.ORDER_TENANT, {"order": order.model_dump(mode="json")})]
         tenant = None
     else:
@@ -234,7 +237,7 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
         kind=RequestKind.ORDER,
         requester=actor,
         summary=plan.summary(),
-        payload=payload,
+        payload=payload.dump(),
         steps=steps,
         tenant=tenant,
         needs_approval=decision.needs_approval,
@@ -243,5 +246,35 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     )
     return await prepare(runtime.db, spec, content)
 
+
+class OrderLinePayload(BaseModel):
+    """One order line as confirmed: ids for the worker, the names people chose from."""
+
+    license_id: int
+    license_name: str | None = None
+    quantity: int
+    parent_subscription_id: int | None = None
+    unit_price: str | None = None
+
+
+class OrderPayload(KindPayload):
+    """What an order keeps in `requests.payload`: its lines, their total, the requester's note,
+    and for a new license group the order placed with OVHcloud."""
+
+    lines: list[OrderLinePayload] = Field(default_factory=list)
+    currency: str | None = None
+    monthly_total: str | None = None
+    note: str | None = None
+    new_group: NewTenantOrder | None = None
+
+
+SPEC = register(KindSpec(
+    kind=RequestKind.ORDER,
+    title=lambda: _("Order"),
+    payload=OrderPayload,
+    status_blocks=new_group.order_blocks,
+    state_line=new_group.state_line,
+    state_short=new_group.state_short,
+))  # fmt: skip
 
 __all__ = ["OrderPlan", "PricedLine", "check_existing", "check_new_group", "draft_order"]

@@ -6,7 +6,7 @@ transaction), and the draft → confirm entry every flow shares.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction
 from bot.errors import AlreadyHandled, NotAllowed, NotFoundError
 from bot.i18n import _
+from bot.kinds import Moves, spec_of
 from bot.log_context import REQUEST_REF
 from store import requests as repo
 from store.db import Database
@@ -27,27 +28,22 @@ if TYPE_CHECKING:
 
 S = RequestState
 
-#: Requests that change licenses: orders, seat changes, cancellations, tenant edits.
-CHANGE_MOVES: dict[RequestState, frozenset[RequestState]] = {
-    S.DRAFT: frozenset({S.QUEUED, S.AWAITING_APPROVAL}),
-    S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
-    S.QUEUED: frozenset({S.RUNNING, S.FAILED, S.NEEDS_ATTENTION}),
-    S.RUNNING: frozenset({S.DONE, S.FAILED, S.NEEDS_ATTENTION, S.QUEUED}),
-    S.FAILED: frozenset({S.QUEUED}),  # retried by a person
-    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.DONE, S.FAILED}),  # a person decides
-}
+class _AllowedMoves(Mapping[RequestKind, Moves]):
+    """`ALLOWED[kind][before]`: the states `before` may move to, read from the kind's spec."""
 
-#: Refund tickets: the provider is not involved; people move them along.
-REFUND_MOVES: dict[RequestState, frozenset[RequestState]] = {
-    S.DRAFT: frozenset({S.AWAITING_APPROVAL}),
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN}),
-    S.APPROVED: frozenset({S.FILED}),
-    S.FILED: frozenset({S.RESOLVED}),
-}
+    def __getitem__(self, kind: RequestKind) -> Moves:
+        return spec_of(kind).moves
 
-ALLOWED: dict[RequestKind, dict[RequestState, frozenset[RequestState]]] = {
-    kind: REFUND_MOVES if kind is RequestKind.REFUND else CHANGE_MOVES for kind in RequestKind
-}
+    def __iter__(self) -> Iterator[RequestKind]:
+        return iter(RequestKind)
+
+    def __len__(self) -> int:
+        return len(RequestKind)
+
+
+#: The allowed moves of each kind: its spec's table (`bot.kinds`; refund tickets have their
+#: own, every other kind `CHANGE_MOVES`).
+ALLOWED = _AllowedMoves()
 
 
 class IllegalTransition(Exception):

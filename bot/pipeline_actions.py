@@ -60,7 +60,7 @@ async def retry(runtime: Any, request_id: int, actor: str, note: str = "") -> Re
     request = await load(runtime.db, request_id)
     decision = may_retry(request, actor, await runtime.roles.of(actor))
     if not decision.allowed:
-        raise (AlreadyHandled if decision.extra.get("handled") else NotAllowed)(decision.reason)
+        raise (AlreadyHandled if decision.handled else NotAllowed)(decision.reason)
     async with runtime.db.transaction() as session:
         moved = await transition(
             session, request_id, RETRYABLE_STATES, S.QUEUED, actor, note or _("retried"),
@@ -86,7 +86,7 @@ async def resolve(
     request = await load(runtime.db, request_id)
     decision = may_resolve(request, await runtime.roles.of(actor))
     if not decision.allowed:
-        raise (AlreadyHandled if decision.extra.get("handled") else NotAllowed)(decision.reason)
+        raise (AlreadyHandled if decision.handled else NotAllowed)(decision.reason)
     steps = await load_steps(runtime.db, request_id)
     word = (
         _("confirmed in the control panel by <@{user}>", user=actor)

@@ -33,7 +33,7 @@ from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
 from bot.sync import record_seat_batch, refresh_tenant
-from bot.views import news as views_news
+from bot.views import new_group
 from store import leases as lease_sql
 from store import requests as repo
 
@@ -510,7 +510,7 @@ class Worker:
         await self._notify(request)  # the card shows where the order is
         if news.tell_requester:
             try:
-                card = views_news.waiting_for_payment(request, news.result)
+                card = new_group.waiting_for_payment_news(request, news.result)
                 await self.runtime.notifier.direct_message(request.requester, card)
             except Exception:
                 log.exception("could not tell %s that %s waits for payment", request.requester,
