@@ -80,7 +80,7 @@ async def check_decider(runtime, request_id: int, actor: str) -> Request:
     if is_agent and request.requester != actor and request.state is not S.AWAITING_APPROVAL:
         raise AlreadyHandled(already_decided(request))
     if decision.expired:
-        await expire(runtime, request, now, background=True)
+        await expire(runtime, request, now)
         raise NotAllowed(
             decision.reason + " " + _("It is now expired, and the requester has been told.")
         )
@@ -144,16 +144,14 @@ async def _decide(
             _check_kind_rule(moved, actor, roles)
     if moved is None:
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
-    approval_decided(runtime, moved)
-    await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once
-    runtime.notifier.request_changed_soon(moved, actor=actor, before=S.AWAITING_APPROVAL)
+    approval_decided(runtime, moved)  # the cards follow the commit (bot.notify.follow_up)
     return moved
 
 
 # --- deadlines and reminders ----------------------------------------------------------------
 
 
-async def expire(runtime, request: Request, now: datetime, *, background: bool = False) -> bool:
+async def expire(runtime, request: Request, now: datetime) -> bool:
     """Expires a request whose deadline passed; False if it was decided meanwhile."""
     values = {"decided_by": None, "decided_at": now, "decision_note": None}
     async with runtime.db.transaction() as session:
@@ -164,15 +162,6 @@ async def expire(runtime, request: Request, now: datetime, *, background: bool =
     if moved is None:
         return False
     approval_decided(runtime, moved)
-    if background:
-        await runtime.notifier.approval_card_now(moved.id)
-        runtime.notifier.request_changed_soon(
-            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
-        )
-    else:
-        await runtime.notifier.request_changed(
-            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
-        )
     return True
 
 
@@ -269,7 +258,7 @@ async def advance(
     data: dict[str, Any] | None = None,
 ) -> Request:
     """One move by a person, e.g. a refund ticket `approved → filed`; AlreadyHandled if
-    somebody else moved it first. The cards follow in the background."""
+    somebody else moved it first. The cards follow the commit, in the background."""
     async with runtime.db.transaction() as session:
         moved = await pipeline.transition(
             session, request_id, expected, new, actor, note, values=values, data=data
@@ -280,6 +269,4 @@ async def advance(
             _("{ref} is {state} now; nothing was changed.", ref=latest.ref,
               state=state_short(latest.state))
         )
-    before = next(iter(expected)) if len(expected) == 1 else None
-    runtime.notifier.request_changed_soon(moved, actor=actor, before=before)
     return moved

@@ -1,8 +1,10 @@
 """Posts and updates what people see about a request: status cards, approval cards, DMs,
 and the Home tabs of its requester and decider.
 
-Every part that changes a request calls `Notifier.request_changed()` after its transaction
-commits. Slack being unhappy never undoes or blocks a state change: failures are logged and
+Nobody calls it by hand: `pipeline.transition()` records each move on its transaction, and
+`follow_up()` (the database's after-commit hook, set by the runtime) hands the committed moves
+to `Notifier.request_changed()`; a rolled-back transaction tells nobody anything. Slack being
+unhappy never undoes or blocks a state change: failures are logged and
 `post_missing_cards()` (a background loop) posts the cards that never made it and redraws those
 whose update Slack refused — each card records the version of the request it shows
 (`card_shown_at`, `approval_shown_at`), so a 429 storm never leaves a card behind its request.
@@ -24,6 +26,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -33,6 +36,7 @@ from bot.home import home_viewers, publish_home
 from bot.kinds import NowFigures, spec_of
 from bot.leases import ProcessIdentity, is_gone, this_process
 from bot.log_context import about_request
+from bot.pipeline import WORKER, Change
 from bot.views import cards, news
 from store import requests as repo
 
@@ -46,6 +50,25 @@ CLAIM_SECONDS = 120
 #: Cards still missing after this long are left alone (the request is old news).
 REPAIR_DAYS = 7
 RENDERED_MEMORY = 2000
+
+
+async def follow_up(notifier: Notifier, changes: list[Any]) -> None:
+    """What people see after a transaction committed, for each request it changed
+    (`pipeline.Change`). A decision's approval card loses its buttons at once; the worker's
+    changes are followed up before it goes on (its cards keep pace with it); everybody else's
+    in the background, so a listener's answer never waits on Slack. Never raises."""
+    for change in changes:
+        if not isinstance(change, Change):
+            continue
+        request = change.request
+        if change.before is RequestState.AWAITING_APPROVAL and (
+            request.state is not RequestState.AWAITING_APPROVAL
+        ):
+            await notifier.approval_card_now(request.id)
+        if change.actor == WORKER:
+            await notifier.request_changed(request, actor=change.actor, before=change.before)
+        else:
+            notifier.request_changed_soon(request, actor=change.actor, before=change.before)
 
 
 class Notifier:
@@ -70,9 +93,9 @@ class Notifier:
         self, request: Request, *, actor: str | None = None, before: RequestState | None = None
     ) -> None:
         """Brings the status card (and approval card) of `request` up to date, and DMs the
-        requester on decisions and completion. Call once per committed transition; it never
-        raises, so a Slack outage cannot break the caller. `before` (the state it left) is
-        read from the audit trail when not given."""
+        requester on decisions and completion. Called once per committed change
+        (`follow_up`); it never raises, so a Slack outage cannot break the caller. `before`
+        (the state it left) is read from the audit trail when not given."""
         latest = request
         try:
             latest = await self.refresh(request.id)
@@ -127,7 +150,7 @@ class Notifier:
         """Replaces the approval card's buttons at once, from the listener that decided.
 
         Not behind the per-request lock, so a slow background update cannot hold up the
-        listener's answer; the `request_changed_soon` that follows renders the newest state.
+        listener's answer; the `request_changed` that follows renders the newest state.
         """
         try:
             request = await pipeline.load(self.runtime.db, request_id)

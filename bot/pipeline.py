@@ -1,6 +1,11 @@
 """The request state machine: one table of allowed moves, one `transition()` that is the only
 way a request changes state (a conditional update plus an audit event, in the caller's
 transaction), and the draft → confirm entry every flow shares.
+
+Each move is recorded on the transaction (`Change`, through `store.db.after_commit`): the
+notifier hears of it only once the transaction has committed (`bot.notify.follow_up`), so no
+caller schedules card and DM updates by hand, and a rolled-back transaction tells nobody
+anything. Steps have their own table (`STEP_MOVES`) and one writer, `move_step()`.
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction
+from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
 from bot.errors import AlreadyHandled, NotAllowed, NotFoundError
 from bot.i18n import _
 from bot.kinds import Moves, spec_of
 from bot.log_context import REQUEST_REF
 from store import requests as repo
-from store.db import Database
+from store.db import Database, after_commit
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,10 @@ if TYPE_CHECKING:
     from bot.roles import Roles
 
 S = RequestState
+St = StepState
+
+#: Who signs the worker's moves; the notifier follows them up before the worker goes on.
+WORKER = "worker"
 
 class _AllowedMoves(Mapping[RequestKind, Moves]):
     """`ALLOWED[kind][before]`: the states `before` may move to, read from the kind's spec."""
@@ -46,8 +55,60 @@ class _AllowedMoves(Mapping[RequestKind, Moves]):
 ALLOWED = _AllowedMoves()
 
 
+#: How a step moves (docs/pipeline.md, "Steps"): `sending` is committed before the provider
+#: call, `running` (with its task) right after; a step may go back to `sending` to be read
+#: again, stays `running` while an order's progress is recorded, and people settle `unknown`
+#: steps and send failed and unknown ones again (Retry). A done step never moves.
+STEP_MOVES: Mapping[StepState, frozenset[StepState]] = {
+    St.PENDING: frozenset({St.SENDING}),
+    St.SENDING: frozenset({St.RUNNING, St.PENDING, St.FAILED, St.UNKNOWN}),
+    St.RUNNING: frozenset({St.RUNNING, St.SENDING, St.DONE, St.FAILED, St.UNKNOWN}),
+    St.FAILED: frozenset({St.PENDING}),
+    St.UNKNOWN: frozenset({St.PENDING, St.DONE, St.FAILED}),
+    St.DONE: frozenset(),
+}
+
+
 class IllegalTransition(Exception):
     """A programming error: code asked for a move the table does not allow."""
+
+
+class IllegalStepMove(IllegalTransition):
+    """A programming error: code asked for a step move `STEP_MOVES` does not allow."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A request changed in a transaction, as the notifier hears of it after the commit.
+    `before`: the state it left (None when it did not move: only what its card shows did)."""
+
+    request: Request
+    actor: str
+    before: RequestState | None = None
+
+
+def record_change(
+    session: AsyncSession, request: Request, actor: str, before: RequestState | None = None
+) -> None:
+    """Tells the notifier about `request` once `session`'s transaction commits. `transition()`
+    does it for every move; call it for a change of what a card shows that is not a move."""
+    after_commit(session, Change(request, actor, before))
+
+
+async def move_step(
+    session: AsyncSession,
+    step_id: int,
+    expected: Collection[StepState],
+    new: StepState,
+    values: Mapping[str, Any] | None = None,
+) -> bool:
+    """Moves a step from one of `expected` to `new` (with other columns in `values`), the one
+    way a step changes; False when it is no longer in an expected state (another worker got
+    there first). A move `STEP_MOVES` does not allow raises `IllegalStepMove`."""
+    for state in expected:
+        if new not in STEP_MOVES[state]:
+            raise IllegalStepMove(f"step {step_id}: {state} → {new} is not allowed")
+    return await repo.update_step(session, step_id, expected, {**(values or {}), "state": new})
 
 
 def is_allowed(kind: RequestKind, before: RequestState, after: RequestState) -> bool:
@@ -98,7 +159,9 @@ async def transition(
         provider_task_id=(data or {}).get("provider_task_id"),
         provider_query_id=(data or {}).get("provider_query_id"),
     )
-    return Request.model_validate(row)
+    moved = Request.model_validate(row)
+    record_change(session, moved, actor, before)
+    return moved
 
 
 # --- drafts and confirmation -----------------------------------------------------------------
