@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
 from slack_sdk.models.views import View
 
 from bot import policy
 from bot.confirmation import prepare
-from bot.domain import License, NewTenantOrder, Request, RequestKind, StepAction
+from bot.domain import License, Request, RequestKind, StepAction
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
-from bot.kinds import KindPayload, KindSpec, register
+from bot.kinds import KindSpec, register
 from bot.order_choices import Catalogue, GroupChoices, group_choices, new_group_catalogue
 from bot.order_form import (
     ExistingGroupOrderForm,
@@ -28,6 +27,8 @@ from bot.order_form import (
     NewGroupOrderForm,
     OrderForm,
     OrderLine,
+    OrderLinePayload,
+    OrderPayload,
 )
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import Money, PriceBook, describe, load_price_book
@@ -245,27 +246,6 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
         origin_channel=form.meta.channel,
     )
     return await prepare(runtime.db, spec, content)
-
-
-class OrderLinePayload(BaseModel):
-    """One order line as confirmed: ids for the worker, the names people chose from."""
-
-    license_id: int
-    license_name: str | None = None
-    quantity: int
-    parent_subscription_id: int | None = None
-    unit_price: str | None = None
-
-
-class OrderPayload(KindPayload):
-    """What an order keeps in `requests.payload`: its lines, their total, the requester's note,
-    and for a new license group the order placed with OVHcloud."""
-
-    lines: list[OrderLinePayload] = Field(default_factory=list)
-    currency: str | None = None
-    monthly_total: str | None = None
-    note: str | None = None
-    new_group: NewTenantOrder | None = None
 
 
 SPEC = register(KindSpec(

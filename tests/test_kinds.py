@@ -15,7 +15,7 @@ from bot.cancellation import CancelPayload, RefundLine
 from bot.confirmation import PAYLOAD_KEY
 from bot.domain import NewTenantOrder, Request, RequestKind, RequestState
 from bot.kinds import KindSpec, all_specs, register, spec_of
-from bot.orders import OrderPayload
+from bot.order_form import OrderPayload
 from bot.pipeline import ALLOWED
 from bot.policy.decision import CancellationDecision, Decision, SeatDecision
 from bot.refund_form import RefundPayload

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 from bot.domain import Request, RequestState, RequestStep, StepAction
 from bot.i18n import _
 from bot.order_delivery import Phase, order_words, phase_of
+from bot.order_form import OrderPayload
 from bot.views.cards import Card, card_link
 from bot.views.common import context, escape, section
 
@@ -92,9 +93,9 @@ def _where(result: dict[str, Any]) -> str:
 
 def _subscriptions(request: Request, result: dict[str, Any]) -> str:
     names = {
-        str(line.get("license_id")): str(line.get("license_name"))
-        for line in (request.payload or {}).get("lines") or []
-        if isinstance(line, dict) and line.get("license_name")
+        str(line.license_id): line.license_name
+        for line in OrderPayload.of(request).lines
+        if line.license_name
     }
     subs = [s for s in result.get("subscriptions") or [] if isinstance(s, dict)]
     shown = [
