@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import pipeline, policy
-from bot.domain import Request, RequestKind, RequestState, Role
+from bot.domain import Request, RequestState, Role
 from bot.errors import AlreadyHandled, FormErrors, NotAllowed
 from bot.i18n import _
 from bot.ids import PipelineBlock
+from bot.kinds import spec_of
 from bot.metrics import approval_decided
-from bot.policy.refunds import may_decide_refund
 from bot.views.cards import is_posted, state_short
 from bot.views.common import date_token
 from store import requests as repo
@@ -76,26 +76,33 @@ async def check_decider(runtime, request_id: int, actor: str) -> Request:
     now = runtime.clock.now()
     decision = policy.may_decide(request, actor, roles, now)
     if decision.allowed:
-        claimed = may_decide_refund(request, actor, roles)
-        if not claimed.allowed:
-            raise NotAllowed(claimed.reason)
+        _check_kind_rule(request, actor, roles)
         return request
     is_agent = Role.SUPPORT in roles or Role.ADMIN in roles
     if is_agent and request.requester != actor and request.state is not S.AWAITING_APPROVAL:
         raise AlreadyHandled(already_decided(request))
-    if decision.extra.get("expired"):
-        await expire(runtime, request, now, background=True)
+    if decision.expired:
+        await expire(runtime, request, now)
         raise NotAllowed(
             decision.reason + " " + _("It is now expired, and the requester has been told.")
         )
     raise NotAllowed(decision.reason)
 
 
+def _check_kind_rule(request: Request, actor: str, roles) -> None:
+    """The kind's own rule on who decides (a claimed refund ticket: its agent, or an admin)."""
+    refused = spec_of(request.kind).may_decide(request, actor, roles)
+    if refused is not None and not refused.allowed:
+        raise NotAllowed(refused.reason)
+
+
 async def approve(runtime, request_id: int, actor: str) -> Request:
-    """Approves: a change is queued for the worker, a refund ticket becomes `approved`."""
+    """Approves: a change is queued for the worker, a refund ticket becomes `approved` (the
+    kind's `approved_to`)."""
     request = await check_decider(runtime, request_id, actor)
-    target = (S.APPROVED if request.kind is RequestKind.REFUND
-              else pipeline.ready_state(False, request.run_at))
+    target = spec_of(request.kind).approved_to
+    if target is S.QUEUED:  # a change scheduled for the renewal waits for its time
+        target = pipeline.ready_state(False, request.run_at)
     moved = await _decide(runtime, request, target, actor, _("approved"), None)
     if target is not S.APPROVED:
         wake_worker(runtime)
@@ -132,29 +139,25 @@ async def _decide(
 ) -> Request:
     values = {"decided_by": actor, "decided_at": runtime.clock.now(),
               "decision_note": decision_note}
-    deciding = request.kind is RequestKind.REFUND and target is not S.WITHDRAWN
+    deciding = target is not S.WITHDRAWN
     roles = await runtime.roles.of(actor) if deciding else ()
     async with runtime.db.transaction() as session:
         moved = await pipeline.transition(
             session, request.id, {expected}, target, actor, note, values=values
         )
         if moved is not None and deciding:
-            # claimed between the check and this click: raising rolls the decision back
-            claimed = may_decide_refund(moved, actor, roles)
-            if not claimed.allowed:
-                raise NotAllowed(claimed.reason)
+            # e.g. claimed between the check and this click: raising rolls the decision back
+            _check_kind_rule(moved, actor, roles)
     if moved is None:
         raise AlreadyHandled(already_decided(await pipeline.load(runtime.db, request.id)))
-    approval_decided(runtime, moved)
-    await runtime.notifier.approval_card_now(moved.id)  # the buttons go at once
-    runtime.notifier.request_changed_soon(moved, actor=actor, before=expected)
+    approval_decided(runtime, moved)  # the cards follow the commit (bot.notify.follow_up)
     return moved
 
 
 # --- deadlines and reminders ----------------------------------------------------------------
 
 
-async def expire(runtime, request: Request, now: datetime, *, background: bool = False) -> bool:
+async def expire(runtime, request: Request, now: datetime) -> bool:
     """Expires a request whose deadline passed; False if it was decided meanwhile."""
     values = {"decided_by": None, "decided_at": now, "decision_note": None}
     async with runtime.db.transaction() as session:
@@ -165,23 +168,15 @@ async def expire(runtime, request: Request, now: datetime, *, background: bool =
     if moved is None:
         return False
     approval_decided(runtime, moved)
-    if background:
-        await runtime.notifier.approval_card_now(moved.id)
-        runtime.notifier.request_changed_soon(
-            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
-        )
-    else:
-        await runtime.notifier.request_changed(
-            moved, actor=SYSTEM_ACTOR, before=S.AWAITING_APPROVAL
-        )
     return True
 
 
 async def expire_overdue(runtime) -> int:
     """Expires every request whose deadline passed without a decision.
 
-    A cancellation whose requester accepted "no refund" (payload `no_refund_acknowledged`)
-    does not expire: it can still be approved after its window.
+    A request whose kind says its deadline does not bind it (`KindSpec.expires`: a
+    cancellation whose requester accepted "no refund") is left alone: it can still be approved
+    after its window.
     """
     now = runtime.clock.now()
     async with runtime.db.session() as session:
@@ -189,7 +184,7 @@ async def expire_overdue(runtime) -> int:
     expired = 0
     for row in rows:
         request = Request.model_validate(row)
-        if request.payload.get("no_refund_acknowledged"):
+        if not spec_of(request.kind).expires(request):
             continue
         if await expire(runtime, request, now):
             expired += 1
@@ -274,7 +269,7 @@ async def advance(
     data: dict[str, Any] | None = None,
 ) -> Request:
     """One move by a person, e.g. a refund ticket `approved → filed`; AlreadyHandled if
-    somebody else moved it first. The cards follow in the background."""
+    somebody else moved it first. The cards follow the commit, in the background."""
     async with runtime.db.transaction() as session:
         moved = await pipeline.transition(
             session, request_id, expected, new, actor, note, values=values, data=data
@@ -285,6 +280,4 @@ async def advance(
             _("{ref} is {state} now; nothing was changed.", ref=latest.ref,
               state=state_short(latest.state))
         )
-    before = next(iter(expected)) if len(expected) == 1 else None
-    runtime.notifier.request_changed_soon(moved, actor=actor, before=before)
     return moved

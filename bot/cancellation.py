@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot import policy
@@ -24,6 +26,7 @@ from bot.domain import Request, RequestKind, RequestState, StepAction
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
 from bot.ids import CancelAction, CancelBlock
+from bot.kinds import KindPayload, KindSpec, NowFigures, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.policy.terms import Term
 from bot.pricing import Money, PriceBook, describe, load_price_book, prorated_refund
@@ -37,12 +40,10 @@ from bot.subscription_choice import (
     typed,
 )
 from bot.terms import load_term_book
-from bot.views.common import date_token, escape
+from bot.views.common import context, date_token, escape
 from bot.views.terms import scheduled_words, term_words
 
 DETAILS_LIMIT = 2000
-#: Where a cancellation keeps what its refund estimate is made from (`RefundLine`s).
-REFUND_BASIS = "refund_basis"
 
 
 class CancelReason(StrEnum):
@@ -181,7 +182,7 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
             raise FormErrors({form.acknowledge_block: decision.reason})
         # the modal showed no box for this: the window closed while it was open
         raise AcknowledgementMissing(decision.reason)
-    window_open = bool(decision.extra.get("window_open"))
+    window_open = decision.window_open
     basis = refund_basis(facts, run_at or now, window)
     refund = refund_at(basis, run_at or now, window, load_price_book(runtime.settings))
     spec = DraftSpec(
@@ -189,18 +190,16 @@ async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
         requester=requester,
         summary=_("Cancel {license} in {group}: all {n} licenses", license=facts.label,
                   group=facts.tenant.label, n=sub.quantity),
-        payload={
-            "license_name": facts.license_name,
-            "quantity": sub.quantity,
-            "reason": form.reason.value,
-            "details": form.details,
-            "addon_ids": [a.id for a in facts.addons],
-            "estimated_refund": str(refund) if refund is not None else None,
-            # what the approval card recomputes the estimate from when it is drawn
-            REFUND_BASIS: [line.to_payload() for line in basis],
-            # past the window: approvable at any time, no expiry (policy.may_decide)
-            **({"no_refund_acknowledged": True} if not window_open and no_refund else {}),
-        },
+        payload=CancelPayload(
+            license_name=facts.license_name,
+            quantity=sub.quantity,
+            reason=form.reason.value,
+            details=form.details,
+            addon_ids=[a.id for a in facts.addons],
+            estimated_refund=str(refund) if refund is not None else None,
+            refund_basis=basis,
+            no_refund_acknowledged=not window_open and no_refund,
+        ).dump(),
         steps=[StepSpec(StepAction.DELETE_SUBSCRIPTION, {"subscription_id": sub.id})],
         tenant=facts.tenant.service_name,
         subscription_id=sub.id,
@@ -231,11 +230,12 @@ def renewal_for(form: CancelForm, facts: SubscriptionFacts, now: datetime, windo
     return reopens.opens
 
 
-@dataclass(frozen=True)
-class RefundLine:
+class RefundLine(BaseModel):
     """One subscription a cancellation removes (the subscription first, then its add-ons), as
     the refund estimate needs it: kept with the request, so the estimate can be made again at
     any later time without the cache (which forgets the subscription once it is deleted)."""
+
+    model_config = ConfigDict(frozen=True)
 
     license_name: str
     quantity: int
@@ -243,15 +243,25 @@ class RefundLine:
     #: The months one invoice of its term covers (its billing cycle): what a refund prorates.
     billing_months: int = 1
 
-    def to_payload(self) -> dict[str, Any]:
-        return {"license_name": self.license_name, "quantity": self.quantity,
-                "term_start": self.term_start.isoformat(), "billing_months": self.billing_months}
-
+    @field_validator("billing_months", mode="before")
     @classmethod
-    def from_payload(cls, data: Mapping[str, Any]) -> RefundLine:
-        return cls(str(data["license_name"]), int(data["quantity"]),
-                   datetime.fromisoformat(data["term_start"]),
-                   int(data.get("billing_months") or 1))
+    def _monthly_when_unsaid(cls, value: object) -> object:
+        return value or 1
+
+
+class CancelPayload(KindPayload):
+    """What a cancellation keeps in `requests.payload`."""
+
+    license_name: str = ""
+    quantity: int = 0
+    reason: str = ""
+    details: str = ""
+    addon_ids: list[int] = Field(default_factory=list)
+    estimated_refund: str | None = None
+    #: What the approval card recomputes the estimate from when it is drawn.
+    refund_basis: list[RefundLine] = Field(default_factory=list)
+    #: Past the window, the requester accepted "no refund": approvable at any time, no expiry.
+    no_refund_acknowledged: bool = False
 
 
 def refund_basis(facts: SubscriptionFacts, now: datetime, window: timedelta
@@ -259,8 +269,9 @@ def refund_basis(facts: SubscriptionFacts, now: datetime, window: timedelta
     lines = []
     for sub in (facts.subscription, *facts.addons):
         term = facts.term(now, sub)
-        lines.append(RefundLine(sub.license_name or facts.license.name, sub.quantity,
-                                term_start(term, now, window), term.plan.billing.months))
+        lines.append(RefundLine(license_name=sub.license_name or facts.license.name,
+                                quantity=sub.quantity, term_start=term_start(term, now, window),
+                                billing_months=term.plan.billing.months))
     return lines
 
 
@@ -310,8 +321,8 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
     decision once approved. None when there is nothing to recompute (not a cancellation,
     rejected, withdrawn, expired, or a request that does not keep its basis): the card then
     shows what the requester confirmed."""
-    lines = request.payload.get(REFUND_BASIS) if request.kind is RequestKind.CANCEL else None
-    if not lines:
+    basis = CancelPayload.of(request).refund_basis if request.kind is RequestKind.CANCEL else []
+    if not basis:
         return None
     if request.state is RequestState.AWAITING_APPROVAL:
         at = max(now, request.run_at) if request.run_at else now  # scheduled: when it goes
@@ -319,7 +330,6 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
         at = request.decided_at
     else:
         return None
-    basis = [RefundLine.from_payload(line) for line in lines]
     window = cancellation_window(settings)
     refund = refund_at(basis, at, window, load_price_book(settings))
     window_open = at < basis[0].term_start + window
@@ -374,3 +384,36 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
         deadlines=deadlines,
         approvers=approvers,
     )
+
+
+# --- what the pipeline's cards and reminders need to know (bot.kinds) ----------------------
+
+
+def _figures_now(request: Request, now: datetime, settings: Any) -> NowFigures | None:
+    """The refund estimate as of now, on the approval card and in the reminders."""
+    refund = refund_estimate_now(request, now, settings)
+    if not refund:
+        return None
+    return NowFigures(rows={refund_label(): refund},
+                      reminder=_(":moneybag: Estimated refund: {refund}", refund=refund))
+
+
+def _approval_blocks(request: Request) -> list[Block]:
+    if not CancelPayload.of(request).no_refund_acknowledged:
+        return []
+    return [context(_(":warning: The requester accepted that this gets no refund."))]
+
+
+def _expires(request: Request) -> bool:
+    """Past its window, a cancellation whose requester accepted "no refund" never expires."""
+    return not CancelPayload.of(request).no_refund_acknowledged
+
+
+SPEC = register(KindSpec(
+    kind=RequestKind.CANCEL,
+    title=lambda: _("Cancellation"),
+    payload=CancelPayload,
+    approval_blocks=_approval_blocks,
+    as_of_now=_figures_now,
+    expires=_expires,
+))  # fmt: skip

@@ -1,8 +1,10 @@
 """Posts and updates what people see about a request: status cards, approval cards, DMs,
 and the Home tabs of its requester and decider.
 
-Every part that changes a request calls `Notifier.request_changed()` after its transaction
-commits. Slack being unhappy never undoes or blocks a state change: failures are logged and
+Nobody calls it by hand: `pipeline.transition()` records each move on its transaction, and
+`follow_up()` (the database's after-commit hook, set by the runtime) hands the committed moves
+to `Notifier.request_changed()`; a rolled-back transaction tells nobody anything. Slack being
+unhappy never undoes or blocks a state change: failures are logged and
 `post_missing_cards()` (a background loop) posts the cards that never made it and redraws those
 whose update Slack refused — each card records the version of the request it shows
 (`card_shown_at`, `approval_shown_at`), so a 429 storm never leaves a card behind its request.
@@ -24,15 +26,17 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot import pipeline
-from bot.cancellation import refund_estimate_now, refund_label
 from bot.domain import Request, RequestState
 from bot.home import home_viewers, publish_home
+from bot.kinds import NowFigures, spec_of
 from bot.leases import ProcessIdentity, is_gone, this_process
 from bot.log_context import about_request
+from bot.pipeline import WORKER, Change
 from bot.views import cards, news
 from store import requests as repo
 
@@ -46,6 +50,25 @@ CLAIM_SECONDS = 120
 #: Cards still missing after this long are left alone (the request is old news).
 REPAIR_DAYS = 7
 RENDERED_MEMORY = 2000
+
+
+async def follow_up(notifier: Notifier, changes: list[Any]) -> None:
+    """What people see after a transaction committed, for each request it changed
+    (`pipeline.Change`). A decision's approval card loses its buttons at once; the worker's
+    changes are followed up before it goes on (its cards keep pace with it); everybody else's
+    in the background, so a listener's answer never waits on Slack. Never raises."""
+    for change in changes:
+        if not isinstance(change, Change):
+            continue
+        request = change.request
+        if change.before is RequestState.AWAITING_APPROVAL and (
+            request.state is not RequestState.AWAITING_APPROVAL
+        ):
+            await notifier.approval_card_now(request.id)
+        if change.actor == WORKER:
+            await notifier.request_changed(request, actor=change.actor, before=change.before)
+        else:
+            notifier.request_changed_soon(request, actor=change.actor, before=change.before)
 
 
 class Notifier:
@@ -70,9 +93,9 @@ class Notifier:
         self, request: Request, *, actor: str | None = None, before: RequestState | None = None
     ) -> None:
         """Brings the status card (and approval card) of `request` up to date, and DMs the
-        requester on decisions and completion. Call once per committed transition; it never
-        raises, so a Slack outage cannot break the caller. `before` (the state it left) is
-        read from the audit trail when not given."""
+        requester on decisions and completion. Called once per committed change
+        (`follow_up`); it never raises, so a Slack outage cannot break the caller. `before`
+        (the state it left) is read from the audit trail when not given."""
         latest = request
         try:
             latest = await self.refresh(request.id)
@@ -131,7 +154,7 @@ class Notifier:
         """Replaces the approval card's buttons at once, from the listener that decided.
 
         Not behind the per-request lock, so a slow background update cannot hold up the
-        listener's answer; the `request_changed_soon` that follows renders the newest state.
+        listener's answer; the `request_changed` that follows renders the newest state.
         """
         try:
             request = await pipeline.load(self.runtime.db, request_id)
@@ -144,7 +167,7 @@ class Notifier:
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
-        card = news.reminder(request, hours, self._refund_now(request))
+        card = news.reminder(request, hours, self._figures_now(request))
         await self.runtime.slack.chat_postMessage(
             channel=request.approval_channel,
             thread_ts=request.approval_ts,
@@ -279,17 +302,20 @@ class Notifier:
         return await self._post(channel, self._approval_of(request))
 
     def _approval_of(self, request: Request) -> cards.Card:
-        """The approval card as of now: a cancellation's refund estimate is worked out again."""
-        refund = self._refund_now(request)
-        return cards.approval_card(request, {refund_label(): refund} if refund else None)
+        """The approval card as of now: what its kind works out again when it is drawn (a
+        cancellation's refund estimate) replaces what the requester confirmed."""
+        figures = self._figures_now(request)
+        return cards.approval_card(request, figures.rows if figures else None)
 
-    def _refund_now(self, request: Request) -> str | None:
-        """A cancellation's estimated refund as of now (or its decision); never raises: a
-        price book that cannot be read leaves the estimate the requester confirmed."""
+    def _figures_now(self, request: Request) -> NowFigures | None:
+        """The figures of `request`'s kind as of now (`KindSpec.as_of_now`); never raises: a
+        price book that cannot be read leaves the figures the requester confirmed."""
         try:
-            return refund_estimate_now(request, self.runtime.clock.now(), self.runtime.settings)
+            return spec_of(request.kind).as_of_now(
+                request, self.runtime.clock.now(), self.runtime.settings
+            )
         except Exception:
-            log.exception("could not estimate the refund of %s again", request.ref)
+            log.exception("could not work out the figures of %s again", request.ref)
             return None
 
     async def _post(self, channel: str, card: cards.Card) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
+from bot.kinds import KindPayload
 from bot.numbers import NumberError, Problem, id_of, parse_whole
 
 #: Lines one order may hold: four blocks a line keeps the modal far below Slack's 100 blocks.
@@ -447,3 +448,27 @@ def parse_order_form(values: Mapping[str, Any], meta: OrderMeta) -> OrderForm:
     if errors:
         raise FormErrors(errors)
     return form
+
+
+# --- what a confirmed order keeps (`requests.payload`) -------------------------------------
+
+
+class OrderLinePayload(BaseModel):
+    """One order line as confirmed: ids for the worker, the names people chose from."""
+
+    license_id: int
+    license_name: str | None = None
+    quantity: int | None = None
+    parent_subscription_id: int | None = None
+    unit_price: str | None = None
+
+
+class OrderPayload(KindPayload):
+    """What an order keeps in `requests.payload`: its lines, their total, the requester's note,
+    and for a new license group the order placed with OVHcloud."""
+
+    lines: list[OrderLinePayload] = Field(default_factory=list)
+    currency: str | None = None
+    monthly_total: str | None = None
+    note: str | None = None
+    new_group: NewTenantOrder | None = None

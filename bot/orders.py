@@ -19,6 +19,7 @@ from bot.domain import License, Request, RequestKind, StepAction
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
+from bot.kinds import KindSpec, register
 from bot.order_choices import Catalogue, GroupChoices, group_choices, new_group_catalogue
 from bot.order_form import (
     ExistingGroupOrderForm,
@@ -26,9 +27,12 @@ from bot.order_form import (
     NewGroupOrderForm,
     OrderForm,
     OrderLine,
+    OrderLinePayload,
+    OrderPayload,
 )
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import Money, PriceBook, describe, load_price_book
+from bot.views import new_group
 from bot.views.order_confirmation import order_confirmation
 from store.cache import CachedSubscription
 
@@ -79,14 +83,14 @@ class PricedLine:
         )
         return f"{what}\n{price}"
 
-    def payload(self) -> dict:
-        return {
-            "license_id": self.license.id,
-            "license_name": self.license.name,
-            "quantity": self.line.quantity,
-            "parent_subscription_id": self.parent.id if self.parent else None,
-            "unit_price": str(self.unit.amount) if self.unit else None,
-        }
+    def payload(self) -> OrderLinePayload:
+        return OrderLinePayload(
+            license_id=self.license.id,
+            license_name=self.license.name,
+            quantity=self.line.quantity,
+            parent_subscription_id=self.parent.id if self.parent else None,
+            unit_price=str(self.unit.amount) if self.unit else None,
+        )
 
 
 @dataclass
@@ -216,15 +220,15 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     if decision.needs_approval and settings.csp_order_approval_hours:
         deadline = runtime.clock.now() + timedelta(hours=settings.csp_order_approval_hours)
     content = order_confirmation(form, plan, decision, deadline)
-    payload = {
-        "lines": [p.payload() for p in plan.lines],
-        "currency": plan.currency,
-        "monthly_total": str(plan.monthly.amount) if plan.monthly else None,
-        "note": form.note,
-    }
+    payload = OrderPayload(
+        lines=[p.payload() for p in plan.lines],
+        currency=plan.currency,
+        monthly_total=str(plan.monthly.amount) if plan.monthly else None,
+        note=form.note,
+    )
     if isinstance(form, NewGroupOrderForm):
         order = form.tenant_order()
-        payload["new_group"] = order.model_dump(mode="json")
+        payload.new_group = order
         steps = [StepSpec(StepAction.ORDER_TENANT, {"order": order.model_dump(mode="json")})]
         tenant = None
     else:
@@ -234,7 +238,7 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
         kind=RequestKind.ORDER,
         requester=actor,
         summary=plan.summary(),
-        payload=payload,
+        payload=payload.dump(),
         steps=steps,
         tenant=tenant,
         needs_approval=decision.needs_approval,
@@ -243,5 +247,14 @@ async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, Vi
     )
     return await prepare(runtime.db, spec, content)
 
+
+SPEC = register(KindSpec(
+    kind=RequestKind.ORDER,
+    title=lambda: _("Order"),
+    payload=OrderPayload,
+    status_blocks=new_group.order_blocks,
+    state_line=new_group.state_line,
+    state_short=new_group.state_short,
+))  # fmt: skip
 
 __all__ = ["OrderPlan", "PricedLine", "check_existing", "check_new_group", "draft_order"]

@@ -1,24 +1,30 @@
 """The request state machine: one table of allowed moves, one `transition()` that is the only
 way a request changes state (a conditional update plus an audit event, in the caller's
 transaction), and the draft → confirm entry every flow shares.
+
+Each move is recorded on the transaction (`Change`, through `store.db.after_commit`): the
+notifier hears of it only once the transaction has committed (`bot.notify.follow_up`), so no
+caller schedules card and DM updates by hand, and a rolled-back transaction tells nobody
+anything. Steps have their own table (`STEP_MOVES`) and one writer, `move_step()`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction
+from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
 from bot.errors import AlreadyHandled, NotAllowed, NotFoundError
 from bot.i18n import _
+from bot.kinds import Moves, spec_of
 from bot.log_context import REQUEST_REF
 from store import requests as repo
-from store.db import Database
+from store.db import Database, after_commit
 
 log = logging.getLogger(__name__)
 
@@ -26,35 +32,83 @@ if TYPE_CHECKING:
     from bot.roles import Roles
 
 S = RequestState
+St = StepState
 
-#: Requests that change licenses: orders, seat changes, cancellations, tenant edits.
-CHANGE_MOVES: dict[RequestState, frozenset[RequestState]] = {
-    S.DRAFT: frozenset({S.QUEUED, S.AWAITING_APPROVAL, S.SCHEDULED}),
-    S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.SCHEDULED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
-    # for the renewal: taken by the worker at `run_at`, or withdrawn by the requester before
-    # (expired: its window closed before the worker could send it, e.g. the bot was down)
-    S.SCHEDULED: frozenset({S.RUNNING, S.WITHDRAWN, S.EXPIRED}),
-    S.QUEUED: frozenset({S.RUNNING, S.FAILED, S.NEEDS_ATTENTION}),
-    S.RUNNING: frozenset({S.DONE, S.FAILED, S.NEEDS_ATTENTION, S.QUEUED}),
-    S.FAILED: frozenset({S.QUEUED}),  # retried by a person
-    S.NEEDS_ATTENTION: frozenset({S.QUEUED, S.DONE, S.FAILED}),  # a person decides
-}
+#: Who signs the worker's moves; the notifier follows them up before the worker goes on.
+WORKER = "worker"
 
-#: Refund tickets: the provider is not involved; people move them along.
-REFUND_MOVES: dict[RequestState, frozenset[RequestState]] = {
-    S.DRAFT: frozenset({S.AWAITING_APPROVAL}),
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN}),
-    S.APPROVED: frozenset({S.FILED}),
-    S.FILED: frozenset({S.RESOLVED}),
-}
+class _AllowedMoves(Mapping[RequestKind, Moves]):
+    """`ALLOWED[kind][before]`: the states `before` may move to, read from the kind's spec."""
 
-ALLOWED: dict[RequestKind, dict[RequestState, frozenset[RequestState]]] = {
-    kind: REFUND_MOVES if kind is RequestKind.REFUND else CHANGE_MOVES for kind in RequestKind
+    def __getitem__(self, kind: RequestKind) -> Moves:
+        return spec_of(kind).moves
+
+    def __iter__(self) -> Iterator[RequestKind]:
+        return iter(RequestKind)
+
+    def __len__(self) -> int:
+        return len(RequestKind)
+
+
+#: The allowed moves of each kind: its spec's table (`bot.kinds`; refund tickets have their
+#: own, every other kind `CHANGE_MOVES`).
+ALLOWED = _AllowedMoves()
+
+
+#: How a step moves (docs/pipeline.md, "Steps"): `sending` is committed before the provider
+#: call, `running` (with its task) right after; a step may go back to `sending` to be read
+#: again, stays `running` while an order's progress is recorded, and people settle `unknown`
+#: steps and send failed and unknown ones again (Retry). A done step never moves.
+STEP_MOVES: Mapping[StepState, frozenset[StepState]] = {
+    St.PENDING: frozenset({St.SENDING}),
+    St.SENDING: frozenset({St.RUNNING, St.PENDING, St.FAILED, St.UNKNOWN}),
+    St.RUNNING: frozenset({St.RUNNING, St.SENDING, St.DONE, St.FAILED, St.UNKNOWN}),
+    St.FAILED: frozenset({St.PENDING}),
+    St.UNKNOWN: frozenset({St.PENDING, St.DONE, St.FAILED}),
+    St.DONE: frozenset(),
 }
 
 
 class IllegalTransition(Exception):
     """A programming error: code asked for a move the table does not allow."""
+
+
+class IllegalStepMove(IllegalTransition):
+    """A programming error: code asked for a step move `STEP_MOVES` does not allow."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A request changed in a transaction, as the notifier hears of it after the commit.
+    `before`: the state it left (None when it did not move: only what its card shows did)."""
+
+    request: Request
+    actor: str
+    before: RequestState | None = None
+
+
+def record_change(
+    session: AsyncSession, request: Request, actor: str, before: RequestState | None = None
+) -> None:
+    """Tells the notifier about `request` once `session`'s transaction commits. `transition()`
+    does it for every move; call it for a change of what a card shows that is not a move."""
+    after_commit(session, Change(request, actor, before))
+
+
+async def move_step(
+    session: AsyncSession,
+    step_id: int,
+    expected: Collection[StepState],
+    new: StepState,
+    values: Mapping[str, Any] | None = None,
+) -> bool:
+    """Moves a step from one of `expected` to `new` (with other columns in `values`), the one
+    way a step changes; False when it is no longer in an expected state (another worker got
+    there first). A move `STEP_MOVES` does not allow raises `IllegalStepMove`."""
+    for state in expected:
+        if new not in STEP_MOVES[state]:
+            raise IllegalStepMove(f"step {step_id}: {state} → {new} is not allowed")
+    return await repo.update_step(session, step_id, expected, {**(values or {}), "state": new})
 
 
 def is_allowed(kind: RequestKind, before: RequestState, after: RequestState) -> bool:
@@ -105,7 +159,9 @@ async def transition(
         provider_task_id=(data or {}).get("provider_task_id"),
         provider_query_id=(data or {}).get("provider_query_id"),
     )
-    return Request.model_validate(row)
+    moved = Request.model_validate(row)
+    record_change(session, moved, actor, before)
+    return moved
 
 
 # --- drafts and confirmation -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from bot import execution
 from bot.domain import Request, RequestState, RequestStep, Role, StepState
 from bot.errors import AlreadyHandled, NotAllowed
 from bot.i18n import _
-from bot.pipeline import load, load_steps, transition
+from bot.pipeline import load, load_steps, move_step, transition
 from bot.policy import Decision
 from bot.sync import refresh_tenant
 from store import requests as repo
@@ -60,7 +60,7 @@ async def retry(runtime: Any, request_id: int, actor: str, note: str = "") -> Re
     request = await load(runtime.db, request_id)
     decision = may_retry(request, actor, await runtime.roles.of(actor))
     if not decision.allowed:
-        raise (AlreadyHandled if decision.extra.get("handled") else NotAllowed)(decision.reason)
+        raise (AlreadyHandled if decision.handled else NotAllowed)(decision.reason)
     async with runtime.db.transaction() as session:
         moved = await transition(
             session, request_id, RETRYABLE_STATES, S.QUEUED, actor, note or _("retried"),
@@ -68,12 +68,12 @@ async def retry(runtime: Any, request_id: int, actor: str, note: str = "") -> Re
                     "error_query_id": None, "lease_owner": None, "lease_until": None},
         )  # fmt: skip
         if moved is not None:
-            await repo.reset_steps(
-                session, request_id, {StepState.FAILED, StepState.UNKNOWN}, StepState.PENDING
-            )
+            for step in await repo.get_steps(session, request_id):
+                if step.state in (StepState.FAILED, StepState.UNKNOWN):
+                    await move_step(session, step.id, {StepState(step.state)},
+                                    StepState.PENDING, {"error": None})  # fmt: skip
     if moved is None:
         raise AlreadyHandled(_("Request {ref} was already retried.", ref=request.ref))
-    await _notify(runtime, moved, actor)
     _wake_worker(runtime)
     return moved
 
@@ -86,7 +86,7 @@ async def resolve(
     request = await load(runtime.db, request_id)
     decision = may_resolve(request, await runtime.roles.of(actor))
     if not decision.allowed:
-        raise (AlreadyHandled if decision.extra.get("handled") else NotAllowed)(decision.reason)
+        raise (AlreadyHandled if decision.handled else NotAllowed)(decision.reason)
     steps = await load_steps(runtime.db, request_id)
     word = (
         _("confirmed in the control panel by <@{user}>", user=actor)
@@ -104,12 +104,11 @@ async def resolve(
         if moved is not None:
             for before, after in zip(steps, settled, strict=True):
                 if before.state is StepState.UNKNOWN:
-                    values = {"state": after.state, "error": after.error}
-                    await repo.update_step(session, before.id, {StepState.UNKNOWN}, values)
+                    await move_step(session, before.id, {StepState.UNKNOWN}, after.state,
+                                    {"error": after.error})  # fmt: skip
     if moved is None:
         raise AlreadyHandled(_("Request {ref} was already settled.", ref=request.ref))
     await _refresh(runtime, request)
-    await _notify(runtime, moved, actor)
     return moved
 
 
@@ -128,13 +127,6 @@ async def _refresh(runtime: Any, request: Request) -> None:
         await refresh_tenant(runtime, request.tenant)
     except Exception:
         log.warning("could not refresh the cache of %s", request.tenant, exc_info=True)
-
-
-async def _notify(runtime: Any, request: Request, actor: str) -> None:
-    try:
-        await runtime.notifier.request_changed(request, actor=actor)
-    except Exception:
-        log.exception("could not tell people that %s is now %s", request.ref, request.state)
 
 
 def _wake_worker(runtime: Any) -> None:

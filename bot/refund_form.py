@@ -26,6 +26,7 @@ from bot.errors import FormErrors
 from bot.formats import AmountError, money, money_example, parse_decimal
 from bot.i18n import _
 from bot.ids import BlockId, RefundBlock
+from bot.kinds import KindPayload
 
 B = RefundBlock
 
@@ -342,6 +343,18 @@ class RefundTicket(BaseModel):
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> RefundTicket:
         return cls.model_validate(data)
+
+
+class RefundPayload(KindPayload):
+    """What a refund ticket keeps in `requests.payload`: the ticket as confirmed, whether it
+    was filed outside Microsoft's window, and what later steps added (the Microsoft reference
+    when filed, the amount credited when resolved)."""
+
+    refund: RefundTicket | None = None
+    outside_window: bool = False
+    window_days: int | None = None
+    upstream_reference: str | None = None
+    credited_amount: str | None = None
 
 
 # --- reading the modal -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Refund tickets: a validated form becomes a draft on the request pipeline; support agents claim,
 approve (generic, `bot.approvals`), file it with Microsoft and record the credit.
 
-No provider call anywhere: a refund ticket has no steps. Its states are the pipeline's
+No provider call anywhere: a refund ticket has no steps. Its states are its own table,
 REFUND_MOVES (draft → awaiting_approval → approved → filed → resolved | rejected | withdrawn);
 every move is a `pipeline.transition` (through `approvals.advance`), so it is audited and safe
 against double clicks. Claiming is not a move: a conditional update of `requests.assignee`
@@ -24,20 +24,21 @@ from bot.domain import Request, RequestKind, RequestState, Role
 from bot.errors import AlreadyHandled, DomainError, FormErrors, NotAllowed
 from bot.i18n import _
 from bot.ids import BlockId, RefundBlock
+from bot.kinds import KindSpec, register
 from bot.pipeline import DraftSpec
 from bot.policy import RefundStep, RefundWindows, may_handle_refund, refund_ticket
-from bot.refund_form import RefundTicket, is_domain, is_guid
+from bot.policy.refunds import may_decide_refund
+from bot.refund_form import RefundPayload, RefundTicket, is_domain, is_guid
 from bot.views.cards import Card
 from bot.views.common import context, section
 from bot.views.refunds import (
-    CREDITED_AMOUNT,
-    OUTSIDE_WINDOW,
-    TICKET_KEY,
-    UPSTREAM_REFERENCE,
     RefundPrefill,
     TicketPage,
     claimed_text,
     confirmation_rows,
+    refund_card_blocks,
+    refund_facts,
+    refund_news,
     ticket_of,
 )
 from store import cache
@@ -46,6 +47,14 @@ from store import requests as repo
 log = logging.getLogger(__name__)
 
 S = RequestState
+
+#: Refund tickets: the provider is not involved; people move them along.
+REFUND_MOVES = {
+    S.DRAFT: frozenset({S.AWAITING_APPROVAL}),
+    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.FILED}),
+    S.FILED: frozenset({S.RESOLVED}),
+}
 PAGE_SIZE = 10
 MAX_PAGE = 50
 OPEN_STATES = frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.FILED})
@@ -127,13 +136,11 @@ async def open_ticket(
     )
     if not decision.allowed:
         raise FormErrors({decision.field or RefundBlock.PURCHASE_DATE: decision.reason})
-    outside = bool(decision.extra["outside_window"])
-    closes = decision.extra["window_closes"]
-    payload = {
-        TICKET_KEY: ticket.to_payload(),
-        OUTSIDE_WINDOW: outside,
-        "window_days": decision.extra["window_days"],
-    }
+    outside = decision.outside_window
+    closes = decision.window_closes
+    payload = RefundPayload(
+        refund=ticket, outside_window=outside, window_days=decision.window_days
+    ).dump()
     spec = DraftSpec(
         kind=RequestKind.REFUND,
         requester=requester,
@@ -213,13 +220,14 @@ async def _tell_claimed(runtime, request: Request, agent: str) -> None:
 async def mark_filed(runtime, request_id: int, actor: str, reference: str) -> Request:
     """approved → filed: filed with Microsoft under `reference`."""
     request = await check_step(runtime, request_id, actor, RefundStep.FILE)
-    values: dict = {"payload": {**request.payload, UPSTREAM_REFERENCE: reference}}
+    payload = RefundPayload.of(request).model_copy(update={"upstream_reference": reference})
+    values: dict = {"payload": payload.dump()}
     if request.assignee is None:
         values["assignee"] = actor  # whoever files it has it from now on
     return await approvals.advance(
         runtime, request_id, {S.APPROVED}, S.FILED, actor,
         _("filed with Microsoft as {ref}", ref=reference), values=values,
-        data={UPSTREAM_REFERENCE: reference},
+        data={"upstream_reference": reference},
     )
 
 
@@ -231,8 +239,9 @@ async def mark_resolved(
     credited = f"{amount:,.2f} {currency}"
     return await approvals.advance(
         runtime, request_id, {S.FILED}, S.RESOLVED, actor, _("credited {x}", x=credited),
-        values={"payload": {**request.payload, CREDITED_AMOUNT: credited}},
-        data={CREDITED_AMOUNT: str(amount), "currency": currency},
+        values={"payload": RefundPayload.of(request)
+                .model_copy(update={"credited_amount": credited}).dump()},
+        data={"credited_amount": str(amount), "currency": currency},
     )
 
 
@@ -273,3 +282,20 @@ async def settle() -> None:
     """Waits for the background card updates and DMs (tests; shutdown)."""
     while _background:
         await asyncio.gather(*list(_background), return_exceptions=True)
+
+
+# --- what the pipeline needs to know about refund tickets (bot.kinds) -----------------------
+
+SPEC = register(KindSpec(
+    kind=RequestKind.REFUND,
+    title=lambda: _("Refund ticket"),
+    payload=RefundPayload,
+    moves=REFUND_MOVES,
+    approved_to=S.APPROVED,
+    approval_sentence=lambda: _("The refund ticket is approved and can be filed with Microsoft."),
+    facts=refund_facts,
+    status_blocks=lambda request, _steps: refund_card_blocks(request, approval=False),
+    approval_blocks=lambda request: refund_card_blocks(request, approval=True),
+    news=refund_news,
+    may_decide=may_decide_refund,
+))  # fmt: skip

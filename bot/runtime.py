@@ -181,7 +181,14 @@ class Runtime:
         set_default_language(settings.csp_language)
         #: each person's language and time zone (their choice, Slack's users.info, default)
         self.locales = Locales(self, ttl=settings.csp_locale_cache_seconds)
+        # What a committed transaction changed reaches the cards and DMs (bot.notify).
+        self.db.on_commit = self._follow_up
         self._install_loops()
+
+    async def _follow_up(self, changes: list) -> None:
+        from bot.notify import follow_up
+
+        await follow_up(self.notifier, changes)
 
     def _install_loops(self) -> None:
         """The background loops of each part (sync, worker, reminders) register here."""

@@ -39,10 +39,8 @@ async def expire_late(runtime: Any) -> int:
             moved = await pipeline.transition(
                 session, row.id, {RequestState.SCHEDULED}, RequestState.EXPIRED, "csp-bot",
                 _("its window closed before it could be sent"), values={"decided_at": now})
-        if moved is not None:
+        if moved is not None:  # the card and the DM follow the commit (bot.notify.follow_up)
             expired += 1
-            await runtime.notifier.request_changed(moved, actor="csp-bot",
-                                                   before=RequestState.SCHEDULED)
     return expired
 
 

@@ -21,6 +21,7 @@ from bot.domain import Request, RequestKind, StepAction
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _, ngettext
 from bot.ids import SeatsAction, SeatsBlock
+from bot.kinds import KindPayload, KindSpec, register
 from bot.numbers import NumberError, Problem, parse_whole
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import PriceBook, describe, load_price_book
@@ -117,7 +118,8 @@ async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tup
         requester=requester,
         summary=_("Seats of {license} in {group}: {before} → {after}",
                   license=facts.label, group=facts.tenant.label, before=before, after=after),
-        payload={"license_name": facts.license_name, "before": before, "after": after},
+        payload=SeatsPayload(license_name=facts.license_name, before=before,
+                             after=after).dump(),
         steps=[StepSpec(StepAction.CHANGE_QUANTITY,
                         {"quantity": after, "previous_quantity": before})],
         tenant=facts.tenant.service_name,
@@ -194,3 +196,15 @@ def seat_confirmation(facts: SubscriptionFacts, after: int, decision: policy.Dec
         deadlines=deadlines,
         approvers=approvers,
     )
+
+
+class SeatsPayload(KindPayload):
+    """What a seat change keeps in `requests.payload`: the seats before and after."""
+
+    license_name: str | None = None
+    before: int | None = None
+    after: int | None = None
+
+
+SPEC = register(KindSpec(kind=RequestKind.SEATS, title=lambda: _("Seat change"),
+                         payload=SeatsPayload))

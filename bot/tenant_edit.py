@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import Field
 from slack_sdk.models.views import View
 
 from bot import contacts
@@ -20,6 +21,7 @@ from bot.confirmation import Confirmation, prepare
 from bot.domain import Request, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
+from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
@@ -112,10 +114,10 @@ async def draft_edit(
             group=tenant.label,
             fields=", ".join(_(LABELS[name]) for name in changes),
         ),
-        payload={
-            "before": {name: before for name, (before, _after) in changes.items()},
-            "after": {name: after for name, (_before, after) in changes.items()},
-        },
+        payload=TenantEditPayload(
+            before={name: before for name, (before, _after) in changes.items()},
+            after={name: after for name, (_before, after) in changes.items()},
+        ).dump(),
         steps=[StepSpec(StepAction.UPDATE_TENANT,
                         {"update": update.model_dump(mode="json", exclude_none=True)})],
         tenant=service_name,
@@ -139,3 +141,15 @@ def confirmation(tenant: cache.CachedTenant, changes: Changes) -> Confirmation:
         ),
         notes=[_("The cached copy of the group is read again once OVHcloud has the change.")],
     )
+
+
+class TenantEditPayload(KindPayload):
+    """What a license group edit keeps in `requests.payload`: each changed field, before and
+    after."""
+
+    before: dict[str, str | None] = Field(default_factory=dict)
+    after: dict[str, str | None] = Field(default_factory=dict)
+
+
+SPEC = register(KindSpec(kind=RequestKind.TENANT_EDIT, title=lambda: _("License group edit"),
+                         payload=TenantEditPayload))

@@ -30,19 +30,19 @@ from bot.i18n import _
 from bot.leases import LeaseKeeper, dead_owners, this_process
 from bot.log_context import REQUEST_REF, about_request
 from bot.order_delivery import Outcome
-from bot.pipeline import transition
+from bot.pipeline import WORKER, move_step, record_change, transition
 from bot.provider.base import ProviderError
 from bot.software import steps as software_steps
 from bot.software.sync import record_order
 from bot.sync import record_seat_batch, refresh_tenant
-from bot.views import news as views_news
+from bot.views import new_group
 from store import leases as lease_sql
 from store import requests as repo
 
 log = logging.getLogger(__name__)
 
 #: How the worker signs audit events and state changes.
-ACTOR = "worker"
+ACTOR = WORKER
 #: Requests claimed per database round trip.
 CLAIM_BATCH = 10
 
@@ -150,7 +150,7 @@ class Worker:
 
     async def _claim(self, seen: set[int], report: WorkerReport) -> list[Request]:
         now, until = self._now(), self._lease_end()
-        claimed, moved = [], []
+        claimed = []
         async with self.runtime.db.transaction() as session:
             ids = await lease_sql.claimable_ids(
                 session, now, skip_locked=self.runtime.db.is_postgres, limit=CLAIM_BATCH,
@@ -170,8 +170,6 @@ class Worker:
                         values={**lease, "next_attempt_at": None},
                         data={"worker": self.worker_id},
                     )  # fmt: skip
-                    if request is not None:
-                        moved.append(request)
                 else:
                     dead = row.lease_owner
                     taken = await lease_sql.take_lease(
@@ -189,8 +187,6 @@ class Worker:
                     seen.add(request_id)
                     claimed.append(request)
                     self.leases.hold(request_id)
-        for request in moved:
-            await self._notify(request)
         report.claimed += len(claimed)
         return claimed
 
@@ -238,7 +234,7 @@ class Worker:
         A seat change is compared with the subscription first (`execution.compare_seats`)."""
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            if not await repo.update_step(session, step.id, {St.PENDING}, {"state": St.SENDING}):
+            if not await move_step(session, step.id, {St.PENDING}, St.SENDING):
                 return True  # moved meanwhile: the next look sees where it went
         if step.action in execution.COMPARED or request.run_at is not None:
             # a seat change, and anything scheduled: the subscription is read first
@@ -262,9 +258,9 @@ class Worker:
         result = {**(step.result or {}), **sent.result}
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            values = {"state": St.RUNNING, "provider_task_id": sent.task_id, "result": result,
-                      "error": None, "provider_query_id": None}  # fmt: skip
-            if not await repo.update_step(session, step.id, {St.SENDING}, values):
+            values = {"provider_task_id": sent.task_id, "result": result, "error": None,
+                      "provider_query_id": None}  # fmt: skip
+            if not await move_step(session, step.id, {St.SENDING}, St.RUNNING, values):
                 return
             if request.attempts:  # progress: the next transient failure starts a fresh count
                 await repo.update_fields(session, request.id, {"attempts": 0})
@@ -317,7 +313,7 @@ class Worker:
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
             if back_to is not None:
-                await repo.update_step(session, step.id, {St.SENDING}, {"state": back_to})
+                await move_step(session, step.id, {St.SENDING}, back_to)
             moved = await transition(
                 session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
                 _("{provider} failed for now ({error}); retrying in {s:.0f}s",
@@ -330,7 +326,6 @@ class Worker:
             )  # fmt: skip
         if moved is not None:
             report.deferred += 1
-            await self._notify(moved)
         return False
 
     async def _end_step(
@@ -349,10 +344,10 @@ class Worker:
         query_id = exc.query_id if exc is not None else None
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            values = {"state": state, "error": error, "provider_query_id": query_id}
+            values = {"error": error, "provider_query_id": query_id}
             if result:
                 values["result"] = {**(step.result or {}), **result}
-            if not await repo.update_step(session, step.id, {St.SENDING, St.RUNNING}, values):
+            if not await move_step(session, step.id, {St.SENDING, St.RUNNING}, state, values):
                 return
             await self._audit(
                 session, request, f"step_{state}", step=step, note=error,
@@ -437,8 +432,8 @@ class Worker:
             async with self.runtime.db.transaction() as session:
                 await self._hold(session, request)
                 result = {k: v for k, v in (step.result or {}).items() if k != "adopted"}
-                values = {"state": St.SENDING, "result": result}
-                if not await repo.update_step(session, step.id, {St.RUNNING}, values):
+                if not await move_step(session, step.id, {St.RUNNING}, St.SENDING,
+                                       {"result": result}):  # fmt: skip
                     return True
             step = step.model_copy(update={"state": St.SENDING, "result": result})
             return await self._resume(request, step, report)
@@ -490,8 +485,8 @@ class Worker:
         added_at = (task.finish_date if task else None) or self._now()
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            values = {"state": St.DONE, "result": result, "error": None}
-            if not await repo.update_step(session, step.id, {St.RUNNING}, values):
+            values = {"result": result, "error": None}
+            if not await move_step(session, step.id, {St.RUNNING}, St.DONE, values):
                 return
             await self._audit(
                 session, request, "step_done", step=step, task_id=step.provider_task_id,
@@ -521,16 +516,16 @@ class Worker:
         r = news.result
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": r}):
+            if not await move_step(session, step.id, {St.RUNNING}, St.RUNNING, {"result": r}):
                 return
             if r.get("phase") != (step.result or {}).get("phase"):
                 await self._audit(session, request, "order_progress", step=step, data={
                     "step": step.seq, "phase": r.get("phase"), "order_id": r.get("order_id"),
                     "order_status": r.get("order_status")})  # fmt: skip
-        await self._notify(request)  # the card shows where the order is
+            record_change(session, request, ACTOR)  # the card shows where the order is
         if news.tell_requester:
             try:
-                card = views_news.waiting_for_payment(request, news.result)
+                card = new_group.waiting_for_payment_news(request, news.result)
                 await self.runtime.notifier.direct_message(request.requester, card)
             except Exception:
                 log.exception("could not tell %s that %s waits for payment", request.requester,
@@ -605,7 +600,6 @@ class Worker:
         if moved is None:
             return
         setattr(report, str(state), getattr(report, str(state)) + 1)
-        await self._notify(moved)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -648,13 +642,6 @@ class Worker:
             provider_task_id=task_id,
             provider_query_id=query_id,
         )
-
-    @about_request
-    async def _notify(self, request: Request) -> None:
-        try:
-            await self.runtime.notifier.request_changed(request, actor=ACTOR)
-        except Exception:  # a card that fails to update never undoes a state change
-            log.exception("could not tell people that %s is now %s", request.ref, request.state)
 
 
 def _provider_name(step: RequestStep) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import approvals, pipeline, request_lists
-from bot.domain import RequestState
 from bot.errors import DomainError
 from bot.home import add_home_section
 from bot.i18n import _
@@ -63,7 +62,6 @@ async def submit_confirmation(ack, body, view, context) -> None:
     await ack(response_action="clear")
     if not request.needs_approval:
         approvals.wake_worker(runtime)
-    runtime.notifier.request_changed_soon(request, actor=actor, before=RequestState.DRAFT)
 
 
 async def click_approve(ack, body, action, context) -> None:

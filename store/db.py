@@ -1,9 +1,15 @@
-"""The async engine and sessions, for SQLite (the default) and PostgreSQL (several replicas)."""
+"""The async engine and sessions, for SQLite (the default) and PostgreSQL (several replicas).
+
+A transaction can carry events for after its commit (`after_commit`): `Database.transaction()`
+hands them to the `on_commit` hook once the commit succeeded, and drops them when it rolls back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -17,6 +23,16 @@ from sqlalchemy.ext.asyncio import (
 from store.sqlite_trips import use_one_trip_cursors
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Where a session keeps the events of its transaction until it commits.
+AFTER_COMMIT = "after_commit"
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(session: AsyncSession, event: Any) -> None:
+    """Keeps `event` for the `on_commit` hook of the Database whose transaction `session` is
+    in: it gets it once the transaction commits, never if it rolls back."""
+    session.info.setdefault(AFTER_COMMIT, []).append(event)
 
 
 def is_sqlite(url: str) -> bool:
@@ -81,6 +97,8 @@ class Database:
         self._writer_sessions = async_sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
+        #: Gets the events of each committed transaction (`after_commit`), in their order.
+        self.on_commit: Callable[[list[Any]], Awaitable[None]] | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -93,9 +111,18 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self._writer_sessions() as session, session.begin():
-            yield session
+        """A session inside one transaction: committed on success, rolled back on error. The
+        events the transaction recorded go to `on_commit` after the commit, not before, and
+        not at all when it rolls back; the hook failing does not undo the commit."""
+        async with self._writer_sessions() as session:
+            async with session.begin():
+                yield session
+            events = session.info.pop(AFTER_COMMIT, [])
+        if events and self.on_commit is not None:
+            try:
+                await self.on_commit(events)
+            except Exception:
+                log.exception("could not deliver what a committed transaction recorded")
 
     async def ping(self) -> None:
         from sqlalchemy import text

@@ -104,7 +104,8 @@ async def get_steps(session: AsyncSession, request_id: int) -> list[RequestStepR
 async def update_step(
     session: AsyncSession, step_id: int, expected: Collection[str], values: dict[str, Any]
 ) -> bool:
-    """Moves a step only if it is still in one of `expected`; False if someone else did."""
+    """Moves a step only if it is still in one of `expected`; False if someone else did. The
+    SQL of `bot.pipeline.move_step`, which checks the move against the table of step moves."""
     result = await session.execute(
         update(RequestStepRow)
         .where(RequestStepRow.id == step_id, RequestStepRow.state.in_(list(expected)))
@@ -112,21 +113,6 @@ async def update_step(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
-
-
-async def reset_steps(
-    session: AsyncSession, request_id: int, from_states: Collection[str], to_state: str
-) -> int:
-    result = await session.execute(
-        update(RequestStepRow)
-        .where(
-            RequestStepRow.request_id == request_id,
-            RequestStepRow.state.in_(list(from_states)),
-        )
-        .values(state=to_state, error=None, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
 
 
 async def requests_in_states(

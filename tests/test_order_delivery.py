@@ -1,7 +1,7 @@
 """A new license group's order: which new group is the order's (`order_delivery.ours`), what
-its status card and the requester's message say at each phase (bot/views/new_group.py,
-news.waiting_for_payment) — escaping whatever OVHcloud returned — and the settings that shape
-the order (CSP_OVH_PLAN_CODES, OVH_SUBSIDIARY, CSP_OVH_AUTO_PAY) reaching the provider."""
+its status card and the requester's message say at each phase (bot/views/new_group.py) —
+escaping whatever OVHcloud returned — and the settings that shape the order (CSP_OVH_PLAN_CODES,
+OVH_SUBSIDIARY, CSP_OVH_AUTO_PAY) reaching the provider."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bot.domain import (
 from bot.order_delivery import ours
 from bot.provider.ovh import OvhProvider
 from bot.runtime import build_provider
-from bot.views import cards, news
+from bot.views import cards, new_group
 from tests.conftest import ALICE, make_settings
 from tests.provider.test_orders import new_order
 
@@ -130,10 +130,10 @@ def test_an_order_without_number_says_what_is_known():
 
 
 def test_the_requester_is_told_where_to_pay():
-    card = news.waiting_for_payment(order_request(), order_step().result)
+    card = new_group.waiting_for_payment_news(order_request(), order_step().result)
     assert "waits for payment" in card.text and "order 231000001" in card.text
     assert "display-order.cgi?orderId=231000001|OVHcloud's order page>" in card.text
-    no_link = news.waiting_for_payment(order_request(), {"order_id": None, "url": None})
+    no_link = new_group.waiting_for_payment_news(order_request(), {"order_id": None, "url": None})
     assert "the OVHcloud control panel" in no_link.text
 
 

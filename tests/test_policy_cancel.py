@@ -64,7 +64,7 @@ def test_a_cancellation_always_needs_approval_and_its_deadline_is_the_window(ter
     decision = cancellation(sub(), term_start, NOW, WEEK, **kw)
     assert decision.needs_approval
     assert decision.deadline == term_start + WEEK
-    assert decision.extra["window_open"] is (term_start is INSIDE)
+    assert decision.window_open is (term_start is INSIDE)
 
 
 def test_the_window_is_a_setting():

@@ -115,14 +115,14 @@ def test_a_decrease_carries_the_deadline_of_its_window():
     decision = seat_change(sub(15), E3, [OLD, RECENT, FRESH], 11, NOW, WEEK)
     # four seats need RECENT too: possible only until RECENT's window closes
     assert decision.deadline == RECENT.added_at + WEEK
-    assert decision.extra["removed"] == 4
+    assert decision.removed == 4
     assert "<!date^" in decision.notes[1]  # shown in each viewer's time zone
 
 
 def test_an_increase_has_no_deadline_and_says_how_long_it_can_be_undone():
     decision = seat_change(sub(12), E3, [OLD], 14, NOW, WEEK)
     assert decision.deadline is None
-    assert decision.extra == {"added": 2, "removable_until": NOW + WEEK}
+    assert (decision.added, decision.removed, decision.removable_until) == (2, None, NOW + WEEK)
 
 
 def test_the_window_is_a_setting():

@@ -222,7 +222,7 @@ def test_the_cancellation_window_counts_from_the_current_term(plan, bought, now,
     term = current_term(plan, bought, now)
     decision = cancellation(sub(created=bought), term, now, WEEK, no_refund_acknowledged=True)
     assert decision.allowed
-    assert decision.extra["window_open"] is window_open
+    assert decision.window_open is window_open
     assert decision.deadline == closes
 
 

@@ -7,11 +7,13 @@ from datetime import datetime
 
 from bot.domain import Request, RequestState, Role
 from bot.i18n import _
+from bot.kinds import spec_of
 from bot.policy.decision import Decision
 
 
 def may_decide(request: Request, user_id: str, roles: Collection[Role], now: datetime) -> Decision:
-    """Approve or reject: support agents only, never on their own request, before the deadline."""
+    """Approve or reject: support agents only, never on their own request, before the deadline
+    (unless its kind says the deadline does not bind it: `KindSpec.expires`)."""
     if Role.SUPPORT not in roles and Role.ADMIN not in roles:
         return Decision.refuse(_("Only support agents can approve or reject requests."))
     if request.requester == user_id:
@@ -29,7 +31,7 @@ def may_decide(request: Request, user_id: str, roles: Collection[Role], now: dat
     if (
         request.deadline is not None
         and now >= request.deadline
-        and not request.payload.get("no_refund_acknowledged")
+        and spec_of(request.kind).expires(request)
     ):
         return Decision.refuse(
             _(

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from bot.domain import Subscription
 from bot.i18n import _
-from bot.policy.decision import Decision
+from bot.policy.decision import CancellationDecision
 from bot.policy.seats import _changeable, utc_text
 from bot.policy.terms import Term
-from bot.policy.windows import REOPENS, cancellation_closes, next_window
+from bot.policy.windows import cancellation_closes, next_window
 from bot.views.common import date_token
 
 
@@ -24,7 +24,7 @@ def cancellation(
     addon_names: Sequence[str] = (),
     no_refund_acknowledged: bool = False,
     addons_acknowledged: bool = False,
-) -> Decision:
+) -> CancellationDecision:
     """May `sub` be cancelled, and on what terms?
 
     `term` is the current term (or just its start: then no renewal is known). Cancelling
@@ -34,7 +34,7 @@ def cancellation(
     that alone, the decision carries the next term's window (`policy.windows.reopening`).
     Add-ons go with their subscription: that is acknowledged too.
     """
-    refused = _changeable(sub)
+    refused = _changeable(sub, CancellationDecision)
     if refused is not None:
         return refused
     term_start = term.started if isinstance(term, Term) else term
@@ -42,14 +42,14 @@ def cancellation(
     window_open = now < closes
     if not window_open and not no_refund_acknowledged:
         reopens = next_window(term, window) if isinstance(term, Term) else None
-        return Decision.refuse(
+        return CancellationDecision.refuse(
             _("The cancellation window of subscription {id} closed on {date}: Microsoft gives "
               "no refund and bills the customer for the full term. Tick the box to cancel "
               "anyway.", id=sub.id, date=utc_text(closes)),
-            field="acknowledge", window_open=False, **{REOPENS: reopens},
+            field="acknowledge", window_open=False, reopens=reopens,
         )
     if addon_names and not addons_acknowledged:
-        return Decision.refuse(
+        return CancellationDecision.refuse(
             _("These add-ons are cancelled with it: {names}. Tick the box to confirm.",
               names=", ".join(addon_names)),
             field="acknowledge",
@@ -64,5 +64,5 @@ def cancellation(
     else:
         notes.append(_("The cancellation window closed {date}: no refund, the customer is billed "
                        "for the full term.", date=date_token(closes)))
-    return Decision.allow(notes=notes, deadline=closes, needs_approval=True,
+    return CancellationDecision.allow(notes=notes, deadline=closes, needs_approval=True,
                           window_open=window_open, window_closes=closes)

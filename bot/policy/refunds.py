@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.domain import Request, RequestKind, RequestState, Role
 from bot.i18n import _
 from bot.ids import RefundBlock
-from bot.policy.decision import Decision
+from bot.policy.decision import Decision, RefundDecision
 from bot.policy.seats import utc_text
 from bot.refund_form import RefundProduct, product_label
 from bot.views.common import date_token
@@ -64,12 +64,12 @@ def refund_ticket(
     windows: RefundWindows,
     *,
     acknowledged: bool = False,
-) -> Decision:
+) -> RefundDecision:
     """May this refund ticket be opened, and what must the approver know?
 
     Every ticket waits for a support agent. Outside the refund window Microsoft may refuse
     the refund, so the requester must say they know (`acknowledged`), and the approval card
-    flags it (`extra["outside_window"]`). The window end is shown, never used as an expiry:
+    flags it (`outside_window`). The window end is shown, never used as an expiry:
     a refund ticket is a request to a person, who may still try.
     """
     days = windows.days(product)
@@ -77,7 +77,7 @@ def refund_ticket(
     outside = now >= closes
     kind = product_label(product).lower()
     if outside and not acknowledged:
-        return Decision.refuse(
+        return RefundDecision.refuse(
             _("This purchase is outside the {days}-day refund window for {kind} (it closed on "
               "{date}): Microsoft may refuse the refund. Tick the box to file the ticket anyway.",
               days=days, kind=kind, date=utc_text(closes)),
@@ -98,7 +98,7 @@ def refund_ticket(
         notes.append(_("License-based subscriptions are refunded prorated by the day: Microsoft "
                        "credits the unused part of the term, not the whole amount."))
     notes.append(admin_agent_note())
-    return Decision.allow(notes=notes, needs_approval=True, outside_window=outside,
+    return RefundDecision.allow(notes=notes, needs_approval=True, outside_window=outside,
                           window_closes=closes, window_days=days)
 
 

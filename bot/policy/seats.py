@@ -6,22 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.domain import License, Subscription
 from bot.formats import datetime_text
 from bot.i18n import _, ngettext
-from bot.policy.decision import Decision
+from bot.policy.decision import Decision, SeatDecision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
 from bot.policy.status import in_service, status_label
 from bot.policy.terms import ASSUMED_PLAN, Term, current_term
 from bot.policy.windows import (
-    REOPENS,
     SeatBatchLike,
     next_window,
     reduction_deadline,
     removable_seats,
 )
 from bot.views.common import date_token
+
+D = TypeVar("D", bound=Decision)
 
 
 def utc_text(when: datetime) -> str:
@@ -30,17 +32,18 @@ def utc_text(when: datetime) -> str:
     return datetime_text(when)
 
 
-def _changeable(sub: Subscription) -> Decision | None:
+def _changeable(sub: Subscription, answer: type[D]) -> D | None:
     """A subscription in a blocking status (`policy.status`), or with an OVHcloud task
-    running, refuses changes. Any other status is in service."""
+    running, refuses changes (in the caller's kind of decision, `answer`). Any other status
+    is in service."""
     if not in_service(sub.status):
-        return Decision.refuse(
+        return answer.refuse(
             _("Subscription {id} is {status} at OVHcloud: it can't be changed now.",
               id=sub.id, status=status_label(sub.status)),
             field="subscription",
         )
     if sub.task_pending_id is not None:
-        return Decision.refuse(
+        return answer.refuse(
             _("Subscription {id} has a change in progress at OVHcloud (task {task}); try again "
               "when it is done.", id=sub.id, task=sub.task_pending_id),
             field="subscription",
@@ -60,7 +63,7 @@ def seat_change(
     seats_on_the_way: int = 0,
     approval_above: int | None = None,
     term: Term | None = None,
-) -> Decision:
+) -> SeatDecision:
     """May `sub` go to `new_total` seats now?
 
     Adding needs `newSeatsAllowed` and stays within the license's `limit` in the group (its
@@ -72,17 +75,17 @@ def seat_change(
     window closes. A decrease refused only because the window is closed carries the next one
     (`policy.windows.reopening`).
     """
-    refused = _changeable(sub)
+    refused = _changeable(sub, SeatDecision)
     if refused is not None:
         return refused
     if new_total < 1:
-        return Decision.refuse(
+        return SeatDecision.refuse(
             _("A subscription keeps at least 1 seat; to remove them all, cancel it with "
               "`/csp cancel`."),
             field="new_total",
         )
     if new_total == sub.quantity:
-        return Decision.refuse(
+        return SeatDecision.refuse(
             _("Subscription {id} already has {n} seats: enter a different total.",
               id=sub.id, n=sub.quantity),
             field="new_total",
@@ -90,7 +93,7 @@ def seat_change(
     delta = new_total - sub.quantity
     if delta > 0:
         if not lic.new_seats_allowed:
-            return Decision.refuse(
+            return SeatDecision.refuse(
                 _("{license} no longer accepts new seats (OVHcloud: newSeatsAllowed is off); "
                   "it can only be reduced.", license=lic.name),
                 field="new_total",
@@ -109,8 +112,8 @@ def seat_change(
                            "{other} are in other subscriptions: this one can have at most "
                            "{most}.", license=lic.name, limit=lic.limit, other=seats_elsewhere,
                            most=most)
-            return Decision.refuse(reason, field="new_total")
-        return Decision.allow(
+            return SeatDecision.refuse(reason, field="new_total")
+        return SeatDecision.allow(
             notes=[ngettext("The new seat can be removed again until {date}; after that, only "
                             "at a renewal.",
                             "The {n} new seats can be removed again until {date}; after that, "
@@ -136,8 +139,8 @@ def seat_change(
                 "of the start of a term.",
                 removable, id=sub.id, floor=sub.quantity - removable, hours=hours)
         reason += " " + _later(term, removing - removable)
-        return Decision.refuse(reason, field="new_total", removable=removable,
-                               earliest=term.next_start, **{REOPENS: next_window(term, window)})
+        return SeatDecision.refuse(reason, field="new_total", removable=removable,
+                               earliest=term.next_start, reopens=next_window(term, window))
     deadline = reduction_deadline(sub.quantity, batches, removing, now, window, term.started)
     needs_approval = approval_above is not None and removing > approval_above
     notes = [ngettext("Microsoft credits the removed seat pro rata on the next invoice.",
@@ -149,7 +152,7 @@ def seat_change(
     if needs_approval:
         notes.append(_("Removing more than {n} seats needs a support agent's approval before "
                        "that date.", n=approval_above))
-    return Decision.allow(notes=notes, deadline=deadline, needs_approval=needs_approval,
+    return SeatDecision.allow(notes=notes, deadline=deadline, needs_approval=needs_approval,
                           removed=removing)
 
 

@@ -14,8 +14,10 @@ from datetime import datetime
 
 from bot.domain import Role
 from bot.i18n import _
-from bot.policy.decision import Decision
+from bot.policy.decision import Decision, SoftwareCancelDecision
 from bot.software.purchases import Purchase
+
+Answer = SoftwareCancelDecision
 
 
 def may_take_key_route(roles: Collection[Role]) -> Decision:
@@ -25,23 +27,25 @@ def may_take_key_route(roles: Collection[Role]) -> Decision:
     return Decision.allow()
 
 
-def software_cancellation(purchase: Purchase, roles: Collection[Role], now: datetime) -> Decision:
-    """Allowed for an admin agent inside the window; `extra["refund"]` when only a refund ticket
+def software_cancellation(
+    purchase: Purchase, roles: Collection[Role], now: datetime
+) -> SoftwareCancelDecision:
+    """Allowed for an admin agent inside the window; `refund` when only a refund ticket
     is left. The decision's deadline is the window's close: the approval must come before."""
     if purchase.cancelled:
-        return Decision.refuse(_("This purchase is cancelled already."))
+        return Answer.refuse(_("This purchase is cancelled already."))
     if purchase.cancellable_until is None:
-        return Decision.refuse(_("Partner Center has not given this purchase its cancellation "
+        return Answer.refuse(_("Partner Center has not given this purchase its cancellation "
                                  "date yet (it is still being provisioned): try again later."))
     if not purchase.cancellable(now):
-        return Decision.refuse(
+        return Answer.refuse(
             _("Its cancellation window closed on {date}: Partner Center will not cancel it. A "
               "refund ticket to Microsoft support is the remaining route.",
               date=purchase.cancellable_until.strftime("%Y-%m-%d %H:%M UTC")),
             refund=True,
         )
     if Role.ADMIN_AGENT not in roles:
-        return Decision.refuse(_("Only an admin agent may cancel software (Partner Center's "
+        return Answer.refuse(_("Only an admin agent may cancel software (Partner Center's "
                                  "rule). An admin can grant the role with "
                                  "`/csp roles grant @you admin_agent`."))
-    return Decision.allow(deadline=purchase.cancellable_until, needs_approval=True)
+    return Answer.allow(deadline=purchase.cancellable_until, needs_approval=True)

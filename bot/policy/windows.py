@@ -23,9 +23,6 @@ from typing import Protocol
 from bot.policy.decision import Decision
 from bot.policy.terms import Term
 
-#: Where a refusal that only a closed window causes keeps when the next one opens.
-REOPENS = "reopens"
-
 
 class SeatBatchLike(Protocol):
     """Seats added at one time (store.cache.SeatBatch); each has its own reduction window."""
@@ -100,9 +97,6 @@ def reopening(decision: Decision) -> Reopening | None:
     is the only reason it is refused; None when it is allowed, refused for anything else, or
     its subscription does not renew.
 
-    Only the rules' window refusals carry `REOPENS` (`seat_change`, `cancellation`), and they
+    Only the rules' window refusals set `reopens` (`seat_change`, `cancellation`), and they
     are reached only once every other check has passed."""
-    if decision.allowed:
-        return None
-    found = decision.extra.get(REOPENS)
-    return found if isinstance(found, Reopening) else None
+    return None if decision.allowed else decision.reopens

@@ -21,11 +21,13 @@ from bot.domain import Request, RequestKind, StepAction
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareBlock
+from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import describe, load_price_book
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind, cycle_words, term_words
 from bot.software.steps import new_request_key
 from bot.subscription_choice import selected, typed
+from bot.views import software as software_views
 from bot.views.common import date_token, escape
 from store import software as repo
 
@@ -136,3 +138,25 @@ async def draft_purchase(runtime: Any, form: BuyForm, requester: str) -> tuple[R
     )
     content = Confirmation.of(_("Confirm purchase"), rows, notes=notes)
     return await prepare(runtime.db, spec, content)
+
+
+class SoftwareBuyPayload(KindPayload):
+    """What a software purchase keeps with its request (the step keeps what is sent)."""
+
+    customer_id: str
+    customer_name: str = ""
+    product_name: str = ""
+    kind: str = ""
+    quantity: int = 1
+    term_duration: str | None = None
+    billing_cycle: str | None = None
+
+
+register(KindSpec(
+    kind=RequestKind.SOFTWARE_BUY,
+    title=lambda: _("Software purchase"),
+    payload=SoftwareBuyPayload,
+    provider="Partner Center",
+    state_line=software_views.state_line,
+    status_blocks=software_views.card_blocks,
+))

@@ -19,6 +19,7 @@ from bot.domain import Request, RequestKind, StepAction
 from bot.errors import DomainError, FormErrors, NotFoundError
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareBlock
+from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.policy.software import software_cancellation
 from bot.refund_form import RefundProduct
@@ -26,6 +27,7 @@ from bot.software.catalogue import SoftwareKind
 from bot.software.purchases import Purchase, PurchaseRef
 from bot.software.steps import new_request_key
 from bot.subscription_choice import typed
+from bot.views import software as software_views
 from bot.views.common import date_token, escape
 from store import cache
 from store import software as repo
@@ -71,7 +73,7 @@ async def check_cancellable(runtime: Any, ref: PurchaseRef, user: str) -> tuple[
     purchase, customer = await load_purchase(runtime, ref)
     decision = software_cancellation(purchase, await runtime.roles.of(user), runtime.clock.now())
     if not decision.allowed:
-        if decision.extra.get("refund"):
+        if decision.refund:
             raise RefundInstead(decision.reason, purchase)
         raise DomainError(decision.reason)
     return purchase, customer
@@ -164,3 +166,28 @@ async def refund_prefill(runtime: Any, purchase: Purchase, user: str):
                    license_group=option or base.license_group, product=product,
                    purchase_date=bought,
                    title=_("Refund of {product}", product=purchase.title)[:100])
+
+
+class SoftwareCancelPayload(KindPayload):
+    """What a software cancellation keeps with its request: the purchase it cancels."""
+
+    customer_id: str
+    customer_name: str = ""
+    order_id: str = ""
+    line_number: int | None = None
+    product_name: str = ""
+    kind: str = ""
+    subscription_id: str | None = None
+    reason: str = ""
+
+
+register(KindSpec(
+    kind=RequestKind.SOFTWARE_CANCEL,
+    title=lambda: _("Software cancellation"),
+    payload=SoftwareCancelPayload,
+    provider="Partner Center",
+    approval_sentence=lambda: _("The purchase is cancelled in Partner Center right away: its "
+                                "key is revoked. This cannot be undone."),
+    state_line=software_views.state_line,
+    status_blocks=software_views.card_blocks,
+))

@@ -1,6 +1,7 @@
 """The messages a request leaves in Slack: its status card, its approval card, reminders and DMs.
 
-Pure: a request (and its steps) in, Block Kit out. The notifier posts and updates them.
+Pure: a request (and its steps) in, Block Kit out. The notifier posts and updates them. What a
+kind adds to its cards comes from its spec (`bot.kinds`); no flow is imported here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.domain import Request, RequestKind, RequestState, RequestStep, StepActi
 from bot.execution import UNCHANGED, line_license_name
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock
-from bot.views import new_group
+from bot.kinds import spec_of
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
 from bot.views.confirm import deadline_lines, notes_text, row_fields
 
@@ -45,23 +46,12 @@ class Card:
 
 
 def kind_words(kind: RequestKind) -> str:
-    return {
-        RequestKind.ORDER: _("Order"),
-        RequestKind.SEATS: _("Seat change"),
-        RequestKind.CANCEL: _("Cancellation"),
-        RequestKind.REFUND: _("Refund ticket"),
-        RequestKind.TENANT_EDIT: _("License group edit"),
-        RequestKind.SOFTWARE_BUY: _("Software purchase"),
-        RequestKind.SOFTWARE_CANCEL: _("Software cancellation"),
-    }[kind]
-
-
-SOFTWARE_KINDS = frozenset({RequestKind.SOFTWARE_BUY, RequestKind.SOFTWARE_CANCEL})
+    return spec_of(kind).title()
 
 
 def provider_name(request: Request) -> str:
-    """Who a request's steps are sent to: software goes to Partner Center."""
-    return "Partner Center" if request.kind in SOFTWARE_KINDS else "OVHcloud"
+    """Who a request's steps are sent to (the kind's spec: software goes to Partner Center)."""
+    return spec_of(request.kind).provider
 
 
 def state_words(state: RequestState) -> str:
@@ -223,9 +213,8 @@ def facts(request: Request) -> list[Block]:
         fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
     if request.assignee:
         fields.append(mrkdwn(f"*{_('Handled by')}*\n<@{request.assignee}>"))
-    reference = request.payload.get("upstream_reference")  # a filed refund ticket
-    if reference:
-        fields.append(mrkdwn(f"*{_('Microsoft ticket')}*\n{escape(str(reference))}"))
+    for label, value in spec_of(request.kind).facts(request):
+        fields.append(mrkdwn(f"*{label}*\n{value}"))
     return [SectionBlock(fields=fields)]
 
 
@@ -247,35 +236,6 @@ def details(request: Request, now_values: Mapping[str, str] | None = None) -> li
     return blocks
 
 
-def refund_section(request: Request, *, approval: bool) -> list[Block]:
-    """The refund flow's part of a card (flag, claim, description, buttons): bot.views.refunds."""
-    if request.kind is not RequestKind.REFUND:
-        return []
-    from bot.views.refunds import refund_card_blocks
-
-    return refund_card_blocks(request, approval=approval)
-
-
-def software_state_line(request: Request) -> str | None:
-    """Queued and running software requests go to Partner Center, not OVHcloud."""
-    if request.kind not in SOFTWARE_KINDS:
-        return None
-    if request.state is S.QUEUED:
-        return _(":hourglass_flowing_sand: Queued: about to be sent to Partner Center")
-    if request.state is S.RUNNING:
-        return _(":gear: Running: Partner Center is working on it")
-    return None
-
-
-def software_section(request: Request, steps: list[RequestStep]) -> list[Block]:
-    """A software request's order and subscriptions, or what its cancellation did."""
-    if request.kind not in SOFTWARE_KINDS:
-        return []
-    from bot.views.software import card_blocks
-
-    return card_blocks(request, steps)
-
-
 def headline(request: Request) -> str:
     """The request in one line (headers, the `text` fallback): its summary, escaped."""
     summary = escape(request.summary) if request.summary else kind_words(request.kind)
@@ -284,19 +244,17 @@ def headline(request: Request) -> str:
 
 def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Card:
     """The card in the channel where the request was made, updated at every transition."""
+    spec = spec_of(request.kind)
     blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
-    state = (new_group.state_line(request, steps) or software_state_line(request)
-             or state_words(request.state))
+    state = spec.state_line(request, steps) or state_words(request.state)
     blocks.append(section(f"*{state}*"))
     blocks.extend(facts(request))
     blocks.extend(details(request))
-    blocks.extend(new_group.order_blocks(request, steps))
-    blocks.extend(software_section(request, steps))
-    blocks.extend(refund_section(request, approval=False))
+    blocks.extend(spec.status_blocks(request, steps))
     line = decision_line(request)
     if line:
         blocks.append(section(line))
-    if steps and request.kind is not RequestKind.REFUND:
+    if steps:
         blocks.append(section(f"*{_('Steps')}*\n{steps_text(request, steps)}"))
     if request.error:
         name = provider_name(request)
@@ -321,7 +279,7 @@ def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Ca
     if buttons:
         blocks.append(ActionsBlock(block_id=PipelineBlock.REQUESTER, elements=buttons))
     blocks.append(context(_("{ref} · as of {when}", ref=request.ref, when=date_token(now))))
-    short = new_group.state_short(request, steps) or state_short(request.state)
+    short = spec.state_short(request, steps) or state_short(request.state)
     text = _("{headline}: {state}", headline=headline(request), state=short)
     return Card(text, blocks)
 
@@ -380,11 +338,7 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
     ]
     blocks.extend(facts(request))
     blocks.extend(details(request, now_values))
-    blocks.extend(refund_section(request, approval=True))
-    if request.payload.get("no_refund_acknowledged"):
-        blocks.append(
-            context(_(":warning: The requester accepted that this gets no refund."))
-        )
+    blocks.extend(spec_of(request.kind).approval_blocks(request))
     if request.state is S.AWAITING_APPROVAL:
         if request.deadline:
             blocks.append(
@@ -426,9 +380,4 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
 
 
 def approve_consequence(request: Request) -> str:
-    if request.kind is RequestKind.REFUND:
-        return _("The refund ticket is approved and can be filed with Microsoft.")
-    if request.kind is RequestKind.SOFTWARE_CANCEL:
-        return _("The purchase is cancelled in Partner Center right away: its key is revoked. "
-                 "This cannot be undone.")
-    return _("The change is sent to OVHcloud right away. This cannot be undone.")
+    return spec_of(request.kind).approval_sentence()

@@ -13,6 +13,8 @@ from slack_sdk.models.blocks import Block
 from bot.domain import Request, RequestState, RequestStep, StepAction
 from bot.i18n import _
 from bot.order_delivery import Phase, order_words, phase_of
+from bot.order_form import OrderPayload
+from bot.views.cards import Card, card_link
 from bot.views.common import context, escape, section
 
 #: A link Slack can show as is: http(s), nothing that ends or splits a mrkdwn link.
@@ -91,9 +93,9 @@ def _where(result: dict[str, Any]) -> str:
 
 def _subscriptions(request: Request, result: dict[str, Any]) -> str:
     names = {
-        str(line.get("license_id")): str(line.get("license_name"))
-        for line in (request.payload or {}).get("lines") or []
-        if isinstance(line, dict) and line.get("license_name")
+        str(line.license_id): line.license_name
+        for line in OrderPayload.of(request).lines
+        if line.license_name
     }
     subs = [s for s in result.get("subscriptions") or [] if isinstance(s, dict)]
     shown = [
@@ -140,3 +142,23 @@ def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
     if notes:
         blocks.append(context("\n".join(notes)))
     return blocks
+
+
+def waiting_for_payment_news(request: Request, result: dict) -> Card:
+    """Told once to the requester: the new license group's order waits for payment."""
+    order = escape(order_words(result))
+    if result.get("url"):
+        where = link(result["url"], _("OVHcloud's order page"))
+    else:
+        where = _("the OVHcloud control panel")
+    ref = f"*{request.ref}* ({escape(request.summary)})" if request.summary else request.ref
+    text = _(
+        ":credit_card: Your request {ref} is ordered and waits for payment: pay {order} at "
+        "{where} and OVHcloud makes the license group. You will be told when it is ready.",
+        ref=ref, order=order, where=where,
+    )  # fmt: skip
+    blocks: list[Block] = [section(text)]
+    card = card_link(request)
+    if card:
+        blocks.append(context(f"<{card}|{_('Open the card')}>"))
+    return Card(text, blocks)

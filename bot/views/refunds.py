@@ -41,6 +41,7 @@ from bot.refund_form import (
     REFERENCE_MAX,
     TITLE_MAX,
     Impact,
+    RefundPayload,
     RefundProduct,
     RefundReason,
     RefundTicket,
@@ -53,17 +54,10 @@ from bot.views.common import TITLE_LIMIT, context, date_token, escape, mrkdwn, p
 B = RefundBlock
 S = RequestState
 SECTION_LIMIT = 2900
-#: Where the ticket is kept in `requests.payload`; the upstream reference and the credited
-#: amount sit next to it (`UPSTREAM_REFERENCE`, `CREDITED_AMOUNT`), where the cards read them.
-TICKET_KEY = "refund"
-UPSTREAM_REFERENCE = "upstream_reference"
-CREDITED_AMOUNT = "credited_amount"
-OUTSIDE_WINDOW = "outside_window"
 
 
 def ticket_of(request: Request) -> RefundTicket | None:
-    data = request.payload.get(TICKET_KEY)
-    return RefundTicket.from_payload(data) if data else None
+    return RefundPayload.of(request).refund
 
 
 # --- the modal -----------------------------------------------------------------------------------
@@ -278,10 +272,11 @@ def _description_blocks(ticket: RefundTicket) -> list[Block]:
 
 
 def window_flag(request: Request) -> str | None:
-    ticket = ticket_of(request)
-    if ticket is None or not request.payload.get(OUTSIDE_WINDOW):
+    payload = RefundPayload.of(request)
+    ticket = payload.refund
+    if ticket is None or not payload.outside_window:
         return None
-    days = request.payload.get("window_days")
+    days = payload.window_days
     closes = refund_window_end(ticket.purchased_on, int(days)) if days else None
     when = date_token(closes) if closes else ""
     return _(":warning: *Outside the refund window* ({days} days for {kind}, closed {when}): "
@@ -307,7 +302,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
     if flag:
         blocks.append(section(flag))
     if request.state is S.RESOLVED and ticket is not None:
-        credited = request.payload.get(CREDITED_AMOUNT)
+        credited = RefundPayload.of(request).credited_amount
         blocks.append(section(_(":moneybag: Credited {credited} of {asked} requested.",
                                 credited=escape(str(credited)), asked=ticket.amount_text)))
     if not approval:
@@ -407,7 +402,7 @@ def _ticket_line(request: Request, now: datetime, state_text: str) -> str:
     what = escape(ticket.title) if ticket else escape(request.summary)
     amount = f" · {ticket.amount_text}" if ticket else ""
     who = _(" · handled by <@{x}>", x=request.assignee) if request.assignee else ""
-    flag = " :warning:" if request.payload.get(OUTSIDE_WINDOW) else ""
+    flag = " :warning:" if RefundPayload.of(request).outside_window else ""
     return _("*{ref}* {what}{amount}{flag}\n{state} · {age} old · by <@{requester}>{who}",
              ref=request.ref, what=what, amount=amount, flag=flag, state=state_text,
              age=age_text(request.created_at, now), requester=request.requester, who=who)
@@ -438,3 +433,36 @@ def ticket_list(
     blocks.append(context(_("Page {n} · `/csp refunds open|mine|all`", n=page.page + 1)))
     text = _("{title}: {n} on this page", title=title, n=len(page.tickets))
     return text, blocks
+
+
+# --- what the pipeline's cards and DMs say of a refund ticket (its kind spec: bot.refunds) ----
+
+
+def refund_facts(request: Request) -> list[tuple[str, str]]:
+    """A filed ticket's Microsoft reference, among the facts of both cards."""
+    reference = RefundPayload.of(request).upstream_reference
+    return [(_("Microsoft ticket"), escape(str(reference)))] if reference else []
+
+
+def refund_news(request: Request, ref: str, who: str) -> str | None:
+    """The requester's DM for the states only a refund ticket has."""
+    payload = RefundPayload.of(request)
+    match request.state:
+        case S.APPROVED:
+            return _(":white_check_mark: Your refund ticket {ref} was approved by {who}.",
+                     ref=ref, who=who)
+        case S.FILED:
+            if payload.upstream_reference:
+                return _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft under "
+                         "reference `{reference}`.", ref=ref,
+                         reference=escape(str(payload.upstream_reference)))
+            return _(":outbox_tray: Your refund ticket {ref} was filed with Microsoft.", ref=ref)
+        case S.RESOLVED:
+            if payload.credited_amount:
+                ticket = payload.refund
+                return _(":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
+                         "{credited} of {asked} requested.", ref=ref,
+                         credited=escape(str(payload.credited_amount)),
+                         asked=ticket.amount_text if ticket else "—")
+            return _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
+    return None

@@ -7,6 +7,7 @@ Pure: data in, Block Kit out. Everything a person typed or Partner Center return
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -233,7 +234,16 @@ def window_reminder(purchase: Purchase, customer_name: str) -> Card:
     return Card(text, blocks)
 
 
-def card_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
+def state_line(request: Request, _steps: Sequence[RequestStep]) -> str | None:
+    """Queued and running software requests go to Partner Center, not OVHcloud."""
+    if request.state is RequestState.QUEUED:
+        return _(":hourglass_flowing_sand: Queued: about to be sent to Partner Center")
+    if request.state is RequestState.RUNNING:
+        return _(":gear: Running: Partner Center is working on it")
+    return None
+
+
+def card_blocks(request: Request, steps: Sequence[RequestStep]) -> list[Block]:
     """What a software request's status card adds: the order and subscriptions of a purchase,
     and what a finished cancellation means."""
     if request.kind is RequestKind.SOFTWARE_BUY:

@@ -76,9 +76,9 @@ class SpyNotifier:
         self.inner = inner
         self.changes: list[tuple[int, RequestState]] = []
 
-    async def request_changed(self, request, *, actor=None) -> None:
+    async def request_changed(self, request, *, actor=None, before=None) -> None:
         self.changes.append((request.id, request.state))
-        await self.inner.request_changed(request, actor=actor)
+        await self.inner.request_changed(request, actor=actor, before=before)
 
     def states(self, request_id: int) -> list[RequestState]:
         return [state for rid, state in self.changes if rid == request_id]

@@ -22,7 +22,7 @@ TENANTS = (NORDWIND, CONTOSO, PADARIA, BELLAVISTA)
 REQUESTS = 24
 
 
-async def quiet(request, *, actor=None) -> None:
+async def quiet(request, *, actor=None, before=None) -> None:
     """Cards are not this test's business; the spy still records every request_changed."""
 
 
