@@ -550,9 +550,10 @@ class Worker:
             result = {**news.result, "shown": True}
             async with self.runtime.db.transaction() as session:
                 await self._hold(session, request)
-                if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": result}):
+                if not await move_step(session, step.id, {St.RUNNING}, St.RUNNING,
+                                       values={"result": result}):
                     return
-            await self._notify(request)
+                record_change(session, request, ACTOR)  # the card names the order
 
     async def _record_software(self, request: Request, steps: list[RequestStep]) -> None:
         """Best effort: the software cache shows a purchase (and who bought it) or a
