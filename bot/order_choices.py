@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from bot import policy
 from bot.domain import License
 from bot.numbers import id_of
-from bot.order_form import FormState, LineField, OrderMeta, line_block
+from bot.order_form import LineField, OrderMeta, line_block
+from bot.slack.state import ViewState
 from store import cache, search
 from store import requests as request_store
 from store.cache import CachedSubscription, CachedTenant
@@ -181,7 +182,7 @@ class LinePrefill:
 
 
 def prefill_lines(
-    meta: OrderMeta, state: FormState, choices: GroupChoices | Catalogue | None
+    meta: OrderMeta, state: ViewState, choices: GroupChoices | Catalogue | None
 ) -> list[LinePrefill]:
     """The lines to show after an update. A line whose license (or add-on parent) does not
     apply to the new choices gets a new key — Slack would otherwise keep the stale choice —

@@ -24,13 +24,13 @@ from bot.ids import SeatsAction, SeatsBlock
 from bot.numbers import NumberError, Problem, parse_whole
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import PriceBook, describe, load_price_book
+from bot.slack.state import ViewState
 from bot.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
     chosen_or_errors,
     load_facts,
     open_request_problem,
-    typed,
 )
 from bot.terms import load_term_book
 from bot.views.common import escape
@@ -50,15 +50,15 @@ class SeatForm:
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> SeatForm:
-        ref = ChoiceRef.loads(view.get("private_metadata"))
-        values = view["state"]["values"]
+        ref = ChoiceRef.of(view)
+        state = ViewState.of(view)
         errors: dict[str, str] = {}
         tenant, subscription_id = chosen_or_errors(
-            values, ref, errors, missing=_("Choose the subscription to change.")
+            state, ref, errors, missing=_("Choose the subscription to change.")
         )
         new_total = None
         try:
-            new_total = parse_whole(typed(values, SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
+            new_total = parse_whole(state.text(SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
         except NumberError as exc:
             errors[SeatsBlock.NEW_TOTAL] = (
                 _("That is more seats than any subscription holds (at most {n}).",

@@ -11,6 +11,7 @@ it went.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -20,6 +21,7 @@ from bot.domain import Request, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.pipeline import DraftSpec, StepSpec
+from bot.slack.state import ViewState
 from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
 from store import cache
@@ -31,12 +33,11 @@ PHONE = re.compile(r"^\+?[0-9 .()/-]{6,20}$")
 Changes = dict[str, tuple[str | None, str]]
 
 
-def parse_form(values: dict) -> dict[str, str | None]:
+def parse_form(values: ViewState | Mapping[str, Any]) -> dict[str, str | None]:
     """The submitted fields (`view.state.values`), checked; raises FormErrors."""
-    submitted = {}
-    for block_id, name, _label, _limit in EDITABLE:
-        element = (values.get(block_id) or {}).get(name) or {}
-        submitted[name] = (element.get("value") or "").strip() or None
+    state = ViewState(values)
+    submitted = {name: state.text(block_id, name) or None
+                 for block_id, name, _label, _limit in EDITABLE}
     return check(submitted)
 
 
@@ -84,7 +85,8 @@ async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.Ca
 
 
 async def draft_edit(
-    runtime: Any, user_id: str, service_name: str, values: dict, channel: str | None
+    runtime: Any, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
+    channel: str | None,
 ) -> tuple[Request, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it
     with the confirmation to push. FormErrors when invalid or when nothing changed."""

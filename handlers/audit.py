@@ -8,8 +8,8 @@ from bot import audit
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import PipelineAction
+from bot.slack.payload import answerable
 from bot.views.audit import audit_blocks
-from handlers.payload import answerable
 from handlers.router import CommandCall, Router, Subcommand
 
 

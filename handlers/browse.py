@@ -14,6 +14,7 @@ from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction, SubscriptionAction
 from bot.numbers import id_of
+from bot.slack.payload import answerable
 from bot.sync import syncer_of
 from bot.views.browse import (
     Rendered,
@@ -24,7 +25,6 @@ from bot.views.browse import (
     tenants_message,
 )
 from bot.views.tenant import tenant_message
-from handlers.payload import answerable
 from handlers.router import CommandCall, Subcommand
 
 AGAIN = "/csp tenants"

@@ -21,12 +21,13 @@ from bot.cancellation import (
 from bot.domain import Role
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.slack.modals import channel_of, in_modal
+from bot.slack.payload import trigger_of
+from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
 from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
-from handlers.payload import trigger_of
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.seats import channel_of, choice_listeners, in_modal
+from handlers.subscription_choice import choice_listeners, ref_from_command
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -60,12 +61,7 @@ async def open_from_command(call: CommandCall) -> None:
     """`/csp cancel [group] [subscription]`."""
     runtime = call.runtime
     await runtime.roles.require(call.user_id, Role.STAFF, _("cancelling subscriptions"))
-    prefill = await resolve_prefill(runtime.db, call.args)
-    ref = ChoiceRef(
-        prefill.tenant.service_name if prefill.tenant else None,
-        prefill.subscription.id if prefill.subscription else None,
-        call.channel_id or None,
-    )
+    ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
     view = await cancel_modal(runtime, ref, notice=prefill.problem)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()

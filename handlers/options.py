@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import typeahead
 from bot.ids import BlockId, OptionsAction
+from bot.slack.state import ViewState
 
 
 def register(app: AsyncApp, router=None) -> None:
@@ -22,13 +23,8 @@ def register(app: AsyncApp, router=None) -> None:
 
 def chosen_tenant(body: dict) -> str | None:
     """The group selected in the modal's `BlockId.TENANT` block, if the view has one."""
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    for element in (values.get(BlockId.TENANT) or {}).values():
-        selected = element.get("selected_option") or {}
-        value = selected.get("value") or element.get("value")
-        if value:
-            return value
-    return None
+    view = body.get("view")
+    return ViewState.of(view).get(BlockId.TENANT) if isinstance(view, dict) else None
 
 
 async def tenant_options(ack, body, context) -> None:

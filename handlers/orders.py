@@ -22,11 +22,13 @@ from bot.order_choices import (
     prefill_lines,
     tenant_option_label,
 )
-from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
+from bot.order_form import OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
+from bot.slack.modals import in_modal, replace_view
+from bot.slack.payload import trigger_of, view_of
+from bot.slack.state import ViewState
 from bot.views.orders import order_modal
 from bot.views.text import escape
-from handlers.payload import replace_view, trigger_of, values_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
@@ -47,15 +49,11 @@ def register(app: AsyncApp, router: Router) -> None:
     app.action(OrderAction.LICENSE)(license_chosen)
     app.action(OrderAction.NEW_GROUP)(new_group_mode)
     app.action(OrderAction.EXISTING_GROUP)(existing_group_mode)
-    app.action(OptionsAction.TENANT, matchers=[in_order_form])(group_chosen)
+    app.action(OptionsAction.TENANT, matchers=[in_modal(OrderCallback.FORM)])(group_chosen)
     app.view(OrderCallback.FORM)(submit_order)
 
 
-async def in_order_form(body: dict) -> bool:
-    return (body.get("view") or {}).get("callback_id") == OrderCallback.FORM
-
-
-async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
+async def build_modal(runtime, meta: OrderMeta, state: ViewState) -> View:
     """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
@@ -86,7 +84,7 @@ async def order_command(call: CommandCall) -> None:
                        words=escape(words))
         else:
             meta.tenant = tenant.service_name
-    view = await build_modal(runtime, meta, FormState({}))
+    view = await build_modal(runtime, meta, ViewState({}))
     await call.ack(**({"text": answer, "response_type": "ephemeral"} if answer else {}))
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
 
@@ -95,7 +93,7 @@ async def open_from_home(ack, body, client, context) -> None:
     runtime = context["runtime"]
     await ack()
     await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
-    view = await build_modal(runtime, OrderMeta(), FormState({}))
+    view = await build_modal(runtime, OrderMeta(), ViewState({}))
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 
 
@@ -110,10 +108,10 @@ async def rebuild(
     newer action that made it older brings its own update."""
     await ack()
     view = view_of(body, "/csp order")
-    meta = OrderMeta.load(view.get("private_metadata"))
+    meta = OrderMeta.of(view)
     if change is not None:
         change(meta)
-    state = FormState((view.get("state") or {}).get("values"))
+    state = ViewState.of(view)
     await replace_view(client, view, await build_modal(context["runtime"], meta, state))
 
 
@@ -155,6 +153,6 @@ async def existing_group_mode(ack, body, client, context) -> None:
 
 async def submit_order(ack, body, view, context) -> None:
     runtime, user = context["runtime"], body["user"]["id"]
-    form = parse_order_form(values_of(view), OrderMeta.load(view.get("private_metadata")))
+    form = parse_order_form(ViewState.of(view), OrderMeta.of(view))
     _request, confirm = await draft_order(runtime, form, actor=user)
     await ack(response_action="push", view=confirm)

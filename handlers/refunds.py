@@ -12,22 +12,23 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import refunds
 from bot.domain import Role
-from bot.errors import DomainError, FormErrors
+from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
 from bot.numbers import id_of
 from bot.policy import RefundStep
 from bot.refund_form import (
-    choice_of,
     clean_credited_amount,
     clean_currency,
     clean_reference,
     parse_refund_form,
-    text_of,
 )
+from bot.slack.ids import request_id_of
+from bot.slack.metadata import ChannelRef
+from bot.slack.payload import answerable, trigger_of
+from bot.slack.state import ViewState
 from bot.views.cards import state_short
 from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
-from handlers.payload import answerable, trigger_of, values_of
 from handlers.router import CommandCall, Router, Subcommand
 
 
@@ -54,12 +55,8 @@ def register(app: AsyncApp, router: Router) -> None:
     app.action(RefundAction.PAGE)(turn_page)
 
 
-def request_id_of(text: str | None) -> int:
-    """Button values and private_metadata carry a request id and nothing else."""
-    request_id = id_of((text or "").strip().removeprefix("R"))
-    if request_id is None:
-        raise DomainError(_("That button no longer points at a refund ticket."))
-    return request_id
+def ticket_id_of(text: object) -> int:
+    return request_id_of(text, what=_("a refund ticket"))
 
 
 async def open_from_command(call: CommandCall) -> None:
@@ -85,35 +82,34 @@ async def open_from_home(ack, body, action, client, context) -> None:
 
 async def submit_refund_form(ack, body, view, context) -> None:
     runtime = context["runtime"]
-    ticket = parse_refund_form(values_of(view), runtime.clock.now().date())
+    ticket = parse_refund_form(ViewState.of(view), runtime.clock.now().date())
     _request, confirm = await refunds.open_ticket(
-        runtime, ticket, body["user"]["id"], view.get("private_metadata")
+        runtime, ticket, body["user"]["id"], ChannelRef.of(view).channel
     )
     await ack(response_action="push", view=confirm)
 
 
 async def click_claim(ack, body, action, context) -> None:
-    await refunds.claim(context["runtime"], request_id_of(action.get("value")), body["user"]["id"])
+    await refunds.claim(context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"])
     await ack()
 
 
 async def click_mark_filed(ack, body, action, context, client) -> None:
     """Asks for Microsoft's reference, after checking that this person may file it."""
     request = await refunds.check_step(
-        context["runtime"], request_id_of(action.get("value")), body["user"]["id"], RefundStep.FILE
+        context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"], RefundStep.FILE
     )
     await client.views_open(trigger_id=trigger_of(body, "/csp refunds"), view=filed_view(request))
     await ack()
 
 
 async def submit_filed(ack, body, view, context) -> None:
-    values = values_of(view)
     try:
-        reference = clean_reference(text_of(values, RefundBlock.UPSTREAM_REFERENCE))
+        reference = clean_reference(ViewState.of(view).raw(RefundBlock.UPSTREAM_REFERENCE))
     except ValueError as exc:
         raise FormErrors({RefundBlock.UPSTREAM_REFERENCE: str(exc)}) from None
     await refunds.mark_filed(
-        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
+        context["runtime"], ticket_id_of(view.get("private_metadata")), body["user"]["id"],
         reference,
     )
     await ack()
@@ -121,7 +117,7 @@ async def submit_filed(ack, body, view, context) -> None:
 
 async def click_mark_resolved(ack, body, action, context, client) -> None:
     request = await refunds.check_step(
-        context["runtime"], request_id_of(action.get("value")), body["user"]["id"],
+        context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"],
         RefundStep.RESOLVE,
     )
     await client.views_open(trigger_id=trigger_of(body, "/csp refunds"),
@@ -130,20 +126,20 @@ async def click_mark_resolved(ack, body, action, context, client) -> None:
 
 
 async def submit_resolved(ack, body, view, context) -> None:
-    values = values_of(view)
+    state = ViewState.of(view)
     errors: dict[str, str] = {}
     try:
-        amount = clean_credited_amount(text_of(values, RefundBlock.CREDITED_AMOUNT))
+        amount = clean_credited_amount(state.raw(RefundBlock.CREDITED_AMOUNT))
     except ValueError as exc:
         errors[RefundBlock.CREDITED_AMOUNT] = str(exc)
     try:
-        currency = clean_currency(choice_of(values, RefundBlock.CREDITED_CURRENCY))
+        currency = clean_currency(state.choice(RefundBlock.CREDITED_CURRENCY))
     except ValueError as exc:
         errors[RefundBlock.CREDITED_CURRENCY] = str(exc)
     if errors:
         raise FormErrors(errors)
     await refunds.mark_resolved(
-        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
+        context["runtime"], ticket_id_of(view.get("private_metadata")), body["user"]["id"],
         amount, currency,
     )
     await ack()

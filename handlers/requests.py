@@ -11,13 +11,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import approvals, pipeline, request_lists
 from bot.domain import RequestState
-from bot.errors import DomainError
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
-from bot.numbers import id_of
+from bot.slack.ids import request_id_of
+from bot.slack.payload import trigger_of, typed_in
 from bot.views.requests import listing_title, reject_view, request_list_blocks
-from handlers.payload import trigger_of, typed_in
 from handlers.router import CommandCall, Router, Subcommand
 
 WAITING = "/csp requests waiting"
@@ -43,14 +42,6 @@ def register(app: AsyncApp, router: Router) -> None:
     )
     add_home_section("requests_mine", request_lists.your_requests_section, order=10)
     add_home_section("requests_waiting", request_lists.waiting_section, order=20)
-
-
-def request_id_of(text: str | None) -> int:
-    """Button values and private_metadata carry a request id and nothing else."""
-    request_id = id_of((text or "").strip().removeprefix("R"))
-    if request_id is None:
-        raise DomainError(_("That button no longer points at a request."))
-    return request_id
 
 
 async def submit_confirmation(ack, body, view, context) -> None:

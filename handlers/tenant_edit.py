@@ -4,15 +4,15 @@ the change as a draft and pushes the generic confirmation, whose Confirm is the 
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncApp
 
 from bot import tenant_edit
 from bot.errors import OutOfDate
 from bot.ids import TenantAction, TenantEditCallback
-from bot.views.tenant import edit_form
-from handlers.payload import trigger_of, value_of, values_of
+from bot.slack.modals import channel_of
+from bot.slack.payload import trigger_of, value_of
+from bot.slack.state import ViewState
+from bot.views.tenant import TenantEditRef, edit_form
 
 
 def register(app: AsyncApp, router=None) -> None:
@@ -21,30 +21,22 @@ def register(app: AsyncApp, router=None) -> None:
     app.view(TenantEditCallback.CONFIRM)(refuse_old_confirmation)
 
 
-def _metadata(view: dict) -> dict:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
-        raise OutOfDate("/csp tenant")
-    return data
-
-
 async def open_edit_form(ack, body, action, client, context) -> None:
     await ack()
     tenant = await tenant_edit.load_tenant(
         context["runtime"], body["user"]["id"], value_of(action, "/csp tenant")
     )
-    channel = (body.get("channel") or {}).get("id")
     await client.views_open(trigger_id=trigger_of(body, "/csp tenant"),
-                            view=edit_form(tenant, channel))
+                            view=edit_form(tenant, channel_of(body)))
 
 
 async def review_edit(ack, body, view, context) -> None:
-    meta = _metadata(view)
+    meta = TenantEditRef.of(view)
+    if meta.service_name is None:
+        raise OutOfDate("/csp tenant")
     _request, confirmation = await tenant_edit.draft_edit(
-        context["runtime"], body["user"]["id"], meta["t"], values_of(view), meta.get("c")
+        context["runtime"], body["user"]["id"], meta.service_name, ViewState.of(view),
+        meta.channel,
     )
     await ack(response_action="push", view=confirmation)
 

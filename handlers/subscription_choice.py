@@ -1,0 +1,55 @@
+"""What the one-subscription modals (seats, cancellation) share: how they open from a command
+or a button, and the listeners that rebuild them when their group or subscription changes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from slack_sdk.models.views import View
+
+from bot.numbers import id_of
+from bot.slack.modals import replace_view
+from bot.slack.payload import view_of
+from bot.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_prefill
+
+ModalBuilder = Callable[..., Awaitable[View]]
+
+
+async def ref_from_command(runtime: Any, args: Sequence[str], channel: str | None
+                           ) -> tuple[ChoiceRef, Prefill]:
+    """`/csp <word> [group] [subscription] [numbers…]`: what the modal opens on."""
+    prefill = await resolve_prefill(runtime.db, args)
+    ref = ChoiceRef(
+        tenant=prefill.tenant.service_name if prefill.tenant else None,
+        subscription_id=prefill.subscription.id if prefill.subscription else None,
+        channel=channel or None,
+    )
+    return ref, prefill
+
+
+def choice_listeners(build: ModalBuilder) -> tuple[Callable[..., Awaitable[None]], ...]:
+    """Listeners that rebuild a modal when its group or subscription changes; `views.update`
+    with the view's hash, so a newer change the person made is never overwritten."""
+
+    async def tenant_changed(ack, body, action, client, context) -> None:
+        await ack()
+        view = view_of(body)
+        value = (action.get("selected_option") or {}).get("value")
+        ref = ChoiceRef.of(view).with_tenant(value)
+        await replace_view(client, view, await build(context["runtime"], ref))
+
+    async def subscription_changed(ack, body, action, client, context) -> None:
+        await ack()
+        view = view_of(body)
+        value = (action.get("selected_option") or {}).get("value")
+        ref = ChoiceRef.of(view)
+        if id_of(value) is not None:
+            # the subscription names its group (it may be another group's, typed by id)
+            chosen = await ref_for_value(context["runtime"].db, value, ref.channel)
+            ref = ref.model_copy(
+                update={"tenant": chosen.tenant, "subscription_id": chosen.subscription_id}
+            )
+        await replace_view(client, view, await build(context["runtime"], ref))
+
+    return tenant_changed, subscription_changed
