@@ -16,7 +16,6 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.domain import Role
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import _
 from bot.views.text import escape
@@ -154,10 +153,6 @@ class HomeSummary:
 TENANTS_PER_PAGE = 15
 SUBSCRIPTIONS_PER_PAGE = 15
 TASKS_PER_PAGE = 20
-
-
-async def require_staff(runtime: Any, user_id: str) -> None:
-    await runtime.roles.require(user_id, Role.STAFF, _("looking at licenses"))
 
 
 async def freshness(runtime: Any, session, tenants: Sequence[CachedTenant]) -> Freshness:

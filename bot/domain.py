@@ -265,9 +265,23 @@ class TenantOrder(WireModel):
 
 
 class Role(StrEnum):
-    STAFF = "staff"
-    SUPPORT = "support"
-    ADMIN = "admin"
+    """A role: the word stored and typed (`/csp roles grant @sam support`), what one holder is
+    called, and the holders in the plural (for refusals: "… is for support agents"). A new role
+    is one line here (and, where it gates something, its declaration at that door)."""
+
+    holder: str
+    holders: str
+
+    def __new__(cls, value: str, holder: str = "", holders: str = "") -> Role:
+        role = str.__new__(cls, value)
+        role._value_ = value
+        role.holder = holder or value
+        role.holders = holders or value
+        return role
+
+    STAFF = "staff", "staff", "staff"
+    SUPPORT = "support", "support agent", "support agents"
+    ADMIN = "admin", "admin", "admins"
 
 
 class RequestKind(StrEnum):

@@ -19,12 +19,14 @@ from store import roles as repo
 
 #: `<@U123|name>`, `<@U123>` (Slack's escaped mentions) or a bare `U123`/`W123`.
 USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]+))$")
-ROLE_WORDS = {"staff": Role.STAFF, "support": Role.SUPPORT, "agent": Role.SUPPORT,
-              "admin": Role.ADMIN}  # fmt: skip
+#: The words that name a role in `/csp roles grant`: each role's own, and "agent" for support.
+ROLE_WORDS = {role.value: role for role in Role} | {"agent": Role.SUPPORT}
+#: "staff, support, admin", for the help and the refusals.
+ROLE_LIST = ", ".join(Role)
 
 USAGE = _(
     "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
-    "`/csp roles revoke @someone support` to take it back. Roles: staff, support, admin."
+    "`/csp roles revoke @someone support` to take it back. Roles: {roles}.", roles=ROLE_LIST
 )
 
 
@@ -60,8 +62,8 @@ def parse_change(args: list[str]) -> RoleChange:
     role = ROLE_WORDS.get(args[2].lower())
     if role is None:
         raise DomainError(
-            _("`{word}` is not a role. Roles: staff, support, admin.",
-              word=args[2].replace("`", "'"))
+            _("`{word}` is not a role. Roles: {roles}.",
+              word=args[2].replace("`", "'"), roles=ROLE_LIST)
         )
     return RoleChange(args[0].lower() == "grant", parse_user(args[1]), role)
 

@@ -19,18 +19,10 @@ log = logging.getLogger(__name__)
 
 GROUP_CACHE_SECONDS = 300.0
 
-ROLE_NAMES = {
-    Role.STAFF: "staff",
-    Role.SUPPORT: "support agent",
-    Role.ADMIN: "admin",
-}
-
+#: What one holder of each role is called ("support agent").
+ROLE_NAMES = {role: role.holder for role in Role}
 #: Who holds each role, in the plural, for refusals ("… is for support agents").
-ROLE_HOLDERS = {
-    Role.STAFF: "staff",
-    Role.SUPPORT: "support agents",
-    Role.ADMIN: "admins",
-}
+ROLE_HOLDERS = {role: role.holders for role in Role}
 
 
 #: Who prepares and confirms each kind of request. Checked when the draft is made and again

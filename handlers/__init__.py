@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
+from bot.slack.access import anyone
 from handlers import (
     audit,
     browse,
@@ -34,7 +35,8 @@ def register(app: AsyncApp) -> Router:
     router = Router()
     # Bolt tries listeners in registration order: the slash command, the most frequent
     # request, goes first so it does not run every other listener's matcher.
-    app.command(Command.CSP)(router.dispatch)
+    routed = anyone("each subcommand declares its own, checked by the router")
+    app.command(Command.CSP, middleware=[routed.gate])(router.dispatch)
     for flow in FLOWS:
         flow.register(app, router)
     return router

@@ -8,9 +8,13 @@ from bot import audit
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import PipelineAction
+from bot.slack.access import anyone
 from bot.slack.payload import answerable
 from bot.views.audit import audit_blocks
 from handlers.router import CommandCall, Router, Subcommand
+
+#: Who may read which trail depends on the subject (`bot.audit.trail` decides).
+TRAIL = anyone("`bot.audit.trail` decides who may read which trail")
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -20,10 +24,11 @@ def register(app: AsyncApp, router: Router) -> None:
             _("Who did what and when to a request or a subscription."),
             "/csp audit R42",
             show_audit,
+            access=TRAIL,
         )
     )
-    app.action(PipelineAction.AUDIT_EARLIER)(turn_page)
-    app.action(PipelineAction.AUDIT_LATER)(turn_page)
+    app.action(PipelineAction.AUDIT_EARLIER, middleware=[TRAIL.gate])(turn_page)
+    app.action(PipelineAction.AUDIT_LATER, middleware=[TRAIL.gate])(turn_page)
 
 
 async def show_audit(call: CommandCall) -> None:

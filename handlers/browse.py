@@ -9,11 +9,13 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import browse
-from bot.browse import BrowseRef, require_staff
+from bot.browse import BrowseRef
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction, SubscriptionAction
 from bot.numbers import id_of
+from bot.slack.access import anyone, needs
 from bot.slack.payload import answerable
 from bot.sync import syncer_of
 from bot.views.browse import (
@@ -28,6 +30,8 @@ from bot.views.tenant import tenant_message
 from handlers.router import CommandCall, Subcommand
 
 AGAIN = "/csp tenants"
+#: Browsing the cache is for staff.
+BROWSING = needs(Role.STAFF, _("looking at licenses"))
 MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
 
 
@@ -38,6 +42,7 @@ def register(app: AsyncApp, router) -> None:
             _("List the license groups with their seats."),
             "/csp tenants contoso",
             run_tenants,
+            access=BROWSING,
         )
     )
     router.add(
@@ -47,6 +52,7 @@ def register(app: AsyncApp, router) -> None:
             "/csp subs nordwind",
             run_subs,
             aliases=("subscriptions",),
+            access=BROWSING,
         )
     )
     router.add(
@@ -55,6 +61,7 @@ def register(app: AsyncApp, router) -> None:
             _("Provider tasks in progress and recently finished."),
             "/csp tasks nordwind",
             run_tasks,
+            access=BROWSING,
         )
     )
     router.add(
@@ -63,20 +70,27 @@ def register(app: AsyncApp, router) -> None:
             _("A license group's details: contact, MPN ID, renewal, usage; edit them."),
             "/csp tenant nordwind",
             run_tenant,
+            access=BROWSING,
         )
     )
     router.add(
         Subcommand(
-            "sync", _("Re-read everything (or one group) from OVHcloud now."), "/csp sync", run_sync
+            "sync",
+            _("Re-read everything (or one group) from OVHcloud now."),
+            "/csp sync",
+            run_sync,
+            access=BROWSING,
         )
     )
     app.middleware(subscription_menu)
-    app.action(BrowseAction.PREVIOUS)(turn_page)
-    app.action(BrowseAction.NEXT)(turn_page)
-    app.action(BrowseAction.REFRESH)(refresh)
-    app.action(BrowseAction.SHOW)(show)
-    app.action(BrowseAction.SHOW_TASKS)(show)
-    app.action(BrowseAction.PORTAL)(link_opened)
+    gate = [BROWSING.gate]
+    app.action(BrowseAction.PREVIOUS, middleware=gate)(turn_page)
+    app.action(BrowseAction.NEXT, middleware=gate)(turn_page)
+    app.action(BrowseAction.REFRESH, middleware=gate)(refresh)
+    app.action(BrowseAction.SHOW, middleware=gate)(show)
+    app.action(BrowseAction.SHOW_TASKS, middleware=gate)(show)
+    link = anyone("a link button: only acknowledged")
+    app.action(BrowseAction.PORTAL, middleware=[link.gate])(link_opened)
 
 
 async def render(runtime, ref: BrowseRef) -> Rendered:
@@ -90,7 +104,6 @@ async def render(runtime, ref: BrowseRef) -> Rendered:
 
 
 async def _answer(call: CommandCall, ref: BrowseRef) -> None:
-    await require_staff(call.runtime, call.user_id)
     rendered = await render(call.runtime, ref)
     await call.ack(text=rendered.text, blocks=rendered.blocks, response_type="ephemeral")
 
@@ -129,7 +142,6 @@ async def _service_name(call: CommandCall, example: str) -> str:
 
 
 async def run_sync(call: CommandCall) -> None:
-    await require_staff(call.runtime, call.user_id)
     runtime = call.runtime
     group = await _service_name(call, "") if call.args else None
     await call.ack(
@@ -179,7 +191,6 @@ async def subscription_menu(body, next) -> None:
 async def turn_page(ack, body, action, respond, context) -> None:
     await ack()
     answerable(body, AGAIN)
-    await require_staff(context["runtime"], body["user"]["id"])
     rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(text=rendered.text, blocks=rendered.blocks, replace_original=True)
 
@@ -187,7 +198,6 @@ async def turn_page(ack, body, action, respond, context) -> None:
 async def show(ack, body, action, respond, context) -> None:
     await ack()
     answerable(body, AGAIN)
-    await require_staff(context["runtime"], body["user"]["id"])
     rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
     await respond(
         text=rendered.text,
@@ -202,7 +212,6 @@ async def refresh(ack, body, action, respond, context) -> None:
     await ack()
     answerable(body, AGAIN)
     runtime = context["runtime"]
-    await require_staff(runtime, body["user"]["id"])
     ref = BrowseRef.decode(action.get("value") or "")
     rendered = await render(runtime, ref)
     await respond(text=rendered.text, blocks=refreshing(rendered).blocks, replace_original=True)

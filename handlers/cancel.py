@@ -18,9 +18,10 @@ from bot.cancellation import (
     cancellation_window,
     draft_cancellation,
 )
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
+from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
 from bot.slack.payload import trigger_of
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
@@ -29,6 +30,8 @@ from bot.views.cancel import cancel_form
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.subscription_choice import choice_listeners, ref_from_command
 
+DRAFTING = drafts(RequestKind.CANCEL)
+
 
 def register(app: AsyncApp, router: Router) -> None:
     router.add(Subcommand(
@@ -36,15 +39,15 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Cancel a subscription (a support agent approves)."),
         "/csp cancel nordwind 480103",
         open_from_command,
+        access=DRAFTING,
     ))
-    app.action(HomeAction.CANCEL)(open_from_button)
-    app.action(SubscriptionAction.CANCEL)(open_from_button)
+    app.action(HomeAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(cancel_modal)
-    app.action(OptionsAction.TENANT, matchers=[in_modal(CancelCallback.FORM)])(tenant_changed)
-    app.action(OptionsAction.SUBSCRIPTION, matchers=[in_modal(CancelCallback.FORM)])(
-        subscription_changed
-    )
-    app.view(CancelCallback.FORM)(submit_cancel_form)
+    in_form, gate = [in_modal(CancelCallback.FORM)], [IN_OPEN_MODAL.gate]
+    app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
+    app.action(OptionsAction.SUBSCRIPTION, matchers=in_form, middleware=gate)(subscription_changed)
+    app.view(CancelCallback.FORM, middleware=[DRAFTING.gate])(submit_cancel_form)
 
 
 async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = None) -> View:
@@ -60,7 +63,6 @@ async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = Non
 async def open_from_command(call: CommandCall) -> None:
     """`/csp cancel [group] [subscription]`."""
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("cancelling subscriptions"))
     ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
     view = await cancel_modal(runtime, ref, notice=prefill.problem)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
@@ -71,7 +73,6 @@ async def open_from_button(ack, body, action, client, context) -> None:
     """App Home's "Cancel a subscription" and a row's menu (value: a subscription id)."""
     await ack()
     runtime = context["runtime"]
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("cancelling subscriptions"))
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
                             view=await cancel_modal(runtime, ref))

@@ -9,12 +9,16 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.home import home_viewers, publish_home
 from bot.ids import HomeAction
+from bot.slack.access import anyone
 from bot.sync import syncer_of
+
+#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home`).
+HOME = anyone("the tab shows what the viewer's roles allow")
 
 
 def register(app: AsyncApp, router=None) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.action(HomeAction.REFRESH)(refresh_home)
+    app.event("app_home_opened", middleware=[HOME.gate])(home_opened)
+    app.action(HomeAction.REFRESH, middleware=[HOME.gate])(refresh_home)
 
 
 async def home_opened(event, context) -> None:

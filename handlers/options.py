@@ -12,13 +12,15 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import typeahead
 from bot.ids import BlockId, OptionsAction
+from bot.slack.access import IN_OPEN_MODAL
 from bot.slack.state import ViewState
 
 
 def register(app: AsyncApp, router=None) -> None:
-    app.options(OptionsAction.TENANT)(tenant_options)
-    app.options(OptionsAction.SUBSCRIPTION)(subscription_options)
-    app.options(OptionsAction.LICENSE)(license_options)
+    gate = [IN_OPEN_MODAL.gate]
+    app.options(OptionsAction.TENANT, middleware=gate)(tenant_options)
+    app.options(OptionsAction.SUBSCRIPTION, middleware=gate)(subscription_options)
+    app.options(OptionsAction.LICENSE, middleware=gate)(license_options)
 
 
 def chosen_tenant(body: dict) -> str | None:

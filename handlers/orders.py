@@ -12,7 +12,7 @@ from collections.abc import Callable
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.views import View
 
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
 from bot.order_choices import (
@@ -24,6 +24,7 @@ from bot.order_choices import (
 )
 from bot.order_form import OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
+from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal, replace_view
 from bot.slack.payload import trigger_of, view_of
 from bot.slack.state import ViewState
@@ -32,6 +33,7 @@ from bot.views.text import escape
 from handlers.router import CommandCall, Router, Subcommand
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
+ORDERING = drafts(RequestKind.ORDER)
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -41,16 +43,19 @@ def register(app: AsyncApp, router: Router) -> None:
             _("Order licenses for a license group, or a new license group."),
             "/csp order nordwind · /csp order new",
             order_command,
+            access=ORDERING,
         )
     )
-    app.action(HomeAction.ORDER)(open_from_home)
-    app.action(OrderAction.ADD_LINE)(add_line)
-    app.action(OrderAction.REMOVE_LINE)(remove_line)
-    app.action(OrderAction.LICENSE)(license_chosen)
-    app.action(OrderAction.NEW_GROUP)(new_group_mode)
-    app.action(OrderAction.EXISTING_GROUP)(existing_group_mode)
-    app.action(OptionsAction.TENANT, matchers=[in_modal(OrderCallback.FORM)])(group_chosen)
-    app.view(OrderCallback.FORM)(submit_order)
+    app.action(HomeAction.ORDER, middleware=[ORDERING.gate])(open_from_home)
+    in_form = [IN_OPEN_MODAL.gate]
+    app.action(OrderAction.ADD_LINE, middleware=in_form)(add_line)
+    app.action(OrderAction.REMOVE_LINE, middleware=in_form)(remove_line)
+    app.action(OrderAction.LICENSE, middleware=in_form)(license_chosen)
+    app.action(OrderAction.NEW_GROUP, middleware=in_form)(new_group_mode)
+    app.action(OrderAction.EXISTING_GROUP, middleware=in_form)(existing_group_mode)
+    app.action(OptionsAction.TENANT, matchers=[in_modal(OrderCallback.FORM)],
+               middleware=in_form)(group_chosen)
+    app.view(OrderCallback.FORM, middleware=[ORDERING.gate])(submit_order)
 
 
 async def build_modal(runtime, meta: OrderMeta, state: ViewState) -> View:
@@ -71,7 +76,6 @@ async def build_modal(runtime, meta: OrderMeta, state: ViewState) -> View:
 
 async def order_command(call: CommandCall) -> None:
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("ordering licenses"))
     words = " ".join(call.args).strip()
     meta = OrderMeta(channel=call.channel_id or None)
     answer = None
@@ -92,7 +96,6 @@ async def order_command(call: CommandCall) -> None:
 async def open_from_home(ack, body, client, context) -> None:
     runtime = context["runtime"]
     await ack()
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
     view = await build_modal(runtime, OrderMeta(), ViewState({}))
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 

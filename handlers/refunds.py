@@ -11,7 +11,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import refunds
-from bot.domain import Role
+from bot.domain import RequestKind, Role
 from bot.errors import FormErrors
 from bot.i18n import _
 from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
@@ -23,6 +23,7 @@ from bot.refund_form import (
     clean_reference,
     parse_refund_form,
 )
+from bot.slack.access import anyone, drafts, needs
 from bot.slack.ids import request_id_of
 from bot.slack.metadata import ChannelRef
 from bot.slack.payload import answerable, trigger_of
@@ -31,6 +32,11 @@ from bot.views.cards import state_short
 from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
 from handlers.router import CommandCall, Router, Subcommand
 
+DRAFTING = drafts(RequestKind.REFUND)
+LISTING = needs(Role.STAFF, _("listing refund tickets"))
+#: Claim, filed, resolved: who may depends on the ticket's state and on who holds it.
+HANDLING = anyone("`bot.refunds.check_step` decides, from the ticket and the person's roles")
+
 
 def register(app: AsyncApp, router: Router) -> None:
     router.add(Subcommand(
@@ -38,21 +44,24 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Open a refund ticket for a purchase made through CSP; support agents take it on."),
         "/csp refund contoso.onmicrosoft.com 7f3c9a12",
         open_from_command,
+        access=DRAFTING,
     ))
     router.add(Subcommand(
         "refunds",
         _("Refund tickets with their state and age: `open` (default), `mine` or `all`."),
         "/csp refunds mine",
         list_tickets,
+        access=LISTING,
     ))
-    app.action(HomeAction.REFUND)(open_from_home)
-    app.view(RefundCallback.FORM)(submit_refund_form)
-    app.action(RefundAction.CLAIM)(click_claim)
-    app.action(RefundAction.MARK_FILED)(click_mark_filed)
-    app.view(RefundCallback.FILED)(submit_filed)
-    app.action(RefundAction.MARK_RESOLVED)(click_mark_resolved)
-    app.view(RefundCallback.RESOLVED)(submit_resolved)
-    app.action(RefundAction.PAGE)(turn_page)
+    app.action(HomeAction.REFUND, middleware=[DRAFTING.gate])(open_from_home)
+    app.view(RefundCallback.FORM, middleware=[DRAFTING.gate])(submit_refund_form)
+    steps = [HANDLING.gate]
+    app.action(RefundAction.CLAIM, middleware=steps)(click_claim)
+    app.action(RefundAction.MARK_FILED, middleware=steps)(click_mark_filed)
+    app.view(RefundCallback.FILED, middleware=steps)(submit_filed)
+    app.action(RefundAction.MARK_RESOLVED, middleware=steps)(click_mark_resolved)
+    app.view(RefundCallback.RESOLVED, middleware=steps)(submit_resolved)
+    app.action(RefundAction.PAGE, middleware=[LISTING.gate])(turn_page)
 
 
 def ticket_id_of(text: object) -> int:
@@ -62,7 +71,6 @@ def ticket_id_of(text: object) -> int:
 async def open_from_command(call: CommandCall) -> None:
     """`/csp refund [tenant GUID or domain] [order id] [license group words]`."""
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("opening refund tickets"))
     prefill = await refunds.prefill(runtime, call.user_id, call.args)
     view = refund_form_view(prefill, refunds.windows(runtime), call.channel_id)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
@@ -74,7 +82,6 @@ async def open_from_home(ack, body, action, client, context) -> None:
     await ack()
     runtime = context["runtime"]
     user = body["user"]["id"]
-    await runtime.roles.require(user, Role.STAFF, _("opening refund tickets"))
     prefill = await refunds.prefill(runtime, user, license_group=action.get("value") or None)
     view = refund_form_view(prefill, refunds.windows(runtime), "")
     await client.views_open(trigger_id=trigger_of(body, "/csp refund"), view=view)
@@ -147,7 +154,6 @@ async def submit_resolved(ack, body, view, context) -> None:
 
 async def list_tickets(call: CommandCall) -> None:
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("listing refund tickets"))
     page = await refunds.ticket_page(runtime, call.args[0] if call.args else "open", call.user_id)
     text, blocks = ticket_list(page, runtime.clock.now(), state_short)
     await call.ack(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")

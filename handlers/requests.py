@@ -14,23 +14,29 @@ from bot.domain import RequestState
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.slack.access import anyone
 from bot.slack.ids import request_id_of
 from bot.slack.payload import trigger_of, typed_in
 from bot.views.requests import listing_title, reject_view, request_list_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
 WAITING = "/csp requests waiting"
+#: Approve, reject, withdraw, retry, resolve: who may depends on the request (its approvers,
+#: its requester), so `bot.approvals` and `bot.pipeline_actions` decide.
+DECIDING = anyone("the use case decides from the request and the person's roles")
 
 
 def register(app: AsyncApp, router: Router) -> None:
-    app.view(PipelineCallback.CONFIRM)(submit_confirmation)
-    app.action(PipelineAction.APPROVE)(click_approve)
-    app.action(PipelineAction.REJECT)(click_reject)
-    app.view(PipelineCallback.REJECT)(submit_rejection)
-    app.action(PipelineAction.WITHDRAW)(click_withdraw)
-    app.action(PipelineAction.RETRY)(click_retry)
-    app.action(PipelineAction.RESOLVE_HAPPENED)(click_resolve)
-    app.action(PipelineAction.RESOLVE_DID_NOT_HAPPEN)(click_resolve)
+    confirming = anyone("`pipeline.confirm` checks the drafter role of the request's kind")
+    app.view(PipelineCallback.CONFIRM, middleware=[confirming.gate])(submit_confirmation)
+    deciding = [DECIDING.gate]
+    app.action(PipelineAction.APPROVE, middleware=deciding)(click_approve)
+    app.action(PipelineAction.REJECT, middleware=deciding)(click_reject)
+    app.view(PipelineCallback.REJECT, middleware=deciding)(submit_rejection)
+    app.action(PipelineAction.WITHDRAW, middleware=deciding)(click_withdraw)
+    app.action(PipelineAction.RETRY, middleware=deciding)(click_retry)
+    app.action(PipelineAction.RESOLVE_HAPPENED, middleware=deciding)(click_resolve)
+    app.action(PipelineAction.RESOLVE_DID_NOT_HAPPEN, middleware=deciding)(click_resolve)
     router.add(
         Subcommand(
             "requests",
@@ -38,6 +44,7 @@ def register(app: AsyncApp, router: Router) -> None:
               "latest of everyone (`recent`)."),
             "/csp requests waiting",
             show_requests,
+            access=anyone("each person sees their own requests and those they may decide"),
         )
     )
     add_home_section("requests_mine", request_lists.your_requests_section, order=10)

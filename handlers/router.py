@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.i18n import _
 from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
+from bot.slack.access import Access, anyone
 from bot.views.help import HelpEntry, help_blocks, help_text
 
 
@@ -42,6 +43,8 @@ class Subcommand:
     example: str
     run: SubcommandHandler
     aliases: tuple[str, ...] = ()
+    #: Who may run it (`bot.slack.access`); the router checks it before `run`.
+    access: Access = field(kw_only=True)
 
 
 class Router:
@@ -49,7 +52,8 @@ class Router:
         self._commands: dict[str, Subcommand] = {}
         self._order: list[Subcommand] = []
         self._help_message: tuple[str, list[dict]] | None = None
-        self.add(Subcommand("help", "Show this list.", "/csp help", self._help))
+        self.add(Subcommand("help", "Show this list.", "/csp help", self._help,
+                            access=anyone(_("the list of subcommands is no secret"))))
 
     def add(self, command: Subcommand) -> None:
         for name in (command.name, *command.aliases):
@@ -58,6 +62,10 @@ class Router:
             self._commands[name] = command
         self._order.append(command)
         self._help_message = None
+
+    @property
+    def subcommands(self) -> list[Subcommand]:
+        return list(self._order)
 
     @property
     def entries(self) -> list[HelpEntry]:
@@ -97,6 +105,7 @@ class Router:
                 response_type="ephemeral",
             )
             return
+        await sub.access.check(context["runtime"].roles, command["user_id"])
         await sub.run(
             CommandCall(
                 args=words[1:],

@@ -12,10 +12,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.views import View
 
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
 from bot.seats import SeatForm, draft_seat_change, reduction_window
+from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
 from bot.slack.payload import trigger_of
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
@@ -24,6 +25,8 @@ from bot.views.seats import seat_form
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.subscription_choice import choice_listeners, ref_from_command
 
+DRAFTING = drafts(RequestKind.SEATS)
+
 
 def register(app: AsyncApp, router: Router) -> None:
     router.add(Subcommand(
@@ -31,15 +34,15 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Change the number of seats of a subscription."),
         "/csp seats nordwind 480101 13",
         open_from_command,
+        access=DRAFTING,
     ))
-    app.action(HomeAction.SEATS)(open_from_button)
-    app.action(SubscriptionAction.CHANGE_SEATS)(open_from_button)
+    app.action(HomeAction.SEATS, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.CHANGE_SEATS, middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(seat_modal)
-    app.action(OptionsAction.TENANT, matchers=[in_modal(SeatsCallback.FORM)])(tenant_changed)
-    app.action(OptionsAction.SUBSCRIPTION, matchers=[in_modal(SeatsCallback.FORM)])(
-        subscription_changed
-    )
-    app.view(SeatsCallback.FORM)(submit_seat_form)
+    in_form, gate = [in_modal(SeatsCallback.FORM)], [IN_OPEN_MODAL.gate]
+    app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
+    app.action(OptionsAction.SUBSCRIPTION, matchers=in_form, middleware=gate)(subscription_changed)
+    app.view(SeatsCallback.FORM, middleware=[DRAFTING.gate])(submit_seat_form)
 
 
 async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = None,
@@ -55,7 +58,6 @@ async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = No
 async def open_from_command(call: CommandCall) -> None:
     """`/csp seats [group] [subscription] [new total]`."""
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("changing seats"))
     ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
     total = prefill.numbers[0] if prefill.numbers else None
     view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem)
@@ -67,7 +69,6 @@ async def open_from_button(ack, body, action, client, context) -> None:
     """App Home's "Change seats" (no value, or a group) and a row's menu (a subscription id)."""
     await ack()
     runtime = context["runtime"]
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("changing seats"))
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
                             view=await seat_modal(runtime, ref))

@@ -7,8 +7,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import tenant_edit
+from bot.domain import RequestKind
 from bot.errors import OutOfDate
 from bot.ids import TenantAction, TenantEditCallback
+from bot.slack.access import anyone, drafts
 from bot.slack.modals import channel_of
 from bot.slack.payload import trigger_of, value_of
 from bot.slack.state import ViewState
@@ -16,9 +18,11 @@ from bot.views.tenant import TenantEditRef, edit_form
 
 
 def register(app: AsyncApp, router=None) -> None:
-    app.action(TenantAction.EDIT)(open_edit_form)
-    app.view(TenantEditCallback.FORM)(review_edit)
-    app.view(TenantEditCallback.CONFIRM)(refuse_old_confirmation)
+    editing = [drafts(RequestKind.TENANT_EDIT).gate]
+    app.action(TenantAction.EDIT, middleware=editing)(open_edit_form)
+    app.view(TenantEditCallback.FORM, middleware=editing)(review_edit)
+    refused = anyone("every submission of it is refused")
+    app.view(TenantEditCallback.CONFIRM, middleware=[refused.gate])(refuse_old_confirmation)
 
 
 async def open_edit_form(ack, body, action, client, context) -> None:
