@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.views import View
 
@@ -37,6 +37,9 @@ from bot.subscription_choice import (
 )
 from bot.terms import load_term_book
 from bot.views.common import date_token, escape
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 DETAILS_LIMIT = 2000
 #: Where a cancellation keeps what its refund estimate is made from (`RefundLine`s).
@@ -146,7 +149,7 @@ def cancellation_window(settings: Any) -> timedelta:
     return timedelta(hours=settings.csp_cancellation_window_hours)
 
 
-async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
+async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
                              ) -> tuple[Request, View]:
     """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
     await runtime.roles.require_drafter(requester, RequestKind.CANCEL)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -35,7 +35,7 @@ class WireModel(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=False
     )
 
-    def to_wire(self, *, exclude_none: bool = True) -> dict:
+    def to_wire(self, *, exclude_none: bool = True) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
@@ -351,11 +351,11 @@ class RequestStep(BaseModel):
     request_id: int
     seq: int
     action: StepAction
-    params: dict
+    params: dict[str, Any]
     state: StepState
     provider_task_id: int | None = None
     provider_query_id: str | None = None
-    result: dict | None = None
+    result: dict[str, Any] | None = None
     error: str | None = None
 
 
@@ -370,7 +370,7 @@ class Request(BaseModel):
     requester: str
     tenant: str | None = None
     subscription_id: int | None = None
-    payload: dict = {}
+    payload: dict[str, Any] = {}
     summary: str = ""
     needs_approval: bool = False
     deadline: datetime | None = None

@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     ValidationError,
 )
+from pydantic_core import ErrorDetails
 
 from bot.countries import COUNTRIES
 from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
@@ -310,7 +311,7 @@ NEW_GROUP_BLOCKS: dict[str, str] = {
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     """Our own words for a field; pydantic's only for what a plain model check found."""
     found = (error.get("ctx") or {}).get("error")
     if isinstance(found, ValueError):

@@ -12,7 +12,7 @@ Pure: no I/O, no clock (`today` is passed in).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -346,7 +346,7 @@ class RefundTicket(BaseModel):
 # --- reading the modal -------------------------------------------------------------------------
 
 
-def _enum(kind: type[StrEnum], value: str | None, missing: str):
+def _enum(kind: type[StrEnum], value: str | None, missing: str) -> StrEnum:
     if value is None:
         raise ValueError(missing)
     try:
@@ -361,7 +361,7 @@ def parse_refund_form(values: ViewState | Mapping[str, Any], today: date) -> Ref
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
 
-    def field(block: str, name: str, fn, *args) -> None:
+    def field(block: str, name: str, fn: Callable[..., Any], *args: Any) -> None:
         try:
             clean[name] = fn(*args)
         except ValueError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain import Role
 from bot.errors import DomainError
@@ -16,6 +17,9 @@ from bot.i18n import _
 from bot.roles import ROLE_NAMES
 from store import requests as audit_repo
 from store import roles as repo
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 #: `<@U123|name>`, `<@U123>` (Slack's escaped mentions) or a bare `U123`/`W123`.
 USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]+))$")
@@ -68,7 +72,7 @@ def parse_change(args: list[str]) -> RoleChange:
     return RoleChange(args[0].lower() == "grant", parse_user(args[1]), role)
 
 
-async def overview(runtime) -> RolesOverview:
+async def overview(runtime: Runtime) -> RolesOverview:
     group = runtime.settings.csp_support_usergroup
     members = sorted(await runtime.roles.support_group_members()) if group else []
     return RolesOverview(
@@ -79,7 +83,7 @@ async def overview(runtime) -> RolesOverview:
     )
 
 
-async def apply(runtime, change: RoleChange, actor: str) -> str:
+async def apply(runtime: Runtime, change: RoleChange, actor: str) -> str:
     """Grants or revokes; answers in words what happened (or why nothing did)."""
     name = ROLE_NAMES[change.role]
     async with runtime.db.transaction() as session:

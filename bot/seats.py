@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.views import View
 
@@ -34,6 +34,9 @@ from bot.subscription_choice import (
 )
 from bot.terms import load_term_book
 from bot.views.common import escape
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 #: Which block of the seat modal a refusal of `policy.seat_change` is about.
 FIELD_BLOCKS = {"new_total": SeatsBlock.NEW_TOTAL}
@@ -75,7 +78,9 @@ def reduction_window(settings: Any) -> timedelta:
     return timedelta(hours=settings.csp_seat_reduction_window_hours)
 
 
-async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tuple[Request, View]:
+async def draft_seat_change(
+    runtime: Runtime, form: SeatForm, requester: str
+) -> tuple[Request, View]:
     """Asks the rule about the change and stores it as a draft with its confirmation.
 
     Raises FormErrors (shown next to the field) when the change is not possible now.

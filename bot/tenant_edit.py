@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.views import View
 
@@ -25,6 +25,9 @@ from bot.slack.state import ViewState
 from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
 from store import cache
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 MPN_ID = re.compile(r"^\d{6,10}$")
@@ -73,7 +76,7 @@ def changes_of(tenant: cache.CachedTenant, submitted: dict[str, str | None]) -> 
     }
 
 
-async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.CachedTenant:
+async def load_tenant(runtime: Runtime, user_id: str, service_name: str) -> cache.CachedTenant:
     await runtime.roles.require_drafter(user_id, RequestKind.TENANT_EDIT)
     async with runtime.db.session() as session:
         tenant = await cache.get_tenant(session, service_name)
@@ -85,7 +88,7 @@ async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.Ca
 
 
 async def draft_edit(
-    runtime: Any, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
+    runtime: Runtime, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
     channel: str | None,
 ) -> tuple[Request, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it

@@ -6,6 +6,8 @@ its action, view and options listeners to the app.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
@@ -25,7 +27,7 @@ from handlers import (
 )
 from handlers.router import Router
 
-FLOWS: tuple = (
+FLOWS: tuple[ModuleType, ...] = (
     *(browse, options, home, tenant_edit),  # the cache: browsing, typeahead, App Home
     *(orders, seats, cancel, refunds, requests, roles, audit),
 )

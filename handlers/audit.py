@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import audit
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import PipelineAction
+from bot.runtime import Runtime
 from bot.slack.access import anyone
 from bot.slack.payload import answerable
 from bot.views.audit import audit_blocks
@@ -40,7 +43,14 @@ async def show_audit(call: CommandCall) -> None:
     )
 
 
-async def turn_page(ack, body, action, respond, context) -> None:
+async def turn_page(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Earlier / Later: the ephemeral answer is replaced by the next page (roles re-checked)."""
     await ack()
     answerable(body, "/csp audit")
@@ -48,7 +58,7 @@ async def turn_page(ack, body, action, respond, context) -> None:
         subject, number = audit.Subject.decode(action.get("value") or "")
     except ValueError:
         raise DomainError(_("That page no longer exists; run `/csp audit` again.")) from None
-    page = await audit.trail(context["runtime"], subject, body["user"]["id"], number)
+    page = await audit.trail(runtime, subject, user_id, number)
     await respond(
         text=_("Audit trail of {what}", what=page.subject.label),
         blocks=[b.to_dict() for b in audit_blocks(page)],

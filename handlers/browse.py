@@ -6,7 +6,10 @@ in the background and replaces the message when it is done.
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import browse
 from bot.browse import BrowseRef
@@ -15,6 +18,7 @@ from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction, SubscriptionAction
 from bot.numbers import id_of
+from bot.runtime import Runtime
 from bot.slack.access import anyone, needs
 from bot.slack.payload import answerable
 from bot.sync import syncer_of
@@ -27,7 +31,7 @@ from bot.views.browse import (
     tenants_message,
 )
 from bot.views.tenant import tenant_message
-from handlers.router import CommandCall, Subcommand
+from handlers.router import CommandCall, Router, Subcommand
 
 AGAIN = "/csp tenants"
 #: Browsing the cache is for staff.
@@ -35,7 +39,7 @@ BROWSING = needs(Role.STAFF, _("looking at licenses"))
 MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
 
 
-def register(app: AsyncApp, router) -> None:
+def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "tenants",
@@ -93,11 +97,12 @@ def register(app: AsyncApp, router) -> None:
     app.action(BrowseAction.PORTAL, middleware=[link.gate])(link_opened)
 
 
-async def render(runtime, ref: BrowseRef) -> Rendered:
+async def render(runtime: Runtime, ref: BrowseRef) -> Rendered:
     if ref.v == "tenants":
         return tenants_message(await browse.tenants_listing(runtime, ref.f, ref.p))
     if ref.v == "subs":
-        return subscriptions_message(await browse.subscriptions_listing(runtime, ref.t, ref.p))
+        listing = await browse.subscriptions_listing(runtime, ref.t or "", ref.p)
+        return subscriptions_message(listing)
     if ref.v == "tasks":
         return tasks_message(await browse.tasks_listing(runtime, ref.t, ref.p))
     return tenant_message(await browse.tenant_details(runtime, ref.t or ""))
@@ -171,7 +176,7 @@ async def run_sync(call: CommandCall) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def subscription_menu(body, next) -> None:
+async def subscription_menu(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
     """An overflow menu has one action_id: turn the chosen item of a subscription row into the
     block action flows listen for (`SubscriptionAction.CHANGE_SEATS` / `CANCEL`, value = the
     subscription id), before listeners are matched."""
@@ -188,17 +193,29 @@ async def subscription_menu(body, next) -> None:
     await next()
 
 
-async def turn_page(ack, body, action, respond, context) -> None:
+async def turn_page(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    runtime: Runtime,
+) -> None:
     await ack()
     answerable(body, AGAIN)
-    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
+    rendered = await render(runtime, BrowseRef.decode(action.get("value") or ""))
     await respond(text=rendered.text, blocks=rendered.blocks, replace_original=True)
 
 
-async def show(ack, body, action, respond, context) -> None:
+async def show(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    runtime: Runtime,
+) -> None:
     await ack()
     answerable(body, AGAIN)
-    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
+    rendered = await render(runtime, BrowseRef.decode(action.get("value") or ""))
     await respond(
         text=rendered.text,
         blocks=rendered.blocks,
@@ -207,11 +224,16 @@ async def show(ack, body, action, respond, context) -> None:
     )
 
 
-async def refresh(ack, body, action, respond, context) -> None:
+async def refresh(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    runtime: Runtime,
+) -> None:
     """Show "refreshing" at once; re-read the provider in the background; then re-render."""
     await ack()
     answerable(body, AGAIN)
-    runtime = context["runtime"]
     ref = BrowseRef.decode(action.get("value") or "")
     rendered = await render(runtime, ref)
     await respond(text=rendered.text, blocks=refreshing(rendered).blocks, replace_original=True)
@@ -232,5 +254,5 @@ async def refresh(ack, body, action, respond, context) -> None:
     syncer_of(runtime).spawn(work(), name=f"refresh:{ref.v}")
 
 
-async def link_opened(ack) -> None:
+async def link_opened(ack: AsyncAck) -> None:
     await ack()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cancellation import (
     AcknowledgementMissing,
@@ -21,6 +22,7 @@ from bot.cancellation import (
 from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
+from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
 from bot.slack.payload import trigger_of
@@ -69,23 +71,30 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_button(ack, body, action, client, context) -> None:
+async def open_from_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+) -> None:
     """App Home's "Cancel a subscription" and a row's menu (value: a subscription id)."""
     await ack()
-    runtime = context["runtime"]
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
                             view=await cancel_modal(runtime, ref))
 
 
-async def submit_cancel_form(ack, body, view, context) -> None:
+async def submit_cancel_form(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     form = CancelForm.from_view(view)
     try:
         _request, confirmation = await draft_cancellation(
-            context["runtime"], form, body["user"]["id"]
+            runtime, form, user_id
         )
     except AcknowledgementMissing as exc:  # the window closed meanwhile: show the box
-        modal = await cancel_modal(context["runtime"], form.chosen_ref, notice=exc.message)
+        modal = await cancel_modal(runtime, form.chosen_ref, notice=exc.message)
         await ack(response_action="update", view=modal)
         return
     await ack(response_action="push", view=confirmation)

@@ -8,14 +8,18 @@ confirmation. Nothing here calls the provider.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
 from bot.order_choices import (
+    Catalogue,
+    GroupChoices,
     find_group,
     group_choices,
     new_group_catalogue,
@@ -24,6 +28,7 @@ from bot.order_choices import (
 )
 from bot.order_form import OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
+from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal, replace_view
 from bot.slack.payload import trigger_of, view_of
@@ -58,15 +63,17 @@ def register(app: AsyncApp, router: Router) -> None:
     app.view(OrderCallback.FORM, middleware=[ORDERING.gate])(submit_order)
 
 
-async def build_modal(runtime, meta: OrderMeta, state: ViewState) -> View:
+async def build_modal(runtime: Runtime, meta: OrderMeta, state: ViewState) -> View:
     """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
+    choices: GroupChoices | Catalogue | None
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
         label = None
     else:
-        choices = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
-        meta.tenant = choices.tenant.service_name if choices else None
-        label = tenant_option_label(choices.tenant) if choices else None
+        group = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
+        meta.tenant = group.tenant.service_name if group else None
+        label = tenant_option_label(group.tenant) if group else None
+        choices = group
     lines = prefill_lines(meta, state, choices)
     return order_modal(meta, lines, choices=choices, tenant_label=label, state=state)
 
@@ -89,12 +96,16 @@ async def order_command(call: CommandCall) -> None:
         else:
             meta.tenant = tenant.service_name
     view = await build_modal(runtime, meta, ViewState({}))
-    await call.ack(**({"text": answer, "response_type": "ephemeral"} if answer else {}))
+    if answer:
+        await call.ack(text=answer, response_type="ephemeral")
+    else:
+        await call.ack()
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
-async def open_from_home(ack, body, client, context) -> None:
-    runtime = context["runtime"]
+async def open_from_home(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
     await ack()
     view = await build_modal(runtime, OrderMeta(), ViewState({}))
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
@@ -104,7 +115,11 @@ async def open_from_home(ack, body, client, context) -> None:
 
 
 async def rebuild(
-    ack, body: dict, client, context, change: Callable[[OrderMeta], None] | None = None
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    change: Callable[[OrderMeta], object] | None = None,
 ) -> None:
     """Applies `change` to the modal's metadata and updates the modal where it is, keeping
     what was typed. `hash` makes Slack refuse an update built from an older version; the
@@ -115,25 +130,33 @@ async def rebuild(
     if change is not None:
         change(meta)
     state = ViewState.of(view)
-    await replace_view(client, view, await build_modal(context["runtime"], meta, state))
+    await replace_view(client, view, await build_modal(runtime, meta, state))
 
 
-async def add_line(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, lambda meta: meta.add_line())
+async def add_line(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime, lambda meta: meta.add_line())
 
 
-async def remove_line(ack, body, client, context) -> None:
+async def remove_line(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
     key = body["actions"][0].get("value") or ""
-    await rebuild(ack, body, client, context, lambda meta: meta.remove_line(key))
+    await rebuild(ack, body, client, runtime, lambda meta: meta.remove_line(key))
 
 
-async def license_chosen(ack, body, client, context) -> None:
+async def license_chosen(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
     """An add-on needs its parent subscription: show (or hide) that choice on the line."""
-    await rebuild(ack, body, client, context)
+    await rebuild(ack, body, client, runtime)
 
 
-async def group_chosen(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context)
+async def group_chosen(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime)
 
 
 def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
@@ -143,19 +166,22 @@ def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
     return change
 
 
-async def new_group_mode(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, _mode(OrderMode.NEW_GROUP))
+async def new_group_mode(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime, _mode(OrderMode.NEW_GROUP))
 
 
-async def existing_group_mode(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, _mode(OrderMode.EXISTING))
+async def existing_group_mode(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime, _mode(OrderMode.EXISTING))
 
 
 # --- submitting ------------------------------------------------------------------------------
 
 
-async def submit_order(ack, body, view, context) -> None:
-    runtime, user = context["runtime"], body["user"]["id"]
+async def submit_order(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
     form = parse_order_form(ViewState.of(view), OrderMeta.of(view))
-    _request, confirm = await draft_order(runtime, form, actor=user)
+    _request, confirm = await draft_order(runtime, form, actor=user_id)
     await ack(response_action="push", view=confirm)

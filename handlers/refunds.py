@@ -8,7 +8,10 @@ Approve / Reject / Withdraw and Confirm are the pipeline's generic listeners
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import refunds
 from bot.domain import RequestKind, Role
@@ -23,6 +26,7 @@ from bot.refund_form import (
     clean_reference,
     parse_refund_form,
 )
+from bot.runtime import Runtime
 from bot.slack.access import anyone, drafts, needs
 from bot.slack.ids import request_id_of
 from bot.slack.metadata import ChannelRef
@@ -77,54 +81,77 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_home(ack, body, action, client, context) -> None:
+async def open_from_home(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """App Home's "Refund" (its value, when set, is a license group)."""
     await ack()
-    runtime = context["runtime"]
-    user = body["user"]["id"]
+    user = user_id
     prefill = await refunds.prefill(runtime, user, license_group=action.get("value") or None)
     view = refund_form_view(prefill, refunds.windows(runtime), "")
     await client.views_open(trigger_id=trigger_of(body, "/csp refund"), view=view)
 
 
-async def submit_refund_form(ack, body, view, context) -> None:
-    runtime = context["runtime"]
+async def submit_refund_form(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     ticket = parse_refund_form(ViewState.of(view), runtime.clock.now().date())
     _request, confirm = await refunds.open_ticket(
-        runtime, ticket, body["user"]["id"], ChannelRef.of(view).channel
+        runtime, ticket, user_id, ChannelRef.of(view).channel
     )
     await ack(response_action="push", view=confirm)
 
 
-async def click_claim(ack, body, action, context) -> None:
-    await refunds.claim(context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"])
+async def click_claim(
+    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
+    await refunds.claim(runtime, ticket_id_of(action.get("value")), user_id)
     await ack()
 
 
-async def click_mark_filed(ack, body, action, context, client) -> None:
+async def click_mark_filed(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Asks for Microsoft's reference, after checking that this person may file it."""
     request = await refunds.check_step(
-        context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"], RefundStep.FILE
+        runtime, ticket_id_of(action.get("value")), user_id, RefundStep.FILE
     )
     await client.views_open(trigger_id=trigger_of(body, "/csp refunds"), view=filed_view(request))
     await ack()
 
 
-async def submit_filed(ack, body, view, context) -> None:
+async def submit_filed(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
     try:
         reference = clean_reference(ViewState.of(view).raw(RefundBlock.UPSTREAM_REFERENCE))
     except ValueError as exc:
         raise FormErrors({RefundBlock.UPSTREAM_REFERENCE: str(exc)}) from None
     await refunds.mark_filed(
-        context["runtime"], ticket_id_of(view.get("private_metadata")), body["user"]["id"],
+        runtime, ticket_id_of(view.get("private_metadata")), user_id,
         reference,
     )
     await ack()
 
 
-async def click_mark_resolved(ack, body, action, context, client) -> None:
+async def click_mark_resolved(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     request = await refunds.check_step(
-        context["runtime"], ticket_id_of(action.get("value")), body["user"]["id"],
+        runtime, ticket_id_of(action.get("value")), user_id,
         RefundStep.RESOLVE,
     )
     await client.views_open(trigger_id=trigger_of(body, "/csp refunds"),
@@ -132,7 +159,9 @@ async def click_mark_resolved(ack, body, action, context, client) -> None:
     await ack()
 
 
-async def submit_resolved(ack, body, view, context) -> None:
+async def submit_resolved(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     state = ViewState.of(view)
     errors: dict[str, str] = {}
     try:
@@ -146,7 +175,7 @@ async def submit_resolved(ack, body, view, context) -> None:
     if errors:
         raise FormErrors(errors)
     await refunds.mark_resolved(
-        context["runtime"], ticket_id_of(view.get("private_metadata")), body["user"]["id"],
+        runtime, ticket_id_of(view.get("private_metadata")), user_id,
         amount, currency,
     )
     await ack()
@@ -159,14 +188,20 @@ async def list_tickets(call: CommandCall) -> None:
     await call.ack(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
 
 
-async def turn_page(ack, body, action, context, respond) -> None:
+async def turn_page(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Previous / Next: the list message is replaced by the other page."""
     await ack()
     answerable(body, "/csp refunds")
-    runtime = context["runtime"]
     which, _sep, number = (action.get("value") or "open:0").partition(":")
     page = await refunds.ticket_page(
-        runtime, which, body["user"]["id"], id_of(number) or 0
+        runtime, which, user_id, id_of(number) or 0
     )
     text, blocks = ticket_list(page, runtime.clock.now(), state_short)
     await respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True,

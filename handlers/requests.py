@@ -7,13 +7,17 @@ Slack work (status cards, DMs) runs after the answer, in the notifier's backgrou
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import approvals, pipeline, request_lists
 from bot.domain import RequestState
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.runtime import Runtime
 from bot.slack.access import anyone
 from bot.slack.ids import request_id_of
 from bot.slack.payload import trigger_of, typed_in
@@ -51,10 +55,11 @@ def register(app: AsyncApp, router: Router) -> None:
     add_home_section("requests_waiting", request_lists.waiting_section, order=20)
 
 
-async def submit_confirmation(ack, body, view, context) -> None:
+async def submit_confirmation(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
-    runtime = context["runtime"]
-    actor = body["user"]["id"]
+    actor = user_id
     request = await pipeline.confirm(
         runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
     )
@@ -64,55 +69,71 @@ async def submit_confirmation(ack, body, view, context) -> None:
     runtime.notifier.request_changed_soon(request, actor=actor, before=RequestState.DRAFT)
 
 
-async def click_approve(ack, body, action, context) -> None:
+async def click_approve(
+    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
-    await approvals.approve(context["runtime"], request_id, body["user"]["id"])
+    await approvals.approve(runtime, request_id, user_id)
 
 
-async def click_reject(ack, body, action, context, client) -> None:
+async def click_reject(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Asks why in a modal, after checking that this person may decide at all."""
     await ack()
-    runtime = context["runtime"]
     request = await approvals.check_decider(
-        runtime, request_id_of(action.get("value")), body["user"]["id"]
+        runtime, request_id_of(action.get("value")), user_id
     )
     await client.views_open(trigger_id=trigger_of(body, WAITING), view=reject_view(request))
 
 
-async def submit_rejection(ack, body, view, context) -> None:
+async def submit_rejection(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     typed = typed_in(view, PipelineBlock.REJECT_REASON, PipelineAction.REJECT_REASON, WAITING)
     reason = typed.get("value")
     await approvals.reject(
-        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
+        runtime, request_id_of(view.get("private_metadata")), user_id,
         reason or "",
     )
     await ack()
 
 
-async def click_withdraw(ack, body, action, context) -> None:
+async def click_withdraw(
+    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
-    await approvals.withdraw(context["runtime"], request_id, body["user"]["id"])
+    await approvals.withdraw(runtime, request_id, user_id)
 
 
-async def click_retry(ack, body, action, context) -> None:
+async def click_retry(
+    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     from bot import pipeline_actions  # the worker's side of the pipeline
 
     await ack()
     await pipeline_actions.retry(
-        context["runtime"], request_id_of(action.get("value")), body["user"]["id"]
+        runtime, request_id_of(action.get("value")), user_id
     )
 
 
-async def click_resolve(ack, body, action, context) -> None:
+async def click_resolve(
+    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     from bot import pipeline_actions
 
     await ack()
     await pipeline_actions.resolve(
-        context["runtime"],
+        runtime,
         request_id_of(action.get("value")),
-        body["user"]["id"],
+        user_id,
         created=action["action_id"] == PipelineAction.RESOLVE_HAPPENED,
     )
 

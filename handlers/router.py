@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import _
 from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
+from bot.runtime import Runtime
 from bot.slack.access import Access, anyone
 from bot.views.help import HelpEntry, help_blocks, help_text
 
@@ -25,12 +27,8 @@ class CommandCall:
     trigger_id: str
     ack: AsyncAck
     respond: AsyncRespond
-    client: Any
-    context: Any
-
-    @property
-    def runtime(self):
-        return self.context["runtime"]
+    client: AsyncWebClient
+    runtime: Runtime
 
 
 SubcommandHandler = Callable[[CommandCall], Awaitable[None]]
@@ -51,7 +49,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, Subcommand] = {}
         self._order: list[Subcommand] = []
-        self._help_message: tuple[str, list[dict]] | None = None
+        self._help_message: tuple[str, list[dict[str, Any]]] | None = None
         self.add(Subcommand("help", "Show this list.", "/csp help", self._help,
                             access=anyone(_("the list of subcommands is no secret"))))
 
@@ -71,7 +69,7 @@ class Router:
     def entries(self) -> list[HelpEntry]:
         return [HelpEntry(c.name, c.summary, c.example) for c in self._order]
 
-    def help_message(self) -> tuple[str, list[dict]]:
+    def help_message(self) -> tuple[str, list[dict[str, Any]]]:
         """The help's text and blocks, built and validated once: it only changes with `add()`,
         and rebuilding it on every `/csp help` was a measurable share of the ack path."""
         if self._help_message is None:
@@ -84,7 +82,14 @@ class Router:
         close = difflib.get_close_matches(word, list(self._commands), n=1, cutoff=0.6)
         return close[0] if close else None
 
-    async def dispatch(self, ack, respond, command, context, client) -> None:
+    async def dispatch(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        runtime: Runtime,
+    ) -> None:
         text = command.get("text") or ""
         words = text[: MAX_COMMAND_CHARS + 1].split()
         if len(text) > MAX_COMMAND_CHARS or len(words) > MAX_COMMAND_WORDS:
@@ -105,7 +110,7 @@ class Router:
                 response_type="ephemeral",
             )
             return
-        await sub.access.check(context["runtime"].roles, command["user_id"])
+        await sub.access.check(runtime.roles, command["user_id"])
         await sub.run(
             CommandCall(
                 args=words[1:],
@@ -115,7 +120,7 @@ class Router:
                 ack=ack,
                 respond=respond,
                 client=client,
-                context=context,
+                runtime=runtime,
             )
         )
 

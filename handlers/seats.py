@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
+from bot.runtime import Runtime
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
@@ -65,16 +67,23 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_button(ack, body, action, client, context) -> None:
+async def open_from_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+) -> None:
     """App Home's "Change seats" (no value, or a group) and a row's menu (a subscription id)."""
     await ack()
-    runtime = context["runtime"]
     ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
                             view=await seat_modal(runtime, ref))
 
 
-async def submit_seat_form(ack, body, view, context) -> None:
+async def submit_seat_form(
+    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
+) -> None:
     form = SeatForm.from_view(view)
-    _request, confirmation = await draft_seat_change(context["runtime"], form, body["user"]["id"])
+    _request, confirmation = await draft_seat_change(runtime, form, user_id)
     await ack(response_action="push", view=confirmation)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.numbers import id_of
+from bot.runtime import Runtime
 from bot.slack.modals import replace_view
 from bot.slack.payload import view_of
 from bot.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_prefill
@@ -32,24 +35,36 @@ def choice_listeners(build: ModalBuilder) -> tuple[Callable[..., Awaitable[None]
     """Listeners that rebuild a modal when its group or subscription changes; `views.update`
     with the view's hash, so a newer change the person made is never overwritten."""
 
-    async def tenant_changed(ack, body, action, client, context) -> None:
+    async def tenant_changed(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        runtime: Runtime,
+    ) -> None:
         await ack()
         view = view_of(body)
         value = (action.get("selected_option") or {}).get("value")
         ref = ChoiceRef.of(view).with_tenant(value)
-        await replace_view(client, view, await build(context["runtime"], ref))
+        await replace_view(client, view, await build(runtime, ref))
 
-    async def subscription_changed(ack, body, action, client, context) -> None:
+    async def subscription_changed(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        runtime: Runtime,
+    ) -> None:
         await ack()
         view = view_of(body)
         value = (action.get("selected_option") or {}).get("value")
         ref = ChoiceRef.of(view)
         if id_of(value) is not None:
             # the subscription names its group (it may be another group's, typed by id)
-            chosen = await ref_for_value(context["runtime"].db, value, ref.channel)
+            chosen = await ref_for_value(runtime.db, value, ref.channel)
             ref = ref.model_copy(
                 update={"tenant": chosen.tenant, "subscription_id": chosen.subscription_id}
             )
-        await replace_view(client, view, await build(context["runtime"], ref))
+        await replace_view(client, view, await build(runtime, ref))
 
     return tenant_changed, subscription_changed

@@ -4,20 +4,25 @@ the change as a draft and pushes the generic confirmation, whose Confirm is the 
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import tenant_edit
 from bot.domain import RequestKind
 from bot.errors import OutOfDate
 from bot.ids import TenantAction, TenantEditCallback
+from bot.runtime import Runtime
 from bot.slack.access import anyone, drafts
 from bot.slack.modals import channel_of
 from bot.slack.payload import trigger_of, value_of
 from bot.slack.state import ViewState
 from bot.views.tenant import TenantEditRef, edit_form
+from handlers.router import Router
 
 
-def register(app: AsyncApp, router=None) -> None:
+def register(app: AsyncApp, router: Router | None = None) -> None:
     editing = [drafts(RequestKind.TENANT_EDIT).gate]
     app.action(TenantAction.EDIT, middleware=editing)(open_edit_form)
     app.view(TenantEditCallback.FORM, middleware=editing)(review_edit)
@@ -25,27 +30,34 @@ def register(app: AsyncApp, router=None) -> None:
     app.view(TenantEditCallback.CONFIRM, middleware=[refused.gate])(refuse_old_confirmation)
 
 
-async def open_edit_form(ack, body, action, client, context) -> None:
+async def open_edit_form(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     await ack()
     tenant = await tenant_edit.load_tenant(
-        context["runtime"], body["user"]["id"], value_of(action, "/csp tenant")
+        runtime, user_id, value_of(action, "/csp tenant")
     )
     await client.views_open(trigger_id=trigger_of(body, "/csp tenant"),
                             view=edit_form(tenant, channel_of(body)))
 
 
-async def review_edit(ack, body, view, context) -> None:
+async def review_edit(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
     meta = TenantEditRef.of(view)
     if meta.service_name is None:
         raise OutOfDate("/csp tenant")
     _request, confirmation = await tenant_edit.draft_edit(
-        context["runtime"], body["user"]["id"], meta.service_name, ViewState.of(view),
+        runtime, user_id, meta.service_name, ViewState.of(view),
         meta.channel,
     )
     await ack(response_action="push", view=confirmation)
 
 
-async def refuse_old_confirmation(ack, body, view, context) -> None:
+async def refuse_old_confirmation(ack: AsyncAck, view: dict[str, Any]) -> None:
     """A confirmation opened before edits became drafts carries the change in its metadata,
     where anyone who submits the view could have put anything: it is never acted on."""
     raise OutOfDate("/csp tenant")

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.domain import Request, RequestKind, RequestState, Role
 from bot.i18n import _
@@ -15,6 +16,9 @@ from bot.policy.decision import Decision
 from bot.policy.seats import utc_text
 from bot.refund_form import RefundProduct, product_label
 from bot.views.common import date_token
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class RefundWindows:
     license_days: int
 
     @classmethod
-    def from_settings(cls, settings) -> RefundWindows:
+    def from_settings(cls, settings: Settings) -> RefundWindows:
         return cls(
             settings.csp_refund_window_perpetual_days,
             settings.csp_refund_window_software_subscription_days,

@@ -30,8 +30,11 @@ REOPENS = "reopens"
 class SeatBatchLike(Protocol):
     """Seats added at one time (store.cache.SeatBatch); each has its own reduction window."""
 
-    seats: int
-    added_at: datetime
+    @property
+    def seats(self) -> int: ...
+
+    @property
+    def added_at(self) -> datetime: ...
 
 
 def window_closes(bought: datetime, term_start: datetime | None, window: timedelta) -> datetime:

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.domain import RequestKind, Role
 from bot.roles import DRAFTER_ROLE, Roles, drafting_words
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,11 @@ class Access:
         if self.role is not None:
             await roles.require(user_id or "", self.role, self.doing)
 
-    async def gate(self, context: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> None:
+    async def gate(
+        self, runtime: Runtime, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+    ) -> None:
         """The bolt listener middleware: `middleware=[access.gate]` at registration."""
-        await self.check(context["runtime"].roles, context.get("user_id"))
+        await self.check(runtime.roles, context.user_id)
         await next()
 
 

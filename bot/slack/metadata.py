@@ -10,6 +10,7 @@ and the flow says what is missing next to the field.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -71,7 +72,7 @@ class Metadata(BaseModel):
         return cls()
 
     @classmethod
-    def of(cls, view: dict[str, Any]) -> Self:
+    def of(cls, view: Mapping[str, Any]) -> Self:
         """The metadata of a view from a payload."""
         return cls.load(view.get("private_metadata"))
 
