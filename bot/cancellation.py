@@ -1,4 +1,4 @@
-"""Cancelling a subscription (issue 8): form → rule → draft awaiting a support agent.
+"""Cancelling a subscription: form → rule → draft awaiting a support agent.
 
 Cancelling is immediate and final (all licenses go, with the add-ons), and refunded pro rata
 only within the cancellation window that opens with each term. So the request always goes to a

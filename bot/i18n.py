@@ -1,6 +1,7 @@
 """Every user-facing string goes through `_()`, so the bot can be translated with gettext.
 
-English is the source language; catalogues live in `bot/locale/<lang>/LC_MESSAGES/csp-bot.mo`.
+English is the source language and, for now, the only one: a catalogue would go in
+`bot/locale/<lang>/LC_MESSAGES/csp-bot.mo` (and into the package data in pyproject.toml).
 `_()` also formats: `_("{n} seats", n=3)`.
 """
 

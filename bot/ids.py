@@ -24,7 +24,7 @@ class BlockId(StrEnum):
     TENANT = "tenant"
 
 
-# --- the state cache: browsing, typeahead, App Home (issue 4) --------------------------------
+# --- the state cache: browsing, typeahead, App Home -----------------------------------------------
 
 
 class BrowseAction(StrEnum):
@@ -42,9 +42,9 @@ class SubscriptionAction(StrEnum):
     """The overflow menu of a subscription row in `/csp subs`.
 
     Slack gives an overflow menu one action_id, so the menu is sent as `MENU` with option values
-    "<action>:<subscription id>"; `handlers.browse` rewrites a choice into a block action with
-    `action_id` CHANGE_SEATS or CANCEL and `value` = the subscription id before listeners are
-    matched. Flows register `app.action(SubscriptionAction.CHANGE_SEATS)` as for a button.
+    "<item>:<subscription id>", the item being CHANGE_SEATS or CANCEL. A flow listens to `MENU`
+    with the matcher `bot.slack.payload.menu_item(<its item>)` and reads the subscription id
+    with `button_value`.
     """
 
     MENU = "subscription_menu"
@@ -92,7 +92,7 @@ class TenantEditBlock(StrEnum):
     MPN_ID = "tenant_mpn_id"
 
 
-# --- the request pipeline: confirmation, approvals, status cards (issue 5) --------------------
+# --- the request pipeline: confirmation, approvals, status cards ----------------------------------
 
 
 class PipelineCallback(StrEnum):
@@ -125,7 +125,7 @@ class PipelineBlock(StrEnum):
     AUDIT_PAGER = "pipeline_audit_pager"
 
 
-# --- ordering licenses (issue 6) -------------------------------------------------------------
+# --- ordering licenses ----------------------------------------------------------------------------
 
 
 class OrderCallback(StrEnum):
@@ -171,7 +171,7 @@ class OrderAction(StrEnum):
     FIELD = "order_field"  # the one input element of a plain field block
 
 
-# --- refund tickets (issue 9) ----------------------------------------------------------------
+# --- refund tickets -------------------------------------------------------------------------------
 
 
 class RefundCallback(StrEnum):
@@ -220,7 +220,7 @@ class RefundAction(StrEnum):
     PAGE = "refund_page"
 
 
-# --- one subscription: seat changes (issue 7) and cancellations (issue 8) --------------------
+# --- one subscription: seat changes and cancellations --------------------------------------------
 
 
 class SubscriptionChoiceBlock(StrEnum):

@@ -1,4 +1,4 @@
-"""Changing the seat count of a subscription (issue 7): form → rule → draft with its
+"""Changing the seat count of a subscription: form → rule → draft with its
 confirmation. No Slack calls here; the listener in `handlers/seats.py` only plumbs.
 
 OVHcloud's changeQuantity takes the new TOTAL, which is what the person types and what the one

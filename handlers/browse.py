@@ -6,7 +6,6 @@ in the background and replaces the message when it is done.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -16,8 +15,7 @@ from bot.browse import BrowseRef
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.i18n import _
-from bot.ids import BrowseAction, SubscriptionAction
-from bot.numbers import id_of
+from bot.ids import BrowseAction
 from bot.runtime import Runtime
 from bot.slack.access import anyone, needs
 from bot.slack.payload import answerable
@@ -36,7 +34,6 @@ from handlers.router import CommandCall, Router, Subcommand
 AGAIN = "/csp tenants"
 #: Browsing the cache is for staff.
 BROWSING = needs(Role.STAFF, _("looking at licenses"))
-MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -86,7 +83,6 @@ def register(app: AsyncApp, router: Router) -> None:
             access=BROWSING,
         )
     )
-    app.middleware(subscription_menu)
     gate = [BROWSING.gate]
     app.action(BrowseAction.PREVIOUS, middleware=gate)(turn_page)
     app.action(BrowseAction.NEXT, middleware=gate)(turn_page)
@@ -174,23 +170,6 @@ async def run_sync(call: CommandCall) -> None:
 
 
 # --- buttons -----------------------------------------------------------------------------------
-
-
-async def subscription_menu(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
-    """An overflow menu has one action_id: turn the chosen item of a subscription row into the
-    block action flows listen for (`SubscriptionAction.CHANGE_SEATS` / `CANCEL`, value = the
-    subscription id), before listeners are matched."""
-    if body.get("type") == "block_actions":
-        for action in body.get("actions") or []:
-            if action.get("action_id") != SubscriptionAction.MENU:
-                continue
-            chosen = (action.get("selected_option") or {}).get("value") or ""
-            kind, _sep, subscription_id = chosen.rpartition(":")
-            if kind in MENU_ACTIONS and id_of(subscription_id) is not None:
-                action["action_id"] = kind
-                action["value"] = subscription_id
-                action["selected_option"]["value"] = subscription_id
-    await next()
 
 
 async def turn_page(

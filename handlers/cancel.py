@@ -25,7 +25,7 @@ from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionActio
 from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
-from bot.slack.payload import trigger_of
+from bot.slack.payload import button_value, menu_item, trigger_of
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
 from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
@@ -44,7 +44,8 @@ def register(app: AsyncApp, router: Router) -> None:
         access=DRAFTING,
     ))
     app.action(HomeAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
-    app.action(SubscriptionAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CANCEL)],
+               middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(cancel_modal)
     in_form, gate = [in_modal(CancelCallback.FORM)], [IN_OPEN_MODAL.gate]
     app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
@@ -80,7 +81,7 @@ async def open_from_button(
 ) -> None:
     """App Home's "Cancel a subscription" and a row's menu (value: a subscription id)."""
     await ack()
-    ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
+    ref = await ref_for_value(runtime.db, button_value(action), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
                             view=await cancel_modal(runtime, ref))
 

@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal
-from bot.slack.payload import trigger_of
+from bot.slack.payload import button_value, menu_item, trigger_of
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
 from bot.terms import load_term_book
 from bot.views.seats import seat_form
@@ -39,7 +39,8 @@ def register(app: AsyncApp, router: Router) -> None:
         access=DRAFTING,
     ))
     app.action(HomeAction.SEATS, middleware=[DRAFTING.gate])(open_from_button)
-    app.action(SubscriptionAction.CHANGE_SEATS, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CHANGE_SEATS)],
+               middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(seat_modal)
     in_form, gate = [in_modal(SeatsCallback.FORM)], [IN_OPEN_MODAL.gate]
     app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
@@ -76,7 +77,7 @@ async def open_from_button(
 ) -> None:
     """App Home's "Change seats" (no value, or a group) and a row's menu (a subscription id)."""
     await ack()
-    ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
+    ref = await ref_for_value(runtime.db, button_value(action), channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
                             view=await seat_modal(runtime, ref))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from bot.dates import date_token
 from bot.domain import License, Subscription
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
@@ -20,7 +21,6 @@ from bot.policy.windows import (
     reduction_deadline,
     removable_seats,
 )
-from bot.views.common import date_token
 
 
 def utc_text(when: datetime) -> str:

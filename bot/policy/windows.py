@@ -1,6 +1,6 @@
 """Microsoft's windows across renewals: the one rule behind "can still be undone until …".
 
-Microsoft lets a change be undone for a refund only within a window (csp-policies.md): a
+Microsoft lets a change be undone for a refund only within a window (docs/policies.md): a
 subscription is cancelled within `CSP_CANCELLATION_WINDOW_HOURS` of the start of a term
 (purchase or renewal); seats are removed within `CSP_SEAT_REDUCTION_WINDOW_HOURS` of when those
 seats were added, each batch on its own; later reductions wait for the renewal. A renewal buys

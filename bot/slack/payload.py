@@ -7,7 +7,7 @@ broken client's request. Reading it here turns that into "open it again", not a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.errors import OutOfDate
@@ -53,3 +53,37 @@ def answerable(body: Mapping[str, Any], again: str | None = None) -> None:
     (bolt's `respond`); Slack sends one with every click on a message."""
     if not isinstance(body.get("response_url"), str):
         raise OutOfDate(again)
+
+
+# --- overflow menus ----------------------------------------------------------------------------
+# Slack gives an overflow menu one action_id for all its items, so each item's value is
+# "<item>:<value>": the item says which flow it opens, the value what it opens on.
+
+
+def menu_choice(action: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(item, value) of the overflow item chosen in `action`, or None."""
+    chosen = (action.get("selected_option") or {}).get("value")
+    if not isinstance(chosen, str) or ":" not in chosen:
+        return None
+    item, _sep, value = chosen.rpartition(":")
+    return item, value
+
+
+def menu_item(item: str) -> Callable[[dict[str, Any]], Awaitable[bool]]:
+    """A matcher: the person chose `item` in an overflow menu."""
+
+    async def matches(body: dict[str, Any]) -> bool:
+        actions = body.get("actions") or [{}]
+        choice = menu_choice(actions[0]) if isinstance(actions[0], Mapping) else None
+        return choice is not None and choice[0] == item
+
+    return matches
+
+
+def button_value(action: Mapping[str, Any]) -> str | None:
+    """A button's value, or the value of the overflow item chosen."""
+    choice = menu_choice(action)
+    if choice is not None:
+        return choice[1]
+    value = action.get("value")
+    return value if isinstance(value, str) else None

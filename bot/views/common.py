@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.dates import date_token
 from bot.i18n import _
 from bot.ids import CallbackId
 from bot.views.text import escape
@@ -34,10 +33,6 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[mrkdwn(text)])
 
 
-def date_token(when: datetime, style: str = "{date_short_pretty} {time}") -> str:
-    """A date Slack renders in each viewer's own time zone, with a UTC fallback."""
-    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{style}|{fallback}>"
 
 
 def notice_view(title: str, text: str) -> View:

@@ -1,4 +1,4 @@
-"""Issue 7 end to end: `/csp seats` through the Slack emulator, the pipeline and the sandbox."""
+"""Seat changes end to end: `/csp seats` through the Slack emulator, the pipeline, the sandbox."""
 
 from __future__ import annotations
 
