@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import audit
@@ -12,7 +10,7 @@ from bot.i18n import _
 from bot.ids import PipelineAction
 from bot.runtime import Runtime
 from bot.slack.access import anyone
-from bot.slack.payload import answerable
+from bot.slack.payload import Payload, answerable
 from bot.views.audit import audit_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -45,8 +43,8 @@ async def show_audit(call: CommandCall) -> None:
 
 async def turn_page(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     respond: AsyncRespond,
     runtime: Runtime,
     user_id: str,

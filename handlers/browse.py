@@ -6,8 +6,6 @@ in the background and replaces the message when it is done.
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import browse
@@ -18,7 +16,7 @@ from bot.i18n import _
 from bot.ids import BrowseAction
 from bot.runtime import Runtime
 from bot.slack.access import anyone, needs
-from bot.slack.payload import answerable
+from bot.slack.payload import Payload, answerable
 from bot.sync import syncer_of
 from bot.views.browse import (
     Rendered,
@@ -173,11 +171,7 @@ async def run_sync(call: CommandCall) -> None:
 
 
 async def turn_page(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    runtime: Runtime,
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
 ) -> None:
     await ack()
     answerable(body, AGAIN)
@@ -186,11 +180,7 @@ async def turn_page(
 
 
 async def show(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    runtime: Runtime,
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
 ) -> None:
     await ack()
     answerable(body, AGAIN)
@@ -204,11 +194,7 @@ async def show(
 
 
 async def refresh(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: AsyncRespond,
-    runtime: Runtime,
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
 ) -> None:
     """Show "refreshing" at once; re-read the provider in the background; then re-render."""
     await ack()

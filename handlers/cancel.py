@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cancellation import (
     AcknowledgementMissing,
@@ -24,13 +23,13 @@ from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
 from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL, drafts
-from bot.slack.modals import channel_of, in_modal
-from bot.slack.payload import button_value, menu_item, trigger_of
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
+from bot.slack.modals import in_modal
+from bot.slack.payload import Payload, menu_item
+from bot.subscription_choice import ChoiceRef, load_choice
 from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.subscription_choice import choice_listeners, ref_from_command
+from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
 
 DRAFTING = drafts(RequestKind.CANCEL)
 
@@ -43,6 +42,7 @@ def register(app: AsyncApp, router: Router) -> None:
         open_from_command,
         access=DRAFTING,
     ))
+    open_from_button = button_opener(cancel_modal, "/csp cancel")
     app.action(HomeAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
     app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CANCEL)],
                middleware=[DRAFTING.gate])(open_from_button)
@@ -72,23 +72,7 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    runtime: Runtime,
-) -> None:
-    """App Home's "Cancel a subscription" and a row's menu (value: a subscription id)."""
-    await ack()
-    ref = await ref_for_value(runtime.db, button_value(action), channel_of(body))
-    await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
-                            view=await cancel_modal(runtime, ref))
-
-
-async def submit_cancel_form(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_cancel_form(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = CancelForm.from_view(view)
     try:
         _request, confirmation = await draft_cancellation(

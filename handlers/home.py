@@ -5,14 +5,13 @@ The flow buttons on it (`HomeAction.ORDER/SEATS/CANCEL/REFUND`) are listened to 
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.home import home_viewers, publish_home
 from bot.ids import HomeAction
 from bot.runtime import Runtime
 from bot.slack.access import anyone
+from bot.slack.payload import Payload
 from bot.sync import syncer_of
 from handlers.router import Router
 
@@ -25,7 +24,7 @@ def register(app: AsyncApp, router: Router | None = None) -> None:
     app.action(HomeAction.REFRESH, middleware=[HOME.gate])(refresh_home)
 
 
-async def home_opened(event: dict[str, Any], runtime: Runtime) -> None:
+async def home_opened(event: Payload, runtime: Runtime) -> None:
     if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
         return
     home_viewers(runtime).add(event["user"])  # their tab follows their requests

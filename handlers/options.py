@@ -8,14 +8,13 @@ subscriptions or licenses once a group is selected in that block.
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import typeahead
 from bot.ids import BlockId, OptionsAction
 from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL
+from bot.slack.payload import Payload
 from bot.slack.state import ViewState
 from handlers.router import Router
 
@@ -27,24 +26,24 @@ def register(app: AsyncApp, router: Router | None = None) -> None:
     app.options(OptionsAction.LICENSE, middleware=gate)(license_options)
 
 
-def chosen_tenant(body: dict[str, Any]) -> str | None:
+def chosen_tenant(body: Payload) -> str | None:
     """The group selected in the modal's `BlockId.TENANT` block, if the view has one."""
     view = body.get("view")
     return ViewState.of(view).get(BlockId.TENANT) if isinstance(view, dict) else None
 
 
-async def tenant_options(ack: AsyncAck, body: dict[str, Any], runtime: Runtime) -> None:
+async def tenant_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
     await ack(options=await typeahead.tenant_options(runtime, body.get("value", "")))
 
 
-async def subscription_options(ack: AsyncAck, body: dict[str, Any], runtime: Runtime) -> None:
+async def subscription_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
     options = await typeahead.subscription_options(
         runtime, body.get("value", ""), chosen_tenant(body)
     )
     await ack(options=options)
 
 
-async def license_options(ack: AsyncAck, body: dict[str, Any], runtime: Runtime) -> None:
+async def license_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
     options = await typeahead.license_options(
         runtime, body.get("value", ""), chosen_tenant(body)
     )

@@ -8,7 +8,6 @@ confirmation. Nothing here calls the provider.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
@@ -31,7 +30,7 @@ from bot.orders import draft_order
 from bot.runtime import Runtime
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal, replace_view
-from bot.slack.payload import trigger_of, view_of
+from bot.slack.payload import Payload, trigger_of, view_of
 from bot.slack.state import ViewState
 from bot.views.orders import order_modal
 from bot.views.text import escape
@@ -104,7 +103,7 @@ async def order_command(call: CommandCall) -> None:
 
 
 async def open_from_home(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     await ack()
     view = await build_modal(runtime, OrderMeta(), ViewState({}))
@@ -116,7 +115,7 @@ async def open_from_home(
 
 async def rebuild(
     ack: AsyncAck,
-    body: dict[str, Any],
+    body: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     change: Callable[[OrderMeta], object] | None = None,
@@ -133,28 +132,26 @@ async def rebuild(
     await replace_view(client, view, await build_modal(runtime, meta, state))
 
 
-async def add_line(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
-) -> None:
+async def add_line(ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime) -> None:
     await rebuild(ack, body, client, runtime, lambda meta: meta.add_line())
 
 
 async def remove_line(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     key = body["actions"][0].get("value") or ""
     await rebuild(ack, body, client, runtime, lambda meta: meta.remove_line(key))
 
 
 async def license_chosen(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     """An add-on needs its parent subscription: show (or hide) that choice on the line."""
     await rebuild(ack, body, client, runtime)
 
 
 async def group_chosen(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     await rebuild(ack, body, client, runtime)
 
@@ -167,13 +164,13 @@ def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
 
 
 async def new_group_mode(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     await rebuild(ack, body, client, runtime, _mode(OrderMode.NEW_GROUP))
 
 
 async def existing_group_mode(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
     await rebuild(ack, body, client, runtime, _mode(OrderMode.EXISTING))
 
@@ -181,7 +178,7 @@ async def existing_group_mode(
 # --- submitting ------------------------------------------------------------------------------
 
 
-async def submit_order(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
+async def submit_order(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = parse_order_form(ViewState.of(view), OrderMeta.of(view))
     _request, confirm = await draft_order(runtime, form, actor=user_id)
     await ack(response_action="push", view=confirm)

@@ -8,8 +8,6 @@ Approve / Reject / Withdraw and Confirm are the pipeline's generic listeners
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -30,7 +28,7 @@ from bot.runtime import Runtime
 from bot.slack.access import anyone, drafts, needs
 from bot.slack.ids import request_id_of
 from bot.slack.metadata import ChannelRef
-from bot.slack.payload import answerable, trigger_of
+from bot.slack.payload import Payload, answerable, trigger_of
 from bot.slack.state import ViewState
 from bot.views.cards import state_short
 from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
@@ -83,8 +81,8 @@ async def open_from_command(call: CommandCall) -> None:
 
 async def open_from_home(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     user_id: str,
@@ -97,9 +95,7 @@ async def open_from_home(
     await client.views_open(trigger_id=trigger_of(body, "/csp refund"), view=view)
 
 
-async def submit_refund_form(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_refund_form(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     ticket = parse_refund_form(ViewState.of(view), runtime.clock.now().date())
     _request, confirm = await refunds.open_ticket(
         runtime, ticket, user_id, ChannelRef.of(view).channel
@@ -107,17 +103,15 @@ async def submit_refund_form(
     await ack(response_action="push", view=confirm)
 
 
-async def click_claim(
-    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def click_claim(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     await refunds.claim(runtime, ticket_id_of(action.get("value")), user_id)
     await ack()
 
 
 async def click_mark_filed(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     user_id: str,
@@ -130,7 +124,7 @@ async def click_mark_filed(
     await ack()
 
 
-async def submit_filed(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
+async def submit_filed(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     try:
         reference = clean_reference(ViewState.of(view).raw(RefundBlock.UPSTREAM_REFERENCE))
     except ValueError as exc:
@@ -144,8 +138,8 @@ async def submit_filed(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, us
 
 async def click_mark_resolved(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     user_id: str,
@@ -159,9 +153,7 @@ async def click_mark_resolved(
     await ack()
 
 
-async def submit_resolved(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_resolved(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     state = ViewState.of(view)
     errors: dict[str, str] = {}
     try:
@@ -190,8 +182,8 @@ async def list_tickets(call: CommandCall) -> None:
 
 async def turn_page(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     respond: AsyncRespond,
     runtime: Runtime,
     user_id: str,

@@ -7,8 +7,6 @@ Slack work (status cards, DMs) runs after the answer, in the notifier's backgrou
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,7 +18,7 @@ from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
 from bot.runtime import Runtime
 from bot.slack.access import anyone
 from bot.slack.ids import request_id_of
-from bot.slack.payload import trigger_of, typed_in
+from bot.slack.payload import Payload, trigger_of, typed_in
 from bot.views.requests import listing_title, reject_view, request_list_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -55,9 +53,7 @@ def register(app: AsyncApp, router: Router) -> None:
     add_home_section("requests_waiting", request_lists.waiting_section, order=20)
 
 
-async def submit_confirmation(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_confirmation(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
     actor = user_id
     request = await pipeline.confirm(
@@ -69,9 +65,7 @@ async def submit_confirmation(
     runtime.notifier.request_changed_soon(request, actor=actor, before=RequestState.DRAFT)
 
 
-async def click_approve(
-    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def click_approve(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
     await approvals.approve(runtime, request_id, user_id)
@@ -79,8 +73,8 @@ async def click_approve(
 
 async def click_reject(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     user_id: str,
@@ -93,9 +87,7 @@ async def click_reject(
     await client.views_open(trigger_id=trigger_of(body, WAITING), view=reject_view(request))
 
 
-async def submit_rejection(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_rejection(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     typed = typed_in(view, PipelineBlock.REJECT_REASON, PipelineAction.REJECT_REASON, WAITING)
     reason = typed.get("value")
     await approvals.reject(
@@ -105,17 +97,13 @@ async def submit_rejection(
     await ack()
 
 
-async def click_withdraw(
-    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def click_withdraw(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
     await approvals.withdraw(runtime, request_id, user_id)
 
 
-async def click_retry(
-    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def click_retry(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     from bot import pipeline_actions  # the worker's side of the pipeline
 
     await ack()
@@ -124,9 +112,7 @@ async def click_retry(
     )
 
 
-async def click_resolve(
-    ack: AsyncAck, action: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def click_resolve(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     from bot import pipeline_actions
 
     await ack()

@@ -14,6 +14,7 @@ from bot.i18n import _
 from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
 from bot.runtime import Runtime
 from bot.slack.access import Access, anyone
+from bot.slack.payload import Payload
 from bot.views.help import HelpEntry, help_blocks, help_text
 
 
@@ -86,7 +87,7 @@ class Router:
         self,
         ack: AsyncAck,
         respond: AsyncRespond,
-        command: dict[str, Any],
+        command: Payload,
         client: AsyncWebClient,
         runtime: Runtime,
     ) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import RequestKind
 from bot.i18n import _
@@ -19,13 +18,13 @@ from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
 from bot.runtime import Runtime
 from bot.seats import SeatForm, draft_seat_change, reduction_window
 from bot.slack.access import IN_OPEN_MODAL, drafts
-from bot.slack.modals import channel_of, in_modal
-from bot.slack.payload import button_value, menu_item, trigger_of
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value
+from bot.slack.modals import in_modal
+from bot.slack.payload import Payload, menu_item
+from bot.subscription_choice import ChoiceRef, load_choice
 from bot.terms import load_term_book
 from bot.views.seats import seat_form
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.subscription_choice import choice_listeners, ref_from_command
+from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
 
 DRAFTING = drafts(RequestKind.SEATS)
 
@@ -38,6 +37,7 @@ def register(app: AsyncApp, router: Router) -> None:
         open_from_command,
         access=DRAFTING,
     ))
+    open_from_button = button_opener(seat_modal, "/csp seats")
     app.action(HomeAction.SEATS, middleware=[DRAFTING.gate])(open_from_button)
     app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CHANGE_SEATS)],
                middleware=[DRAFTING.gate])(open_from_button)
@@ -68,23 +68,7 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    runtime: Runtime,
-) -> None:
-    """App Home's "Change seats" (no value, or a group) and a row's menu (a subscription id)."""
-    await ack()
-    ref = await ref_for_value(runtime.db, button_value(action), channel_of(body))
-    await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
-                            view=await seat_modal(runtime, ref))
-
-
-async def submit_seat_form(
-    ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str
-) -> None:
+async def submit_seat_form(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = SeatForm.from_view(view)
     _request, confirmation = await draft_seat_change(runtime, form, user_id)
     await ack(response_action="push", view=confirmation)

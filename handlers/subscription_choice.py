@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.numbers import id_of
 from bot.runtime import Runtime
-from bot.slack.modals import replace_view
-from bot.slack.payload import view_of
+from bot.slack.modals import channel_of, replace_view
+from bot.slack.payload import Payload, button_value, trigger_of, view_of
 from bot.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_prefill
 
 ModalBuilder = Callable[..., Awaitable[View]]
@@ -31,16 +31,26 @@ async def ref_from_command(runtime: Any, args: Sequence[str], channel: str | Non
     return ref, prefill
 
 
+def button_opener(build: ModalBuilder, again: str) -> Callable[..., Awaitable[None]]:
+    """The listener of App Home's button (no value, or a group) and of a row's menu item (a
+    subscription id): the modal opens at once from the cache."""
+
+    async def open_from_button(
+        ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime
+    ) -> None:
+        await ack()
+        ref = await ref_for_value(runtime.db, button_value(action), channel_of(body))
+        await client.views_open(trigger_id=trigger_of(body, again), view=await build(runtime, ref))
+
+    return open_from_button
+
+
 def choice_listeners(build: ModalBuilder) -> tuple[Callable[..., Awaitable[None]], ...]:
     """Listeners that rebuild a modal when its group or subscription changes; `views.update`
     with the view's hash, so a newer change the person made is never overwritten."""
 
     async def tenant_changed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        runtime: Runtime,
+        ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime
     ) -> None:
         await ack()
         view = view_of(body)
@@ -49,11 +59,7 @@ def choice_listeners(build: ModalBuilder) -> tuple[Callable[..., Awaitable[None]
         await replace_view(client, view, await build(runtime, ref))
 
     async def subscription_changed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        runtime: Runtime,
+        ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime
     ) -> None:
         await ack()
         view = view_of(body)

@@ -4,8 +4,6 @@ the change as a draft and pushes the generic confirmation, whose Confirm is the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,7 +14,7 @@ from bot.ids import TenantAction, TenantEditCallback
 from bot.runtime import Runtime
 from bot.slack.access import anyone, drafts
 from bot.slack.modals import channel_of
-from bot.slack.payload import trigger_of, value_of
+from bot.slack.payload import Payload, trigger_of, value_of
 from bot.slack.state import ViewState
 from bot.views.tenant import TenantEditRef, edit_form
 from handlers.router import Router
@@ -32,8 +30,8 @@ def register(app: AsyncApp, router: Router | None = None) -> None:
 
 async def open_edit_form(
     ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: AsyncWebClient,
     runtime: Runtime,
     user_id: str,
@@ -46,7 +44,7 @@ async def open_edit_form(
                             view=edit_form(tenant, channel_of(body)))
 
 
-async def review_edit(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, user_id: str) -> None:
+async def review_edit(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     meta = TenantEditRef.of(view)
     if meta.service_name is None:
         raise OutOfDate("/csp tenant")
@@ -57,7 +55,7 @@ async def review_edit(ack: AsyncAck, view: dict[str, Any], runtime: Runtime, use
     await ack(response_action="push", view=confirmation)
 
 
-async def refuse_old_confirmation(ack: AsyncAck, view: dict[str, Any]) -> None:
+async def refuse_old_confirmation(ack: AsyncAck, view: Payload) -> None:
     """A confirmation opened before edits became drafts carries the change in its metadata,
     where anyone who submits the view could have put anything: it is never acted on."""
     raise OutOfDate("/csp tenant")

@@ -13,6 +13,9 @@ from typing import Any
 from bot.errors import OutOfDate
 from bot.slack.state import ViewState
 
+#: A payload's body, or its action, view or event, as bolt hands it to a listener.
+Payload = dict[str, Any]
+
 
 def view_of(body: Mapping[str, Any], again: str | None = None) -> dict[str, Any]:
     view = body.get("view")
