@@ -75,6 +75,7 @@ class TenantAction(StrEnum):
 
 
 class TenantEditCallback(StrEnum):
+    #: The edit form; private_metadata is a `bot.views.tenant.TenantEditRef`.
     FORM = "tenant_edit_form"
     #: Confirmations of older versions (the change in private_metadata): refused, never acted on.
     CONFIRM = "tenant_edit_confirm"
@@ -96,9 +97,9 @@ class TenantEditBlock(StrEnum):
 
 
 class PipelineCallback(StrEnum):
-    #: The generic pushed confirmation view; private_metadata is the request id.
+    #: The generic pushed confirmation view; private_metadata is a `bot.slack.metadata.RequestRef`.
     CONFIRM = "pipeline_confirm"
-    #: The modal asking a support agent why they reject; private_metadata is the request id.
+    #: The modal asking a support agent why they reject; private_metadata: a `RequestRef`.
     REJECT = "pipeline_reject"
 
 
@@ -175,11 +176,11 @@ class OrderAction(StrEnum):
 
 
 class RefundCallback(StrEnum):
-    #: The refund ticket modal; private_metadata is the channel the command was run in.
+    #: The refund ticket modal; private_metadata is a `bot.slack.metadata.ChannelRef`.
     FORM = "refund_form"
-    #: "Mark as filed": asks for the upstream ticket reference; private_metadata: request id.
+    #: "Mark as filed": asks for the upstream ticket reference; metadata: a `RequestRef`.
     FILED = "refund_filed"
-    #: "Mark as resolved": asks for the credited amount; private_metadata: request id.
+    #: "Mark as resolved": asks for the credited amount; metadata: a `RequestRef`.
     RESOLVED = "refund_resolved"
 
 
