@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import pytest
 from slack_bolt.listener.async_listener import AsyncListener
 
+from bot import cancellation, orders, refunds, seats, tenant_edit
 from bot.domain import RequestKind, Role
+from bot.errors import NotAllowed
 from bot.roles import DRAFTER_ROLE
 from bot.slack.access import Access, access_of, drafts
 
@@ -49,3 +52,21 @@ async def test_access_of_tells_our_gates_from_other_middleware():
         await next()
 
     assert access_of(other) is None
+
+
+USE_CASES = {
+    "order": lambda runtime, who: orders.draft_order(runtime, None, actor=who),
+    "seats": lambda runtime, who: seats.draft_seat_change(runtime, None, who),
+    "cancel": lambda runtime, who: cancellation.draft_cancellation(runtime, None, who),
+    "refund": lambda runtime, who: refunds.open_ticket(runtime, None, who, None),
+    "tenant edit": lambda runtime, who: tenant_edit.draft_edit(runtime, who, "x", {}, None),
+}
+
+
+@pytest.mark.parametrize("flow", list(USE_CASES))
+async def test_every_use_case_that_drafts_checks_the_role_itself(bot, flow):
+    """Behind the gate, the use case asks again: a person without the role is refused before
+    anything of the form is read (the form here is nothing at all)."""
+    bot.runtime.settings.csp_everyone_is_staff = False
+    with pytest.raises(NotAllowed, match="is for staff"):
+        await USE_CASES[flow](bot.runtime, "U0NOBODY")
