@@ -9,6 +9,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY store ./store
+COPY playground ./playground
 RUN python -m build --wheel --outdir /dist
 
 FROM ${PYTHON_IMAGE}

@@ -84,7 +84,7 @@ PLAYGROUND_READY = """csp-bot playground: {url}
 
 
 def _run_playground(settings: Settings, host: str | None, port: int | None) -> None:
-    from bot.playground.server import DEFAULT_HOST, Playground
+    from playground.server import DEFAULT_HOST, Playground
 
     # The playground has no login: it listens on loopback unless HOST is set explicitly.
     host = host or (settings.host if "host" in settings.model_fields_set else DEFAULT_HOST)

@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     partner_center_app_scope: str | None = None
     partner_center_api_url: str = partner_center.API_URL
     partner_center_authority_url: str = partner_center.AUTHORITY_URL
+    csp_software_country: str = Field(
+        default="US", min_length=2, max_length=2,
+        description="the market whose software catalogue is cached (ISO 3166 alpha-2); each "
+        "purchase is checked again in its customer's country",
+    )
+    csp_software_sync_seconds: float = Field(
+        default=900.0, ge=0, description="how often the software cache is refreshed from "
+        "Partner Center (0: at start-up and on demand only)",
+    )
+    csp_software_reminder_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="hours before a software purchase's "
+        "cancellation window closes that its buyer gets a reminder",
+    )
     # ordering a new license group (OVHcloud's order cart)
     ovh_subsidiary: str | None = Field(
         default=None, description="subsidiary of the order carts (unset: the account's own)"

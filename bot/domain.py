@@ -282,6 +282,8 @@ class Role(StrEnum):
     STAFF = "staff", "staff", "staff"
     SUPPORT = "support", "support agent", "support agents"
     ADMIN = "admin", "admin", "admins"
+    #: Partner Center's Admin agent: cancels software and takes the route to its keys.
+    ADMIN_AGENT = "admin_agent", "admin agent", "admin agents"
 
 
 class RequestKind(StrEnum):
@@ -290,6 +292,8 @@ class RequestKind(StrEnum):
     CANCEL = "cancel"
     REFUND = "refund"
     TENANT_EDIT = "tenant_edit"
+    SOFTWARE_BUY = "software_buy"
+    SOFTWARE_CANCEL = "software_cancel"
 
 
 class RequestState(StrEnum):
@@ -333,6 +337,9 @@ class StepAction(StrEnum):
     ORDER_ADDON = "order_addon"
     ORDER_TENANT = "order_tenant"
     UPDATE_TENANT = "update_tenant"
+    #: Partner Center (software): a cart and its checkout; an order PATCH to `cancelled`.
+    BUY_SOFTWARE = "buy_software"
+    CANCEL_SOFTWARE = "cancel_software"
 
 
 class StepState(StrEnum):

@@ -36,9 +36,12 @@ from bot.provider.base import (
 A = StepAction
 
 #: Steps whose call can be repeated as is: changeQuantity carries a total, PUT a whole record.
-IDEMPOTENT = frozenset({A.CHANGE_QUANTITY, A.UPDATE_TENANT})
+IDEMPOTENT = frozenset({A.CHANGE_QUANTITY, A.UPDATE_TENANT,
+                        # resent with the same MS-RequestIds, it gets the first result back
+                        A.BUY_SOFTWARE})
 #: Steps whose effect can be read back from the subscription before deciding to send again.
-READABLE = frozenset({A.CHANGE_QUANTITY, A.DELETE_SUBSCRIPTION})
+READABLE = frozenset({A.CHANGE_QUANTITY, A.DELETE_SUBSCRIPTION,
+                      A.CANCEL_SOFTWARE})  # read back from the Partner Center order
 #: Steps whose effect can be read back from the license group: a lost PUT whose values are
 #: there is done, not sent again.
 READABLE_TENANT = frozenset({A.UPDATE_TENANT})

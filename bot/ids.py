@@ -268,6 +268,36 @@ class CancelAction(StrEnum):
     ACKNOWLEDGE = "cancel_acknowledge"
 
 
+# --- software through Partner Center -----------------------------------------------------------
+
+
+class SoftwareCallback(StrEnum):
+    #: The buy modal; private_metadata is the channel it was opened from.
+    BUY = "software_buy"
+    #: The cancel modal; private_metadata is a `bot.software.purchases.PurchaseRef`.
+    CANCEL = "software_cancel"
+
+
+class SoftwareBlock(StrEnum):
+    CUSTOMER = "software_customer"
+    OFFER = "software_offer"
+    QUANTITY = "software_quantity"
+    REASON = "software_reason"
+
+
+class SoftwareAction(StrEnum):
+    """external_selects served from the software cache, the buy form's inputs, and the buttons
+    of `/csp software list` (values: a `PurchaseRef`, nothing more)."""
+
+    CUSTOMER = "software_options_customer"  # option value: the customer's tenant GUID
+    OFFER = "software_options_offer"  # option value: a `bot.software.catalogue.Offer` value
+    QUANTITY = "software_quantity"
+    REASON = "software_reason"
+    CANCEL = "software_cancel_purchase"
+    KEYS = "software_keys"
+    REFUND = "software_refund_ticket"
+
+
 def action_ids() -> frozenset[str]:
     """Every action_id the bot puts on a button, select or input: the members of the
     `…Action` enums above (and `ActionId`)."""

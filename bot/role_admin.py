@@ -23,14 +23,18 @@ if TYPE_CHECKING:
 
 #: `<@U123|name>`, `<@U123>` (Slack's escaped mentions) or a bare `U123`/`W123`.
 USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]+))$")
-#: The words that name a role in `/csp roles grant`: each role's own, and "agent" for support.
-ROLE_WORDS = {role.value: role for role in Role} | {"agent": Role.SUPPORT}
-#: "staff, support, admin", for the help and the refusals.
+#: The words that name a role in `/csp roles grant`: each role's own, "agent" for support and
+#: "admin-agent" for admin_agent.
+ROLE_WORDS = {role.value: role for role in Role} | {
+    "agent": Role.SUPPORT, "admin-agent": Role.ADMIN_AGENT,
+}
+#: "staff, support, admin, admin_agent", for the help and the refusals.
 ROLE_LIST = ", ".join(Role)
 
 USAGE = _(
     "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
-    "`/csp roles revoke @someone support` to take it back. Roles: {roles}.", roles=ROLE_LIST
+    "`/csp roles revoke @someone support` to take it back. Roles: {roles} (admin_agent: "
+    "Partner Center's Admin agent: cancels software, sees the key route).", roles=ROLE_LIST
 )
 
 

@@ -32,7 +32,9 @@ ROLE_HOLDERS = {role: role.holders for role in Role}
 
 #: Who prepares and confirms each kind of request. Checked when the draft is made and again
 #: at Confirm, so a role revoked while a form or a confirmation was open stops the request.
-DRAFTER_ROLE = {kind: Role.STAFF for kind in RequestKind}
+DRAFTER_ROLE = {kind: Role.STAFF for kind in RequestKind} | {
+    RequestKind.SOFTWARE_CANCEL: Role.ADMIN_AGENT,  # Partner Center lets only an Admin agent
+}
 
 
 def drafting_words(kind: RequestKind) -> str:
@@ -43,6 +45,8 @@ def drafting_words(kind: RequestKind) -> str:
         RequestKind.CANCEL: _("cancelling subscriptions"),
         RequestKind.REFUND: _("opening refund tickets"),
         RequestKind.TENANT_EDIT: _("editing a license group"),
+        RequestKind.SOFTWARE_BUY: _("buying software"),
+        RequestKind.SOFTWARE_CANCEL: _("cancelling software"),
     }[kind]
 
 

@@ -207,6 +207,18 @@ class Runtime:
             "sync", self.syncer.run_once, self.settings.csp_sync_interval or float("inf")
         )
 
+        from bot.software.reminders import remind_software_windows
+        from bot.software.sync import sync_software
+
+        # Software (Partner Center): its own cache, and a DM before each purchase's
+        # cancellation window closes.
+        self.software_sync_loop = self.add_loop(
+            "software-sync", lambda: sync_software(self),
+            self.settings.csp_software_sync_seconds or float("inf"),
+        )
+        self.add_loop("software-reminders", lambda: remind_software_windows(self),
+                      self.settings.csp_deadline_check_seconds)
+
     def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
         loop = PeriodicLoop(name, run_once, interval)
         self.loops.append(loop)

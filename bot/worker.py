@@ -32,6 +32,8 @@ from bot.log_context import REQUEST_REF, about_request
 from bot.order_delivery import Outcome
 from bot.pipeline import transition
 from bot.provider.base import ProviderError
+from bot.software import steps as software_steps
+from bot.software.sync import record_order
 from bot.sync import record_seat_batch, refresh_tenant
 from bot.views import news as views_news
 from store import leases as lease_sql
@@ -225,6 +227,8 @@ class Worker:
         for step in steps:
             if order_delivery.following(step):
                 await self._follow_order(request, step, report)
+            elif software_steps.following(step):
+                await self._follow_software(request, step, report)
             elif step.state is St.RUNNING and step.provider_task_id is None:
                 await self._complete(request, step, None, report)  # nothing to wait for
         await self._settle(request, report)
@@ -244,7 +248,10 @@ class Worker:
 
     async def _call(self, request: Request, step: RequestStep, report: WorkerReport) -> bool:
         try:
-            sent = await execution.send(self.runtime.provider, request, step)
+            if step.action in software_steps.ACTIONS:
+                sent = await software_steps.send(self.runtime.software, request, step)
+            else:
+                sent = await execution.send(self.runtime.provider, request, step)
         except ProviderError as exc:
             return await self._call_failed(request, step, exc, report)
         report.sent += 1
@@ -279,6 +286,9 @@ class Worker:
             case Remedy.UNKNOWN:
                 error = execution.unknown_error(step, exc, request)
                 await self._end_step(request, step, St.UNKNOWN, error, exc, report)
+            case Remedy.FAILED if step.action in software_steps.ACTIONS:
+                error = software_steps.refusal_error(step, exc)
+                await self._end_step(request, step, St.FAILED, error, exc, report)
             case Remedy.FAILED:
                 error = execution.refusal_error(step, exc)
                 await self._end_step(request, step, St.FAILED, error, exc, report)
@@ -296,7 +306,9 @@ class Worker:
         """A transient failure: back to the queue with a growing delay, or give up."""
         attempts = request.attempts + 1
         if attempts >= self.settings.csp_worker_max_attempts:
-            error = execution.gave_up_error(attempts, exc)
+            error = (software_steps.gave_up_error(attempts, exc)
+                     if step.action in software_steps.ACTIONS
+                     else execution.gave_up_error(attempts, exc))
             # still `sending`: the call may have reached OVHcloud, which a Retry must know
             lost = {execution.MAYBE_SENT: True} if back_to is None else {}
             await self._end_step(request, step, St.FAILED, error, exc, report, result=lost)
@@ -309,8 +321,8 @@ class Worker:
                 await repo.update_step(session, step.id, {St.SENDING}, {"state": back_to})
             moved = await transition(
                 session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
-                _("OVHcloud failed for now ({error}); retrying in {s:.0f}s", error=exc,
-                  s=delay.total_seconds()),
+                _("{provider} failed for now ({error}); retrying in {s:.0f}s",
+                  provider=_provider_name(step), error=exc, s=delay.total_seconds()),
                 values={"attempts": attempts, "next_attempt_at": self._now() + delay,
                         "lease_owner": None, "lease_until": None, "error": str(exc),
                         "error_query_id": exc.query_id},
@@ -361,7 +373,10 @@ class Worker:
         of this step may have reached OVHcloud; False for a seat change never sent before,
         which goes back to `pending` when the read fails for now."""
         try:
-            found = await execution.reconcile(self.runtime.provider, request, step, ours=ours)
+            if step.action in software_steps.ACTIONS:
+                found = await software_steps.reconcile(self.runtime.software, request, step)
+            else:
+                found = await execution.reconcile(self.runtime.provider, request, step, ours=ours)
         except ProviderError as exc:
             if exc.retryable:
                 back_to = None if ours else St.PENDING
@@ -519,6 +534,45 @@ class Worker:
                 log.exception("could not tell %s that %s waits for payment", request.requester,
                               request.ref)  # fmt: skip
 
+    async def _follow_software(self, request: Request, step: RequestStep, report) -> None:
+        """A placed software order: one look; done once Partner Center says `completed`
+        (with its subscription ids), failed when it ended otherwise, else looked at again."""
+        try:
+            news = await software_steps.follow(self.runtime.software, step)
+        except ProviderError as exc:
+            log.warning("cannot read the order of %s now: %s", request.ref, exc)
+            return
+        if news.state is St.DONE:
+            await self._complete(request, step.model_copy(update={"result": news.result}),
+                                 None, report, found={})  # fmt: skip
+        elif news.state is St.FAILED:
+            await self._end_step(request, step, St.FAILED, news.error or "", None, report,
+                                 result=news.result)  # fmt: skip
+        elif news.result != (step.result or {}) or not (step.result or {}).get("shown"):
+            # placed: the card names the order while it is pending
+            result = {**news.result, "shown": True}
+            async with self.runtime.db.transaction() as session:
+                await self._hold(session, request)
+                if not await repo.update_step(session, step.id, {St.RUNNING}, {"result": result}):
+                    return
+            await self._notify(request)
+
+    async def _record_software(self, request: Request, steps: list[RequestStep]) -> None:
+        """Best effort: the software cache shows a purchase (and who bought it) or a
+        cancellation at once, not at the next software sync."""
+        for step in steps:
+            order_id = step.params.get("order_id") or (step.result or {}).get("order_id")
+            if step.action not in software_steps.ACTIONS or not order_id:
+                continue
+            bought = step.action is software_steps.A.BUY_SOFTWARE
+            try:
+                await record_order(self.runtime, step.params["customer_id"], order_id,
+                                   bought_by=request.requester if bought else None,
+                                   request_id=request.id if bought else None)  # fmt: skip
+            except Exception:
+                log.warning("could not record order %s of %s", order_id, request.ref,
+                            exc_info=True)  # fmt: skip
+
     # --- settling the request ---------------------------------------------------------------
 
     async def _settle(self, request: Request, report: WorkerReport) -> None:
@@ -531,6 +585,7 @@ class Worker:
             async with self.runtime.db.transaction() as session:
                 await lease_sql.release_lease(session, request.id, self.worker_id, look_again)
             return
+        await self._record_software(request, steps)
         for service in sorted({execution.service_of(request, s) for s in steps} - {""}):
             try:  # best effort: the cache shows the change at once, or at the next sync
                 await refresh_tenant(self.runtime, service)
@@ -598,3 +653,7 @@ class Worker:
             await self.runtime.notifier.request_changed(request, actor=ACTOR)
         except Exception:  # a card that fails to update never undoes a state change
             log.exception("could not tell people that %s is now %s", request.ref, request.state)
+
+
+def _provider_name(step: RequestStep) -> str:
+    return "Partner Center" if step.action in software_steps.ACTIONS else "OVHcloud"

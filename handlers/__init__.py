@@ -23,6 +23,7 @@ from handlers import (
     requests,
     roles,
     seats,
+    software,
     tenant_edit,
 )
 from handlers.router import Router
@@ -30,6 +31,7 @@ from handlers.router import Router
 FLOWS: tuple[ModuleType, ...] = (
     *(browse, options, home, tenant_edit),  # the cache: browsing, typeahead, App Home
     *(orders, seats, cancel, refunds, requests, roles, audit),
+    software,  # Partner Center: buy, list, keys, cancel
 )
 
 

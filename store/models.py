@@ -296,3 +296,68 @@ class SyncRunRow(Base):
     tenants_ok: Mapped[int] = mapped_column(Integer, default=0)
     tenants_failed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- software through Partner Center (migration 0006) ---------------------------------------
+
+
+class SoftwareCustomerRow(Base):
+    """A Partner Center customer (keyed by its tenant GUID), as the software sync read it."""
+
+    __tablename__ = "software_customers"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    domain: Mapped[str | None] = mapped_column(String(255))
+    country: Mapped[str | None] = mapped_column(String(8))
+    #: The CSP2 license group of the same company, when one matches by name.
+    license_group: Mapped[str | None] = mapped_column(String(255))
+    search_text: Mapped[str] = mapped_column(String(600), default="")
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SoftwareProductRow(Base):
+    """One SKU of the software catalogue: what the buy form offers (availabilities, whose ids
+    change, are read again just before buying)."""
+
+    __tablename__ = "software_products"
+
+    product_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sku_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    product_title: Mapped[str] = mapped_column(String(255), default="")
+    sku_title: Mapped[str] = mapped_column(String(255), default="")
+    #: "perpetual" or "software_subscription".
+    kind: Mapped[str] = mapped_column(String(32))
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    billing_cycles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    minimum_quantity: Mapped[int] = mapped_column(Integer, default=1)
+    maximum_quantity: Mapped[int | None] = mapped_column(Integer)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SoftwarePurchaseRow(Base):
+    """One line of a software order, with its subscription when it is a software
+    subscription. `bought_by`, `request_id` and `reminded_at` are ours: sync never clears
+    them."""
+
+    __tablename__ = "software_purchases"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(String(128), default="")
+    product_id: Mapped[str] = mapped_column(String(32), default="")
+    sku_id: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    term_duration: Mapped[str | None] = mapped_column(String(16))
+    billing_cycle: Mapped[str | None] = mapped_column(String(16))
+    order_status: Mapped[str] = mapped_column(String(32), default="")
+    subscription_id: Mapped[str | None] = mapped_column(String(64))
+    subscription_status: Mapped[str | None] = mapped_column(String(32))
+    purchased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancellable_until: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    bought_by: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -15,14 +15,13 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, Server
-from tests.slack_emulator import SlackDriver, SlackEmulator
+from tests.slack_emulator import BOT_TOKEN, SlackDriver, SlackEmulator
 
 ALICE, BOB = "U0ALICE", "U0BOB"  # staff
 SAM, SUE = "U0SAM", "U0SUE"  # support agents
 ADA = "U0ADA"  # admin
 STAFF_CHANNEL, APPROVALS_CHANNEL = "C0STAFF", "C0APPROVALS"
 SIGNING_SECRET = "test-signing-secret-5b1c"
-BOT_TOKEN = "xoxb-1111-2222-testtokensecret"
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -46,8 +45,9 @@ def make_settings(emulator: SlackEmulator | None, database_url: str, **overrides
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    emulator = await SlackEmulator().start()
+async def emulator(clock) -> AsyncIterator[SlackEmulator]:
+    """The Slack fake, on the test's clock (trigger_ids expire 3 s after they are issued)."""
+    emulator = await SlackEmulator(clock).start()
     yield emulator
     await emulator.stop()
 

@@ -1,10 +1,15 @@
-"""A fake Slack for tests: the Web API on an ephemeral loopback port, and a driver that sends
-correctly signed slash commands, block actions, block suggestions and view submissions to the
-running app over HTTP.
+"""The tests' Slack: the one Slack fake (`playground.slack`, the playground's workspace and Web
+API, with every Slack rule it knows) on an ephemeral loopback port, with a thin test layer:
 
-The Web API side records every call with its JSON, keeps the messages and views the bot
-created (so a test can read what a person would see), and can answer an error or a 429 on
-demand.
+- every Web API call is recorded with its JSON and token (`calls`, `calls_of`);
+- a call can be made to answer an error or a 429 with Retry-After (`fail`, `rate_limit`);
+- what people would see is readable (`messages`, `views`, `home`, `ephemerals`);
+- a driver (`SlackDriver`) sends correctly signed slash commands, block actions, block
+  suggestions, view submissions and events to the running app over HTTP, and envelopes over
+  Socket Mode, with a fresh single-use trigger_id for each, as Slack does.
+
+Time is the test's clock (a FakeClock): trigger_ids expire 3 s after they were issued on it and
+response_urls after 30 minutes.
 """
 
 from __future__ import annotations
@@ -15,16 +20,41 @@ import json
 import time
 import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-TEAM_ID = "T0CSP"
-BOT_USER_ID = "U0BOT"
-BOT_ID = "B0BOT"
+from playground.slack.errors import SlackError
+from playground.slack.limits import check_message
+from playground.slack.web_api import SlackWebApi
+from playground.slack.workspace import (
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Clock,
+    Message,
+    Person,
+    Workspace,
+    blocks_text,
+)
+
+__all__ = [
+    "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "Message", "Reply", "SlackDriver",
+    "SlackEmulator", "SlackError", "blocks_text", "state_values",
+]
+
+#: The bot token the tests' settings carry; the fake answers `invalid_auth` to any other.
+BOT_TOKEN = "xoxb-1111-2222-testtokensecret"
+#: The people of the tests' workspace (staff, support agents, the admin).
+CAST = ("U0ALICE", "U0BOB", "U0SAM", "U0SUE", "U0ADA")
+TIME_ZONE = "Europe/Amsterdam"
+
+
+def person(user_id: str) -> Person:
+    return Person(user_id, user_id.lower(), user_id.lower().title(), "")
 
 
 @dataclass
@@ -34,55 +64,50 @@ class Call:
     token: str | None
 
 
-@dataclass
-class Message:
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict]
-    user: str | None = None  # set for ephemeral messages
-    thread_ts: str | None = None
-    history: list[dict] = field(default_factory=list)
+class _RecordingApi(SlackWebApi):
+    """The fake's Web API, recording each call and answering injected failures first."""
 
-    @property
-    def all_text(self) -> str:
-        """The text a person sees: the fallback and every text object in the blocks."""
-        return self.text + "\n" + blocks_text(self.blocks)
+    def __init__(self, emulator: SlackEmulator, bot_token: str) -> None:
+        super().__init__(emulator.workspace, bot_token)
+        self.emulator = emulator
 
+    def call(self, name: str, args: dict, token: str) -> web.Response:
+        self.emulator.calls.append(Call(name, args, token or None))
+        failures = self.emulator._failures[name]
+        if failures:
+            error, retry_after = failures.pop(0)
+            if retry_after is not None:
+                return web.json_response({"ok": False, "error": error}, status=429,
+                                         headers={"Retry-After": str(retry_after)})
+            return web.json_response({"ok": False, "error": error})
+        if name == "apps.connections.open":  # Socket Mode: the app-level token, not the bot's
+            if not token.startswith("xapp-"):
+                return web.json_response({"ok": False, "error": "not_allowed_token_type"})
+            socket = self.emulator.url.replace("http://", "ws://") + "/socket"
+            return web.json_response({"ok": True, "url": socket})
+        return super().call(name, args, token)
 
-def blocks_text(blocks: list[dict] | None) -> str:
-    """Every piece of text in a list of blocks, in order, for assertions."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
-                out.append(node["text"])
-            for key, value in node.items():
-                if key != "text" or isinstance(value, dict | list):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks or [])
-    return "\n".join(out)
+    def respond(self, key: str, body: dict) -> web.Response:
+        self.emulator.response_urls[key].append(body)
+        self.emulator.calls.append(Call("response_url", body, None))
+        return super().respond(key, body)
 
 
 class SlackEmulator:
-    """Slack's Web API, enough of it for the bot; see `handle()` for the methods."""
+    """The Slack fake on loopback, with call recording and failure injection."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None, *, bot_token: str = BOT_TOKEN) -> None:
+        self.workspace = Workspace(
+            clock, people=[person(u) for u in CAST], usergroups={},
+            default_time_zone=TIME_ZONE,
+        )
+        self.workspace.team_name = "CSP Reseller"
+        self.workspace.url = "https://csp.example.slack.com/"
         self.calls: list[Call] = []
-        self.messages: dict[str, list[Message]] = defaultdict(list)
-        self.views: dict[str, dict] = {}
-        self.home: dict[str, dict] = {}
         self.response_urls: dict[str, list[dict]] = defaultdict(list)
-        self.usergroups: dict[str, list[str]] = {}
-        self.users: dict[str, dict] = {}
         self._failures: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
-        self._ts = itertools.count(1)
         self._ids = itertools.count(1)
+        self.api = _RecordingApi(self, bot_token)
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._sockets: list[web.WebSocketResponse] = []
@@ -93,9 +118,7 @@ class SlackEmulator:
 
     async def start(self) -> SlackEmulator:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
-        app.router.add_get("/api/{method}", self._api)  # e.g. usergroups.users.list
-        app.router.add_post("/response/{key}", self._response_url)
+        self.api.add_routes(app)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -115,8 +138,14 @@ class SlackEmulator:
     def api_url(self) -> str:
         return self.url + "/api/"
 
-    def response_url(self, key: str | None = None) -> str:
-        return f"{self.url}/response/{key or next(self._ids)}"
+    def response_url(
+        self, key: str | None = None, *, user: str = "U0ALICE", channel: str = "C0STAFF",
+        message_ts: str | None = None, ephemeral: bool = False,
+    ) -> str:
+        """A response_url Slack would send with an interaction of `user` in `channel`."""
+        return self.workspace.issue_response_url(
+            self.url, user, channel, message_ts, ephemeral, key=key or f"r{next(self._ids)}"
+        )
 
     # --- test controls ----------------------------------------------------------------------
 
@@ -128,8 +157,46 @@ class SlackEmulator:
         """The next `times` calls of `method` answer 429 with Retry-After."""
         self._failures[method].extend([("ratelimited", retry_after)] * times)
 
+    def open_modal(self, view: dict, *, user: str) -> dict:
+        """A modal on `user`'s screen, as if the bot had opened it earlier; Slack's checks
+        apply. Returns the view as Slack stores it (id, hash, state)."""
+        self.meet(user)
+        return self.workspace.open_modal(user, view)
+
+    def meet(self, user: str) -> None:
+        """`user` is a member of the workspace (whoever acts in Slack is one)."""
+        self.workspace.people.setdefault(user, person(user))
+
+    # --- what the bot did, and what people see ----------------------------------------------
+
     def calls_of(self, method: str) -> list[dict]:
         return [c.args for c in self.calls if c.method == method]
+
+    @property
+    def messages(self) -> dict[str, list[Message]]:
+        """The messages of each conversation, oldest first (ephemeral ones included)."""
+        by_channel: dict[str, list[Message]] = defaultdict(list)
+        for message in self.workspace.messages:
+            by_channel[message.channel].append(message)
+        return by_channel
+
+    @property
+    def views(self) -> dict[str, dict]:
+        """Every view Slack holds (modals and Home tabs), by id, as Slack stores them."""
+        return self.workspace.views
+
+    @property
+    def home(self) -> dict[str, dict]:
+        """Each person's published Home tab."""
+        return {user: self.workspace.views[v] for user, v in self.workspace.home.items()}
+
+    @property
+    def usergroups(self) -> dict[str, list[str]]:
+        return self.workspace.usergroups
+
+    def top_modal(self, user: str) -> dict | None:
+        """The modal `user` sees now (the top of their stack), or None."""
+        return self.workspace.top_modal(user)
 
     def last_message(self, channel: str) -> Message:
         return self.messages[channel][-1]
@@ -138,113 +205,7 @@ class SlackEmulator:
         return next(m for m in self.messages[channel] if m.ts == ts)
 
     def ephemerals(self, user: str) -> list[Message]:
-        return [m for ms in self.messages.values() for m in ms if m.user == user]
-
-    # --- the Web API ------------------------------------------------------------------------
-
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if request.content_type == "application/json":
-            args = await request.json()
-        else:
-            args = dict(await request.post())
-            for key in ("blocks", "view", "attachments"):
-                if isinstance(args.get(key), str):
-                    args[key] = json.loads(args[key])
-        for key, value in request.query.items():  # slack-sdk sends some methods' args there
-            args.setdefault(key, value)
-        auth = request.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ") or args.get("token")
-        self.calls.append(Call(method, args, token))
-        if self._failures[method]:
-            error, retry_after = self._failures[method].pop(0)
-            if retry_after is not None:
-                return web.json_response(
-                    {"ok": False, "error": error},
-                    status=429,
-                    headers={"Retry-After": str(retry_after)},
-                )
-            return web.json_response({"ok": False, "error": error})
-        if not token:
-            return web.json_response({"ok": False, "error": "not_authed"})
-        return web.json_response(self.handle(method, args))
-
-    def handle(self, method: str, args: dict) -> dict:
-        if method == "auth.test":
-            return {
-                "ok": True, "url": "https://csp.example.slack.com/", "team": "CSP Reseller",
-                "user": "csp-bot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-            }
-        if method == "chat.postMessage":
-            return self._post(args, user=None)
-        if method == "chat.postEphemeral":
-            answer = self._post(args, user=args["user"])
-            return {"ok": True, "message_ts": answer["ts"]}
-        if method == "chat.update":
-            message = next(
-                (m for m in self.messages[args["channel"]] if m.ts == args["ts"]), None
-            )
-            if message is None:
-                return {"ok": False, "error": "message_not_found"}
-            message.history.append({"text": message.text, "blocks": message.blocks})
-            message.text = args.get("text", message.text)
-            message.blocks = _as_list(args.get("blocks", message.blocks))
-            return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
-        if method == "apps.connections.open":
-            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
-        if method == "conversations.open":
-            users = args.get("users", "")
-            return {"ok": True, "channel": {"id": "D" + users.replace(",", "")}}
-        if method in ("views.open", "views.push"):
-            return {"ok": True, "view": self.store_view(_as_dict(args["view"]))}
-        if method == "views.update":
-            view_id = args.get("view_id") or args.get("external_id")
-            if view_id not in self.views:
-                return {"ok": False, "error": "not_found"}
-            if args.get("hash") and args["hash"] != self.views[view_id]["hash"]:
-                return {"ok": False, "error": "hash_conflict"}
-            return {"ok": True, "view": self.store_view(_as_dict(args["view"]), view_id)}
-        if method == "views.publish":
-            view = self.store_view(_as_dict(args["view"]))
-            self.home[args["user_id"]] = view
-            return {"ok": True, "view": view}
-        if method == "users.info":
-            user = args["user"]
-            return {"ok": True, "user": self.users.get(user, _user(user))}
-        if method == "usergroups.users.list":
-            group = args["usergroup"]
-            if group not in self.usergroups:
-                return {"ok": False, "error": "no_such_subteam"}
-            return {"ok": True, "users": self.usergroups[group]}
-        return {"ok": True}
-
-    def store_view(self, view: dict, view_id: str | None = None) -> dict:
-        """Keeps a view the way Slack does: with an id, a fresh hash, and empty state."""
-        view_id = view_id or f"V{next(self._ids):08d}"
-        stored = {
-            **view,
-            "id": view_id,
-            "hash": f"{time.time():.6f}.{next(self._ids)}",
-            "state": {"values": {}},
-            "team_id": TEAM_ID,
-            "bot_id": BOT_ID,
-        }
-        stored.setdefault("private_metadata", "")
-        stored.setdefault("callback_id", "")
-        self.views[view_id] = stored
-        return stored
-
-    def _post(self, args: dict, user: str | None) -> dict:
-        channel = args["channel"]
-        if channel.startswith("U"):  # posting to a user id opens the DM with the app
-            channel = "D" + channel
-        ts = f"{1_700_000_000 + next(self._ts)}.000100"
-        message = Message(
-            channel=channel, ts=ts, text=args.get("text", ""),
-            blocks=_as_list(args.get("blocks")), user=user, thread_ts=args.get("thread_ts"),
-        )
-        self.messages[channel].append(message)
-        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+        return [m for m in self.workspace.messages if m.user == user]
 
     # --- Socket Mode: the WebSocket Slack pushes envelopes through ------------------------
 
@@ -277,27 +238,11 @@ class SlackEmulator:
         })
         return await asyncio.wait_for(future, 5)
 
-    async def _response_url(self, request: web.Request) -> web.Response:
-        payload = await request.json()
-        self.response_urls[request.match_info["key"]].append(payload)
-        self.calls.append(Call("response_url", payload, None))
-        return web.json_response({"ok": True})
-
 
 def _as_list(value: Any) -> list[dict]:
     if value is None:
         return []
     return json.loads(value) if isinstance(value, str) else list(value)
-
-
-def _as_dict(value: Any) -> dict:
-    return json.loads(value) if isinstance(value, str) else dict(value)
-
-
-def _user(user_id: str) -> dict:
-    name = user_id.lower()
-    return {"id": user_id, "name": name, "real_name": name.title(), "tz": "Europe/Amsterdam",
-            "tz_offset": 3600, "is_bot": False}
 
 
 # --- the driver: Slack's side of the requests to the app ---------------------------------------
@@ -310,6 +255,7 @@ class Reply:
     status: int
     body: str
     view: dict | None = None
+    message: Message | None = None  # a command's answer, as the person sees it
 
     @property
     def json(self) -> dict:
@@ -332,7 +278,8 @@ class SlackDriver:
         self.emulator = emulator
         self.app_url = app_url
         self.verifier = SignatureVerifier(signing_secret)
-        self._triggers = itertools.count(1)
+        self._events = itertools.count(1)
+        self._submitting: dict[str, int] = defaultdict(int)  # view id: submissions in flight
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -362,8 +309,11 @@ class SlackDriver:
     async def send_payload(self, payload: dict) -> Reply:
         return await self.send_form({"payload": json.dumps(payload)})
 
-    def trigger_id(self) -> str:
-        return f"{next(self._triggers)}.{int(time.time())}.trigger"
+    def trigger_id(self, user: str = "U0ALICE") -> str:
+        """A fresh trigger_id for `user`, as Slack sends with each interaction: it works once,
+        for 3 seconds of the workspace's clock."""
+        self.emulator.meet(user)
+        return self.emulator.workspace.issue_trigger(user)
 
     # --- what users do ----------------------------------------------------------------------
 
@@ -371,14 +321,36 @@ class SlackDriver:
         self, text: str, *, user: str = "U0ALICE", channel: str = "C0STAFF", command: str = "/csp",
         **kw,
     ) -> Reply:
+        response_url = self.emulator.response_url(user=user, channel=channel)
         fields = {
             "token": "verification-token-unused", "team_id": TEAM_ID, "team_domain": "csp",
             "channel_id": channel, "channel_name": "staff", "user_id": user,
             "user_name": user.lower(), "command": command, "text": text,
-            "api_app_id": "A0CSP", "response_url": self.emulator.response_url(),
-            "trigger_id": self.trigger_id(),
+            "api_app_id": "A0CSP", "response_url": response_url,
+            "trigger_id": self.trigger_id(user),
         }
-        return await self.send_form(fields, **kw)
+        reply = await self.send_form(fields, **kw)
+        if reply.status == 200:
+            reply.message = self._show_answer(reply, user, channel, response_url)
+        return reply
+
+    def _show_answer(self, reply: Reply, user: str, channel: str, response_url: str):
+        """A command's direct answer as Slack shows it: a message only the person sees (unless
+        `in_channel`), which `chat.update` cannot change and the command's response_url
+        replaces."""
+        ws = self.emulator.workspace
+        data = reply.json if reply.body.startswith("{") else {}
+        if not data and reply.body.strip():
+            data = {"text": reply.body}
+        if not (data.get("text") or data.get("blocks") or data.get("attachments")):
+            return None
+        check_message(data)
+        in_channel = data.get("response_type") == "in_channel"
+        shown = ws.post(channel, data.get("text", ""), data.get("blocks"),
+                        ephemeral_to=None if in_channel else user,
+                        attachments=data.get("attachments"))
+        ws.response_urls[response_url.rsplit("/", 1)[1]].message_ts = shown.ts
+        return shown
 
     def _user(self, user: str) -> dict:
         return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID}
@@ -400,7 +372,7 @@ class SlackDriver:
             action["value"] = value or ""
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": TEAM_ID}, "user": self._user(user),
-            "api_app_id": "A0CSP", "trigger_id": self.trigger_id(), "actions": [action],
+            "api_app_id": "A0CSP", "trigger_id": self.trigger_id(user), "actions": [action],
         }
         if view is not None:
             payload["view"] = view
@@ -410,15 +382,19 @@ class SlackDriver:
             payload["message"] = {"ts": message.ts, "text": message.text,
                                   "blocks": message.blocks}
             payload["container"] = {"type": "message", "message_ts": message.ts,
-                                    "channel_id": message.channel}
-            payload["response_url"] = self.emulator.response_url()
+                                    "channel_id": message.channel,
+                                    "is_ephemeral": message.user is not None}
+            payload["response_url"] = self.emulator.response_url(
+                user=user, channel=message.channel, message_ts=message.ts,
+                ephemeral=message.user is not None,
+            )
         return await self.send_payload(payload)
 
     async def event(self, event: dict[str, Any]) -> Reply:
         """An Events API callback (JSON body, signed), e.g. `app_home_opened`."""
         body = json.dumps({
             "token": "verification-token-unused", "team_id": TEAM_ID, "api_app_id": "A0CSP",
-            "type": "event_callback", "event_id": f"Ev{next(self._triggers):08d}",
+            "type": "event_callback", "event_id": f"Ev{next(self._events):08d}",
             "event_time": int(time.time()), "event": event,
         })  # fmt: skip
         return await self.post(body, "application/json", self.signed_headers(body))
@@ -430,6 +406,8 @@ class SlackDriver:
 
     def as_message(self, reply: Reply, channel: str = "C0STAFF") -> Message:
         """The ephemeral message a command's answer shows, so a test can click its buttons."""
+        if reply.message is not None:
+            return reply.message
         data = reply.json
         return Message(channel=channel, ts=f"{time.time():.6f}", text=data.get("text", ""),
                        blocks=_as_list(data.get("blocks")))
@@ -448,19 +426,45 @@ class SlackDriver:
         return await self.send_payload(payload)
 
     async def submit(
-        self, view: dict, values: dict[str, Any] | None = None, *, user: str = "U0ALICE"
+        self, view: dict, values: dict[str, Any] | None = None, *, user: str = "U0ALICE",
+        redelivered: bool = False,
     ) -> Reply:
-        """Submits a modal with `values` keyed by block_id, as Slack builds `state.values`."""
+        """Submits a modal with `values` keyed by block_id, as Slack builds `state.values`.
+
+        Only the modal on top of `user`'s stack can be submitted (or one whose submission is
+        still waiting for the app's answer: a double click). The app's answer is applied
+        as Slack applies it (close, `clear`, `update`, `push` within the stack limit, `errors`
+        on input blocks); `reply.view` is the modal shown afterwards, if any. An answer Slack
+        would refuse raises `SlackError`.
+
+        `redelivered`: the same submission arriving again after its modal closed (Socket Mode
+        re-delivers envelopes); it is sent and answered, and nothing is shown.
+        """
+        ws = self.emulator.workspace
+        top = ws.top_modal(user)
+        view_id = str(view.get("id"))
+        is_open = (top is not None and top["id"] == view_id) or self._submitting[view_id] > 0
+        if not is_open and not redelivered:
+            shown = top["id"] if top else "none"
+            raise AssertionError(f"{user} cannot submit view {view_id}: the top modal is {shown}")
         submitted = {**view, "state": {"values": state_values(view, values or {})}}
+        ws.set_state(view_id, submitted["state"]["values"])
         payload = {
             "type": "view_submission", "team": {"id": TEAM_ID}, "user": self._user(user),
-            "api_app_id": "A0CSP", "trigger_id": self.trigger_id(), "view": submitted,
+            "api_app_id": "A0CSP", "trigger_id": self.trigger_id(user), "view": submitted,
         }
-        reply = await self.send_payload(payload)
+        self._submitting[view_id] += 1
+        try:
+            reply = await self.send_payload(payload)
+        finally:
+            self._submitting[view_id] -= 1
+        top = ws.top_modal(user)
+        if reply.status != 200 or top is None or top["id"] != view_id:
+            return reply  # a double click's second answer: the modal is gone already
         data = reply.json if reply.body.startswith("{") else {}
+        ws.apply_submission(user, view_id, data)
         if data.get("response_action") in ("push", "update"):
-            view_id = None if data["response_action"] == "push" else view.get("id")
-            reply.view = self.emulator.store_view(data["view"], view_id)
+            reply.view = ws.top_modal(user)
         return reply
 
 

@@ -192,11 +192,11 @@ async def test_only_the_person_who_drafted_it_can_confirm_it(
 async def test_an_old_confirmation_carrying_the_change_is_never_acted_on(
     slack, bot, emulator, sandbox, synced
 ):
-    forged = emulator.store_view({
+    forged = emulator.open_modal({
         "type": "modal", "callback_id": TenantEditCallback.CONFIRM,
         "title": {"type": "plain_text", "text": "Confirm changes"}, "blocks": [],
         "private_metadata": json.dumps({"t": NORDWIND, "c": None, "u": {"city": "Atlantis"}}),
-    })  # fmt: skip
+    }, user=BOB)  # fmt: skip
     refused = await slack.submit(forged, user=BOB)
     assert "out of date" in blocks_text(refused.json["view"]["blocks"])
     await settle(bot.runtime)

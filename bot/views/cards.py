@@ -51,7 +51,17 @@ def kind_words(kind: RequestKind) -> str:
         RequestKind.CANCEL: _("Cancellation"),
         RequestKind.REFUND: _("Refund ticket"),
         RequestKind.TENANT_EDIT: _("License group edit"),
+        RequestKind.SOFTWARE_BUY: _("Software purchase"),
+        RequestKind.SOFTWARE_CANCEL: _("Software cancellation"),
     }[kind]
+
+
+SOFTWARE_KINDS = frozenset({RequestKind.SOFTWARE_BUY, RequestKind.SOFTWARE_CANCEL})
+
+
+def provider_name(request: Request) -> str:
+    """Who a request's steps are sent to: software goes to Partner Center."""
+    return "Partner Center" if request.kind in SOFTWARE_KINDS else "OVHcloud"
 
 
 def state_words(state: RequestState) -> str:
@@ -131,6 +141,13 @@ def step_words(step: RequestStep, request: Request) -> str:
             return _("Order a new license group")
         case StepAction.UPDATE_TENANT:
             return _("Update the license group's details")
+        case StepAction.BUY_SOFTWARE:
+            return _("Buy {quantity} × {product} (cart and checkout)",
+                     product=escape((request.payload or {}).get("product_name")
+                                    or p.get("product_id")), quantity=p.get("quantity"))
+        case StepAction.CANCEL_SOFTWARE:
+            return _("Cancel line {line} of order {order}", line=p.get("line_number"),
+                     order=escape(p.get("order_id")))
     return str(step.action)
 
 
@@ -230,6 +247,26 @@ def refund_section(request: Request, *, approval: bool) -> list[Block]:
     return refund_card_blocks(request, approval=approval)
 
 
+def software_state_line(request: Request) -> str | None:
+    """Queued and running software requests go to Partner Center, not OVHcloud."""
+    if request.kind not in SOFTWARE_KINDS:
+        return None
+    if request.state is S.QUEUED:
+        return _(":hourglass_flowing_sand: Queued: about to be sent to Partner Center")
+    if request.state is S.RUNNING:
+        return _(":gear: Running: Partner Center is working on it")
+    return None
+
+
+def software_section(request: Request, steps: list[RequestStep]) -> list[Block]:
+    """A software request's order and subscriptions, or what its cancellation did."""
+    if request.kind not in SOFTWARE_KINDS:
+        return []
+    from bot.views.software import card_blocks
+
+    return card_blocks(request, steps)
+
+
 def headline(request: Request) -> str:
     """The request in one line (headers, the `text` fallback): its summary, escaped."""
     summary = escape(request.summary) if request.summary else kind_words(request.kind)
@@ -239,11 +276,13 @@ def headline(request: Request) -> str:
 def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Card:
     """The card in the channel where the request was made, updated at every transition."""
     blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
-    state = new_group.state_line(request, steps) or state_words(request.state)
+    state = (new_group.state_line(request, steps) or software_state_line(request)
+             or state_words(request.state))
     blocks.append(section(f"*{state}*"))
     blocks.extend(facts(request))
     blocks.extend(details(request))
     blocks.extend(new_group.order_blocks(request, steps))
+    blocks.extend(software_section(request, steps))
     blocks.extend(refund_section(request, approval=False))
     line = decision_line(request)
     if line:
@@ -251,9 +290,11 @@ def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Ca
     if steps and request.kind is not RequestKind.REFUND:
         blocks.append(section(f"*{_('Steps')}*\n{steps_text(request, steps)}"))
     if request.error:
-        error = _(":x: OVHcloud said: {error}", error=escape(request.error))
+        name = provider_name(request)
+        error = _(":x: {provider} said: {error}", provider=name, error=escape(request.error))
         if request.error_query_id:
-            error += "\n" + _("Query id for OVHcloud support: `{id}`", id=request.error_query_id)
+            error += "\n" + _("Query id for {provider} support: `{id}`", provider=name,
+                              id=escape(request.error_query_id))
         blocks.append(section(error))
     if request.card_channel and request.origin_channel and (
         request.card_channel != request.origin_channel
@@ -303,8 +344,9 @@ def card_buttons(request: Request) -> list[ButtonElement]:
     if request.state is S.FAILED:
         return [
             _button(request, _("Retry"), PipelineAction.RETRY, _("Retry {ref}?", ref=ref),
-                    _("The steps that failed are sent to OVHcloud again; the steps that "
-                      "succeeded are not."), _("Retry"), _("Not now"), "primary"),
+                    _("The steps that failed are sent to {provider} again; the steps that "
+                      "succeeded are not.", provider=provider_name(request)), _("Retry"),
+                    _("Not now"), "primary"),
         ]
     if request.state is S.NEEDS_ATTENTION:
         return [
@@ -377,4 +419,7 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
 def approve_consequence(request: Request) -> str:
     if request.kind is RequestKind.REFUND:
         return _("The refund ticket is approved and can be filed with Microsoft.")
+    if request.kind is RequestKind.SOFTWARE_CANCEL:
+        return _("The purchase is cancelled in Partner Center right away: its key is revoked. "
+                 "This cannot be undone.")
     return _("The change is sent to OVHcloud right away. This cannot be undone.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -81,6 +81,10 @@ class RefundPrefill:
     contact_email: str | None = None
     contact_phone: str | None = None
     currency: str = "EUR"
+    #: Filled when the ticket starts from a known purchase (a software purchase past its window).
+    product: RefundProduct | None = None
+    purchase_date: date | None = None
+    title: str | None = None
 
 
 def _text_input(
@@ -126,6 +130,7 @@ def windows_text(windows: RefundWindows) -> str:
 def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_channel: str) -> View:
     """The ticket modal; its submission is parsed by `bot.refund_form.parse_refund_form`."""
     currencies = [Option(value=c, text=c) for c in CURRENCIES]
+    products = [Option(value=p, text=product_label(p)) for p in RefundProduct]
     currency = next((o for o in currencies if o.value == prefill.currency), currencies[0])
     blocks: list[Block] = [
         section(_("What Microsoft's *CSP Purchase/Refund on behalf of customers* request needs. "
@@ -146,13 +151,15 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
                     placeholder="contoso.onmicrosoft.com"),
         _text_input(B.ORDER_ID, _("Order ID or subscription ID"), initial=prefill.order_id,
                     max_length=ORDER_ID_MAX, hint=_("As shown in Partner Center.")),
-        _select(B.PRODUCT, _("What was bought"),
-                [Option(value=p, text=product_label(p)) for p in RefundProduct],
+        _select(B.PRODUCT, _("What was bought"), products,
+                initial=next((o for o in products if o.value == prefill.product), None),
                 hint=windows_text(windows)),
         InputBlock(
             block_id=B.PURCHASE_DATE,
             label=plain(_("Purchase date")),
             element=DatePickerElement(action_id=RefundAction.FIELD,
+                                      initial_date=(prefill.purchase_date.isoformat()
+                                                    if prefill.purchase_date else None),
                                       placeholder=plain(_("Pick a date"))),
             hint=plain(_("Partner Center dates are UTC.")),
         ),
@@ -164,7 +171,7 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
         _text_input(B.AMOUNT, _("Amount requested"), placeholder="249.90", max_length=20),
         _select(B.CURRENCY, _("Currency"), currencies, initial=currency),
         _select(B.IMPACT, _("Impact"), [Option(value=i, text=impact_label(i)) for i in Impact]),
-        _text_input(B.TITLE, _("Title"), max_length=TITLE_MAX,
+        _text_input(B.TITLE, _("Title"), max_length=TITLE_MAX, initial=prefill.title,
                     placeholder=_("Refund of Office LTSC Standard 2024 for Contoso")),
         _text_input(B.CONTACT_NAME, _("Contact name"), initial=prefill.contact_name,
                     max_length=NAME_MAX),

@@ -34,6 +34,7 @@ def roles_blocks(view: RolesOverview) -> list[Block]:
     for role, title in (
         (Role.ADMIN, _("Granted admins")),
         (Role.SUPPORT, _("Granted support agents")),
+        (Role.ADMIN_AGENT, _("Granted admin agents")),
         (Role.STAFF, _("Granted staff")),
     ):
         lines = [

@@ -163,7 +163,7 @@ def test_the_wheel_carries_what_the_image_runs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "store/migrations/env.py" in names
     assert any(n.startswith("store/migrations/versions/0001") for n in names)
-    assert "bot/playground/static/index.html" in names
+    assert "playground/static/index.html" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "csp-bot = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -59,7 +59,8 @@ async def draft_cancellation(
 async def confirmed_cancellation(bot, slack, emulator, **kw) -> Request:
     """A cancellation confirmed through Slack, with its cards posted."""
     request, view = await draft_cancellation(bot.runtime, **kw)
-    reply = await slack.submit(emulator.store_view(view.to_dict()), user=kw.get("requester", ALICE))
+    requester = kw.get("requester", ALICE)
+    reply = await slack.submit(emulator.open_modal(view.to_dict(), user=requester), user=requester)
     assert reply.json == {"response_action": "clear"}, reply.body
     await bot.runtime.notifier.settle()
     return await load(bot.runtime.db, request.id)

@@ -39,7 +39,7 @@ async def grant_agents(runtime) -> None:
 
 async def test_confirm_closes_the_modal_and_posts_both_cards(bot, slack, emulator):
     request, view = await draft_cancellation(bot.runtime)
-    reply = await slack.submit(emulator.store_view(view.to_dict()), user=ALICE)
+    reply = await slack.submit(emulator.open_modal(view.to_dict(), user=ALICE), user=ALICE)
     assert reply.json == {"response_action": "clear"}
     await bot.runtime.notifier.settle()
 
@@ -64,7 +64,7 @@ async def test_confirm_closes_the_modal_and_posts_both_cards(bot, slack, emulato
 
 async def test_double_confirm_sends_one_request_and_says_already_submitted(bot, slack, emulator):
     request, view = await draft_cancellation(bot.runtime)
-    stored = emulator.store_view(view.to_dict())
+    stored = emulator.open_modal(view.to_dict(), user=ALICE)
     first, second = await asyncio.gather(
         slack.submit(stored, user=ALICE), slack.submit(stored, user=ALICE)
     )
@@ -72,7 +72,7 @@ async def test_double_confirm_sends_one_request_and_says_already_submitted(bot, 
     assert answers == ["clear", "update"]
     notice = first if first.json["response_action"] == "update" else second
     assert "already submitted" in str(notice.json["view"])
-    third = await slack.submit(stored, user=ALICE)
+    third = await slack.submit(stored, user=ALICE, redelivered=True)  # the modal is closed
     assert "already submitted" in str(third.json["view"])
     await bot.runtime.notifier.settle()
     assert await transitions(bot.runtime, request.id) == [("draft", "awaiting_approval", ALICE)]
@@ -82,7 +82,7 @@ async def test_double_confirm_sends_one_request_and_says_already_submitted(bot, 
 
 async def test_only_the_requester_can_confirm_a_draft(bot, slack, emulator):
     request, view = await draft_cancellation(bot.runtime)
-    reply = await slack.submit(emulator.store_view(view.to_dict()), user=BOB)
+    reply = await slack.submit(emulator.open_modal(view.to_dict(), user=BOB), user=BOB)
     assert reply.json["response_action"] == "update"
     assert "Only the person who prepared this request" in str(reply.json["view"])
     assert (await load(bot.runtime.db, request.id)).state is S.DRAFT
@@ -154,8 +154,8 @@ async def test_approve_and_reject_racing_have_exactly_one_effect(bot, slack, emu
     request = await confirmed_cancellation(bot, slack, emulator)
     approval = approval_card(emulator)
     await slack.action(PipelineAction.REJECT, value=str(request.id), user=SUE, message=approval)
-    (opened,) = emulator.calls_of("views.open")
-    modal = emulator.store_view(opened["view"])
+    assert len(emulator.calls_of("views.open")) == 1
+    modal = emulator.top_modal(SUE)
     assert modal["callback_id"] == PipelineCallback.REJECT
 
     _approved, rejected = await asyncio.gather(
@@ -184,7 +184,7 @@ async def test_reject_asks_for_a_reason_and_tells_the_requester(bot, slack, emul
     request = await confirmed_cancellation(bot, slack, emulator)
     approval = approval_card(emulator)
     await slack.action(PipelineAction.REJECT, value=str(request.id), user=SAM, message=approval)
-    modal = emulator.store_view(emulator.calls_of("views.open")[-1]["view"])
+    modal = emulator.top_modal(SAM)
 
     blank = await slack.submit(modal, {PipelineBlock.REJECT_REASON: "   "}, user=SAM)
     assert blank.errors == {PipelineBlock.REJECT_REASON: blank.errors[PipelineBlock.REJECT_REASON]}
@@ -293,7 +293,7 @@ async def test_a_flow_pushes_the_confirmation_on_its_form_and_back_keeps_the_for
     bot.bolt.view("test_seats_form")(submit_form)
 
     await slack.command("testseats", user=ALICE, channel=STAFF_CHANNEL)
-    form = emulator.store_view(emulator.calls_of("views.open")[-1]["view"])
+    form = emulator.top_modal(ALICE)
     pushed = await slack.submit(form, {"seats": "13"}, user=ALICE)
     assert pushed.json["response_action"] == "push"
     confirmation = pushed.view

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bot.config import Settings
-from bot.playground import Playground
+from playground.server import Playground
 from tests.playground import demo_flow
 
 ALICE, SAM, ADA = "U0ALICE", "U0SAM", "U0ADA"

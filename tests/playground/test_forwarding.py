@@ -7,10 +7,10 @@ import asyncio
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.playground.bot_link import BotLink
 from bot.server import EVENTS_PATH
 from bot.slack.access import anyone
 from handlers.router import Subcommand
+from playground.bot_link import BotLink
 from tests.playground.conftest import ALICE, SAM, STAFF
 from tests.playground.demo_flow import FORM, TENANT_ACTION
 from tests.slack_emulator import blocks_text

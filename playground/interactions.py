@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.playground.bot_link import BotAnswer, BotLink
-from bot.playground.workspace import APP_ID, TEAM_ID, SlackError, Workspace
+from playground.bot_link import BotAnswer, BotLink
+from playground.slack.errors import SlackError
+from playground.slack.workspace import APP_ID, TEAM_ID, Workspace
 
 SLACKBOT = "USLACKBOT"
 
@@ -153,34 +154,17 @@ class Interactions:
             self.ws.notice("error", _failure_detail("Submitting the modal", answer), user_id)
             return {"response_action": "failed"}
         data = answer.json
-        kind = data.get("response_action")
-        if kind == "errors":
-            self._show_errors(user_id, view, data.get("errors") or {})
-        elif kind == "update":
-            self.ws.store_view(data["view"], user_id, view_id)
-        elif kind == "push":
-            try:
-                self.ws.push_modal(user_id, data["view"])
-            except SlackError as error:
-                self.ws.notice("error", f"The bot pushed a view: `{error.code}`.", user_id)
-        elif kind == "clear":
-            self.ws.pop_modal(user_id, everything=True)
-        else:
-            self.ws.pop_modal(user_id)
-        return {"response_action": kind or "close"}
-
-    def _show_errors(self, user_id: str, view: dict, errors: dict[str, str]) -> None:
-        inputs = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
-        self.ws.view_errors[view["id"]] = dict(errors)
-        strays = sorted(set(errors) - inputs)
-        if strays:
+        try:
+            kind = self.ws.apply_submission(user_id, view_id, data)
+        except SlackError as error:
+            detail = f" ({error.detail})" if error.detail else ""
             self.ws.notice(
-                "warning",
-                f"The bot answered errors for {', '.join(strays)}, which are not input blocks "
-                "of this modal; Slack would reject that answer.",
+                "error",
+                f"Slack refused the bot's answer to the submission: `{error.code}`{detail}.",
                 user_id,
             )
-        self.ws.changed()
+            return {"response_action": "failed"}
+        return {"response_action": kind}
 
     async def close(
         self, user_id: str, view_id: str, state: dict | None = None, *, everything: bool = False

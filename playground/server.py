@@ -23,16 +23,16 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import ProviderName, Settings
-from bot.playground.bot_link import ACK_SECONDS, BotLink
-from bot.playground.interactions import Interactions
-from bot.playground.page_api import PageApi
-from bot.playground.payments import add_payment_routes
-from bot.playground.roles import PLAYGROUND_ADMIN, seed_playground_roles
-from bot.playground.slack_api import SlackWebApi
-from bot.playground.workspace import APPROVALS_CHANNEL, Workspace
 from bot.provider.sandbox import SandboxProvider
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, build_web_app
+from playground.bot_link import ACK_SECONDS, BotLink
+from playground.interactions import Interactions
+from playground.page_api import PageApi
+from playground.payments import add_payment_routes
+from playground.roles import PLAYGROUND_ADMIN, seed_playground_roles
+from playground.slack.web_api import SlackWebApi
+from playground.slack.workspace import APPROVALS_CHANNEL, Workspace
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.playground.interactions import Interactions
-from bot.playground.workspace import SlackError, Workspace
+from playground.interactions import Interactions
+from playground.slack.workspace import SlackError, Workspace
 
 STATIC_DIR = Path(__file__).parent / "static"
 API = "/playground/api"

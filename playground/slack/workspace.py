@@ -4,6 +4,9 @@ This is the state Slack keeps on its side. The Web API (`slack_api.py`) changes 
 bot asks; the page reads it for one person at a time (`snapshot`), so ephemeral messages,
 modals and Home tabs are only seen by the person they belong to. Every change bumps
 `version` and wakes the page's event stream.
+
+Time comes from an injected clock (anything with `now() -> datetime`): trigger and
+response_url expiry and message timestamps follow it, so tests drive expiry with a FakeClock.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import contextlib
 import copy
 import itertools
 import secrets
-import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from playground.slack.errors import SlackError
+from playground.slack.limits import check_message, check_view
 
 TEAM_ID = "T0PLAY"
 TEAM_NAME = "Playground"
@@ -28,10 +34,21 @@ BOT_NAME = "csp-bot"
 STAFF_CHANNEL = "C0STAFF"
 APPROVALS_CHANNEL = "C0APPROVALS"
 SUPPORT_USERGROUP = "S0SUPPORT"
+# Slack's developer documentation: a trigger_id expires 3 s after Slack sends it and works
+# once; a modal stack holds at most 3 views; a response_url takes 5 uses within 30 minutes.
 TRIGGER_SECONDS = 3.0
 MODAL_STACK_LIMIT = 3
 RESPONSE_URL_USES = 5
 RESPONSE_URL_SECONDS = 30 * 60
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class WallClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,12 +72,23 @@ class Message:
     ts: str
     text: str
     blocks: list[dict]
-    author: str
+    author: str = BOT_USER_ID
     ephemeral_to: str | None = None
     thread_ts: str | None = None
     edited: bool = False
     note: str = ""  # "command" for the echo of a slash command the person ran
     attachments: list[dict] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)  # earlier versions, oldest first
+
+    @property
+    def user(self) -> str | None:
+        """The one person who sees an ephemeral message; None for everyone's messages."""
+        return self.ephemeral_to
+
+    @property
+    def all_text(self) -> str:
+        """The text a person sees: the fallback and every text object in the blocks."""
+        return self.text + "\n" + blocks_text(self.blocks)
 
     def as_json(self) -> dict:
         return {
@@ -95,26 +123,30 @@ class Notice:
     level: str
     text: str
     user: str | None = None
-    at: float = field(default_factory=time.time)
-
-
-class SlackError(Exception):
-    """A Web API error answer, `{"ok": false, "error": code}`."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
+    at: float = 0.0
 
 
 class Workspace:
     """Everything Slack would hold for the bot's workspace, in memory."""
 
-    def __init__(self) -> None:
-        self.people = {p.id: p for p in PEOPLE}
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        people: Iterable[Person] = PEOPLE,
+        usergroups: dict[str, list[str]] | None = None,
+        default_time_zone: str = "UTC",
+    ) -> None:
+        self.clock = clock or WallClock()
+        self.team_name = TEAM_NAME
+        self.url = "http://127.0.0.1/"
+        self.people = {p.id: p for p in people}
         self.time_zones: dict[str, str] = {}
+        self.default_time_zone = default_time_zone
         self.channels: dict[str, str] = {STAFF_CHANNEL: "staff", APPROVALS_CHANNEL: "approvals"}
-        self.usergroups: dict[str, list[str]] = {SUPPORT_USERGROUP: ["U0SAM"]}
+        self.usergroups: dict[str, list[str]] = (
+            {SUPPORT_USERGROUP: ["U0SAM"]} if usergroups is None else usergroups
+        )
         self.messages: list[Message] = []
         self.views: dict[str, dict] = {}
         self.view_owner: dict[str, str] = {}
@@ -144,8 +176,12 @@ class Workspace:
                     await self._changed.wait()
         return self.version
 
+    def seconds(self) -> float:
+        """Now, as Unix seconds on the workspace's clock."""
+        return self.clock.now().timestamp()
+
     def notice(self, level: str, text: str, user: str | None = None) -> None:
-        self.notices.append(Notice(level, text, user))
+        self.notices.append(Notice(level, text, user, self.seconds()))
         del self.notices[:-50]
         self.changed()
 
@@ -153,9 +189,9 @@ class Workspace:
 
     def person_json(self, user_id: str) -> dict:
         person = self.people.get(user_id) or Person(user_id, user_id.lower(), user_id, "guest")
-        tz = self.time_zones.get(user_id, "UTC")
+        tz = self.time_zones.get(user_id, self.default_time_zone)
         try:
-            offset = datetime.now(ZoneInfo(tz)).utcoffset()
+            offset = self.clock.now().astimezone(ZoneInfo(tz)).utcoffset()
         except ZoneInfoNotFoundError:
             tz, offset = "UTC", None
         return {
@@ -187,7 +223,7 @@ class Workspace:
     # --- messages ---------------------------------------------------------------------------
 
     def new_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        return f"{int(self.seconds())}.{next(self._ts):06d}"
 
     def post(
         self, channel: str, text: str, blocks: list[dict] | None, *, author: str = BOT_USER_ID,
@@ -211,6 +247,8 @@ class Workspace:
         self, message: Message, text: str | None, blocks: list | None,
         attachments: list | None = None,
     ) -> None:
+        message.history.append({"text": message.text, "blocks": message.blocks,
+                                "attachments": message.attachments})
         if text is not None:
             message.text = text
         if blocks is not None:
@@ -227,8 +265,8 @@ class Workspace:
     # --- triggers and response_urls ---------------------------------------------------------
 
     def issue_trigger(self, user_id: str) -> str:
-        trigger_id = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(8)}"
-        self.triggers[trigger_id] = Trigger(user_id, time.monotonic())
+        trigger_id = f"{next(self._ids)}.{int(self.seconds())}.{secrets.token_hex(8)}"
+        self.triggers[trigger_id] = Trigger(user_id, self.seconds())
         return trigger_id
 
     def use_trigger(self, trigger_id: str | None) -> str:
@@ -238,25 +276,60 @@ class Workspace:
             raise SlackError("invalid_trigger_id")
         if trigger.used:
             raise SlackError("exchanged_trigger_id")
-        if time.monotonic() - trigger.issued > TRIGGER_SECONDS:
+        if self.seconds() - trigger.issued > TRIGGER_SECONDS:
             raise SlackError("expired_trigger_id")
         trigger.used = True
         return trigger.user
 
     def issue_response_url(
         self, base: str, user: str, channel: str, message_ts: str | None = None,
-        ephemeral: bool = False,
+        ephemeral: bool = False, *, key: str | None = None,
     ) -> str:
-        key = secrets.token_hex(12)
-        self.response_urls[key] = ResponseUrl(user, channel, message_ts, ephemeral, time.time())
+        key = key or secrets.token_hex(12)
+        self.response_urls[key] = ResponseUrl(
+            user, self.resolve_channel(channel), message_ts, ephemeral, self.seconds()
+        )
         return f"{base}/response/{key}"
+
+    def respond(self, key: str, body: dict) -> tuple[int, str]:
+        """What Slack does with a POST to a `response_url` (bolt's `respond()`): the HTTP status
+        and text it answers."""
+        target = self.response_urls.get(key)
+        if target is None:
+            return 404, "no_such_response_url"
+        expired = self.seconds() - target.created > RESPONSE_URL_SECONDS
+        if target.uses >= RESPONSE_URL_USES or expired:
+            self.notice("warning", "The bot used a response_url past 5 uses or 30 minutes.")
+            return 404, "used_up"
+        target.uses += 1
+        original = None
+        if target.message_ts:
+            original = self.find_message(target.channel, target.message_ts)
+        if _truthy(body.get("delete_original")):
+            if original is not None:
+                self.delete_message(original)
+            return 200, "ok"
+        if _truthy(body.get("replace_original")) and original is not None:
+            check_message(body, need_content=False)
+            self.update_message(original, body.get("text", ""), body.get("blocks") or [],
+                                body.get("attachments") or [])
+            return 200, "ok"
+        check_message(body)
+        in_channel = body.get("response_type") == "in_channel"
+        posted = self.post(
+            target.channel, body.get("text", ""), body.get("blocks"),
+            ephemeral_to=None if in_channel else target.user, thread_ts=body.get("thread_ts"),
+            attachments=body.get("attachments"),
+        )
+        if target.message_ts is None:  # a command's first answer becomes its "original"
+            target.message_ts = posted.ts
+        return 200, "ok"
 
     # --- views ------------------------------------------------------------------------------
 
-    def store_view(self, view: dict, user: str, view_id: str | None = None) -> dict:
+    def store_view(self, view: Any, user: str, view_id: str | None = None) -> dict:
         """Keeps a view as Slack does: an id, a fresh hash, ids on every block, empty state."""
-        if view.get("type") not in ("modal", "home"):
-            raise SlackError("invalid_arguments", "a view's type must be modal or home")
+        check_view(view)
         previous = self.views.get(view_id) if view_id else None
         view_id = view_id or f"V{next(self._ids):09d}"
         stored = {
@@ -266,7 +339,7 @@ class Workspace:
             "previous_view_id": None, "root_view_id": view_id,
             **copy.deepcopy(view),
             "blocks": with_ids(view.get("blocks") or []),
-            "hash": f"{time.time():.6f}.{secrets.token_hex(4)}",
+            "hash": f"{self.seconds():.6f}.{secrets.token_hex(4)}",
             "state": (previous or {}).get("state") or {"values": {}},
         }
         if previous is not None:
@@ -295,12 +368,13 @@ class Workspace:
         self.changed()
         return stored
 
-    def push_modal(self, user: str, view: dict) -> dict:
+    def push_modal(self, user: str, view: Any) -> dict:
         stack = self.stacks.get(user) or []
         if not stack:
             raise SlackError("invalid_arguments", "views.push needs an open modal")
         if len(stack) >= MODAL_STACK_LIMIT:
             raise SlackError("push_limit_reached")
+        check_view(view)
         stored = self.store_view(view, user)
         stored["previous_view_id"] = stack[-1]
         stored["root_view_id"] = stack[0]
@@ -317,6 +391,39 @@ class Workspace:
             self.stacks.pop(user, None)
         self.changed()
         return [self.views[v] for v in closed]
+
+    def apply_submission(self, user: str, view_id: str, answer: dict) -> str:
+        """Applies the bot's answer to a `view_submission` to the person's modal stack, as Slack
+        does; returns the `response_action` applied ("close" for an empty ack).
+
+        `errors` must name input blocks of the submitted view and may not be empty; `update` and
+        `push` carry a view Slack checks like any other; `push` counts toward the stack limit.
+        """
+        kind = answer.get("response_action") or "close"
+        if kind == "errors":
+            errors = answer.get("errors")
+            if not isinstance(errors, dict) or not errors:
+                raise SlackError("invalid_arguments", "response_action errors needs errors")
+            view = self.find_view(view_id)
+            inputs = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+            strays = sorted(set(errors) - inputs)
+            if strays:
+                raise SlackError(
+                    "invalid_arguments", f"errors for blocks that are not inputs: {strays}"
+                )
+            self.view_errors[view_id] = dict(errors)
+            self.changed()
+        elif kind == "update":
+            self.store_view(answer.get("view"), user, view_id)
+        elif kind == "push":
+            self.push_modal(user, answer.get("view"))
+        elif kind == "clear":
+            self.pop_modal(user, everything=True)
+        elif kind == "close":
+            self.pop_modal(user)
+        else:
+            raise SlackError("invalid_arguments", f"unknown response_action {kind!r}")
+        return kind
 
     def top_modal(self, user: str) -> dict | None:
         stack = self.stacks.get(user)
@@ -385,3 +492,26 @@ def _interactive_elements(block: dict) -> list[dict]:
         if isinstance(block.get(key), dict) and block[key].get("type") != "image":
             elements.append(block[key])
     return elements
+
+
+def blocks_text(blocks: list[dict] | None) -> str:
+    """Every piece of text in a list of blocks, in order (what a person can read)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                out.append(node["text"])
+            for key, value in node.items():
+                if key != "text" or isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(out)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.playground.workspace import (
+from playground.slack.errors import SlackError
+from playground.slack.limits import check_message
+from playground.slack.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
-    RESPONSE_URL_SECONDS,
-    RESPONSE_URL_USES,
     TEAM_ID,
-    TEAM_NAME,
-    SlackError,
     Workspace,
 )
 
@@ -71,6 +68,10 @@ class SlackWebApi:
         args = await _arguments(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         token = token or str(args.pop("token", ""))
+        return self.call(name, args, token)
+
+    def call(self, name: str, args: dict, token: str) -> web.Response:
+        """One Web API call, already parsed: Slack's answer to it."""
         self.calls.append((name, args))
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
@@ -99,45 +100,30 @@ class SlackWebApi:
 
     async def handle_response_url(self, request: web.Request) -> web.Response:
         """What Slack does with a POST to a `response_url` (bolt's `respond()`)."""
-        ws = self.workspace
-        target = ws.response_urls.get(request.match_info["key"])
-        if target is None:
-            return web.Response(status=404, text="no_such_response_url")
-        if target.uses >= RESPONSE_URL_USES or time.time() - target.created > RESPONSE_URL_SECONDS:
-            ws.notice("warning", "The bot used a response_url past 5 uses or 30 minutes.")
-            return web.Response(status=404, text="used_up")
-        target.uses += 1
         body = await _arguments(request)
+        return self.respond(request.match_info["key"], body)
+
+    def respond(self, key: str, body: dict) -> web.Response:
         self.calls.append(("response_url", body))
-        original = ws.find_message(target.channel, target.message_ts) if target.message_ts else None
-        if _truthy(body.get("delete_original")):
-            if original is not None:
-                ws.delete_message(original)
-            return web.Response(text="ok")
-        if _truthy(body.get("replace_original")) and original is not None:
-            ws.update_message(original, body.get("text", ""), body.get("blocks") or [],
-                              body.get("attachments") or [])
-            return web.Response(text="ok")
-        in_channel = body.get("response_type") == "in_channel"
-        posted = ws.post(
-            target.channel, body.get("text", ""), body.get("blocks"),
-            ephemeral_to=None if in_channel else target.user, thread_ts=body.get("thread_ts"),
-            attachments=body.get("attachments"),
-        )
-        if target.message_ts is None:  # a command's first answer becomes its "original"
-            target.message_ts = posted.ts
-        return web.Response(text="ok")
+        try:
+            status, text = self.workspace.respond(key, body)
+        except SlackError as error:
+            self.workspace.notice("warning", f"A response_url answered `{error.code}`.")
+            return web.Response(status=400, text=error.code)
+        return web.Response(status=status, text=text)
 
     # --- methods ------------------------------------------------------------------------------
 
     def auth_test(self, _args: dict) -> dict:
         return {
-            "url": "http://127.0.0.1/", "team": TEAM_NAME, "user": BOT_NAME, "team_id": TEAM_ID,
+            "url": self.workspace.url, "team": self.workspace.team_name, "user": BOT_NAME,
+            "team_id": TEAM_ID,
             "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False,
         }
 
     def post_message(self, args: dict) -> dict:
-        _require_content(args)
+        _require_channel(args)
+        check_message(args)
         message = self.workspace.post(
             args["channel"], args.get("text", ""), args.get("blocks"),
             thread_ts=args.get("thread_ts"), attachments=args.get("attachments"),
@@ -147,7 +133,8 @@ class SlackWebApi:
                             "user": BOT_USER_ID, "bot_id": BOT_ID, "type": "message"}}
 
     def post_ephemeral(self, args: dict) -> dict:
-        _require_content(args)
+        _require_channel(args)
+        check_message(args)
         if not args.get("user"):
             raise SlackError("user_not_in_channel")
         message = self.workspace.post(
@@ -163,6 +150,7 @@ class SlackWebApi:
             raise SlackError("message_not_found")
         if message.ephemeral_to is not None:
             raise SlackError("cant_update_message", "ephemeral messages cannot be updated")
+        check_message(args, need_content=False)
         self.workspace.update_message(
             message, args.get("text"), args.get("blocks"), args.get("attachments")
         )
@@ -247,29 +235,13 @@ async def _arguments(request: web.Request) -> dict:
 
 
 def _view(args: dict) -> dict:
+    """The `view` argument; its content is checked where it is stored (`store_view`)."""
     view = args.get("view")
     if not isinstance(view, dict):
         raise SlackError("invalid_arguments", "view is missing")
-    blocks = view.get("blocks") or []
-    if len(blocks) > 100:
-        raise SlackError("invalid_arguments", "a view holds at most 100 blocks")
-    title = (view.get("title") or {}).get("text", "")
-    if view.get("type") == "modal" and not 0 < len(title) <= 24:
-        raise SlackError("invalid_arguments", "a modal needs a title of 1 to 24 characters")
-    has_inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
-    if view.get("type") == "modal" and has_inputs and not view.get("submit"):
-        raise SlackError("invalid_arguments", "a modal with input blocks needs a submit button")
     return view
 
 
-def _require_content(args: dict) -> None:
+def _require_channel(args: dict) -> None:
     if not args.get("channel"):
         raise SlackError("channel_not_found")
-    if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
-        raise SlackError("no_text")
-    if len(args.get("blocks") or []) > 50:
-        raise SlackError("invalid_blocks", "a message holds at most 50 blocks")
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"

@@ -1,0 +1,90 @@
+"""`/csp software list <customer>`: a customer's software from the cache, and finding the
+customer a few words name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain import Role
+from bot.errors import DomainError
+from bot.i18n import _
+from bot.software.purchases import Purchase
+from bot.views.text import escape
+from store import software as repo
+from store.search import normalize, words_of
+
+MAX_CHOICES = 10
+
+
+@dataclass(frozen=True)
+class CustomerChoice:
+    customer_id: str
+    name: str
+    domain: str | None
+    country: str | None
+    license_group: str | None
+
+
+@dataclass(frozen=True)
+class SoftwareListing:
+    customer: CustomerChoice
+    purchases: list[Purchase]
+    roles: frozenset[Role]
+
+
+def _choice(row) -> CustomerChoice:
+    return CustomerChoice(row.customer_id, row.name, row.domain, row.country, row.license_group)
+
+
+async def find_customers(runtime: Any, words: list[str], limit: int = MAX_CHOICES
+                         ) -> list[CustomerChoice]:
+    query = [normalize(w) for w in words_of(" ".join(words))]
+    async with runtime.db.session() as session:
+        if len(words) == 1:
+            exact = await repo.get_customer(session, words[0].strip().lower())
+            if exact is not None:
+                return [_choice(exact)]
+        return [_choice(r) for r in await repo.customers(session, [w for w in query if w], limit)]
+
+
+async def one_customer(runtime: Any, words: list[str]) -> CustomerChoice:
+    """The one customer the words name; a DomainError that says what to type otherwise."""
+    if not words:
+        raise DomainError(_("Name the customer: `/csp software list contoso` (its name, domain "
+                            "or tenant GUID)."))
+    found = await find_customers(runtime, words)
+    if not found:
+        raise DomainError(_("No Partner Center customer matches that. The software cache is "
+                            "refreshed every few minutes."))
+    if len(found) > 1:
+        names = ", ".join(f"{escape(c.name)} ({escape(c.domain or c.customer_id)})"
+                          for c in found)
+        raise DomainError(_("Several customers match: {names}. Type more of the name.",
+                            names=names))
+    return found[0]
+
+
+async def listing(runtime: Any, words: list[str], user: str) -> SoftwareListing:
+    customer = await one_customer(runtime, words)
+    async with runtime.db.session() as session:
+        rows = await repo.purchases_of(session, customer.customer_id)
+    return SoftwareListing(customer, [Purchase.of(r) for r in rows],
+                           frozenset(await runtime.roles.of(user)))
+
+
+HOME_LIMIT = 5
+
+
+async def home_section(runtime: Any, user_id: str) -> list:
+    """App Home: the software this person bought through the bot, with its windows."""
+    from bot.views.software import home_blocks
+
+    async with runtime.db.session() as session:
+        rows = await repo.bought_by(session, user_id, HOME_LIMIT)
+        names = {r.customer_id: getattr(await repo.get_customer(session, r.customer_id), "name",
+                                        r.customer_id) for r in rows}
+    if not rows:
+        return []
+    return home_blocks([(Purchase.of(r), names[r.customer_id]) for r in rows],
+                       runtime.clock.now())
