@@ -272,9 +272,9 @@ class CancelAction(StrEnum):
 
 
 class SoftwareCallback(StrEnum):
-    #: The buy modal; private_metadata is the channel it was opened from.
+    #: The buy modal; private_metadata is a `bot.slack.metadata.ChannelRef`.
     BUY = "software_buy"
-    #: The cancel modal; private_metadata is a `bot.software.purchases.PurchaseRef`.
+    #: The cancel modal; private_metadata is a `bot.views.software.SoftwareCancelRef`.
     CANCEL = "software_cancel"
 
 

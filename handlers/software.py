@@ -37,11 +37,11 @@ from bot.software.listing import home_section as software_home_section
 from bot.software.purchases import PurchaseRef
 from bot.views.refunds import refund_form_view
 from bot.views.software import (
+    SoftwareCancelRef,
     buy_form,
     cancel_form,
     key_route_message,
     listing_message,
-    read_cancel_metadata,
 )
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -154,7 +154,8 @@ async def submit_buy(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: st
 
 
 async def submit_cancel(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
-    ref, channel = read_cancel_metadata(view.get("private_metadata"))
+    meta = SoftwareCancelRef.of(view)
+    ref, channel = meta.purchase, meta.channel
     if ref is None:
         raise DomainError(_("That form is out of date: open it again from `/csp software list`."))
     reason = reason_of(view)

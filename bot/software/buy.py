@@ -23,6 +23,7 @@ from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareBlock
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import describe, load_price_book
+from bot.slack.metadata import ChannelRef
 from bot.slack.state import ViewState
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind, cycle_words, term_words
 from bot.software.steps import new_request_key
@@ -56,7 +57,8 @@ class BuyForm:
             problems[SoftwareBlock.QUANTITY] = _("A whole number from 1 to {n}.", n=MAX_QUANTITY)
         if problems:
             raise FormErrors(problems)
-        return cls(customer, offer, quantity, view.get("private_metadata") or None)  # type: ignore[arg-type]
+        channel = ChannelRef.of(view).channel
+        return cls(customer, offer, quantity, channel)  # type: ignore[arg-type]
 
 
 def expected_deadline(offer: Offer, now: datetime, settings: Any) -> datetime:
