@@ -6,8 +6,6 @@ generic confirmation, whose Confirm sends the request to the approvers (`handler
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
@@ -53,7 +51,7 @@ def register(app: AsyncApp, router: Router) -> None:
     app.view(CancelCallback.FORM, middleware=[DRAFTING.gate])(submit_cancel_form)
 
 
-async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = None) -> View:
+async def cancel_modal(runtime: Runtime, ref: ChoiceRef, *, notice: str | None = None) -> View:
     """The cancellation modal for `ref`, from the cache."""
     tenant, facts, problem = await load_choice(runtime.db, ref,
                                                terms=load_term_book(runtime.settings))

@@ -7,8 +7,6 @@ cancellation modal is in `handlers.subscription_choice`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
@@ -48,7 +46,7 @@ def register(app: AsyncApp, router: Router) -> None:
     app.view(SeatsCallback.FORM, middleware=[DRAFTING.gate])(submit_seat_form)
 
 
-async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = None,
+async def seat_modal(runtime: Runtime, ref: ChoiceRef, *, new_total: int | None = None,
                      notice: str | None = None) -> View:
     """The seat modal for `ref`, from the cache."""
     tenant, facts, problem = await load_choice(runtime.db, ref,

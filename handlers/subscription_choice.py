@@ -4,7 +4,6 @@ or a button, and the listeners that rebuild them when their group or subscriptio
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.models.views import View
@@ -19,7 +18,7 @@ from bot.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_p
 ModalBuilder = Callable[..., Awaitable[View]]
 
 
-async def ref_from_command(runtime: Any, args: Sequence[str], channel: str | None
+async def ref_from_command(runtime: Runtime, args: Sequence[str], channel: str | None
                            ) -> tuple[ChoiceRef, Prefill]:
     """`/csp <word> [group] [subscription] [numbers…]`: what the modal opens on."""
     prefill = await resolve_prefill(runtime.db, args)
