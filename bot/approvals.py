@@ -11,7 +11,7 @@ import logging
 import math
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import pipeline, policy
 from bot.domain import Request, RequestState, Role
@@ -24,6 +24,9 @@ from bot.views.cards import is_posted, state_short
 from bot.views.common import date_token
 from store import requests as repo
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 S = RequestState
@@ -34,7 +37,7 @@ SYSTEM_ACTOR = "csp-bot"
 REASON_LIMIT = 2000
 
 
-def wake_worker(runtime) -> None:
+def wake_worker(runtime: Runtime) -> None:
     """Lets the worker take a request just queued now rather than at its next interval."""
     worker = getattr(runtime, "worker", None)
     if worker is not None:
@@ -66,7 +69,7 @@ def already_decided(request: Request) -> str:
 # --- decisions ------------------------------------------------------------------------------
 
 
-async def check_decider(runtime, request_id: int, actor: str) -> Request:
+async def check_decider(runtime: Runtime, request_id: int, actor: str) -> Request:
     """The request, if `actor` may decide on it now; a polite refusal otherwise.
 
     A decision after the deadline is refused and the request expires on the spot.
@@ -89,14 +92,14 @@ async def check_decider(runtime, request_id: int, actor: str) -> Request:
     raise NotAllowed(decision.reason)
 
 
-def _check_kind_rule(request: Request, actor: str, roles) -> None:
+def _check_kind_rule(request: Request, actor: str, roles: Collection[Role]) -> None:
     """The kind's own rule on who decides (a claimed refund ticket: its agent, or an admin)."""
     refused = spec_of(request.kind).may_decide(request, actor, roles)
     if refused is not None and not refused.allowed:
         raise NotAllowed(refused.reason)
 
 
-async def approve(runtime, request_id: int, actor: str) -> Request:
+async def approve(runtime: Runtime, request_id: int, actor: str) -> Request:
     """Approves: a change is queued for the worker, a refund ticket becomes `approved` (the
     kind's `approved_to`)."""
     request = await check_decider(runtime, request_id, actor)
@@ -109,7 +112,7 @@ async def approve(runtime, request_id: int, actor: str) -> Request:
     return moved
 
 
-async def reject(runtime, request_id: int, actor: str, reason: str) -> Request:
+async def reject(runtime: Runtime, request_id: int, actor: str, reason: str) -> Request:
     """Rejects with a reason the requester will read; a blank reason is sent back."""
     reason = (reason or "").strip()
     if not reason:
@@ -120,7 +123,7 @@ async def reject(runtime, request_id: int, actor: str, reason: str) -> Request:
     return await _decide(runtime, request, S.REJECTED, actor, reason, reason[:REASON_LIMIT])
 
 
-async def withdraw(runtime, request_id: int, actor: str) -> Request:
+async def withdraw(runtime: Runtime, request_id: int, actor: str) -> Request:
     """The requester takes back a request that still waits for a decision, or for the renewal
     it was scheduled for."""
     request = await pipeline.load(runtime.db, request_id)
@@ -134,7 +137,7 @@ async def withdraw(runtime, request_id: int, actor: str) -> Request:
 
 
 async def _decide(
-    runtime, request: Request, target: RequestState, actor: str, note: str,
+    runtime: Runtime, request: Request, target: RequestState, actor: str, note: str,
     decision_note: str | None, *, expected: RequestState = S.AWAITING_APPROVAL,
 ) -> Request:
     values = {"decided_by": actor, "decided_at": runtime.clock.now(),
@@ -157,7 +160,7 @@ async def _decide(
 # --- deadlines and reminders ----------------------------------------------------------------
 
 
-async def expire(runtime, request: Request, now: datetime) -> bool:
+async def expire(runtime: Runtime, request: Request, now: datetime) -> bool:
     """Expires a request whose deadline passed; False if it was decided meanwhile."""
     values = {"decided_by": None, "decided_at": now, "decision_note": None}
     async with runtime.db.transaction() as session:
@@ -171,7 +174,7 @@ async def expire(runtime, request: Request, now: datetime) -> bool:
     return True
 
 
-async def expire_overdue(runtime) -> int:
+async def expire_overdue(runtime: Runtime) -> int:
     """Expires every request whose deadline passed without a decision.
 
     A request whose kind says its deadline does not bind it (`KindSpec.expires`: a
@@ -197,7 +200,7 @@ def due_reminders(hours: Collection[int], deadline: datetime, now: datetime) -> 
                   reverse=True)
 
 
-async def send_reminders(runtime) -> int:
+async def send_reminders(runtime: Runtime) -> int:
     """Reminds the approvers, in the approval card's thread, before a deadline lapses.
 
     Each reminder is sent once: the request_reminders primary key is claimed before posting
@@ -234,7 +237,9 @@ async def send_reminders(runtime) -> int:
     return sent
 
 
-async def claim_reminders(runtime, request_id: int, hours: Collection[int], now) -> list[int]:
+async def claim_reminders(
+    runtime: Runtime, request_id: int, hours: Collection[int], now: datetime
+) -> list[int]:
     """Marks reminders as given; returns those nobody had given yet."""
     claimed = []
     async with runtime.db.transaction() as session:
@@ -244,7 +249,7 @@ async def claim_reminders(runtime, request_id: int, hours: Collection[int], now)
     return claimed
 
 
-async def watch_deadlines(runtime) -> None:
+async def watch_deadlines(runtime: Runtime) -> None:
     """One round of the deadlines loop: expire what is overdue, then remind (the approvers of
     deadlines, the requesters of changes scheduled for tomorrow's renewal)."""
     from bot.scheduled import expire_late, remind_scheduled
@@ -259,7 +264,7 @@ async def watch_deadlines(runtime) -> None:
 
 
 async def advance(
-    runtime,
+    runtime: Runtime,
     request_id: int,
     expected: Collection[RequestState],
     new: RequestState,

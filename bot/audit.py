@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +22,9 @@ from bot.i18n import _
 from bot.numbers import id_of
 from store import requests as repo
 from store.db import Database
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 PAGE_SIZE = 20
 Kind = Literal["request", "subscription"]
@@ -109,7 +112,7 @@ def parse_subject(args: list[str]) -> Subject:
 
 
 async def trail(
-    runtime, subject: Subject, viewer: str, page: int = 0, page_size: int = PAGE_SIZE
+    runtime: Runtime, subject: Subject, viewer: str, page: int = 0, page_size: int = PAGE_SIZE
 ) -> AuditPage:
     """One page of a trail, oldest first; refuses politely what `viewer` may not read."""
     roles = await runtime.roles.of(viewer)

@@ -12,11 +12,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.domain import Role
 from bot.errors import DomainError, NotFoundError
 from bot.i18n import _
 from bot.policy.terms import ProviderRenewal, Term, current_term
@@ -31,6 +30,9 @@ from store.cache import (
     TenantSummary,
 )
 from store.search import normalize, words_of
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 T = TypeVar("T")
 Surface = Literal["tenants", "subs", "tasks", "tenant"]
@@ -162,11 +164,7 @@ SUBSCRIPTIONS_PER_PAGE = 15
 TASKS_PER_PAGE = 20
 
 
-async def require_staff(runtime: Any, user_id: str) -> None:
-    await runtime.roles.require(user_id, Role.STAFF, _("looking at licenses"))
-
-
-async def freshness(runtime: Any, session, tenants: Sequence[CachedTenant]) -> Freshness:
+async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) -> Freshness:
     """As of the oldest group shown; stale after a failed sync or when too old."""
     now = runtime.clock.now()
     settings = runtime.settings
@@ -246,7 +244,7 @@ def _quoted(tenant: CachedTenant) -> str:
 # --- the listings ------------------------------------------------------------------------------
 
 
-async def tenants_listing(runtime: Any, text_filter: str | None, page: int) -> TenantsListing:
+async def tenants_listing(runtime: Runtime, text_filter: str | None, page: int) -> TenantsListing:
     async with runtime.db.session() as session:
         if text_filter:
             matches = await cache.tenants_matching(session, words_of(text_filter))
@@ -258,7 +256,9 @@ async def tenants_listing(runtime: Any, text_filter: str | None, page: int) -> T
     return TenantsListing(shown, fresh, text_filter or None)
 
 
-async def subscriptions_listing(runtime: Any, tenant_text: str, page: int) -> SubscriptionsListing:
+async def subscriptions_listing(
+    runtime: Runtime, tenant_text: str, page: int
+) -> SubscriptionsListing:
     async with runtime.db.session() as session:
         tenant = await resolve_tenant(session, tenant_text)
         subs = await cache.subscriptions_of(session, tenant.service_name)
@@ -271,7 +271,7 @@ async def subscriptions_listing(runtime: Any, tenant_text: str, page: int) -> Su
     )
 
 
-async def tasks_listing(runtime: Any, tenant_text: str | None, page: int) -> TasksListing:
+async def tasks_listing(runtime: Runtime, tenant_text: str | None, page: int) -> TasksListing:
     async with runtime.db.session() as session:
         tenant = await resolve_tenant(session, tenant_text) if tenant_text else None
         since = runtime.clock.now() - timedelta(days=runtime.settings.csp_task_history_days)
@@ -284,7 +284,7 @@ async def tasks_listing(runtime: Any, tenant_text: str | None, page: int) -> Tas
     return TasksListing(tenant, paginate(tasks, page, TASKS_PER_PAGE), names, fresh)
 
 
-async def tenant_details(runtime: Any, tenant_text: str) -> TenantDetails:
+async def tenant_details(runtime: Runtime, tenant_text: str) -> TenantDetails:
     async with runtime.db.session() as session:
         tenant = await resolve_tenant(session, tenant_text)
         licenses = await cache.licenses_of(session, tenant.service_name)
@@ -293,7 +293,7 @@ async def tenant_details(runtime: Any, tenant_text: str) -> TenantDetails:
     return TenantDetails(tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs))
 
 
-def terms_of(runtime: Any, tenant: CachedTenant, subs: Sequence[CachedSubscription]
+def terms_of(runtime: Runtime, tenant: CachedTenant, subs: Sequence[CachedSubscription]
              ) -> dict[int, Term]:
     """Each subscription's current term: its licence's plan (`bot.terms`), its creation date,
     and the group's serviceInfos beside them."""
@@ -303,7 +303,7 @@ def terms_of(runtime: Any, tenant: CachedTenant, subs: Sequence[CachedSubscripti
                                provider) for s in subs}
 
 
-async def home_summary(runtime: Any) -> HomeSummary:
+async def home_summary(runtime: Runtime) -> HomeSummary:
     async with runtime.db.session() as session:
         tenants = await cache.tenant_summaries(session)
         fresh = await freshness(runtime, session, tenants)

@@ -1,4 +1,4 @@
-"""Cancelling a subscription (issue 8): form → rule → draft awaiting a support agent.
+"""Cancelling a subscription: form → rule → draft awaiting a support agent.
 
 Cancelling is immediate and final (all licenses go, with the add-ons), and refunded pro rata
 only within the cancellation window that opens with each term. So the request always goes to a
@@ -10,11 +10,11 @@ it has no expiry. The one step is `DELETE_SUBSCRIPTION {"subscription_id"}`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from slack_sdk.models.blocks import Block
@@ -30,18 +30,20 @@ from bot.kinds import KindPayload, KindSpec, NowFigures, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.policy.terms import Term
 from bot.pricing import Money, PriceBook, describe, load_price_book, prorated_refund
+from bot.slack.state import ViewState
 from bot.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
     chosen_or_errors,
     load_facts,
     open_request_problem,
-    selected,
-    typed,
 )
 from bot.terms import load_term_book
 from bot.views.common import context, date_token, escape
 from bot.views.terms import scheduled_words, term_words
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 DETAILS_LIMIT = 2000
 
@@ -120,29 +122,30 @@ class CancelForm:
     @property
     def chosen_ref(self) -> ChoiceRef:
         """The modal's reference, for what was chosen in it."""
-        return replace(self.ref, tenant=self.tenant, subscription_id=self.subscription_id)
+        return self.ref.model_copy(
+            update={"tenant": self.tenant, "subscription_id": self.subscription_id}
+        )
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> CancelForm:
-        ref = ChoiceRef.loads(view.get("private_metadata"))
-        values = view["state"]["values"]
+        ref = ChoiceRef.of(view)
+        state = ViewState.of(view)
         errors: dict[str, str] = {}
         tenant, subscription_id = chosen_or_errors(
-            values, ref, errors, missing=_("Choose the subscription to cancel.")
+            state, ref, errors, missing=_("Choose the subscription to cancel.")
         )
-        reason = selected(values, CancelBlock.REASON, CancelAction.REASON)
+        reason = state.choice(CancelBlock.REASON, CancelAction.REASON)
         if reason not in set(CancelReason):
             errors[CancelBlock.REASON] = _("Choose why the subscription is cancelled.")
-        details = typed(values, CancelBlock.DETAILS, CancelAction.DETAILS)
+        details = state.text(CancelBlock.DETAILS, CancelAction.DETAILS)
         if not details:
             errors[CancelBlock.DETAILS] = _("Say in a few words why: the approver reads it.")
         elif len(details) > DETAILS_LIMIT:
             errors[CancelBlock.DETAILS] = _("At most {n} characters, please.", n=DETAILS_LIMIT)
-        block = next((b for b in values if b.split(".")[0] == CancelBlock.ACKNOWLEDGE), None)
-        state = (values.get(block) or {}).get(CancelAction.ACKNOWLEDGE) or {} if block else {}
-        ticked = state.get("selected_options") or []
-        acknowledged = frozenset(Acknowledgement(o["value"]) for o in ticked
-                                 if o.get("value") in set(Acknowledgement))
+        block = state.block_named(CancelBlock.ACKNOWLEDGE)
+        ticked = state.chosen(block, CancelAction.ACKNOWLEDGE) if block else []
+        acknowledged = frozenset(Acknowledgement(v) for v in ticked
+                                 if v in set(Acknowledgement))
         if errors:
             raise FormErrors(errors)
         return cls(ref, tenant, subscription_id, CancelReason(reason), details,  # type: ignore[arg-type]
@@ -153,7 +156,7 @@ def cancellation_window(settings: Any) -> timedelta:
     return timedelta(hours=settings.csp_cancellation_window_hours)
 
 
-async def draft_cancellation(runtime: Any, form: CancelForm, requester: str
+async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
                              ) -> tuple[Request, View]:
     """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
     await runtime.roles.require_drafter(requester, RequestKind.CANCEL)

@@ -1,6 +1,6 @@
 """Settings, read from the environment and `.env` (README.md's configuration table lists them).
 
-Every Microsoft window is a setting with the default of `../shared/reference/csp-policies.md`;
+Every Microsoft window is a setting with the default docs/policies.md gives (Microsoft's rules);
 no window is a literal anywhere else. Secrets are SecretStr so they never reach a log line.
 """
 
@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         default=True, description="every member of the workspace may make requests"
     )
 
-    # Microsoft's windows (csp-policies.md): every one a setting
+    # Microsoft's windows (docs/policies.md): every one a setting
     csp_cancellation_window_hours: int = Field(default=168, ge=1)
     csp_seat_reduction_window_hours: int = Field(default=168, ge=1)
     csp_refund_window_perpetual_days: int = Field(default=60, ge=1)

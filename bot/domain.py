@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -35,7 +35,7 @@ class WireModel(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=False
     )
 
-    def to_wire(self, *, exclude_none: bool = True) -> dict:
+    def to_wire(self, *, exclude_none: bool = True) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
 
 
@@ -265,11 +265,25 @@ class TenantOrder(WireModel):
 
 
 class Role(StrEnum):
-    STAFF = "staff"
-    SUPPORT = "support"
-    ADMIN = "admin"
+    """A role: the word stored and typed (`/csp roles grant @sam support`), what one holder is
+    called, and the holders in the plural (for refusals: "… is for support agents"). A new role
+    is one line here (and, where it gates something, its declaration at that door)."""
+
+    holder: str
+    holders: str
+
+    def __new__(cls, value: str, holder: str = "", holders: str = "") -> Role:
+        role = str.__new__(cls, value)
+        role._value_ = value
+        role.holder = holder or value
+        role.holders = holders or value
+        return role
+
+    STAFF = "staff", "staff", "staff"
+    SUPPORT = "support", "support agent", "support agents"
+    ADMIN = "admin", "admin", "admins"
     #: Partner Center's Admin agent: cancels software and takes the route to its keys.
-    ADMIN_AGENT = "admin_agent"
+    ADMIN_AGENT = "admin_agent", "admin agent", "admin agents"
 
 
 class RequestKind(StrEnum):
@@ -346,11 +360,11 @@ class RequestStep(BaseModel):
     request_id: int
     seq: int
     action: StepAction
-    params: dict
+    params: dict[str, Any]
     state: StepState
     provider_task_id: int | None = None
     provider_query_id: str | None = None
-    result: dict | None = None
+    result: dict[str, Any] | None = None
     error: str | None = None
 
 
@@ -365,7 +379,7 @@ class Request(BaseModel):
     requester: str
     tenant: str | None = None
     subscription_id: int | None = None
-    payload: dict = {}
+    payload: dict[str, Any] = {}
     summary: str = ""
     needs_approval: bool = False
     deadline: datetime | None = None

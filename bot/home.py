@@ -4,7 +4,7 @@ Extension point — how the pipeline adds "your recent requests" or "waiting for
 
     from bot.home import add_home_section
 
-    async def waiting_for_you(runtime, user_id) -> list[Block]:
+    async def waiting_for_you(runtime: Runtime, user_id) -> list[Block]:
         ...  # read the database; return [] to show nothing
     add_home_section("decisions", waiting_for_you, order=10)   # e.g. in your register()
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -27,6 +27,9 @@ from slack_sdk.models.views import View
 from bot.browse import home_summary
 from bot.domain import Role
 from bot.views.home import home_view, not_staff_view
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +59,14 @@ def home_sections() -> list[HomeSection]:
     return sorted(_sections.values(), key=lambda s: (s.order, s.name))
 
 
-async def build_home(runtime: Any, user_id: str) -> View:
+async def build_home(runtime: Runtime, user_id: str) -> View:
     """`user_id`'s Home tab, in their language (also when the worker redraws it)."""
     locale = await runtime.locales.of(user_id)
     with locale.speaking():
         return await _build_home(runtime, user_id)
 
 
-async def _build_home(runtime: Any, user_id: str) -> View:
+async def _build_home(runtime: Runtime, user_id: str) -> View:
     if not await runtime.roles.has(user_id, Role.STAFF):
         return not_staff_view()
     summary = await home_summary(runtime)
@@ -79,12 +82,12 @@ async def _build_home(runtime: Any, user_id: str) -> View:
     return home_view(summary, sections=sections)
 
 
-async def publish_home(runtime: Any, user_id: str) -> None:
+async def publish_home(runtime: Runtime, user_id: str) -> None:
     view = await build_home(runtime, user_id)
     await runtime.slack.views_publish(user_id=user_id, view=view)
 
 
-def home_viewers(runtime: Any) -> set[str]:
+def home_viewers(runtime: Runtime) -> set[str]:
     """Who opened the Home tab since this process started.
 
     Only their tabs are redrawn when one of their requests changes: a tab nobody opened is

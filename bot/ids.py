@@ -24,7 +24,7 @@ class BlockId(StrEnum):
     TENANT = "tenant"
 
 
-# --- the state cache: browsing, typeahead, App Home (issue 4) --------------------------------
+# --- the state cache: browsing, typeahead, App Home -----------------------------------------------
 
 
 class BrowseAction(StrEnum):
@@ -43,9 +43,9 @@ class SubscriptionAction(StrEnum):
     """The overflow menu of a subscription row in `/csp subs`.
 
     Slack gives an overflow menu one action_id, so the menu is sent as `MENU` with option values
-    "<action>:<subscription id>"; `handlers.browse` rewrites a choice into a block action with
-    `action_id` CHANGE_SEATS or CANCEL and `value` = the subscription id before listeners are
-    matched. Flows register `app.action(SubscriptionAction.CHANGE_SEATS)` as for a button.
+    "<item>:<subscription id>", the item being CHANGE_SEATS or CANCEL. A flow listens to `MENU`
+    with the matcher `bot.slack.payload.menu_item(<its item>)` and reads the subscription id
+    with `button_value`.
     """
 
     MENU = "subscription_menu"
@@ -76,6 +76,7 @@ class TenantAction(StrEnum):
 
 
 class TenantEditCallback(StrEnum):
+    #: The edit form; private_metadata is a `bot.views.tenant.TenantEditRef`.
     FORM = "tenant_edit_form"
     #: Confirmations of older versions (the change in private_metadata): refused, never acted on.
     CONFIRM = "tenant_edit_confirm"
@@ -93,13 +94,13 @@ class TenantEditBlock(StrEnum):
     MPN_ID = "tenant_mpn_id"
 
 
-# --- the request pipeline: confirmation, approvals, status cards (issue 5) --------------------
+# --- the request pipeline: confirmation, approvals, status cards ----------------------------------
 
 
 class PipelineCallback(StrEnum):
-    #: The generic pushed confirmation view; private_metadata is the request id.
+    #: The generic pushed confirmation view; private_metadata is a `bot.slack.metadata.RequestRef`.
     CONFIRM = "pipeline_confirm"
-    #: The modal asking a support agent why they reject; private_metadata is the request id.
+    #: The modal asking a support agent why they reject; private_metadata: a `RequestRef`.
     REJECT = "pipeline_reject"
 
 
@@ -126,7 +127,7 @@ class PipelineBlock(StrEnum):
     AUDIT_PAGER = "pipeline_audit_pager"
 
 
-# --- ordering licenses (issue 6) -------------------------------------------------------------
+# --- ordering licenses ----------------------------------------------------------------------------
 
 
 class OrderCallback(StrEnum):
@@ -172,15 +173,15 @@ class OrderAction(StrEnum):
     FIELD = "order_field"  # the one input element of a plain field block
 
 
-# --- refund tickets (issue 9) ----------------------------------------------------------------
+# --- refund tickets -------------------------------------------------------------------------------
 
 
 class RefundCallback(StrEnum):
-    #: The refund ticket modal; private_metadata is the channel the command was run in.
+    #: The refund ticket modal; private_metadata is a `bot.slack.metadata.ChannelRef`.
     FORM = "refund_form"
-    #: "Mark as filed": asks for the upstream ticket reference; private_metadata: request id.
+    #: "Mark as filed": asks for the upstream ticket reference; metadata: a `RequestRef`.
     FILED = "refund_filed"
-    #: "Mark as resolved": asks for the credited amount; private_metadata: request id.
+    #: "Mark as resolved": asks for the credited amount; metadata: a `RequestRef`.
     RESOLVED = "refund_resolved"
 
 
@@ -221,7 +222,7 @@ class RefundAction(StrEnum):
     PAGE = "refund_page"
 
 
-# --- one subscription: seat changes (issue 7) and cancellations (issue 8) --------------------
+# --- one subscription: seat changes and cancellations --------------------------------------------
 
 
 class SubscriptionChoiceBlock(StrEnum):
@@ -277,9 +278,9 @@ class CancelAction(StrEnum):
 
 
 class SoftwareCallback(StrEnum):
-    #: The buy modal; private_metadata is the channel it was opened from.
+    #: The buy modal; private_metadata is a `bot.slack.metadata.ChannelRef`.
     BUY = "software_buy"
-    #: The cancel modal; private_metadata is a `bot.software.purchases.PurchaseRef`.
+    #: The cancel modal; private_metadata is a `bot.views.software.SoftwareCancelRef`.
     CANCEL = "software_cancel"
 
 

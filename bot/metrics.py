@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from prometheus_client import (
@@ -42,6 +42,9 @@ from prometheus_client.exposition import choose_encoder
 from bot import slack_observe
 from bot.metrics_state import StateCollector
 from store import requests as repo
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,7 +80,7 @@ def _package_version() -> str:
 class Metrics:
     """The families of one runtime and the calls that move them."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.registry = r = CollectorRegistry()
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=r)  # memory, CPU, file descriptors, GC: of this process
@@ -196,7 +199,7 @@ class Metrics:
         return encoder(self.registry), content_type
 
 
-def instrument(runtime: Any) -> Metrics:
+def instrument(runtime: Runtime) -> Metrics:
     """Metrics for `runtime`, with its provider and Slack client reporting into them."""
     metrics = Metrics(runtime)
     try:
@@ -207,7 +210,7 @@ def instrument(runtime: Any) -> Metrics:
     return metrics
 
 
-def approval_decided(runtime: Any, request: Any) -> None:
+def approval_decided(runtime: Runtime, request: Any) -> None:
     """The decision hook for `bot.approvals` (a runtime without metrics measures nothing)."""
     metrics = getattr(runtime, "metrics", None)
     if metrics is not None:

@@ -15,12 +15,15 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from store import stats
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ def _age(now: datetime, then: datetime | None) -> float:
 class StateCollector(Collector):
     """Serves the last `Snapshot`; `refresh()` replaces it (the scrape handler calls it)."""
 
-    def __init__(self, runtime: Any, group_durations: dict[str, float]) -> None:
+    def __init__(self, runtime: Runtime, group_durations: dict[str, float]) -> None:
         self.runtime = runtime
         self.snapshot = Snapshot()
         self.group_durations = group_durations  # this replica's last read of each group

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot import policy
 from bot.domain import License
 from bot.numbers import id_of
-from bot.order_form import FormState, LineField, OrderMeta, line_block
+from bot.order_form import LineField, OrderMeta, line_block
+from bot.slack.state import ViewState
 from store import cache, search
 from store import requests as request_store
 from store.cache import CachedSubscription, CachedTenant
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 # --- what can be ordered where (from the cache) ----------------------------------------------
 
@@ -104,7 +109,7 @@ class Catalogue:
         return self.licenses.get(license_id)
 
 
-async def group_choices(runtime, service_name: str | None) -> GroupChoices | None:
+async def group_choices(runtime: Runtime, service_name: str | None) -> GroupChoices | None:
     if not service_name:
         return None
     async with runtime.db.session() as session:
@@ -118,7 +123,7 @@ async def group_choices(runtime, service_name: str | None) -> GroupChoices | Non
     return GroupChoices(tenant, {lic.id: lic for lic in licenses}, live, on_the_way)
 
 
-async def new_group_catalogue(runtime) -> Catalogue:
+async def new_group_catalogue(runtime: Runtime) -> Catalogue:
     found: dict[int, License] = {}
     async with runtime.db.session() as session:
         for service_name, _name in await cache.tenant_names(session):
@@ -136,7 +141,7 @@ async def new_group_catalogue(runtime) -> Catalogue:
     return Catalogue(found)
 
 
-async def find_group(runtime, text: str) -> CachedTenant | None:
+async def find_group(runtime: Runtime, text: str) -> CachedTenant | None:
     """The license group the words of `/csp order <words>` name best, if any."""
     from bot import typeahead
 
@@ -181,7 +186,7 @@ class LinePrefill:
 
 
 def prefill_lines(
-    meta: OrderMeta, state: FormState, choices: GroupChoices | Catalogue | None
+    meta: OrderMeta, state: ViewState, choices: GroupChoices | Catalogue | None
 ) -> list[LinePrefill]:
     """The lines to show after an update. A line whose license (or add-on parent) does not
     apply to the new choices gets a new key — Slack would otherwise keep the stale choice —

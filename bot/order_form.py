@@ -17,10 +17,10 @@ from typing import Annotated, Any
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
 )
+from pydantic_core import ErrorDetails
 
 from bot import contacts
 from bot.countries import COUNTRIES
@@ -30,6 +30,8 @@ from bot.i18n import _
 from bot.ids import BlockId, OrderBlock
 from bot.kinds import KindPayload
 from bot.numbers import NumberError, Problem, id_of, parse_whole
+from bot.slack.metadata import Metadata
+from bot.slack.state import ViewState
 
 #: Lines one order may hold: four blocks a line keeps the modal far below Slack's 100 blocks.
 MAX_LINES = 10
@@ -63,10 +65,8 @@ def line_block(kind: OrderBlock | LineField, key: str) -> str:
     return f"{block}.{key}"
 
 
-class OrderMeta(BaseModel):
+class OrderMeta(Metadata):
     """What the modal carries from one update to the next (its private_metadata)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     mode: OrderMode = OrderMode.EXISTING
     lines: list[str] = Field(default_factory=lambda: ["1"])
@@ -74,16 +74,6 @@ class OrderMeta(BaseModel):
     channel: str | None = None
     #: The license group the lines' choices were built for.
     tenant: str | None = None
-
-    def dump(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
-
-    @classmethod
-    def load(cls, text: str | None) -> OrderMeta:
-        try:
-            return cls.model_validate_json(text) if text else cls()
-        except ValidationError:
-            return cls()
 
     def fresh_key(self) -> str:
         key = str(self.next_key)
@@ -109,39 +99,6 @@ class OrderMeta(BaseModel):
 
     def number(self, key: str) -> int:
         return self.lines.index(key) + 1
-
-
-class FormState:
-    """Reads `view.state.values` the way every element type stores its value."""
-
-    def __init__(self, values: Mapping[str, Mapping[str, Any]] | None) -> None:
-        self.values = values or {}
-
-    def has(self, block_id: str) -> bool:
-        return block_id in self.values
-
-    def get(self, block_id: str) -> str | None:
-        for element in (self.values.get(block_id) or {}).values():
-            if not isinstance(element, Mapping):
-                continue
-            if "selected_option" in element:
-                option = element["selected_option"] or {}
-                value = option.get("value")
-            else:
-                value = element.get("value")
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        return None
-
-    def label(self, block_id: str) -> str | None:
-        """The text of a chosen option (external selects carry it; the cache may not)."""
-        for element in (self.values.get(block_id) or {}).values():
-            option = (
-                (element or {}).get("selected_option") if isinstance(element, Mapping) else None
-            )
-            if option:
-                return (option.get("text") or {}).get("text")
-        return None
 
 
 # --- field rules (each raises ValueError with the words shown next to the field) -------------
@@ -354,7 +311,7 @@ NEW_GROUP_BLOCKS: dict[str, str] = {
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     """Our own words for a field; pydantic's only for what a plain model check found."""
     found = (error.get("ctx") or {}).get("error")
     if isinstance(found, ValueError):
@@ -375,7 +332,7 @@ def _collect(error: ValidationError, blocks: Mapping[str, str], errors: dict[str
             errors.setdefault(block, _message(item))
 
 
-def parse_lines(state: FormState, meta: OrderMeta, errors: dict[str, str]) -> list[OrderLine]:
+def parse_lines(state: ViewState, meta: OrderMeta, errors: dict[str, str]) -> list[OrderLine]:
     """Every line of the modal, in order; bad lines add their errors and are left out."""
     lines: list[OrderLine] = []
     for number, key in enumerate(meta.lines, start=1):
@@ -424,9 +381,9 @@ def _refuse_duplicates(lines: list[OrderLine], errors: dict[str, str]) -> None:
             seen[(line.license_id, line.parent_subscription_id)] = line
 
 
-def parse_order_form(values: Mapping[str, Any], meta: OrderMeta) -> OrderForm:
+def parse_order_form(values: ViewState | Mapping[str, Any], meta: OrderMeta) -> OrderForm:
     """`view.state.values` → an order form, or FormErrors next to every field that is wrong."""
-    state = FormState(values)
+    state = ViewState(values)
     errors: dict[str, str] = {}
     lines = parse_lines(state, meta, errors)
     note = state.get(OrderBlock.NOTE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.views import View
 
@@ -35,6 +36,9 @@ from bot.pricing import Money, PriceBook, describe, load_price_book
 from bot.views import new_group
 from bot.views.order_confirmation import order_confirmation
 from store.cache import CachedSubscription
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 SUMMARY_LIMIT = 300
 
@@ -199,7 +203,7 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
     return OrderPlan(priced, _("{name} (new license group)", name=group), prices.currency)
 
 
-async def draft_order(runtime, form: OrderForm, actor: str) -> tuple[Request, View]:
+async def draft_order(runtime: Runtime, form: OrderForm, actor: str) -> tuple[Request, View]:
     """Checks an order against the cache and the price book, stores it as a draft, and
     returns the confirmation to push. Nothing is sent before the requester confirms."""
     await runtime.roles.require_drafter(actor, RequestKind.ORDER)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot import execution
 from bot.domain import Request, RequestState, RequestStep, Role, StepState
@@ -20,6 +20,9 @@ from bot.pipeline import load, load_steps, move_step, transition
 from bot.policy import Decision
 from bot.sync import refresh_tenant
 from store import requests as repo
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ def may_resolve(request: Request, roles: Collection[Role]) -> Decision:
     return Decision.allow()
 
 
-async def retry(runtime: Any, request_id: int, actor: str, note: str = "") -> Request:
+async def retry(runtime: Runtime, request_id: int, actor: str, note: str = "") -> Request:
     """failed | needs_attention → queued: failed and unknown steps go back to `pending` (sent
     again by the worker); done steps stay done and running ones keep being followed."""
     request = await load(runtime.db, request_id)
@@ -79,7 +82,7 @@ async def retry(runtime: Any, request_id: int, actor: str, note: str = "") -> Re
 
 
 async def resolve(
-    runtime: Any, request_id: int, actor: str, *, created: bool, note: str = ""
+    runtime: Runtime, request_id: int, actor: str, *, created: bool, note: str = ""
 ) -> Request:
     """A support agent checked the control panel: the steps whose outcome was unknown did
     (`created=True`) or did not happen. The request ends done, or failed line by line."""
@@ -120,7 +123,7 @@ def _settled(step: RequestStep, created: bool, word: str) -> RequestStep:
     return step.model_copy(update={"state": StepState.FAILED, "error": word})
 
 
-async def _refresh(runtime: Any, request: Request) -> None:
+async def _refresh(runtime: Runtime, request: Request) -> None:
     if not request.tenant:
         return
     try:
@@ -129,7 +132,7 @@ async def _refresh(runtime: Any, request: Request) -> None:
         log.warning("could not refresh the cache of %s", request.tenant, exc_info=True)
 
 
-def _wake_worker(runtime: Any) -> None:
+def _wake_worker(runtime: Runtime) -> None:
     worker = getattr(runtime, "worker", None)
     if worker is not None:
         worker.wake()

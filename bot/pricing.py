@@ -154,7 +154,7 @@ def describe(money: Money | None) -> str:
 
 def prorated_refund(term_cost: Money, term_start: datetime, term_end: datetime,
                     now: datetime) -> Money:
-    """Microsoft refunds a cancelled license-based subscription by the day (csp-policies.md):
+    """Microsoft refunds a cancelled license-based subscription by the day (docs/policies.md):
     the share of the current term not yet used, of what the whole term costs
     (`term_cost` = the monthly total times the months of the term)."""
     term_seconds = max((term_end - term_start).total_seconds(), 1.0)

@@ -12,7 +12,7 @@ Pure: no I/O, no clock (`today` is passed in).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -27,6 +27,7 @@ from bot.formats import AmountError, money, money_example, parse_decimal
 from bot.i18n import _
 from bot.ids import BlockId, RefundBlock
 from bot.kinds import KindPayload
+from bot.slack.state import ViewState
 
 B = RefundBlock
 
@@ -360,30 +361,7 @@ class RefundPayload(KindPayload):
 # --- reading the modal -------------------------------------------------------------------------
 
 
-def _element(values: Mapping[str, Any], block: str) -> dict:
-    """The one element state of an input block ({} when Slack sent nothing for it)."""
-    found = values.get(block) or {}
-    return next(iter(found.values()), {}) if found else {}
-
-
-def text_of(values: Mapping[str, Any], block: str) -> str | None:
-    return _element(values, block).get("value")
-
-
-def choice_of(values: Mapping[str, Any], block: str) -> str | None:
-    option = _element(values, block).get("selected_option")
-    return option.get("value") if option else None
-
-
-def date_of(values: Mapping[str, Any], block: str) -> str | None:
-    return _element(values, block).get("selected_date")
-
-
-def checked(values: Mapping[str, Any], block: str) -> bool:
-    return bool(_element(values, block).get("selected_options"))
-
-
-def _enum(kind: type[StrEnum], value: str | None, missing: str):
+def _enum(kind: type[StrEnum], value: str | None, missing: str) -> StrEnum:
     if value is None:
         raise ValueError(missing)
     try:
@@ -392,43 +370,44 @@ def _enum(kind: type[StrEnum], value: str | None, missing: str):
         raise ValueError(missing) from None
 
 
-def parse_refund_form(values: Mapping[str, Any], today: date) -> RefundTicket:
+def parse_refund_form(values: ViewState | Mapping[str, Any], today: date) -> RefundTicket:
     """`view.state.values` → a ticket, or FormErrors with a message next to every bad field."""
+    state = ViewState(values)
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
 
-    def field(block: str, name: str, fn, *args) -> None:
+    def field(block: str, name: str, fn: Callable[..., Any], *args: Any) -> None:
         try:
             clean[name] = fn(*args)
         except ValueError as exc:
             errors[block] = str(exc)
 
     field(B.CUSTOMER_TENANT, "customer_tenant", clean_customer_tenant,
-          text_of(values, B.CUSTOMER_TENANT))
-    field(B.ORDER_ID, "order_id", clean_order_id, text_of(values, B.ORDER_ID))
-    field(B.PRODUCT, "product", _enum, RefundProduct, choice_of(values, B.PRODUCT),
+          state.raw(B.CUSTOMER_TENANT))
+    field(B.ORDER_ID, "order_id", clean_order_id, state.raw(B.ORDER_ID))
+    field(B.PRODUCT, "product", _enum, RefundProduct, state.choice(B.PRODUCT),
           _("Choose what was bought."))
     field(B.PURCHASE_DATE, "purchased_on", clean_purchase_date,
-          date_of(values, B.PURCHASE_DATE), today)
-    field(B.REASON, "reason", _enum, RefundReason, choice_of(values, B.REASON),
+          state.date(B.PURCHASE_DATE), today)
+    field(B.REASON, "reason", _enum, RefundReason, state.choice(B.REASON),
           _("Choose the reason for the refund."))
-    details = " ".join((text_of(values, B.REASON_DETAILS) or "").split())
+    details = " ".join((state.raw(B.REASON_DETAILS) or "").split())
     if len(details) > DETAILS_MAX:
         errors[B.REASON_DETAILS] = _("Keep it to {n} characters.", n=DETAILS_MAX)
     elif clean.get("reason") is RefundReason.OTHER and len(details) < 10:
         errors[B.REASON_DETAILS] = _("Explain the reason in a sentence (Microsoft reads it).")
     clean["reason_details"] = details
-    field(B.AMOUNT, "amount", clean_amount, text_of(values, B.AMOUNT))
-    field(B.CURRENCY, "currency", clean_currency, choice_of(values, B.CURRENCY))
-    field(B.IMPACT, "impact", _enum, Impact, choice_of(values, B.IMPACT),
+    field(B.AMOUNT, "amount", clean_amount, state.raw(B.AMOUNT))
+    field(B.CURRENCY, "currency", clean_currency, state.choice(B.CURRENCY))
+    field(B.IMPACT, "impact", _enum, Impact, state.choice(B.IMPACT),
           _("Choose the impact on the customer."))
-    field(B.TITLE, "title", clean_title, text_of(values, B.TITLE))
-    field(B.CONTACT_NAME, "contact_name", clean_contact_name, text_of(values, B.CONTACT_NAME))
-    field(B.CONTACT_EMAIL, "contact_email", clean_email, text_of(values, B.CONTACT_EMAIL))
-    field(B.CONTACT_PHONE, "contact_phone", clean_phone, text_of(values, B.CONTACT_PHONE))
-    field(B.ATTACHMENTS, "attachments", clean_attachments, text_of(values, B.ATTACHMENTS))
-    clean["acknowledged_outside_window"] = checked(values, B.ACKNOWLEDGE)
-    clean["license_group"] = choice_of(values, BlockId.TENANT)
+    field(B.TITLE, "title", clean_title, state.raw(B.TITLE))
+    field(B.CONTACT_NAME, "contact_name", clean_contact_name, state.raw(B.CONTACT_NAME))
+    field(B.CONTACT_EMAIL, "contact_email", clean_email, state.raw(B.CONTACT_EMAIL))
+    field(B.CONTACT_PHONE, "contact_phone", clean_phone, state.raw(B.CONTACT_PHONE))
+    field(B.ATTACHMENTS, "attachments", clean_attachments, state.raw(B.ATTACHMENTS))
+    clean["acknowledged_outside_window"] = bool(state.chosen(B.ACKNOWLEDGE))
+    clean["license_group"] = state.choice(BlockId.TENANT)
     if errors:
         raise FormErrors(errors)
     return RefundTicket(**clean)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
@@ -44,6 +45,9 @@ from bot.views.refunds import (
 from store import cache
 from store import requests as repo
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 S = RequestState
@@ -66,7 +70,7 @@ LIST_FILTERS = ("open", "mine", "all")
 
 
 async def prefill(
-    runtime, user_id: str, words: Sequence[str] = (), license_group: str | None = None
+    runtime: Runtime, user_id: str, words: Sequence[str] = (), license_group: str | None = None
 ) -> RefundPrefill:
     """What the modal starts with, from the cache and the database only (Slack's 3 seconds).
 
@@ -113,12 +117,12 @@ def _group_label(tenant) -> str:
     return label if len(label) <= 75 else label[:74] + "…"
 
 
-def windows(runtime) -> RefundWindows:
+def windows(runtime: Runtime) -> RefundWindows:
     return RefundWindows.from_settings(runtime.settings)
 
 
 async def open_ticket(
-    runtime, ticket: RefundTicket, requester: str, origin_channel: str | None
+    runtime: Runtime, ticket: RefundTicket, requester: str, origin_channel: str | None
 ) -> tuple[Request, View]:
     """Asks policy, stores the draft, and returns the confirmation to push on the form."""
     await runtime.roles.require_drafter(requester, RequestKind.REFUND)
@@ -165,7 +169,7 @@ async def open_ticket(
 # --- support agents move it along -----------------------------------------------------------
 
 
-async def check_step(runtime, request_id: int, actor: str, step: RefundStep) -> Request:
+async def check_step(runtime: Runtime, request_id: int, actor: str, step: RefundStep) -> Request:
     """The ticket, if `actor` may take this step now; a polite refusal otherwise."""
     request = await pipeline.load(runtime.db, request_id)
     roles = await runtime.roles.of(actor)
@@ -178,7 +182,7 @@ async def check_step(runtime, request_id: int, actor: str, step: RefundStep) -> 
     raise NotAllowed(decision.reason)
 
 
-async def claim(runtime, request_id: int, actor: str) -> Request:
+async def claim(runtime: Runtime, request_id: int, actor: str) -> Request:
     """A support agent takes the ticket; the first click wins, on every replica."""
     request = await check_step(runtime, request_id, actor, RefundStep.CLAIM)
     async with runtime.db.transaction() as session:
@@ -199,7 +203,7 @@ async def claim(runtime, request_id: int, actor: str) -> Request:
     return latest
 
 
-async def _tell_claimed(runtime, request: Request, agent: str) -> None:
+async def _tell_claimed(runtime: Runtime, request: Request, agent: str) -> None:
     """The status card shows who has the ticket, and the requester hears it.
 
     Not `notifier.request_changed`: a claim is no transition, and that would repeat the DM of
@@ -217,7 +221,7 @@ async def _tell_claimed(runtime, request: Request, agent: str) -> None:
         log.exception("could not tell the requester that %s was claimed", request.ref)
 
 
-async def mark_filed(runtime, request_id: int, actor: str, reference: str) -> Request:
+async def mark_filed(runtime: Runtime, request_id: int, actor: str, reference: str) -> Request:
     """approved → filed: filed with Microsoft under `reference`."""
     request = await check_step(runtime, request_id, actor, RefundStep.FILE)
     payload = RefundPayload.of(request).model_copy(update={"upstream_reference": reference})
@@ -232,7 +236,7 @@ async def mark_filed(runtime, request_id: int, actor: str, reference: str) -> Re
 
 
 async def mark_resolved(
-    runtime, request_id: int, actor: str, amount: Decimal, currency: str
+    runtime: Runtime, request_id: int, actor: str, amount: Decimal, currency: str
 ) -> Request:
     """filed → resolved: Microsoft credited `amount` (0 when it refused the refund)."""
     request = await check_step(runtime, request_id, actor, RefundStep.RESOLVE)
@@ -248,7 +252,7 @@ async def mark_resolved(
 # --- the list -----------------------------------------------------------------------------
 
 
-async def ticket_page(runtime, which: str, user_id: str, page: int = 0) -> TicketPage:
+async def ticket_page(runtime: Runtime, which: str, user_id: str, page: int = 0) -> TicketPage:
     """`/csp refunds open|mine|all`: newest activity first, PAGE_SIZE a page."""
     which = (which or "open").lower()
     if which not in LIST_FILTERS:

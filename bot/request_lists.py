@@ -4,6 +4,7 @@ decision, and the latest of everyone — plus the same lists as App Home section
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block
 
@@ -11,6 +12,9 @@ from bot.domain import Request, Role
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import _
 from store import requests as repo
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 LIST_LIMIT = 15
 HOME_LIMIT = 5
@@ -33,31 +37,31 @@ def parse_listing(args: list[str]) -> Listing:
         ) from None
 
 
-async def is_agent(runtime, user_id: str) -> bool:
+async def is_agent(runtime: Runtime, user_id: str) -> bool:
     roles = await runtime.roles.of(user_id)
     return Role.SUPPORT in roles or Role.ADMIN in roles
 
 
-async def mine(runtime, user_id: str, limit: int = LIST_LIMIT) -> list[Request]:
+async def mine(runtime: Runtime, user_id: str, limit: int = LIST_LIMIT) -> list[Request]:
     async with runtime.db.session() as session:
         rows = await repo.recent_requests(session, requester=user_id, limit=limit)
     return [Request.model_validate(r) for r in rows]
 
 
-async def waiting_for(runtime, user_id: str, limit: int = LIST_LIMIT) -> list[Request]:
+async def waiting_for(runtime: Runtime, user_id: str, limit: int = LIST_LIMIT) -> list[Request]:
     """Requests a support agent may decide now: waiting, and not their own."""
     async with runtime.db.session() as session:
         rows = await repo.awaiting_decision(session, exclude_requester=user_id, limit=limit)
     return [Request.model_validate(r) for r in rows]
 
 
-async def recent(runtime, limit: int = LIST_LIMIT) -> list[Request]:
+async def recent(runtime: Runtime, limit: int = LIST_LIMIT) -> list[Request]:
     async with runtime.db.session() as session:
         rows = await repo.recent_requests(session, limit=limit)
     return [Request.model_validate(r) for r in rows]
 
 
-async def listing(runtime, user_id: str, which: Listing) -> list[Request]:
+async def listing(runtime: Runtime, user_id: str, which: Listing) -> list[Request]:
     if which is Listing.WAITING:
         if not await is_agent(runtime, user_id):
             raise NotAllowed(
@@ -69,7 +73,7 @@ async def listing(runtime, user_id: str, which: Listing) -> list[Request]:
     return await mine(runtime, user_id)
 
 
-async def your_requests_section(runtime, user_id: str) -> list[Block]:
+async def your_requests_section(runtime: Runtime, user_id: str) -> list[Block]:
     """App Home: "Your recent requests" (bot.home section provider)."""
     from bot.views.requests import listing_title, request_list_blocks
 
@@ -77,7 +81,7 @@ async def your_requests_section(runtime, user_id: str) -> list[Block]:
     return request_list_blocks(title, await mine(runtime, user_id, HOME_LIMIT), empty)
 
 
-async def waiting_section(runtime, user_id: str) -> list[Block]:
+async def waiting_section(runtime: Runtime, user_id: str) -> list[Block]:
     """App Home: "Waiting for your decision", for support agents only."""
     from bot.views.requests import listing_title, request_list_blocks
 

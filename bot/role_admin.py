@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain import Role
 from bot.errors import DomainError
@@ -17,16 +18,23 @@ from bot.roles import ROLE_NAMES
 from store import requests as audit_repo
 from store import roles as repo
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 #: `<@U123|name>`, `<@U123>` (Slack's escaped mentions) or a bare `U123`/`W123`.
 USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]+))$")
-ROLE_WORDS = {"staff": Role.STAFF, "support": Role.SUPPORT, "agent": Role.SUPPORT,
-              "admin": Role.ADMIN, "admin_agent": Role.ADMIN_AGENT,
-              "admin-agent": Role.ADMIN_AGENT}  # fmt: skip
+#: The words that name a role in `/csp roles grant`: each role's own, "agent" for support and
+#: "admin-agent" for admin_agent.
+ROLE_WORDS = {role.value: role for role in Role} | {
+    "agent": Role.SUPPORT, "admin-agent": Role.ADMIN_AGENT,
+}
+#: "staff, support, admin, admin_agent", for the help and the refusals.
+ROLE_LIST = ", ".join(Role)
 
 USAGE = _(
     "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
-    "`/csp roles revoke @someone support` to take it back. Roles: staff, support, admin, "
-    "admin_agent (Partner Center's Admin agent: cancels software, sees the key route)."
+    "`/csp roles revoke @someone support` to take it back. Roles: {roles} (admin_agent: "
+    "Partner Center's Admin agent: cancels software, sees the key route).", roles=ROLE_LIST
 )
 
 
@@ -62,13 +70,13 @@ def parse_change(args: list[str]) -> RoleChange:
     role = ROLE_WORDS.get(args[2].lower())
     if role is None:
         raise DomainError(
-            _("`{word}` is not a role. Roles: staff, support, admin, admin_agent.",
-              word=args[2].replace("`", "'"))
+            _("`{word}` is not a role. Roles: {roles}.",
+              word=args[2].replace("`", "'"), roles=ROLE_LIST)
         )
     return RoleChange(args[0].lower() == "grant", parse_user(args[1]), role)
 
 
-async def overview(runtime) -> RolesOverview:
+async def overview(runtime: Runtime) -> RolesOverview:
     group = runtime.settings.csp_support_usergroup
     members = sorted(await runtime.roles.support_group_members()) if group else []
     return RolesOverview(
@@ -79,7 +87,7 @@ async def overview(runtime) -> RolesOverview:
     )
 
 
-async def apply(runtime, change: RoleChange, actor: str) -> str:
+async def apply(runtime: Runtime, change: RoleChange, actor: str) -> str:
     """Grants or revokes; answers in words what happened (or why nothing did)."""
     name = ROLE_NAMES[change.role]
     async with runtime.db.transaction() as session:

@@ -9,30 +9,25 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
 from bot.domain import RequestKind, Role
 from bot.errors import NotAllowed
 from bot.i18n import _
 from store import roles as repo
+from store.db import Database
 
 log = logging.getLogger(__name__)
 
 GROUP_CACHE_SECONDS = 300.0
 
-ROLE_NAMES = {
-    Role.STAFF: "staff",
-    Role.SUPPORT: "support agent",
-    Role.ADMIN: "admin",
-    Role.ADMIN_AGENT: "admin agent",
-}
-
+#: What one holder of each role is called ("support agent").
+ROLE_NAMES = {role: role.holder for role in Role}
 #: Who holds each role, in the plural, for refusals ("… is for support agents").
-ROLE_HOLDERS = {
-    Role.STAFF: "staff",
-    Role.SUPPORT: "support agents",
-    Role.ADMIN: "admins",
-    Role.ADMIN_AGENT: "admin agents",
-}
+ROLE_HOLDERS = {role: role.holders for role in Role}
 
 
 #: Who prepares and confirms each kind of request. Checked when the draft is made and again
@@ -55,8 +50,17 @@ def drafting_words(kind: RequestKind) -> str:
     }[kind]
 
 
+class RoleSources(Protocol):
+    """Where roles come from: the settings (bootstrap admins), the database (grants) and Slack
+    (the support user group)."""
+
+    settings: Settings
+    db: Database
+    slack: AsyncWebClient
+
+
 class Roles:
-    def __init__(self, runtime) -> None:
+    def __init__(self, runtime: RoleSources) -> None:
         self.runtime = runtime
         self._group: tuple[float, frozenset[str]] | None = None
 
@@ -101,7 +105,7 @@ class Roles:
             return self._group[1]
         try:
             answer = await self.runtime.slack.usergroups_users_list(usergroup=group)
-            members = frozenset(answer.get("users", []))
+            members: frozenset[str] = frozenset(answer.get("users", []))
         except Exception as exc:  # keep the last known members while Slack is unhappy
             log.warning("could not read support user group %s: %s", group, exc)
             return self._group[1] if self._group else frozenset()

@@ -1,4 +1,4 @@
-"""Changing the seat count of a subscription (issue 7): form → rule → draft with its
+"""Changing the seat count of a subscription: form → rule → draft with its
 confirmation. No Slack calls here; the listener in `handlers/seats.py` only plumbs.
 
 OVHcloud's changeQuantity takes the new TOTAL, which is what the person types and what the one
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.views import View
 
@@ -25,18 +25,21 @@ from bot.kinds import KindPayload, KindSpec, register
 from bot.numbers import NumberError, Problem, parse_whole
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import PriceBook, describe, load_price_book
+from bot.slack.state import ViewState
 from bot.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
     chosen_or_errors,
     load_facts,
     open_request_problem,
-    typed,
 )
 from bot.terms import load_term_book
 from bot.views.common import escape
 from bot.views.seats import schedule_block_id
 from bot.views.terms import scheduled_words, term_words
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 #: Which block of the seat modal a refusal of `policy.seat_change` is about.
 FIELD_BLOCKS = {"new_total": SeatsBlock.NEW_TOTAL}
@@ -56,15 +59,15 @@ class SeatForm:
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> SeatForm:
-        ref = ChoiceRef.loads(view.get("private_metadata"))
-        values = view["state"]["values"]
+        ref = ChoiceRef.of(view)
+        state = ViewState.of(view)
         errors: dict[str, str] = {}
         tenant, subscription_id = chosen_or_errors(
-            values, ref, errors, missing=_("Choose the subscription to change.")
+            state, ref, errors, missing=_("Choose the subscription to change.")
         )
         new_total = None
         try:
-            new_total = parse_whole(typed(values, SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
+            new_total = parse_whole(state.text(SeatsBlock.NEW_TOTAL, SeatsAction.NEW_TOTAL))
         except NumberError as exc:
             errors[SeatsBlock.NEW_TOTAL] = (
                 _("That is more seats than any subscription holds (at most {n}).",
@@ -74,17 +77,19 @@ class SeatForm:
             )
         if errors:
             raise FormErrors(errors)
-        block = next((b for b in values if b.split(".")[0] == SeatsBlock.SCHEDULE), None)
-        ticked = ((values.get(block) or {}).get(SeatsAction.SCHEDULE) or {}) if block else {}
+        block = state.block_named(SeatsBlock.SCHEDULE)
+        ticked = bool(state.chosen(block, SeatsAction.SCHEDULE)) if block else False
         return cls(ref, tenant, subscription_id, new_total,  # type: ignore[arg-type]
-                   block, bool(ticked.get("selected_options")))
+                   block, ticked)
 
 
 def reduction_window(settings: Any) -> timedelta:
     return timedelta(hours=settings.csp_seat_reduction_window_hours)
 
 
-async def draft_seat_change(runtime: Any, form: SeatForm, requester: str) -> tuple[Request, View]:
+async def draft_seat_change(
+    runtime: Runtime, form: SeatForm, requester: str
+) -> tuple[Request, View]:
     """Asks the rule about the change and stores it as a draft with its confirmation.
 
     Raises FormErrors (shown next to the field) when the change is not possible now.

@@ -5,8 +5,9 @@ caches the answer only when it comes back, so a cold burst of requests makes one
 each, and every one of them waits on Slack. Here `auth.test` runs once, before the first
 request is served (`prime()` at start-up), behind a lock.
 
-It also hands every listener the bot's runtime (`context["runtime"]`): authorization runs once
-per request before any listener, so this saves a global middleware on the ack path.
+It also puts the bot's runtime in every context, where bolt hands it to each listener that
+takes a `runtime` parameter: authorization runs once per request before any listener, so this
+saves a global middleware on the ack path.
 """
 
 from __future__ import annotations

@@ -9,11 +9,12 @@ request of ours still open on it. Everything here reads the cache only (the 3-se
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from pydantic import ConfigDict, Field
 
 from bot.domain import License, Request, RequestState, Subscription
 from bot.errors import NotFoundError
@@ -21,6 +22,8 @@ from bot.i18n import _
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.numbers import id_of
 from bot.policy.terms import ASSUMED_TERMS, ProviderRenewal, Term, TermBook, current_term
+from bot.slack.metadata import Counter, Id, Metadata, Text
+from bot.slack.state import ViewState
 from bot.views.text import escape
 from store import cache
 from store import requests as request_repo
@@ -41,38 +44,19 @@ OPEN_STATES = (
 OPEN_REQUESTS_READ = 10
 
 
-@dataclass(frozen=True)
-class ChoiceRef:
+class ChoiceRef(Metadata):
     """The modal's private_metadata: what it was built for, and where to post the card.
 
     `generation` changes whenever the license group changes, so the subscription select gets a
     new block_id and Slack forgets a subscription chosen in the previous group.
     """
 
-    tenant: str | None = None
-    subscription_id: int | None = None
-    channel: str | None = None
-    generation: int = 0
+    model_config = ConfigDict(frozen=True)
 
-    def dumps(self) -> str:
-        data = {"t": self.tenant, "s": self.subscription_id, "c": self.channel,
-                "g": self.generation}
-        return json.dumps({k: v for k, v in data.items() if v not in (None, 0)})
-
-    @classmethod
-    def loads(cls, text: str | None) -> ChoiceRef:
-        try:
-            data = json.loads(text or "{}")
-        except ValueError:
-            return cls()
-        if not isinstance(data, dict):
-            return cls()
-
-        def text_at(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) and value else None
-
-        return cls(text_at("t"), id_of(data.get("s")), text_at("c"), id_of(data.get("g")) or 0)
+    tenant: Text = Field(default=None, alias="t")
+    subscription_id: Id = Field(default=None, alias="s")
+    channel: Text = Field(default=None, alias="c")
+    generation: Counter = Field(default=0, alias="g")
 
     @property
     def subscription_block(self) -> str:
@@ -82,7 +66,9 @@ class ChoiceRef:
         """Another group: the subscription chosen in the previous one is forgotten."""
         if tenant == self.tenant:
             return self
-        return replace(self, tenant=tenant, subscription_id=None, generation=self.generation + 1)
+        return self.model_copy(
+            update={"tenant": tenant, "subscription_id": None, "generation": self.generation + 1}
+        )
 
 
 # --- what the command text names -------------------------------------------------------------
@@ -156,25 +142,12 @@ async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, 
 # --- what the modal's state holds ------------------------------------------------------------
 
 
-def selected(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
-    """The value chosen in a select of `view.state.values`, or None."""
-    state = (values.get(block_id) or {}).get(action_id) or {}
-    option = state.get("selected_option") or {}
-    return option.get("value")
-
-
-def typed(values: Mapping[str, Any], block_id: str, action_id: str) -> str:
-    """The text typed in an input of `view.state.values`, stripped ("" when empty)."""
-    state = (values.get(block_id) or {}).get(action_id) or {}
-    return (state.get("value") or "").strip()
-
-
 def chosen_or_errors(
-    values: Mapping[str, Any], ref: ChoiceRef, errors: dict[str, str], *, missing: str
+    state: ViewState, ref: ChoiceRef, errors: dict[str, str], *, missing: str
 ) -> tuple[str | None, int | None]:
     """`chosen()`, with a message next to each select left empty (`missing`: the
     subscription's, e.g. "Choose the subscription to cancel.")."""
-    tenant, subscription_id = chosen(values, ref)
+    tenant, subscription_id = chosen(state, ref)
     if not tenant:
         errors[BlockId.TENANT] = _("Choose the license group.")
     if subscription_id is None:
@@ -182,11 +155,11 @@ def chosen_or_errors(
     return tenant, subscription_id
 
 
-def chosen(values: Mapping[str, Any], ref: ChoiceRef) -> tuple[str | None, int | None]:
+def chosen(state: ViewState, ref: ChoiceRef) -> tuple[str | None, int | None]:
     """(service name, subscription id) chosen in the form; what the modal was built for when
     the state does not say (a prefilled select the person did not touch)."""
-    tenant = selected(values, BlockId.TENANT, OptionsAction.TENANT) or ref.tenant
-    raw = selected(values, ref.subscription_block, OptionsAction.SUBSCRIPTION)
+    tenant = state.choice(BlockId.TENANT, OptionsAction.TENANT) or ref.tenant
+    raw = state.choice(ref.subscription_block, OptionsAction.SUBSCRIPTION)
     if raw is None:
         return tenant, ref.subscription_id
     return tenant, id_of(raw)
@@ -294,10 +267,10 @@ async def ref_for_value(db: Database, value: str | None, channel: str | None) ->
         async with db.session() as session:
             sub = await cache.get_subscription(session, subscription_id)
         if sub is not None:
-            return ChoiceRef(sub.service_name, sub.id, channel)
+            return ChoiceRef(tenant=sub.service_name, subscription_id=sub.id, channel=channel)
     if value:
-        return ChoiceRef(value, None, channel)
-    return ChoiceRef(None, None, channel)
+        return ChoiceRef(tenant=value, channel=channel)
+    return ChoiceRef(channel=channel)
 
 
 async def open_requests_on(session: Any, subscription_id: int) -> list[Request]:

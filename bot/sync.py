@@ -21,7 +21,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain import UsagePeriod
 from bot.i18n import _, ngettext
@@ -31,6 +31,9 @@ from store import cache_sync, cache_usage
 from store.cache import record_seat_batch  # re-exported for the pipeline
 from store.cache_sync import TenantSnapshot
 from store.cache_usage import UsageSnapshot
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ class SyncProgress(Protocol):
 class Syncer:
     """One per process (`runtime.syncer`)."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._full: asyncio.Task[SyncReport] | None = None
         self._writes = asyncio.Lock()  # SQLite: one writer at a time, in order
@@ -409,7 +412,7 @@ def _unexpected(exc: Exception) -> str:
     return _("unexpected error ({kind}); see the bot's log", kind=exc.__class__.__name__)
 
 
-def syncer_of(runtime: Any) -> Syncer:
+def syncer_of(runtime: Runtime) -> Syncer:
     """The runtime's syncer (installed by `Runtime._install_loops`)."""
     syncer = getattr(runtime, "syncer", None)
     if syncer is None:
@@ -417,6 +420,6 @@ def syncer_of(runtime: Any) -> Syncer:
     return syncer
 
 
-async def refresh_tenant(runtime: Any, service_name: str) -> TenantOutcome:
+async def refresh_tenant(runtime: Runtime, service_name: str) -> TenantOutcome:
     """Re-read one license group into the cache (the worker calls it after each request)."""
     return await syncer_of(runtime).refresh_tenant(service_name)

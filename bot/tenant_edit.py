@@ -11,7 +11,8 @@ it went.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from slack_sdk.models.views import View
@@ -23,21 +24,24 @@ from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
+from bot.slack.state import ViewState
 from bot.views.tenant import EDITABLE, LABELS
 from bot.views.text import escape
 from store import cache
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 MPN_ID = re.compile(r"^\d{6,10}$")
 
 Changes = dict[str, tuple[str | None, str]]
 
 
-def parse_form(values: dict) -> dict[str, str | None]:
+def parse_form(values: ViewState | Mapping[str, Any]) -> dict[str, str | None]:
     """The submitted fields (`view.state.values`), checked; raises FormErrors."""
-    submitted = {}
-    for block_id, name, _label, _limit in EDITABLE:
-        element = (values.get(block_id) or {}).get(name) or {}
-        submitted[name] = (element.get("value") or "").strip() or None
+    state = ViewState(values)
+    submitted = {name: state.text(block_id, name) or None
+                 for block_id, name, _label, _limit in EDITABLE}
     return check(submitted)
 
 
@@ -84,7 +88,7 @@ def changes_of(tenant: cache.CachedTenant, submitted: dict[str, str | None]) -> 
     }
 
 
-async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.CachedTenant:
+async def load_tenant(runtime: Runtime, user_id: str, service_name: str) -> cache.CachedTenant:
     await runtime.roles.require_drafter(user_id, RequestKind.TENANT_EDIT)
     async with runtime.db.session() as session:
         tenant = await cache.get_tenant(session, service_name)
@@ -96,7 +100,8 @@ async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.Ca
 
 
 async def draft_edit(
-    runtime: Any, user_id: str, service_name: str, values: dict, channel: str | None
+    runtime: Runtime, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
+    channel: str | None,
 ) -> tuple[Request, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it
     with the confirmation to push. FormErrors when invalid or when nothing changed."""

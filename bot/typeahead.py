@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Option
 
@@ -20,6 +20,9 @@ from bot.i18n import _
 from bot.views.text import escape
 from store import search
 from store.search import EXACT, PREFIX, normalize, text_tier, words_of
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 MAX_OPTIONS = 100
 OPTION_TEXT_LIMIT = 75
@@ -119,14 +122,14 @@ def license_candidate(hit: search.LicenseHit) -> Candidate:
 # --- what the options listeners call ---------------------------------------------------------
 
 
-async def tenant_options(runtime: Any, query: str) -> list[Option]:
+async def tenant_options(runtime: Runtime, query: str) -> list[Option]:
     async with runtime.db.session() as session:
         hits = await search.tenant_candidates(session, words_of(query), limit=MAX_OPTIONS)
     return [option(c) for c in rank(query, map(tenant_candidate, hits))]
 
 
 async def subscription_options(
-    runtime: Any, query: str, service_name: str | None = None
+    runtime: Runtime, query: str, service_name: str | None = None
 ) -> list[Option]:
     """Subscriptions of one group (when a group is chosen in the form) or of all."""
     async with runtime.db.session() as session:
@@ -139,7 +142,7 @@ async def subscription_options(
 
 
 async def license_options(
-    runtime: Any, query: str, service_name: str | None = None, *, orderable_only: bool = True
+    runtime: Runtime, query: str, service_name: str | None = None, *, orderable_only: bool = True
 ) -> list[Option]:
     """Licenses of a group (only those open to new subscriptions, unless told otherwise), or
     every license the cache knows when no group is chosen."""

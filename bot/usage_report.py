@@ -5,7 +5,7 @@ keeps — so it is safe where Slack waits; the chart itself is drawn off the eve
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.errors import NotFoundError
 from bot.i18n import _
@@ -15,8 +15,11 @@ from bot.terms import load_term_book
 from bot.usage import QUARTER_DAYS, Holding, UsageSummary, usage_summary
 from store import cache, cache_usage
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
-async def group_usage(runtime: Any, service_name: str) -> UsageSummary:
+
+async def group_usage(runtime: Runtime, service_name: str) -> UsageSummary:
     """Seats bought against used for every licence of the group, now. NotFoundError when the
     group is not in the cache."""
     now = runtime.clock.now()

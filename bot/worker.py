@@ -21,7 +21,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import execution, order_delivery
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
@@ -38,6 +38,9 @@ from bot.sync import record_seat_batch, refresh_tenant
 from bot.views import new_group
 from store import leases as lease_sql
 from store import requests as repo
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ class LostLease(Exception):
 
 
 class Worker:
-    def __init__(self, runtime: Any, *, worker_id: str | None = None, rng=None) -> None:
+    def __init__(self, runtime: Runtime, *, worker_id: str | None = None, rng=None) -> None:
         self.runtime = runtime
         self.identity = this_process()
         self.worker_id = worker_id or self.identity.worker_id

@@ -6,9 +6,12 @@ its action, view and options listeners to the app.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.ids import Command
+from bot.slack.access import anyone
 from handlers import (
     audit,
     browse,
@@ -27,7 +30,7 @@ from handlers import (
 )
 from handlers.router import Router
 
-FLOWS: tuple = (
+FLOWS: tuple[ModuleType, ...] = (
     *(browse, options, home, tenant_edit, usage),  # the cache: browsing, typeahead, App Home
     *(orders, seats, cancel, refunds, requests, roles, audit, language),
     software,  # Partner Center: buy, list, keys, cancel
@@ -38,7 +41,8 @@ def register(app: AsyncApp) -> Router:
     router = Router()
     # Bolt tries listeners in registration order: the slash command, the most frequent
     # request, goes first so it does not run every other listener's matcher.
-    app.command(Command.CSP)(router.dispatch)
+    routed = anyone("each subcommand declares its own, checked by the router")
+    app.command(Command.CSP, middleware=[routed.gate])(router.dispatch)
     for flow in FLOWS:
         flow.register(app, router)
     return router

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import audit
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import PipelineAction
+from bot.runtime import Runtime
+from bot.slack.access import anyone
+from bot.slack.payload import Payload, answerable
 from bot.views.audit import audit_blocks
-from handlers.payload import answerable
 from handlers.router import CommandCall, Router, Subcommand
+
+#: Who may read which trail depends on the subject (`bot.audit.trail` decides).
+TRAIL = anyone("`bot.audit.trail` decides who may read which trail")
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -20,10 +25,11 @@ def register(app: AsyncApp, router: Router) -> None:
             _("Who did what and when to a request or a subscription."),
             "/csp audit R42",
             show_audit,
+            access=TRAIL,
         )
     )
-    app.action(PipelineAction.AUDIT_EARLIER)(turn_page)
-    app.action(PipelineAction.AUDIT_LATER)(turn_page)
+    app.action(PipelineAction.AUDIT_EARLIER, middleware=[TRAIL.gate])(turn_page)
+    app.action(PipelineAction.AUDIT_LATER, middleware=[TRAIL.gate])(turn_page)
 
 
 async def show_audit(call: CommandCall) -> None:
@@ -35,7 +41,14 @@ async def show_audit(call: CommandCall) -> None:
     )
 
 
-async def turn_page(ack, body, action, respond, context) -> None:
+async def turn_page(
+    ack: AsyncAck,
+    body: Payload,
+    action: Payload,
+    respond: AsyncRespond,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Earlier / Later: the ephemeral answer is replaced by the next page (roles re-checked)."""
     await ack()
     answerable(body, "/csp audit")
@@ -43,7 +56,7 @@ async def turn_page(ack, body, action, respond, context) -> None:
         subject, number = audit.Subject.decode(action.get("value") or "")
     except ValueError:
         raise DomainError(_("That page no longer exists; run `/csp audit` again.")) from None
-    page = await audit.trail(context["runtime"], subject, body["user"]["id"], number)
+    page = await audit.trail(runtime, subject, user_id, number)
     await respond(
         text=_("Audit trail of {what}", what=page.subject.label),
         blocks=[b.to_dict() for b in audit_blocks(page)],

@@ -6,14 +6,17 @@ in the background and replaces the message when it is done.
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import browse
-from bot.browse import BrowseRef, require_staff
+from bot.browse import BrowseRef
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.i18n import _
-from bot.ids import BrowseAction, SubscriptionAction
-from bot.numbers import id_of
+from bot.ids import BrowseAction
+from bot.runtime import Runtime
+from bot.slack.access import anyone, needs
+from bot.slack.payload import Payload, answerable
 from bot.sync import syncer_of
 from bot.views.browse import (
     Rendered,
@@ -24,20 +27,21 @@ from bot.views.browse import (
     tenants_message,
 )
 from bot.views.tenant import tenant_message
-from handlers.payload import answerable
-from handlers.router import CommandCall, Subcommand
+from handlers.router import CommandCall, Router, Subcommand
 
 AGAIN = "/csp tenants"
-MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
+#: Browsing the cache is for staff.
+BROWSING = needs(Role.STAFF, _("looking at licenses"))
 
 
-def register(app: AsyncApp, router) -> None:
+def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "tenants",
             _("List the license groups with their seats."),
             "/csp tenants contoso",
             run_tenants,
+            access=BROWSING,
         )
     )
     router.add(
@@ -47,6 +51,7 @@ def register(app: AsyncApp, router) -> None:
             "/csp subs nordwind",
             run_subs,
             aliases=("subscriptions",),
+            access=BROWSING,
         )
     )
     router.add(
@@ -55,6 +60,7 @@ def register(app: AsyncApp, router) -> None:
             _("Provider tasks in progress and recently finished."),
             "/csp tasks nordwind",
             run_tasks,
+            access=BROWSING,
         )
     )
     router.add(
@@ -63,34 +69,40 @@ def register(app: AsyncApp, router) -> None:
             _("A license group's details: contact, MPN ID, renewal, usage; edit them."),
             "/csp tenant nordwind",
             run_tenant,
+            access=BROWSING,
         )
     )
     router.add(
         Subcommand(
-            "sync", _("Re-read everything (or one group) from OVHcloud now."), "/csp sync", run_sync
+            "sync",
+            _("Re-read everything (or one group) from OVHcloud now."),
+            "/csp sync",
+            run_sync,
+            access=BROWSING,
         )
     )
-    app.middleware(subscription_menu)
-    app.action(BrowseAction.PREVIOUS)(turn_page)
-    app.action(BrowseAction.NEXT)(turn_page)
-    app.action(BrowseAction.REFRESH)(refresh)
-    app.action(BrowseAction.SHOW)(show)
-    app.action(BrowseAction.SHOW_TASKS)(show)
-    app.action(BrowseAction.PORTAL)(link_opened)
+    gate = [BROWSING.gate]
+    app.action(BrowseAction.PREVIOUS, middleware=gate)(turn_page)
+    app.action(BrowseAction.NEXT, middleware=gate)(turn_page)
+    app.action(BrowseAction.REFRESH, middleware=gate)(refresh)
+    app.action(BrowseAction.SHOW, middleware=gate)(show)
+    app.action(BrowseAction.SHOW_TASKS, middleware=gate)(show)
+    link = anyone("a link button: only acknowledged")
+    app.action(BrowseAction.PORTAL, middleware=[link.gate])(link_opened)
 
 
-async def render(runtime, ref: BrowseRef) -> Rendered:
+async def render(runtime: Runtime, ref: BrowseRef) -> Rendered:
     if ref.v == "tenants":
         return tenants_message(await browse.tenants_listing(runtime, ref.f, ref.p))
     if ref.v == "subs":
-        return subscriptions_message(await browse.subscriptions_listing(runtime, ref.t, ref.p))
+        listing = await browse.subscriptions_listing(runtime, ref.t or "", ref.p)
+        return subscriptions_message(listing)
     if ref.v == "tasks":
         return tasks_message(await browse.tasks_listing(runtime, ref.t, ref.p))
     return tenant_message(await browse.tenant_details(runtime, ref.t or ""))
 
 
 async def _answer(call: CommandCall, ref: BrowseRef) -> None:
-    await require_staff(call.runtime, call.user_id)
     rendered = await render(call.runtime, ref)
     await call.ack(text=rendered.text, blocks=rendered.blocks, response_type="ephemeral")
 
@@ -129,7 +141,6 @@ async def _service_name(call: CommandCall, example: str) -> str:
 
 
 async def run_sync(call: CommandCall) -> None:
-    await require_staff(call.runtime, call.user_id)
     runtime = call.runtime
     group = await _service_name(call, "") if call.args else None
     await call.ack(
@@ -159,36 +170,21 @@ async def run_sync(call: CommandCall) -> None:
 # --- buttons -----------------------------------------------------------------------------------
 
 
-async def subscription_menu(body, next) -> None:
-    """An overflow menu has one action_id: turn the chosen item of a subscription row into the
-    block action flows listen for (`SubscriptionAction.CHANGE_SEATS` / `CANCEL`, value = the
-    subscription id), before listeners are matched."""
-    if body.get("type") == "block_actions":
-        for action in body.get("actions") or []:
-            if action.get("action_id") != SubscriptionAction.MENU:
-                continue
-            chosen = (action.get("selected_option") or {}).get("value") or ""
-            kind, _sep, subscription_id = chosen.rpartition(":")
-            if kind in MENU_ACTIONS and id_of(subscription_id) is not None:
-                action["action_id"] = kind
-                action["value"] = subscription_id
-                action["selected_option"]["value"] = subscription_id
-    await next()
-
-
-async def turn_page(ack, body, action, respond, context) -> None:
+async def turn_page(
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
+) -> None:
     await ack()
     answerable(body, AGAIN)
-    await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
+    rendered = await render(runtime, BrowseRef.decode(action.get("value") or ""))
     await respond(text=rendered.text, blocks=rendered.blocks, replace_original=True)
 
 
-async def show(ack, body, action, respond, context) -> None:
+async def show(
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
+) -> None:
     await ack()
     answerable(body, AGAIN)
-    await require_staff(context["runtime"], body["user"]["id"])
-    rendered = await render(context["runtime"], BrowseRef.decode(action.get("value") or ""))
+    rendered = await render(runtime, BrowseRef.decode(action.get("value") or ""))
     await respond(
         text=rendered.text,
         blocks=rendered.blocks,
@@ -197,12 +193,12 @@ async def show(ack, body, action, respond, context) -> None:
     )
 
 
-async def refresh(ack, body, action, respond, context) -> None:
+async def refresh(
+    ack: AsyncAck, body: Payload, action: Payload, respond: AsyncRespond, runtime: Runtime
+) -> None:
     """Show "refreshing" at once; re-read the provider in the background; then re-render."""
     await ack()
     answerable(body, AGAIN)
-    runtime = context["runtime"]
-    await require_staff(runtime, body["user"]["id"])
     ref = BrowseRef.decode(action.get("value") or "")
     rendered = await render(runtime, ref)
     await respond(text=rendered.text, blocks=refreshing(rendered).blocks, replace_original=True)
@@ -223,5 +219,5 @@ async def refresh(ack, body, action, respond, context) -> None:
     syncer_of(runtime).spawn(work(), name=f"refresh:{ref.v}")
 
 
-async def link_opened(ack) -> None:
+async def link_opened(ack: AsyncAck) -> None:
     await ack()

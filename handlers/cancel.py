@@ -6,9 +6,7 @@ generic confirmation, whose Confirm sends the request to the approvers (`handler
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
 from bot.cancellation import (
@@ -18,15 +16,20 @@ from bot.cancellation import (
     cancellation_window,
     draft_cancellation,
 )
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.runtime import Runtime
+from bot.slack.access import IN_OPEN_MODAL, drafts
+from bot.slack.modals import in_modal
+from bot.slack.payload import Payload, menu_item
+from bot.subscription_choice import ChoiceRef, load_choice
 from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
-from handlers.payload import trigger_of
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.seats import channel_of, choice_listeners, in_modal
+from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
+
+DRAFTING = drafts(RequestKind.CANCEL)
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -35,18 +38,20 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Cancel a subscription (a support agent approves)."),
         "/csp cancel nordwind 480103",
         open_from_command,
+        access=DRAFTING,
     ))
-    app.action(HomeAction.CANCEL)(open_from_button)
-    app.action(SubscriptionAction.CANCEL)(open_from_button)
+    open_from_button = button_opener(cancel_modal, "/csp cancel")
+    app.action(HomeAction.CANCEL, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CANCEL)],
+               middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(cancel_modal)
-    app.action(OptionsAction.TENANT, matchers=[in_modal(CancelCallback.FORM)])(tenant_changed)
-    app.action(OptionsAction.SUBSCRIPTION, matchers=[in_modal(CancelCallback.FORM)])(
-        subscription_changed
-    )
-    app.view(CancelCallback.FORM)(submit_cancel_form)
+    in_form, gate = [in_modal(CancelCallback.FORM)], [IN_OPEN_MODAL.gate]
+    app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
+    app.action(OptionsAction.SUBSCRIPTION, matchers=in_form, middleware=gate)(subscription_changed)
+    app.view(CancelCallback.FORM, middleware=[DRAFTING.gate])(submit_cancel_form)
 
 
-async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = None) -> View:
+async def cancel_modal(runtime: Runtime, ref: ChoiceRef, *, notice: str | None = None) -> View:
     """The cancellation modal for `ref`, from the cache."""
     tenant, facts, problem = await load_choice(runtime.db, ref,
                                                terms=load_term_book(runtime.settings))
@@ -59,36 +64,20 @@ async def cancel_modal(runtime: Any, ref: ChoiceRef, *, notice: str | None = Non
 async def open_from_command(call: CommandCall) -> None:
     """`/csp cancel [group] [subscription]`."""
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("cancelling subscriptions"))
-    prefill = await resolve_prefill(runtime.db, call.args)
-    ref = ChoiceRef(
-        prefill.tenant.service_name if prefill.tenant else None,
-        prefill.subscription.id if prefill.subscription else None,
-        call.channel_id or None,
-    )
+    ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
     view = await cancel_modal(runtime, ref, notice=prefill.problem)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 
 
-async def open_from_button(ack, body, action, client, context) -> None:
-    """App Home's "Cancel a subscription" and a row's menu (value: a subscription id)."""
-    await ack()
-    runtime = context["runtime"]
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("cancelling subscriptions"))
-    ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
-    await client.views_open(trigger_id=trigger_of(body, "/csp cancel"),
-                            view=await cancel_modal(runtime, ref))
-
-
-async def submit_cancel_form(ack, body, view, context) -> None:
+async def submit_cancel_form(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = CancelForm.from_view(view)
     try:
         _request, confirmation = await draft_cancellation(
-            context["runtime"], form, body["user"]["id"]
+            runtime, form, user_id
         )
     except AcknowledgementMissing as exc:  # the window closed meanwhile: show the box
-        modal = await cancel_modal(context["runtime"], form.chosen_ref, notice=exc.message)
+        modal = await cancel_modal(runtime, form.chosen_ref, notice=exc.message)
         await ack(response_action="update", view=modal)
         return
     await ack(response_action="push", view=confirmation)

@@ -5,29 +5,35 @@ The flow buttons on it (`HomeAction.ORDER/SEATS/CANCEL/REFUND`) are listened to 
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.home import home_viewers, publish_home
 from bot.ids import HomeAction
+from bot.runtime import Runtime
+from bot.slack.access import anyone
+from bot.slack.payload import Payload
 from bot.sync import syncer_of
+from handlers.router import Router
+
+#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home`).
+HOME = anyone("the tab shows what the viewer's roles allow")
 
 
-def register(app: AsyncApp, router=None) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.action(HomeAction.REFRESH)(refresh_home)
+def register(app: AsyncApp, router: Router | None = None) -> None:
+    app.event("app_home_opened", middleware=[HOME.gate])(home_opened)
+    app.action(HomeAction.REFRESH, middleware=[HOME.gate])(refresh_home)
 
 
-async def home_opened(event, context) -> None:
+async def home_opened(event: Payload, runtime: Runtime) -> None:
     if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
         return
-    home_viewers(context["runtime"]).add(event["user"])  # their tab follows their requests
-    await publish_home(context["runtime"], event["user"])
+    home_viewers(runtime).add(event["user"])  # their tab follows their requests
+    await publish_home(runtime, event["user"])
 
 
-async def refresh_home(ack, body, context) -> None:
+async def refresh_home(ack: AsyncAck, runtime: Runtime, user_id: str) -> None:
     """Answer at once; sync in the background, then redraw the tab."""
     await ack()
-    runtime, user_id = context["runtime"], body["user"]["id"]
 
     async def work() -> None:
         await syncer_of(runtime).sync_all()

@@ -8,42 +8,43 @@ subscriptions or licenses once a group is selected in that block.
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import typeahead
 from bot.ids import BlockId, OptionsAction
+from bot.runtime import Runtime
+from bot.slack.access import IN_OPEN_MODAL
+from bot.slack.payload import Payload
+from bot.slack.state import ViewState
+from handlers.router import Router
 
 
-def register(app: AsyncApp, router=None) -> None:
-    app.options(OptionsAction.TENANT)(tenant_options)
-    app.options(OptionsAction.SUBSCRIPTION)(subscription_options)
-    app.options(OptionsAction.LICENSE)(license_options)
+def register(app: AsyncApp, router: Router | None = None) -> None:
+    gate = [IN_OPEN_MODAL.gate]
+    app.options(OptionsAction.TENANT, middleware=gate)(tenant_options)
+    app.options(OptionsAction.SUBSCRIPTION, middleware=gate)(subscription_options)
+    app.options(OptionsAction.LICENSE, middleware=gate)(license_options)
 
 
-def chosen_tenant(body: dict) -> str | None:
+def chosen_tenant(body: Payload) -> str | None:
     """The group selected in the modal's `BlockId.TENANT` block, if the view has one."""
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    for element in (values.get(BlockId.TENANT) or {}).values():
-        selected = element.get("selected_option") or {}
-        value = selected.get("value") or element.get("value")
-        if value:
-            return value
-    return None
+    view = body.get("view")
+    return ViewState.of(view).get(BlockId.TENANT) if isinstance(view, dict) else None
 
 
-async def tenant_options(ack, body, context) -> None:
-    await ack(options=await typeahead.tenant_options(context["runtime"], body.get("value", "")))
+async def tenant_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
+    await ack(options=await typeahead.tenant_options(runtime, body.get("value", "")))
 
 
-async def subscription_options(ack, body, context) -> None:
+async def subscription_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
     options = await typeahead.subscription_options(
-        context["runtime"], body.get("value", ""), chosen_tenant(body)
+        runtime, body.get("value", ""), chosen_tenant(body)
     )
     await ack(options=options)
 
 
-async def license_options(ack, body, context) -> None:
+async def license_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
     options = await typeahead.license_options(
-        context["runtime"], body.get("value", ""), chosen_tenant(body)
+        runtime, body.get("value", ""), chosen_tenant(body)
     )
     await ack(options=options)

@@ -9,27 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
 from bot.order_choices import (
+    Catalogue,
+    GroupChoices,
     find_group,
     group_choices,
     new_group_catalogue,
     prefill_lines,
     tenant_option_label,
 )
-from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
+from bot.order_form import OrderMeta, OrderMode, parse_order_form
 from bot.orders import draft_order
+from bot.runtime import Runtime
+from bot.slack.access import IN_OPEN_MODAL, drafts
+from bot.slack.modals import in_modal, replace_view
+from bot.slack.payload import Payload, trigger_of, view_of
+from bot.slack.state import ViewState
 from bot.views.orders import order_modal
 from bot.views.text import escape
-from handlers.payload import replace_view, trigger_of, values_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
+ORDERING = drafts(RequestKind.ORDER)
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -39,31 +47,32 @@ def register(app: AsyncApp, router: Router) -> None:
             _("Order licenses for a license group, or a new license group."),
             "/csp order nordwind · /csp order new",
             order_command,
+            access=ORDERING,
         )
     )
-    app.action(HomeAction.ORDER)(open_from_home)
-    app.action(OrderAction.ADD_LINE)(add_line)
-    app.action(OrderAction.REMOVE_LINE)(remove_line)
-    app.action(OrderAction.LICENSE)(license_chosen)
-    app.action(OrderAction.NEW_GROUP)(new_group_mode)
-    app.action(OrderAction.EXISTING_GROUP)(existing_group_mode)
-    app.action(OptionsAction.TENANT, matchers=[in_order_form])(group_chosen)
-    app.view(OrderCallback.FORM)(submit_order)
+    app.action(HomeAction.ORDER, middleware=[ORDERING.gate])(open_from_home)
+    in_form = [IN_OPEN_MODAL.gate]
+    app.action(OrderAction.ADD_LINE, middleware=in_form)(add_line)
+    app.action(OrderAction.REMOVE_LINE, middleware=in_form)(remove_line)
+    app.action(OrderAction.LICENSE, middleware=in_form)(license_chosen)
+    app.action(OrderAction.NEW_GROUP, middleware=in_form)(new_group_mode)
+    app.action(OrderAction.EXISTING_GROUP, middleware=in_form)(existing_group_mode)
+    app.action(OptionsAction.TENANT, matchers=[in_modal(OrderCallback.FORM)],
+               middleware=in_form)(group_chosen)
+    app.view(OrderCallback.FORM, middleware=[ORDERING.gate])(submit_order)
 
 
-async def in_order_form(body: dict) -> bool:
-    return (body.get("view") or {}).get("callback_id") == OrderCallback.FORM
-
-
-async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
+async def build_modal(runtime: Runtime, meta: OrderMeta, state: ViewState) -> View:
     """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
+    choices: GroupChoices | Catalogue | None
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
         label = None
     else:
-        choices = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
-        meta.tenant = choices.tenant.service_name if choices else None
-        label = tenant_option_label(choices.tenant) if choices else None
+        group = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
+        meta.tenant = group.tenant.service_name if group else None
+        label = tenant_option_label(group.tenant) if group else None
+        choices = group
     lines = prefill_lines(meta, state, choices)
     return order_modal(meta, lines, choices=choices, tenant_label=label, state=state)
 
@@ -73,7 +82,6 @@ async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
 
 async def order_command(call: CommandCall) -> None:
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("ordering licenses"))
     words = " ".join(call.args).strip()
     meta = OrderMeta(channel=call.channel_id or None)
     answer = None
@@ -86,16 +94,19 @@ async def order_command(call: CommandCall) -> None:
                        words=escape(words))
         else:
             meta.tenant = tenant.service_name
-    view = await build_modal(runtime, meta, FormState({}))
-    await call.ack(**({"text": answer, "response_type": "ephemeral"} if answer else {}))
+    view = await build_modal(runtime, meta, ViewState({}))
+    if answer:
+        await call.ack(text=answer, response_type="ephemeral")
+    else:
+        await call.ack()
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
 
 
-async def open_from_home(ack, body, client, context) -> None:
-    runtime = context["runtime"]
+async def open_from_home(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
     await ack()
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
-    view = await build_modal(runtime, OrderMeta(), FormState({}))
+    view = await build_modal(runtime, OrderMeta(), ViewState({}))
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 
 
@@ -103,36 +114,46 @@ async def open_from_home(ack, body, client, context) -> None:
 
 
 async def rebuild(
-    ack, body: dict, client, context, change: Callable[[OrderMeta], None] | None = None
+    ack: AsyncAck,
+    body: Payload,
+    client: AsyncWebClient,
+    runtime: Runtime,
+    change: Callable[[OrderMeta], object] | None = None,
 ) -> None:
     """Applies `change` to the modal's metadata and updates the modal where it is, keeping
     what was typed. `hash` makes Slack refuse an update built from an older version; the
     newer action that made it older brings its own update."""
     await ack()
     view = view_of(body, "/csp order")
-    meta = OrderMeta.load(view.get("private_metadata"))
+    meta = OrderMeta.of(view)
     if change is not None:
         change(meta)
-    state = FormState((view.get("state") or {}).get("values"))
-    await replace_view(client, view, await build_modal(context["runtime"], meta, state))
+    state = ViewState.of(view)
+    await replace_view(client, view, await build_modal(runtime, meta, state))
 
 
-async def add_line(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, lambda meta: meta.add_line())
+async def add_line(ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime) -> None:
+    await rebuild(ack, body, client, runtime, lambda meta: meta.add_line())
 
 
-async def remove_line(ack, body, client, context) -> None:
+async def remove_line(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
     key = body["actions"][0].get("value") or ""
-    await rebuild(ack, body, client, context, lambda meta: meta.remove_line(key))
+    await rebuild(ack, body, client, runtime, lambda meta: meta.remove_line(key))
 
 
-async def license_chosen(ack, body, client, context) -> None:
+async def license_chosen(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
     """An add-on needs its parent subscription: show (or hide) that choice on the line."""
-    await rebuild(ack, body, client, context)
+    await rebuild(ack, body, client, runtime)
 
 
-async def group_chosen(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context)
+async def group_chosen(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime)
 
 
 def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
@@ -142,19 +163,22 @@ def _mode(mode: OrderMode) -> Callable[[OrderMeta], None]:
     return change
 
 
-async def new_group_mode(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, _mode(OrderMode.NEW_GROUP))
+async def new_group_mode(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime, _mode(OrderMode.NEW_GROUP))
 
 
-async def existing_group_mode(ack, body, client, context) -> None:
-    await rebuild(ack, body, client, context, _mode(OrderMode.EXISTING))
+async def existing_group_mode(
+    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
+    await rebuild(ack, body, client, runtime, _mode(OrderMode.EXISTING))
 
 
 # --- submitting ------------------------------------------------------------------------------
 
 
-async def submit_order(ack, body, view, context) -> None:
-    runtime, user = context["runtime"], body["user"]["id"]
-    form = parse_order_form(values_of(view), OrderMeta.load(view.get("private_metadata")))
-    _request, confirm = await draft_order(runtime, form, actor=user)
+async def submit_order(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
+    form = parse_order_form(ViewState.of(view), OrderMeta.of(view))
+    _request, confirm = await draft_order(runtime, form, actor=user_id)
     await ack(response_action="push", view=confirm)

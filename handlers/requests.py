@@ -7,30 +7,37 @@ Slack work (status cards, DMs) runs after the answer, in the notifier's backgrou
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import approvals, pipeline, request_lists
-from bot.errors import DomainError
 from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
-from bot.numbers import id_of
+from bot.runtime import Runtime
+from bot.slack.access import anyone
+from bot.slack.ids import request_id_of
+from bot.slack.payload import Payload, trigger_of, typed_in
 from bot.views.requests import listing_title, reject_view, request_list_blocks
-from handlers.payload import trigger_of, typed_in
 from handlers.router import CommandCall, Router, Subcommand
 
 WAITING = "/csp requests waiting"
+#: Approve, reject, withdraw, retry, resolve: who may depends on the request (its approvers,
+#: its requester), so `bot.approvals` and `bot.pipeline_actions` decide.
+DECIDING = anyone("the use case decides from the request and the person's roles")
 
 
 def register(app: AsyncApp, router: Router) -> None:
-    app.view(PipelineCallback.CONFIRM)(submit_confirmation)
-    app.action(PipelineAction.APPROVE)(click_approve)
-    app.action(PipelineAction.REJECT)(click_reject)
-    app.view(PipelineCallback.REJECT)(submit_rejection)
-    app.action(PipelineAction.WITHDRAW)(click_withdraw)
-    app.action(PipelineAction.RETRY)(click_retry)
-    app.action(PipelineAction.RESOLVE_HAPPENED)(click_resolve)
-    app.action(PipelineAction.RESOLVE_DID_NOT_HAPPEN)(click_resolve)
+    confirming = anyone("`pipeline.confirm` checks the drafter role of the request's kind")
+    app.view(PipelineCallback.CONFIRM, middleware=[confirming.gate])(submit_confirmation)
+    deciding = [DECIDING.gate]
+    app.action(PipelineAction.APPROVE, middleware=deciding)(click_approve)
+    app.action(PipelineAction.REJECT, middleware=deciding)(click_reject)
+    app.view(PipelineCallback.REJECT, middleware=deciding)(submit_rejection)
+    app.action(PipelineAction.WITHDRAW, middleware=deciding)(click_withdraw)
+    app.action(PipelineAction.RETRY, middleware=deciding)(click_retry)
+    app.action(PipelineAction.RESOLVE_HAPPENED, middleware=deciding)(click_resolve)
+    app.action(PipelineAction.RESOLVE_DID_NOT_HAPPEN, middleware=deciding)(click_resolve)
     router.add(
         Subcommand(
             "requests",
@@ -38,24 +45,16 @@ def register(app: AsyncApp, router: Router) -> None:
               "latest of everyone (`recent`)."),
             "/csp requests waiting",
             show_requests,
+            access=anyone("each person sees their own requests and those they may decide"),
         )
     )
     add_home_section("requests_mine", request_lists.your_requests_section, order=10)
     add_home_section("requests_waiting", request_lists.waiting_section, order=20)
 
 
-def request_id_of(text: str | None) -> int:
-    """Button values and private_metadata carry a request id and nothing else."""
-    request_id = id_of((text or "").strip().removeprefix("R"))
-    if request_id is None:
-        raise DomainError(_("That button no longer points at a request."))
-    return request_id
-
-
-async def submit_confirmation(ack, body, view, context) -> None:
+async def submit_confirmation(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
-    runtime = context["runtime"]
-    actor = body["user"]["id"]
+    actor = user_id
     request = await pipeline.confirm(
         runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
     )
@@ -64,55 +63,61 @@ async def submit_confirmation(ack, body, view, context) -> None:
         approvals.wake_worker(runtime)
 
 
-async def click_approve(ack, body, action, context) -> None:
+async def click_approve(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
-    await approvals.approve(context["runtime"], request_id, body["user"]["id"])
+    await approvals.approve(runtime, request_id, user_id)
 
 
-async def click_reject(ack, body, action, context, client) -> None:
+async def click_reject(
+    ack: AsyncAck,
+    body: Payload,
+    action: Payload,
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     """Asks why in a modal, after checking that this person may decide at all."""
     await ack()
-    runtime = context["runtime"]
     request = await approvals.check_decider(
-        runtime, request_id_of(action.get("value")), body["user"]["id"]
+        runtime, request_id_of(action.get("value")), user_id
     )
     await client.views_open(trigger_id=trigger_of(body, WAITING), view=reject_view(request))
 
 
-async def submit_rejection(ack, body, view, context) -> None:
+async def submit_rejection(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     typed = typed_in(view, PipelineBlock.REJECT_REASON, PipelineAction.REJECT_REASON, WAITING)
     reason = typed.get("value")
     await approvals.reject(
-        context["runtime"], request_id_of(view.get("private_metadata")), body["user"]["id"],
+        runtime, request_id_of(view.get("private_metadata")), user_id,
         reason or "",
     )
     await ack()
 
 
-async def click_withdraw(ack, body, action, context) -> None:
+async def click_withdraw(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     await ack()
     request_id = request_id_of(action.get("value"))
-    await approvals.withdraw(context["runtime"], request_id, body["user"]["id"])
+    await approvals.withdraw(runtime, request_id, user_id)
 
 
-async def click_retry(ack, body, action, context) -> None:
+async def click_retry(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     from bot import pipeline_actions  # the worker's side of the pipeline
 
     await ack()
     await pipeline_actions.retry(
-        context["runtime"], request_id_of(action.get("value")), body["user"]["id"]
+        runtime, request_id_of(action.get("value")), user_id
     )
 
 
-async def click_resolve(ack, body, action, context) -> None:
+async def click_resolve(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
     from bot import pipeline_actions
 
     await ack()
     await pipeline_actions.resolve(
-        context["runtime"],
+        runtime,
         request_id_of(action.get("value")),
-        body["user"]["id"],
+        user_id,
         created=action["action_id"] == PipelineAction.RESOLVE_HAPPENED,
     )
 

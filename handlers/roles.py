@@ -7,6 +7,8 @@ from slack_bolt.async_app import AsyncApp
 from bot import role_admin
 from bot.domain import Role
 from bot.i18n import _
+from bot.role_admin import ROLE_LIST
+from bot.slack.access import needs
 from bot.views.roles import roles_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -15,16 +17,16 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "roles",
-            _("Admins: list roles, or grant and revoke staff, support and admin."),
+            _("Admins: list roles, or grant and revoke one ({roles}).", roles=ROLE_LIST),
             "/csp roles grant @sam support",
             manage_roles,
+            access=needs(Role.ADMIN, _("managing roles")),
         )
     )
 
 
 async def manage_roles(call: CommandCall) -> None:
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.ADMIN, _("managing roles"))
     if not call.args or call.args[0].lower() == "list":
         view = await role_admin.overview(runtime)
         await call.ack(

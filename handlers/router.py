@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import N_, _, current_language
 from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
+from bot.runtime import Runtime
+from bot.slack.access import Access, anyone
+from bot.slack.payload import Payload
 from bot.views.help import HelpEntry, help_blocks, help_text
 
 
@@ -24,12 +28,8 @@ class CommandCall:
     trigger_id: str
     ack: AsyncAck
     respond: AsyncRespond
-    client: Any
-    context: Any
-
-    @property
-    def runtime(self):
-        return self.context["runtime"]
+    client: AsyncWebClient
+    runtime: Runtime
 
 
 SubcommandHandler = Callable[[CommandCall], Awaitable[None]]
@@ -42,6 +42,8 @@ class Subcommand:
     example: str
     run: SubcommandHandler
     aliases: tuple[str, ...] = ()
+    #: Who may run it (`bot.slack.access`); the router checks it before `run`.
+    access: Access = field(kw_only=True)
 
 
 class Router:
@@ -49,8 +51,9 @@ class Router:
         self._commands: dict[str, Subcommand] = {}
         self._order: list[Subcommand] = []
         #: the help's text and blocks in each language, built once per language
-        self._help_messages: dict[str, tuple[str, list[dict]]] = {}
-        self.add(Subcommand("help", N_("Show this list."), "/csp help", self._help))
+        self._help_messages: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        self.add(Subcommand("help", N_("Show this list."), "/csp help", self._help,
+                            access=anyone(_("the list of subcommands is no secret"))))
 
     def add(self, command: Subcommand) -> None:
         for name in (command.name, *command.aliases):
@@ -61,11 +64,15 @@ class Router:
         self._help_messages.clear()
 
     @property
+    def subcommands(self) -> list[Subcommand]:
+        return list(self._order)
+
+    @property
     def entries(self) -> list[HelpEntry]:
         """The subcommands in the reader's language (summaries are registered in English)."""
         return [HelpEntry(c.name, _(c.summary), c.example) for c in self._order]
 
-    def help_message(self) -> tuple[str, list[dict]]:
+    def help_message(self) -> tuple[str, list[dict[str, Any]]]:
         """The help's text and blocks, built and validated once per language: it only changes
         with `add()`, and rebuilding it on every `/csp help` was a measurable share of the ack
         path."""
@@ -80,7 +87,14 @@ class Router:
         close = difflib.get_close_matches(word, list(self._commands), n=1, cutoff=0.6)
         return close[0] if close else None
 
-    async def dispatch(self, ack, respond, command, context, client) -> None:
+    async def dispatch(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        command: Payload,
+        client: AsyncWebClient,
+        runtime: Runtime,
+    ) -> None:
         text = command.get("text") or ""
         words = text[: MAX_COMMAND_CHARS + 1].split()
         if len(text) > MAX_COMMAND_CHARS or len(words) > MAX_COMMAND_WORDS:
@@ -101,6 +115,7 @@ class Router:
                 response_type="ephemeral",
             )
             return
+        await sub.access.check(runtime.roles, command["user_id"])
         await sub.run(
             CommandCall(
                 args=words[1:],
@@ -110,7 +125,7 @@ class Router:
                 ack=ack,
                 respond=respond,
                 client=client,
-                context=context,
+                runtime=runtime,
             )
         )
 

@@ -1,31 +1,31 @@
 """`/csp seats`, "Change seats" on a subscription row, and App Home: the seat modal.
 
 Every entry opens the modal at once from the cache (the trigger id dies after 3 seconds); the
-submission asks `bot.seats` and pushes the generic confirmation. `choice_listeners` — rebuilding
-a one-subscription modal when its group or subscription select changes — is shared with
-`handlers.cancel`.
+submission asks `bot.seats` and pushes the generic confirmation. What it shares with the
+cancellation modal is in `handlers.subscription_choice`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
-from bot.domain import Role
+from bot.domain import RequestKind
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
-from bot.numbers import id_of
+from bot.runtime import Runtime
 from bot.seats import SeatForm, draft_seat_change, reduction_window
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.slack.access import IN_OPEN_MODAL, drafts
+from bot.slack.modals import in_modal
+from bot.slack.payload import Payload, menu_item
+from bot.subscription_choice import ChoiceRef, load_choice
 from bot.terms import load_term_book
 from bot.views.seats import seat_form
-from handlers.payload import replace_view, trigger_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
+from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
+from store.cache import CachedTenant
 
-ModalBuilder = Callable[..., Awaitable[View]]
+DRAFTING = drafts(RequestKind.SEATS)
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -34,19 +34,21 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Change the number of seats of a subscription."),
         "/csp seats nordwind 480101 13",
         open_from_command,
+        access=DRAFTING,
     ))
-    app.action(HomeAction.SEATS)(open_from_button)
-    app.action(SubscriptionAction.CHANGE_SEATS)(open_from_button)
+    open_from_button = button_opener(seat_modal, "/csp seats")
+    app.action(HomeAction.SEATS, middleware=[DRAFTING.gate])(open_from_button)
+    app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.CHANGE_SEATS)],
+               middleware=[DRAFTING.gate])(open_from_button)
     tenant_changed, subscription_changed = choice_listeners(seat_modal)
-    app.action(OptionsAction.TENANT, matchers=[in_modal(SeatsCallback.FORM)])(tenant_changed)
-    app.action(OptionsAction.SUBSCRIPTION, matchers=[in_modal(SeatsCallback.FORM)])(
-        subscription_changed
-    )
-    app.view(SeatsCallback.FORM)(submit_seat_form)
+    in_form, gate = [in_modal(SeatsCallback.FORM)], [IN_OPEN_MODAL.gate]
+    app.action(OptionsAction.TENANT, matchers=in_form, middleware=gate)(tenant_changed)
+    app.action(OptionsAction.SUBSCRIPTION, matchers=in_form, middleware=gate)(subscription_changed)
+    app.view(SeatsCallback.FORM, middleware=[DRAFTING.gate])(submit_seat_form)
 
 
-async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = None,
-                     notice: str | None = None, tenant: Any = None) -> View:
+async def seat_modal(runtime: Runtime, ref: ChoiceRef, *, new_total: int | None = None,
+                     notice: str | None = None, tenant: CachedTenant | None = None) -> View:
     """The seat modal for `ref`, from the cache; `tenant`: ref's group, already read."""
     if tenant is not None and ref.subscription_id is None and tenant.service_name == ref.tenant:
         facts, problem = None, None  # nothing more to read
@@ -61,13 +63,7 @@ async def seat_modal(runtime: Any, ref: ChoiceRef, *, new_total: int | None = No
 async def open_from_command(call: CommandCall) -> None:
     """`/csp seats [group] [subscription] [new total]`."""
     runtime = call.runtime
-    await runtime.roles.require(call.user_id, Role.STAFF, _("changing seats"))
-    prefill = await resolve_prefill(runtime.db, call.args)
-    ref = ChoiceRef(
-        prefill.tenant.service_name if prefill.tenant else None,
-        prefill.subscription.id if prefill.subscription else None,
-        call.channel_id or None,
-    )
+    ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
     total = prefill.numbers[0] if prefill.numbers else None
     view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem,
                             tenant=prefill.tenant)
@@ -75,63 +71,7 @@ async def open_from_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_button(ack, body, action, client, context) -> None:
-    """App Home's "Change seats" (no value, or a group) and a row's menu (a subscription id)."""
-    await ack()
-    runtime = context["runtime"]
-    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("changing seats"))
-    ref = await ref_for_value(runtime.db, action.get("value"), channel_of(body))
-    await client.views_open(trigger_id=trigger_of(body, "/csp seats"),
-                            view=await seat_modal(runtime, ref))
-
-
-async def submit_seat_form(ack, body, view, context) -> None:
+async def submit_seat_form(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = SeatForm.from_view(view)
-    _request, confirmation = await draft_seat_change(context["runtime"], form, body["user"]["id"])
+    _request, confirmation = await draft_seat_change(runtime, form, user_id)
     await ack(response_action="push", view=confirmation)
-
-
-# --- shared with handlers.cancel --------------------------------------------------------------
-
-
-def channel_of(body: dict) -> str | None:
-    """Where the button was clicked, for the status card; None in App Home (the card then goes
-    where the notifier sends cards without a channel)."""
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-
-
-def in_modal(callback_id: str) -> Callable[[dict], Awaitable[bool]]:
-    """A matcher: the action happened in the modal with `callback_id` (the typeahead action ids
-    are shared by every flow's modal)."""
-
-    async def matches(body: dict) -> bool:
-        return (body.get("view") or {}).get("callback_id") == callback_id
-
-    return matches
-
-
-def choice_listeners(build: ModalBuilder) -> tuple[Callable, Callable]:
-    """Listeners that rebuild a modal when its group or subscription changes; `views.update`
-    with the view's hash, so a newer change the person made is never overwritten."""
-
-    async def tenant_changed(ack, body, action, client, context) -> None:
-        await ack()
-        view = view_of(body)
-        value = (action.get("selected_option") or {}).get("value")
-        ref = ChoiceRef.loads(view.get("private_metadata")).with_tenant(value)
-        await replace_view(client, view, await build(context["runtime"], ref))
-
-    async def subscription_changed(ack, body, action, client, context) -> None:
-        await ack()
-        view = view_of(body)
-        value = (action.get("selected_option") or {}).get("value")
-        ref = ChoiceRef.loads(view.get("private_metadata"))
-        if id_of(value) is not None:
-            # the subscription names its group (it may be another group's, typed by id)
-            chosen = await ref_for_value(context["runtime"].db, value, ref.channel)
-            ref = ChoiceRef(chosen.tenant, chosen.subscription_id, ref.channel, ref.generation)
-        await replace_view(client, view, await build(context["runtime"], ref))
-
-    return tenant_changed, subscription_changed

@@ -6,7 +6,9 @@ submissions go to `bot.software`, and Confirm is the pipeline's own (`handlers.r
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import RequestKind, Role
 from bot.errors import DomainError
@@ -14,6 +16,10 @@ from bot.home import add_home_section
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareCallback
 from bot.refunds import windows as refund_windows
+from bot.runtime import Runtime
+from bot.slack.access import IN_OPEN_MODAL, anyone, drafts
+from bot.slack.modals import channel_of
+from bot.slack.payload import Payload, trigger_of, value_of
 from bot.software import options
 from bot.software.buy import BuyForm, draft_purchase
 from bot.software.cancel import (
@@ -31,19 +37,20 @@ from bot.software.listing import home_section as software_home_section
 from bot.software.purchases import PurchaseRef
 from bot.views.refunds import refund_form_view
 from bot.views.software import (
+    SoftwareCancelRef,
     buy_form,
     cancel_form,
     key_route_message,
     listing_message,
-    read_cancel_metadata,
 )
-from handlers.payload import trigger_of, value_of
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.seats import channel_of
 
 USAGE = _("`/csp software buy [customer]`, `/csp software list <customer>`, "
           "`/csp software keys <customer>` (admin agents), `/csp software cancel <order id> "
           "[line]` (admin agents).")
+
+BUYING = drafts(RequestKind.SOFTWARE_BUY)
+CANCELLING = drafts(RequestKind.SOFTWARE_CANCEL)
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -52,14 +59,17 @@ def register(app: AsyncApp, router: Router) -> None:
         _("Software through Partner Center: buy, list, keys and downloads, cancel."),
         "/csp software list contoso",
         run_command,
+        access=anyone("each word checks its own role: buy and cancel the drafter's, list "
+                      "staff, keys admin agents"),
     ))
-    app.options(SoftwareAction.CUSTOMER)(customer_options)
-    app.options(SoftwareAction.OFFER)(offer_options)
-    app.view(SoftwareCallback.BUY)(submit_buy)
-    app.view(SoftwareCallback.CANCEL)(submit_cancel)
-    app.action(SoftwareAction.CANCEL)(click_cancel)
-    app.action(SoftwareAction.REFUND)(click_refund)
-    app.action(SoftwareAction.KEYS)(click_keys)
+    app.options(SoftwareAction.CUSTOMER, middleware=[IN_OPEN_MODAL.gate])(customer_options)
+    app.options(SoftwareAction.OFFER, middleware=[IN_OPEN_MODAL.gate])(offer_options)
+    app.view(SoftwareCallback.BUY, middleware=[BUYING.gate])(submit_buy)
+    app.view(SoftwareCallback.CANCEL, middleware=[CANCELLING.gate])(submit_cancel)
+    app.action(SoftwareAction.CANCEL, middleware=[CANCELLING.gate])(click_cancel)
+    app.action(SoftwareAction.REFUND, middleware=[drafts(RequestKind.REFUND).gate])(click_refund)
+    keys = anyone("`bot.software.keys.key_route` lets admin agents only")
+    app.action(SoftwareAction.KEYS, middleware=[keys.gate])(click_keys)
     add_home_section("software_bought", software_home_section, order=30)
 
 
@@ -117,7 +127,9 @@ async def open_cancel_command(call: CommandCall, words: list[str]) -> None:
     await call.ack()
 
 
-async def _cancel_or_refund(runtime, ref: PurchaseRef, user: str, channel: str | None):
+async def _cancel_or_refund(
+    runtime: Runtime, ref: PurchaseRef, user: str, channel: str | None
+) -> View:
     """The cancel modal inside the window; the refund ticket, filled in, past it."""
     try:
         purchase, customer = await check_cancellable(runtime, ref, user)
@@ -127,61 +139,66 @@ async def _cancel_or_refund(runtime, ref: PurchaseRef, user: str, channel: str |
     return cancel_form(purchase, customer.name, channel)
 
 
-async def customer_options(ack, body, context) -> None:
-    await ack(options=await options.customer_options(context["runtime"], body.get("value", "")))
+async def customer_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
+    await ack(options=await options.customer_options(runtime, body.get("value", "")))
 
 
-async def offer_options(ack, body, context) -> None:
-    await ack(options=await options.offer_options(context["runtime"], body.get("value", "")))
+async def offer_options(ack: AsyncAck, body: Payload, runtime: Runtime) -> None:
+    await ack(options=await options.offer_options(runtime, body.get("value", "")))
 
 
-async def submit_buy(ack, body, view, context) -> None:
+async def submit_buy(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
     form = BuyForm.from_view(view)
-    _request, confirmation = await draft_purchase(context["runtime"], form, body["user"]["id"])
+    _request, confirmation = await draft_purchase(runtime, form, user_id)
     await ack(response_action="push", view=confirmation)
 
 
-async def submit_cancel(ack, body, view, context) -> None:
-    ref, channel = read_cancel_metadata(view.get("private_metadata"))
+async def submit_cancel(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
+    meta = SoftwareCancelRef.of(view)
+    ref, channel = meta.purchase, meta.channel
     if ref is None:
         raise DomainError(_("That form is out of date: open it again from `/csp software list`."))
     reason = reason_of(view)
     _request, confirmation = await draft_cancellation(
-        context["runtime"], ref, reason, body["user"]["id"], channel)
+        runtime, ref, reason, user_id, channel)
     await ack(response_action="push", view=confirmation)
 
 
-def _ref(action: dict) -> PurchaseRef:
+def _ref(action: Payload) -> PurchaseRef:
     ref = PurchaseRef.loads(value_of(action, "/csp software list"))
     if ref is None:
         raise DomainError(_("That button no longer points at a purchase."))
     return ref
 
 
-async def click_cancel(ack, body, action, client, context) -> None:
+async def click_cancel(
+    ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime,
+    user_id: str,
+) -> None:
     await ack()
-    runtime, user = context["runtime"], body["user"]["id"]
     ref = _ref(action)
-    await runtime.roles.require_drafter(user, RequestKind.SOFTWARE_CANCEL)
-    view = await _cancel_or_refund(runtime, ref, user, channel_of(body))
+    view = await _cancel_or_refund(runtime, ref, user_id, channel_of(body))
     await client.views_open(trigger_id=trigger_of(body, "/csp software list"), view=view)
 
 
-async def click_refund(ack, body, action, client, context) -> None:
+async def click_refund(
+    ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime,
+    user_id: str,
+) -> None:
     await ack()
-    runtime, user = context["runtime"], body["user"]["id"]
-    await runtime.roles.require(user, Role.STAFF, _("opening refund tickets"))
     purchase, _customer = await load_purchase(runtime, _ref(action))
-    prefill = await refund_prefill(runtime, purchase, user)
+    prefill = await refund_prefill(runtime, purchase, user_id)
     await client.views_open(trigger_id=trigger_of(body, "/csp software list"),
                             view=refund_form_view(prefill, refund_windows(runtime),
                                                   channel_of(body) or ""))
 
 
-async def click_keys(ack, body, action, respond, context) -> None:
+async def click_keys(
+    ack: AsyncAck, action: Payload, respond: AsyncRespond, runtime: Runtime, user_id: str
+) -> None:
     await ack()
-    route = await key_route(context["runtime"], value_of(action, "/csp software list"),
-                            body["user"]["id"])
+    route = await key_route(runtime, value_of(action, "/csp software list"),
+                            user_id)
     text, blocks = key_route_message(route)
     await respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral",
                   replace_original=False)

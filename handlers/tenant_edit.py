@@ -4,52 +4,58 @@ the change as a draft and pushes the generic confirmation, whose Confirm is the 
 
 from __future__ import annotations
 
-import json
-
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import tenant_edit
+from bot.domain import RequestKind
 from bot.errors import OutOfDate
 from bot.ids import TenantAction, TenantEditCallback
-from bot.views.tenant import edit_form
-from handlers.payload import trigger_of, value_of, values_of
+from bot.runtime import Runtime
+from bot.slack.access import anyone, drafts
+from bot.slack.modals import channel_of
+from bot.slack.payload import Payload, trigger_of, value_of
+from bot.slack.state import ViewState
+from bot.views.tenant import TenantEditRef, edit_form
+from handlers.router import Router
 
 
-def register(app: AsyncApp, router=None) -> None:
-    app.action(TenantAction.EDIT)(open_edit_form)
-    app.view(TenantEditCallback.FORM)(review_edit)
-    app.view(TenantEditCallback.CONFIRM)(refuse_old_confirmation)
+def register(app: AsyncApp, router: Router | None = None) -> None:
+    editing = [drafts(RequestKind.TENANT_EDIT).gate]
+    app.action(TenantAction.EDIT, middleware=editing)(open_edit_form)
+    app.view(TenantEditCallback.FORM, middleware=editing)(review_edit)
+    refused = anyone("every submission of it is refused")
+    app.view(TenantEditCallback.CONFIRM, middleware=[refused.gate])(refuse_old_confirmation)
 
 
-def _metadata(view: dict) -> dict:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not data["t"]:
-        raise OutOfDate("/csp tenant")
-    return data
-
-
-async def open_edit_form(ack, body, action, client, context) -> None:
+async def open_edit_form(
+    ack: AsyncAck,
+    body: Payload,
+    action: Payload,
+    client: AsyncWebClient,
+    runtime: Runtime,
+    user_id: str,
+) -> None:
     await ack()
     tenant = await tenant_edit.load_tenant(
-        context["runtime"], body["user"]["id"], value_of(action, "/csp tenant")
+        runtime, user_id, value_of(action, "/csp tenant")
     )
-    channel = (body.get("channel") or {}).get("id")
     await client.views_open(trigger_id=trigger_of(body, "/csp tenant"),
-                            view=edit_form(tenant, channel))
+                            view=edit_form(tenant, channel_of(body)))
 
 
-async def review_edit(ack, body, view, context) -> None:
-    meta = _metadata(view)
+async def review_edit(ack: AsyncAck, view: Payload, runtime: Runtime, user_id: str) -> None:
+    meta = TenantEditRef.of(view)
+    if meta.service_name is None:
+        raise OutOfDate("/csp tenant")
     _request, confirmation = await tenant_edit.draft_edit(
-        context["runtime"], body["user"]["id"], meta["t"], values_of(view), meta.get("c")
+        runtime, user_id, meta.service_name, ViewState.of(view),
+        meta.channel,
     )
     await ack(response_action="push", view=confirmation)
 
 
-async def refuse_old_confirmation(ack, body, view, context) -> None:
+async def refuse_old_confirmation(ack: AsyncAck, view: Payload) -> None:
     """A confirmation opened before edits became drafts carries the change in its metadata,
     where anyone who submits the view could have put anything: it is never acted on."""
     raise OutOfDate("/csp tenant")

@@ -286,7 +286,7 @@ class ProviderTaskRow(Base):
 
 
 class SeatBatchRow(Base):
-    """Seats added at one time: each batch has its own reduction window (csp-policies.md)."""
+    """Seats added at one time: each batch has its own reduction window (docs/policies.md)."""
 
     __tablename__ = "seat_batches"
 

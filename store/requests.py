@@ -166,7 +166,7 @@ async def audit_events(
     return list((await session.execute(query)).scalars())
 
 
-# --- status and approval cards, deadlines, reminders, listings (issue 5) ---------------------
+# --- status and approval cards, deadlines, reminders, listings ------------------------------------
 
 #: A card being posted: its ts column holds this prefix and the claim time until Slack answers.
 CARD_CLAIM_PREFIX = "posting:"

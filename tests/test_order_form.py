@@ -16,7 +16,6 @@ from bot.ids import BlockId, OrderBlock
 from bot.order_choices import Catalogue, GroupChoices, prefill_lines
 from bot.order_form import (
     MAX_LINES,
-    FormState,
     LineField,
     NewGroupOrderForm,
     OrderMeta,
@@ -26,6 +25,7 @@ from bot.order_form import (
 )
 from bot.orders import OrderPlan, PricedLine
 from bot.pricing import Money, PriceBook
+from bot.slack.state import ViewState
 from bot.views.order_confirmation import order_confirmation
 from bot.views.orders import country_groups, order_modal
 from store.cache import CachedSubscription, CachedTenant
@@ -397,7 +397,7 @@ def test_only_licenses_open_with_room_under_their_limit_are_offered():
 
 def test_changing_the_group_keeps_what_still_applies():
     m = meta("1", "2", "3")
-    state = FormState(
+    state = ViewState(
         existing(
             line("1", E3.id, "4"),
             line("2", BASIC.id, "7"),
@@ -423,7 +423,7 @@ def test_the_modal_with_every_line_stays_within_slacks_limits():
     m = OrderMeta(tenant="g")
     while m.add_line():
         pass
-    state = FormState(existing(*(line(k, AUDIO.id, "1", parent=480101) for k in m.lines)))
+    state = ViewState(existing(*(line(k, AUDIO.id, "1", parent=480101) for k in m.lines)))
     view = order_modal(m, prefill_lines(m, state, choices), choices=choices, tenant_label="G")
     data = view.to_dict()  # slack_sdk validates lengths and counts here
     assert len(data["blocks"]) <= 100
@@ -436,7 +436,7 @@ def test_the_modal_with_every_line_stays_within_slacks_limits():
 def test_the_new_group_modal_explains_the_mpn_id_and_the_email():
     catalogue = Catalogue({E3.id: E3})
     m = meta(mode=OrderMode.NEW_GROUP)
-    data = order_modal(m, prefill_lines(m, FormState({}), catalogue), choices=catalogue).to_dict()
+    data = order_modal(m, prefill_lines(m, ViewState({}), catalogue), choices=catalogue).to_dict()
     words = str(data)
     assert "indirect reseller" in words and "1 July 2022" in words
     assert "admin credentials" in words

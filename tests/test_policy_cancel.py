@@ -1,4 +1,4 @@
-"""The cancellation rule (issue 8), table-driven: `now` is passed in, nothing is read."""
+"""The cancellation rule, table-driven: `now` is passed in, nothing is read."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import time
 import aiohttp
 
 from bot.logs import install_redaction
+from bot.slack.access import anyone
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
 
@@ -140,7 +141,8 @@ async def test_an_unexpected_error_gives_a_reference_not_a_trace(slack, bot, cap
     async def broken(call):
         raise RuntimeError("database exploded at line 42")
 
-    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken))
+    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken,
+                               access=anyone("a test subcommand")))
     reply = await slack.command("broken")
     assert reply.status == 200
     assert "Sorry, something went wrong" in reply.text
@@ -156,7 +158,8 @@ async def test_a_domain_error_is_answered_in_plain_words(slack, bot):
     async def refuse(call):
         raise NotAllowed("Only support agents can do that.")
 
-    bot.bolt.router.add(Subcommand("refuse", "Refuses.", "/csp refuse", refuse))
+    bot.bolt.router.add(Subcommand("refuse", "Refuses.", "/csp refuse", refuse,
+                               access=anyone("a test subcommand")))
     reply = await slack.command("refuse")
     assert reply.status == 200
     assert reply.json == {"response_type": "ephemeral", "text": "Only support agents can do that."}
@@ -206,5 +209,6 @@ async def test_help_is_built_once_and_rebuilt_when_a_subcommand_is_added(bot, sl
     async def noop(call):
         await call.ack()
 
-    router.add(Subcommand("zeta", "A late subcommand.", "/csp zeta", noop))
+    router.add(Subcommand("zeta", "A late subcommand.", "/csp zeta", noop,
+                               access=anyone("a test subcommand")))
     assert "/csp zeta" in (await slack.command("help")).text

@@ -148,7 +148,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(WINDOWS_SERVER_1Y, "0001", "DG7GMGF0M80C", "Windows Server 2022 Standard",
                    "Windows Server 2022 Standard - 2 Core License Pack - 1 year",
                    Kind.SUBSCRIPTION, terms=("P1Y",), billing_cycles=("monthly", "annual")),
-    # New commerce (a license): capped at 300 seats (csp-policies.md); ids inferred.
+    # New commerce (a license): capped at 300 seats (docs/policies.md); ids inferred.
     CatalogueEntry(BUSINESS_BASIC_NCE, "0001", "CFQ7TTC0LH1G", "Microsoft 365 Business Basic",
                    "Microsoft 365 Business Basic", Kind.NEW_COMMERCE, terms=("P1M", "P1Y"),
                    billing_cycles=("monthly", "annual"), maximum_quantity=300),

@@ -20,7 +20,7 @@ SUBSCRIPTIONS_LISTED_FROM = datetime(2021, 10, 14, tzinfo=UTC)
 
 
 class PartnerRole(StrEnum):
-    """Partner Center roles of a signed-in partner user [csp-policies.md, Roles]."""
+    """Partner Center roles of a signed-in partner user (docs/policies.md)."""
 
     ADMIN_AGENT = "AdminAgent"
     SALES_AGENT = "SalesAgent"
@@ -53,7 +53,7 @@ class Behaviour:
     #: Software subscriptions: 7 calendar days [L]; 2021 examples showed 30 [D
     #: manage-billing-frequency-software-subs].
     subscription_window: timedelta = timedelta(days=7)
-    #: New-commerce licenses: 168 hours (csp-policies.md).
+    #: New-commerce licenses: 168 hours (docs/policies.md).
     license_window: timedelta = timedelta(hours=168)
     #: The integration sandbox refuses to cancel orders older than 60 days [D
     #: cancel-an-order-from-the-integration-sandbox]; the code it answers is unpublished
@@ -187,7 +187,7 @@ def status_after_cancel(order: Order) -> OrderStatus:
 def check_line(entry: CatalogueEntry | None, catalog_item_id: str, quantity: int,
                billing_cycle: str | None, term: str | None) -> None:
     """A cart line the catalogue can sell: a known item (10001 [D checkout-a-cart]), a quantity
-    within the SKU's min/max (2002, csp-policies.md), a supported cycle and, for a
+    within the SKU's min/max (2002, docs/policies.md), a supported cycle and, for a
     subscription, one of its terms (inferred: no code published; 400 without one)."""
     if entry is None:
         raise errors.BadRequest(

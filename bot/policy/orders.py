@@ -1,4 +1,4 @@
-"""Orders (issue 6): where licenses may be ordered, how many, add-ons on which subscription, and
+"""Orders: where licenses may be ordered, how many, add-ons on which subscription, and
 when a large order waits for a support agent."""
 
 from __future__ import annotations

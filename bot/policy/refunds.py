@@ -1,4 +1,4 @@
-"""Refund tickets (issue 9): Microsoft's refund windows per product type, and who may take a
+"""Refund tickets: Microsoft's refund windows per product type, and who may take a
 ticket along (claim, mark filed, mark resolved)."""
 
 from __future__ import annotations
@@ -7,14 +7,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from bot.dates import date_token
 from bot.domain import Request, RequestKind, RequestState, Role
 from bot.i18n import _
 from bot.ids import RefundBlock
 from bot.policy.decision import Decision, RefundDecision
 from bot.policy.seats import utc_text
 from bot.refund_form import RefundProduct, product_label
-from bot.views.common import date_token
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class RefundWindows:
     license_days: int
 
     @classmethod
-    def from_settings(cls, settings) -> RefundWindows:
+    def from_settings(cls, settings: Settings) -> RefundWindows:
         return cls(
             settings.csp_refund_window_perpetual_days,
             settings.csp_refund_window_software_subscription_days,
@@ -52,7 +56,7 @@ def refund_window_end(purchased_on: date, days: int) -> datetime:
 
 
 def admin_agent_note() -> str:
-    """Microsoft lets only admin agents cancel software purchases (csp-policies.md)."""
+    """Microsoft lets only admin agents cancel software purchases (docs/policies.md)."""
     return _("The upstream request must be filed in Partner Center by someone with the *admin "
              "agent* role (type “CSP Purchase/Refund on behalf of customers”).")
 

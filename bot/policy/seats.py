@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from bot.dates import date_token
 from bot.domain import License, Subscription
 from bot.formats import datetime_text
 from bot.i18n import _, ngettext
@@ -21,7 +22,6 @@ from bot.policy.windows import (
     reduction_deadline,
     removable_seats,
 )
-from bot.views.common import date_token
 
 D = TypeVar("D", bound=Decision)
 

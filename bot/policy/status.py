@@ -87,6 +87,6 @@ def known(status: str | None) -> bool:
 def status_label(status: str | None) -> str:
     """The status in words (`ok` → "in service"); a value we do not know is shown as it is.
     Not escaped: the views escape it where it lands in mrkdwn."""
-    if not (status or "").strip():
+    if status is None or not status.strip():
         return _("no status")
     return _labels().get(status_key(status), status.strip())

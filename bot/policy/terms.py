@@ -2,13 +2,13 @@
 and when it renews. Pure: the plan, the dates and `at` are passed in.
 
 Microsoft's license-based subscriptions run for a term of P1M, P1Y or P3Y, billed monthly,
-annually or triennially, and renew at its end (csp-policies.md). OVHcloud's CSP2 API publishes
-no term: neither `OfficeSubscription` nor `OfficeLicence` has one (ovh-csp2-api.md). So the plan
+annually or triennially, and renew at its end (docs/policies.md). OVHcloud's CSP2 API publishes
+no term: neither `OfficeSubscription` nor `OfficeLicence` has one (docs/policies.md). So the plan
 of a licence comes from the operator (`CSP_TERMS`, or the price book's term and billing
 columns), and where nothing is configured P1M billed monthly is ASSUMED and said so.
 
 The dates are computed from the subscription's creation date (its purchase), in UTC as Partner
-Center counts them (csp-policies.md: "All Partner Center dates are UTC"):
+Center counts them (docs/policies.md):
 - the k-th renewal is the creation date plus k terms, always counted from the creation date,
   never from the previous renewal, so one short month does not shift the ones after it;
 - a day the target month lacks becomes that month's last day: bought on 31 January, a monthly

@@ -1,6 +1,6 @@
 """Microsoft's windows across renewals: the one rule behind "can still be undone until …".
 
-Microsoft lets a change be undone for a refund only within a window (csp-policies.md): a
+Microsoft lets a change be undone for a refund only within a window (docs/policies.md): a
 subscription is cancelled within `CSP_CANCELLATION_WINDOW_HOURS` of the start of a term
 (purchase or renewal); seats are removed within `CSP_SEAT_REDUCTION_WINDOW_HOURS` of when those
 seats were added, each batch on its own; later reductions wait for the renewal. A renewal buys
@@ -27,8 +27,11 @@ from bot.policy.terms import Term
 class SeatBatchLike(Protocol):
     """Seats added at one time (store.cache.SeatBatch); each has its own reduction window."""
 
-    seats: int
-    added_at: datetime
+    @property
+    def seats(self) -> int: ...
+
+    @property
+    def added_at(self) -> datetime: ...
 
 
 def window_closes(bought: datetime, term_start: datetime | None, window: timedelta) -> datetime:

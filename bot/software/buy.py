@@ -24,9 +24,10 @@ from bot.ids import SoftwareAction, SoftwareBlock
 from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.pricing import describe, load_price_book
+from bot.slack.metadata import ChannelRef
+from bot.slack.state import ViewState
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind, cycle_words, term_words
 from bot.software.steps import new_request_key
-from bot.subscription_choice import selected, typed
 from bot.views import software as software_views
 from bot.views.common import date_token, escape
 from store import software as repo
@@ -44,21 +45,22 @@ class BuyForm:
 
     @classmethod
     def from_view(cls, view: Mapping[str, Any]) -> BuyForm:
-        values = view["state"]["values"]
+        state = ViewState.of(view)
         problems: dict[str, str] = {}
-        customer = selected(values, SoftwareBlock.CUSTOMER, SoftwareAction.CUSTOMER)
+        customer = state.choice(SoftwareBlock.CUSTOMER, SoftwareAction.CUSTOMER)
         if not customer or len(customer) > 64:
             problems[SoftwareBlock.CUSTOMER] = _("Choose the customer.")
-        offer = Offer.parse(selected(values, SoftwareBlock.OFFER, SoftwareAction.OFFER))
+        offer = Offer.parse(state.choice(SoftwareBlock.OFFER, SoftwareAction.OFFER))
         if offer is None:
             problems[SoftwareBlock.OFFER] = _("Choose what to buy.")
-        text = typed(values, SoftwareBlock.QUANTITY, SoftwareAction.QUANTITY)
+        text = state.text(SoftwareBlock.QUANTITY, SoftwareAction.QUANTITY)
         quantity = int(text) if text.isdigit() and len(text) <= 7 else 0
         if not 1 <= quantity <= MAX_QUANTITY:
             problems[SoftwareBlock.QUANTITY] = _("A whole number from 1 to {n}.", n=MAX_QUANTITY)
         if problems:
             raise FormErrors(problems)
-        return cls(customer, offer, quantity, view.get("private_metadata") or None)  # type: ignore[arg-type]
+        channel = ChannelRef.of(view).channel
+        return cls(customer, offer, quantity, channel)  # type: ignore[arg-type]
 
 
 def expected_deadline(offer: Offer, now: datetime, settings: Any) -> datetime:

@@ -23,10 +23,10 @@ from bot.kinds import KindPayload, KindSpec, register
 from bot.pipeline import DraftSpec, StepSpec
 from bot.policy.software import software_cancellation
 from bot.refund_form import RefundProduct
+from bot.slack.state import ViewState
 from bot.software.catalogue import SoftwareKind
 from bot.software.purchases import Purchase, PurchaseRef
 from bot.software.steps import new_request_key
-from bot.subscription_choice import typed
 from bot.views import software as software_views
 from bot.views.common import date_token, escape
 from store import cache
@@ -80,7 +80,7 @@ async def check_cancellable(runtime: Any, ref: PurchaseRef, user: str) -> tuple[
 
 
 def reason_of(view: Mapping[str, Any]) -> str:
-    text = typed(view["state"]["values"], SoftwareBlock.REASON, SoftwareAction.REASON)
+    text = ViewState.of(view).text(SoftwareBlock.REASON, SoftwareAction.REASON)
     if not text:
         raise FormErrors({SoftwareBlock.REASON: _("Say why, in a few words: the approver "
                                                   "reads it.")})

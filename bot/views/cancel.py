@@ -121,7 +121,7 @@ def cancel_form(
     return View(
         type="modal",
         callback_id=CancelCallback.FORM,
-        private_metadata=ref.dumps(),
+        private_metadata=ref.dump(),
         title=plain(_("Cancel a subscription"), TITLE_LIMIT),
         submit=plain(_("Review")),
         close=plain(_("Close")),

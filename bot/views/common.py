@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.formats import datetime_text
+from bot.dates import date_token
 from bot.i18n import _
 from bot.ids import CallbackId
 from bot.views.text import escape
@@ -35,11 +33,6 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[mrkdwn(text)])
 
 
-def date_token(when: datetime, style: str = "{date_short_pretty} {time}") -> str:
-    """A date Slack renders in each viewer's own time zone and language; the fallback (where a
-    client cannot render it) in the reader's zone and language (`bot.formats`)."""
-    fallback = escape(datetime_text(when))
-    return f"<!date^{int(when.timestamp())}^{style}|{fallback}>"
 
 
 def notice_view(title: str, text: str) -> View:

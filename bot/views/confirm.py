@@ -13,6 +13,7 @@ from bot.confirmation import Confirmation, Deadline, Row
 from bot.domain import Request
 from bot.i18n import _
 from bot.ids import PipelineCallback
+from bot.slack.metadata import RequestRef
 from bot.views.common import TITLE_LIMIT, context, date_token, mrkdwn, plain, section
 
 FIELDS_PER_SECTION = 10
@@ -80,7 +81,7 @@ def confirm_view(request: Request, content: Confirmation) -> View:
     return View(
         type="modal",
         callback_id=PipelineCallback.CONFIRM,
-        private_metadata=str(request.id),
+        private_metadata=RequestRef(request_id=request.id).dump(),
         title=plain(content.title, TITLE_LIMIT),
         submit=plain(_("Confirm")),
         close=plain(_("Back")),

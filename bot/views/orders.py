@@ -34,12 +34,12 @@ from bot.order_form import (
     MAX_LINES,
     NEW_GROUP_BLOCKS,
     NOTE_MAX,
-    FormState,
     LineField,
     OrderMeta,
     OrderMode,
     line_block,
 )
+from bot.slack.state import ViewState
 from bot.views.common import TITLE_LIMIT, date_token, escape, mrkdwn, plain
 
 OPTION_LIMIT = 75
@@ -64,11 +64,11 @@ def order_modal(
     *,
     choices: GroupChoices | Catalogue | None,
     tenant_label: str | None = None,
-    state: FormState | None = None,
+    state: ViewState | None = None,
 ) -> View:
     """The order modal in `meta.mode`. `lines` come from `bot.orders.prefill_lines` (their keys
     are the ones in `meta`); `tenant_label` names the chosen group for its select."""
-    state = state or FormState({})
+    state = state or ViewState({})
     if meta.mode is OrderMode.NEW_GROUP:
         blocks = _new_group_blocks(state, choices)
         title = _("Order a license group")
@@ -165,7 +165,7 @@ def _existing_group_blocks(
     return blocks
 
 
-def _new_group_blocks(state: FormState, choices: GroupChoices | Catalogue | None) -> list[Block]:
+def _new_group_blocks(state: ViewState, choices: GroupChoices | Catalogue | None) -> list[Block]:
     def text_input(
         block: str,
         label: str,

@@ -49,6 +49,7 @@ from bot.refund_form import (
     product_label,
     reason_label,
 )
+from bot.slack.metadata import ChannelRef, RequestRef
 from bot.views.common import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 
 B = RefundBlock
@@ -199,7 +200,7 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
     return View(
         type="modal",
         callback_id=RefundCallback.FORM,
-        private_metadata=origin_channel,
+        private_metadata=ChannelRef(channel=origin_channel or None).dump(),
         title=plain(_("Refund ticket"), TITLE_LIMIT),
         submit=plain(_("Review")),
         close=plain(_("Cancel")),
@@ -340,7 +341,7 @@ def filed_view(request: Request) -> View:
     return View(
         type="modal",
         callback_id=RefundCallback.FILED,
-        private_metadata=str(request.id),
+        private_metadata=RequestRef(request_id=request.id).dump(),
         title=plain(_("Mark {ref} as filed", ref=request.ref), TITLE_LIMIT),
         submit=plain(_("Mark as filed")),
         close=plain(_("Cancel")),
@@ -363,7 +364,7 @@ def resolved_view(request: Request) -> View:
     return View(
         type="modal",
         callback_id=RefundCallback.RESOLVED,
-        private_metadata=str(request.id),
+        private_metadata=RequestRef(request_id=request.id).dump(),
         title=plain(_("Resolve {ref}", ref=request.ref), TITLE_LIMIT),
         submit=plain(_("Mark as resolved")),
         close=plain(_("Cancel")),

@@ -15,6 +15,7 @@ from slack_sdk.models.views import View
 from bot.domain import Request
 from bot.i18n import _
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.slack.metadata import RequestRef
 from bot.views.cards import card_link, kind_words, state_words
 from bot.views.common import TITLE_LIMIT, context, date_token, escape, plain, section
 
@@ -26,7 +27,7 @@ def reject_view(request: Request) -> View:
     return View(
         type="modal",
         callback_id=PipelineCallback.REJECT,
-        private_metadata=str(request.id),
+        private_metadata=RequestRef(request_id=request.id).dump(),
         title=plain(_("Reject {ref}", ref=request.ref), TITLE_LIMIT),
         submit=plain(_("Reject")),
         close=plain(_("Cancel")),

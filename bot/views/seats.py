@@ -111,7 +111,7 @@ def seat_form(
     return View(
         type="modal",
         callback_id=SeatsCallback.FORM,
-        private_metadata=ref.dumps(),
+        private_metadata=ref.dump(),
         title=plain(_("Change seats"), TITLE_LIMIT),
         submit=plain(_("Review")),
         close=plain(_("Cancel")),

@@ -6,7 +6,6 @@ Pure: data in, Block Kit out. Everything a person typed or Partner Center return
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from slack_sdk.models.views import View
 from bot.domain import Request, RequestKind, RequestState, RequestStep, Role, StepState
 from bot.i18n import _
 from bot.ids import SoftwareAction, SoftwareBlock, SoftwareCallback
+from bot.slack.metadata import ChannelRef, Metadata, Text
 from bot.software.catalogue import SoftwareKind, cycle_words, term_words
 from bot.software.keys import ADMIN_CENTER_URL, PARTNER_CENTER_URL, KeyRoute
 from bot.software.listing import SoftwareListing
@@ -48,7 +48,7 @@ def buy_form(customer: Option | None, channel: str | None) -> View:
     return View(
         type="modal",
         callback_id=SoftwareCallback.BUY,
-        private_metadata=channel or "",
+        private_metadata=ChannelRef(channel=channel or None).dump(),
         title=plain(_("Buy software")),
         submit=plain(_("Next")),
         close=plain(_("Cancel")),
@@ -78,18 +78,15 @@ def buy_form(customer: Option | None, channel: str | None) -> View:
     )
 
 
-def cancel_metadata(ref: PurchaseRef, channel: str | None) -> str:
-    return json.dumps({"ref": ref.dumps(), "channel": channel or ""})
+class SoftwareCancelRef(Metadata):
+    """The cancel modal's private_metadata: the purchase line, and where to post the card."""
 
+    ref: Text = None
+    channel: Text = None
 
-def read_cancel_metadata(text: str | None) -> tuple[PurchaseRef | None, str | None]:
-    try:
-        data = json.loads(text or "")
-    except ValueError:
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    return PurchaseRef.loads(str(data.get("ref") or "")), str(data.get("channel") or "") or None
+    @property
+    def purchase(self) -> PurchaseRef | None:
+        return PurchaseRef.loads(self.ref)
 
 
 def cancel_form(purchase: Purchase, customer_name: str, channel: str | None) -> View:
@@ -97,7 +94,7 @@ def cancel_form(purchase: Purchase, customer_name: str, channel: str | None) -> 
     return View(
         type="modal",
         callback_id=SoftwareCallback.CANCEL,
-        private_metadata=cancel_metadata(purchase.ref, channel),
+        private_metadata=SoftwareCancelRef(ref=purchase.ref.dumps(), channel=channel).dump(),
         title=plain(_("Cancel software")),
         submit=plain(_("Next")),
         close=plain(_("Back")),

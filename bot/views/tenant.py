@@ -3,8 +3,7 @@ and MPN ID (form → confirmation with before → after)."""
 
 from __future__ import annotations
 
-import json
-
+from pydantic import Field
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,6 +19,7 @@ from slack_sdk.models.views import View
 from bot.browse import BrowseRef, TenantDetails
 from bot.i18n import _, ngettext
 from bot.ids import BrowseAction, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.slack.metadata import Metadata, Text
 from bot.usage import billing_label, billing_period
 from bot.views.browse import Rendered, freshness_blocks, refresh_button, status_text
 from bot.views.common import context, date_token, escape, mrkdwn, plain, section
@@ -175,9 +175,12 @@ def _fields(t: CachedTenant) -> list[str]:
 # --- the edit modals ---------------------------------------------------------------------------
 
 
-def edit_metadata(service_name: str, channel: str | None) -> str:
-    """The form's reference: the group and where the edit started (for the status card)."""
-    return json.dumps({"t": service_name, "c": channel}, separators=(",", ":"))
+class TenantEditRef(Metadata):
+    """The edit form's private_metadata: the group, and where the edit started (for the status
+    card)."""
+
+    service_name: Text = Field(default=None, alias="t")
+    channel: Text = Field(default=None, alias="c")
 
 
 def edit_form(tenant: CachedTenant, channel: str | None) -> View:
@@ -211,7 +214,7 @@ def edit_form(tenant: CachedTenant, channel: str | None) -> View:
     return View(
         type="modal",
         callback_id=TenantEditCallback.FORM,
-        private_metadata=edit_metadata(tenant.service_name, channel),
+        private_metadata=TenantEditRef(service_name=tenant.service_name, channel=channel).dump(),
         title=plain(_("Edit license group"), 24),
         submit=plain(_("Review")),
         close=plain(_("Cancel")),

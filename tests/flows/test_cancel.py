@@ -1,4 +1,4 @@
-"""Issue 8 end to end: `/csp cancel` → a support agent decides → the subscription is deleted
+"""Cancellations end to end: `/csp cancel` → a support agent decides → the subscription is deleted
 once, through the Slack emulator, the pipeline and the sandbox."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 9 end to end: refund tickets through the Slack emulator and the request pipeline.
+"""Refund tickets end to end, through the Slack emulator and the request pipeline.
 
 ALICE opens a ticket, SAM (a support agent) claims it, approves it, files it with Microsoft and
 records the credit; every step shows on the cards, lands in the audit log and reaches ALICE by

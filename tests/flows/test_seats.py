@@ -1,4 +1,4 @@
-"""Issue 7 end to end: `/csp seats` through the Slack emulator, the pipeline and the sandbox."""
+"""Seat changes end to end: `/csp seats` through the Slack emulator, the pipeline, the sandbox."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, bot, sync
     await slack.action(SubscriptionAction.MENU, action_type="overflow", message=message,
                        selected=f"{SubscriptionAction.CHANGE_SEATS}:{NORDWIND_BASIC}")
     view = latest_view(emulator)
-    assert ChoiceRef.loads(view["private_metadata"]).channel == STAFF_CHANNEL  # for the card
+    assert ChoiceRef.load(view["private_metadata"]).channel == STAFF_CHANNEL  # for the card
     assert block(view, SUBSCRIPTION)["element"]["initial_option"]["value"] == str(NORDWIND_BASIC)
     assert "25 seats" in blocks_text([block(view, SubscriptionChoiceBlock.FACTS)])
     await slack.action(HomeAction.SEATS)

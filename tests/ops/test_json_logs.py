@@ -19,6 +19,7 @@ import pytest
 from bot.log_format import JsonLineFormatter, LogFormat, resolve
 from bot.logs import configure_logging, install_redaction, redact
 from bot.provider.sandbox_data import NORDWIND_E3
+from bot.slack.access import anyone
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.flows.conftest import settle
 from tests.flows.test_seats import form_values, review
@@ -88,7 +89,8 @@ async def test_an_unexpected_error_shows_the_correlation_id_as_its_reference(sla
     async def broken(call):
         raise RuntimeError(f"leaked {BOT_TOKEN}")
 
-    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken))
+    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken,
+                               access=anyone("a test subcommand")))
     reply = await slack.command("broken")
     reference = reply.text.split("reference `")[1].split("`")[0]
     (failure,) = [r for r in parse(json_log.getvalue()) if r["level"] == "ERROR"]

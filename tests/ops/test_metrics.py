@@ -11,6 +11,7 @@ from bot.provider.base import ServerError
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
 from bot.runtime import Runtime
 from bot.server import Server
+from bot.slack.access import anyone
 from store import requests as repo
 from tests.conftest import APPROVALS_CHANNEL, SAM, make_settings
 from tests.flows.conftest import settle
@@ -62,7 +63,8 @@ async def test_slack_requests_by_kind_and_outcome_with_ack_latency(slack, bot, s
     async def broken(call):
         raise RuntimeError("boom")
 
-    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken))
+    bot.bolt.router.add(Subcommand("broken", "Breaks.", "/csp broken", broken,
+                               access=anyone("a test subcommand")))
     before = await scrape(bot.port)
     assert (await slack.command("help")).status == 200
     assert (await slack.suggest(OptionsAction.TENANT, "nord")).status == 200

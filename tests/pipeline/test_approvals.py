@@ -10,6 +10,7 @@ from bot.domain import RequestState, Role
 from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
 from bot.pipeline import load
 from bot.provider.sandbox_data import BELLAVISTA, BELLAVISTA_E5
+from bot.slack.access import anyone
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
 from tests.pipeline.scenario import (
@@ -287,7 +288,8 @@ async def test_a_flow_pushes_the_confirmation_on_its_form_and_back_keeps_the_for
         ), Confirmation.of("Confirm seats", {"Seats": f"12 → {total}"}))
         await ack(response_action="push", view=confirmation)
 
-    bot.bolt.router.add(Subcommand("testseats", "test", "/csp testseats", open_form))
+    bot.bolt.router.add(Subcommand("testseats", "test", "/csp testseats", open_form,
+                               access=anyone("a test subcommand")))
     bot.bolt.view("test_seats_form")(submit_form)
 
     await slack.command("testseats", user=ALICE, channel=STAFF_CHANNEL)

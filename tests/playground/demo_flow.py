@@ -11,6 +11,7 @@ import json
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.access import anyone
 from handlers.router import CommandCall, Router, Subcommand
 
 DEMO = "demo"
@@ -118,7 +119,8 @@ def register(app: AsyncApp, router: Router) -> list[dict]:
         await call.ack()
         await call.client.views_open(trigger_id=call.trigger_id, view=form_view(call.channel_id))
 
-    router.add(Subcommand(DEMO, "Try every kind of input.", "/csp demo", open_form))
+    router.add(Subcommand(DEMO, "Try every kind of input.", "/csp demo", open_form,
+                               access=anyone("a test subcommand")))
 
     @app.options(TENANT_ACTION)
     async def tenants(ack, body):

@@ -8,6 +8,7 @@ import asyncio
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.server import EVENTS_PATH
+from bot.slack.access import anyone
 from handlers.router import Subcommand
 from playground.bot_link import BotLink
 from tests.playground.conftest import ALICE, SAM, STAFF
@@ -186,7 +187,8 @@ async def test_a_slow_answer_is_treated_as_slacks_timeout(playground, page_clien
         await asyncio.sleep(0.5)
         await call.ack(text="too late")
 
-    playground.bolt.router.add(Subcommand("slow", "Too slow.", "/csp slow", slow))
+    playground.bolt.router.add(Subcommand("slow", "Too slow.", "/csp slow", slow,
+                               access=anyone("a test subcommand")))
     playground.link.ack_seconds = 0.2
     answer = await page_client.command("/csp slow")
     assert answer["error"] == "operation_timeout"
@@ -274,7 +276,8 @@ async def test_a_commands_response_url_replaces_its_first_answer(playground, pag
         later.append(asyncio.create_task(finish()))
         await call.ack(text="Reading the list…")
 
-    playground.bolt.router.add(Subcommand("groups", "List.", "/csp groups", slow_list))
+    playground.bolt.router.add(Subcommand("groups", "List.", "/csp groups", slow_list,
+                               access=anyone("a test subcommand")))
     await page_client.command("/csp groups")
     await later[0]
     answers = [m for m in (await page_client.state())["messages"] if m["author"] == "U0BOT"]

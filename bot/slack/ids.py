@@ -1,0 +1,29 @@
+"""The one parser of the request ids that buttons and modals carry.
+
+A button's value and a request modal's metadata (`RequestRef`) carry a request id and nothing
+else: `42`, or `R42` as people see it.
+"""
+
+from __future__ import annotations
+
+from bot.errors import DomainError
+from bot.i18n import _
+from bot.numbers import id_of
+
+
+def parse_request_id(text: object) -> int | None:
+    """`42` or `R42` → 42; None for anything else."""
+    if isinstance(text, str):
+        text = text.strip().removeprefix("R")
+    return id_of(text)
+
+
+def request_id_of(text: object, *, what: str | None = None) -> int:
+    """The request id `text` carries; a polite DomainError when it carries none (an old or
+    tampered button). `what` names the request in the refusal ("a refund ticket")."""
+    request_id = parse_request_id(text)
+    if request_id is None:
+        raise DomainError(
+            _("That button no longer points at {what}.", what=what or _("a request"))
+        )
+    return request_id
