@@ -6,8 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import role_admin
 from bot.domain import Role
-from bot.i18n import _
-from bot.role_admin import ROLE_LIST
+from bot.i18n import N_, _
 from bot.slack.access import needs
 from bot.views.roles import roles_blocks
 from handlers.router import CommandCall, Router, Subcommand
@@ -17,7 +16,7 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "roles",
-            _("Admins: list roles, or grant and revoke one ({roles}).", roles=ROLE_LIST),
+            N_("Admins: list roles, or grant and revoke one (staff, support, admin, admin_agent)."),
             "/csp roles grant @sam support",
             manage_roles,
             access=needs(Role.ADMIN, _("managing roles")),

@@ -53,7 +53,7 @@ class Router:
         #: the help's text and blocks in each language, built once per language
         self._help_messages: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self.add(Subcommand("help", N_("Show this list."), "/csp help", self._help,
-                            access=anyone(_("the list of subcommands is no secret"))))
+                            access=anyone("the list of subcommands is no secret")))
 
     def add(self, command: Subcommand) -> None:
         for name in (command.name, *command.aliases):
