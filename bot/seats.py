@@ -24,6 +24,7 @@ from bot.ids import SeatsAction, SeatsBlock
 from bot.kinds import KindPayload, KindSpec, register
 from bot.numbers import NumberError, Problem, parse_whole
 from bot.pipeline import DraftSpec, StepSpec
+from bot.policy.decision import SeatDecision
 from bot.pricing import PriceBook, describe, load_price_book
 from bot.slack.state import ViewState
 from bot.subscription_choice import (
@@ -138,8 +139,8 @@ async def draft_seat_change(
     return await prepare(runtime.db, spec, content)
 
 
-def at_renewal(form: SeatForm, facts: SubscriptionFacts, now_decision: policy.Decision,
-               settings: Any) -> tuple[datetime, policy.Decision]:
+def at_renewal(form: SeatForm, facts: SubscriptionFacts, now_decision: SeatDecision,
+               settings: Any) -> tuple[datetime, SeatDecision]:
     """"Schedule for the renewal" ticked: offered only for a decrease that the closed window
     alone refuses now; the rule is asked again for the moment the next term starts."""
     block = form.schedule_block or SeatsBlock.NEW_TOTAL

@@ -6,6 +6,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.home import home_viewers, publish_home
 from bot.i18n import _, supported
+from bot.runtime import Runtime
+from bot.slack.access import anyone
+from bot.slack.payload import Payload
 from bot.views.language import AUTO_WORDS, language_answer, language_overview
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -17,16 +20,18 @@ def register(app: AsyncApp, router: Router) -> None:
             _("The language the bot speaks to you: nl, de, pt, it, fr, en, or auto (Slack's)."),
             "/csp language nl",
             choose_language,
+            access=anyone("each person chooses their own language"),
         )
     )
     # a person changed their Slack language or time zone: use it from their next request on
-    app.event("user_change")(learn_user)
+    learning = anyone("Slack's event about a person's own profile")
+    app.event("user_change", middleware=[learning.gate])(learn_user)
 
 
-async def learn_user(event: dict, context) -> None:
+async def learn_user(event: Payload, runtime: Runtime) -> None:
     user = event.get("user")
     if isinstance(user, dict):
-        context["runtime"].locales.learn(user)
+        runtime.locales.learn(user)
 
 
 async def choose_language(call: CommandCall) -> None:

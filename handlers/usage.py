@@ -3,16 +3,23 @@ the answer (`bot.usage_post`); the answer itself reads only the cache."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import browse
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.i18n import _
 from bot.ids import BrowseAction
+from bot.runtime import Runtime
+from bot.slack.access import needs
+from bot.slack.modals import channel_of
+from bot.slack.payload import Payload
 from bot.usage_post import post_usage_soon
 from bot.views.text import escape
 from handlers.router import CommandCall, Router, Subcommand
-from handlers.seats import channel_of
+
+#: The usage of a license group is for staff, as the rest of the cache.
+USAGE = needs(Role.STAFF, _("looking at licenses"))
 
 
 def register(app: AsyncApp, router: Router) -> None:
@@ -21,13 +28,13 @@ def register(app: AsyncApp, router: Router) -> None:
         _("A license group's seats bought against used, as a chart."),
         "/csp usage nordwind",
         run_usage,
+        access=USAGE,
     ))
-    app.action(BrowseAction.USAGE)(click_usage)
+    app.action(BrowseAction.USAGE, middleware=[USAGE.gate])(click_usage)
 
 
 async def run_usage(call: CommandCall) -> None:
     runtime = call.runtime
-    await browse.require_staff(runtime, call.user_id)
     if not call.args:
         raise DomainError(_("Which license group? For example `/csp usage nordwind`."))
     async with runtime.db.session() as session:
@@ -37,8 +44,8 @@ async def run_usage(call: CommandCall) -> None:
     post_usage_soon(runtime, tenant.service_name, call.channel_id or None, call.user_id)
 
 
-async def click_usage(ack, body, action, context) -> None:
+async def click_usage(
+    ack: AsyncAck, body: Payload, action: Payload, runtime: Runtime, user_id: str
+) -> None:
     await ack()
-    runtime = context["runtime"]
-    await browse.require_staff(runtime, body["user"]["id"])
-    post_usage_soon(runtime, action.get("value") or "", channel_of(body), body["user"]["id"])
+    post_usage_soon(runtime, action.get("value") or "", channel_of(body), user_id)
