@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import SoftwareCustomerRow, SoftwareProductRow, SoftwarePurchaseRow, utcnow
@@ -21,15 +23,17 @@ OURS = frozenset({"bought_by", "request_id", "reminded_at"})
 
 
 async def _upsert(session: AsyncSession, model: type, key: tuple, values: dict[str, Any]) -> Any:
-    row = await session.get(model, key)
-    if row is None:
-        row = model(**values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    await session.flush()
-    return row
+    """One INSERT … ON CONFLICT DO UPDATE: two replicas syncing at once both succeed (a read
+    then an insert lets the second fail on the primary key)."""
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values)
+    changed = {k: v for k, v in values.items() if k not in keys}
+    statement = (statement.on_conflict_do_update(index_elements=keys, set_=changed) if changed
+                 else statement.on_conflict_do_nothing(index_elements=keys))
+    await session.execute(statement)
+    return await session.get(model, key, populate_existing=True)
 
 
 async def put_customer(session: AsyncSession, **values: Any) -> SoftwareCustomerRow:
