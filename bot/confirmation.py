@@ -6,8 +6,9 @@ the status card and the approval card all say the same thing, in the same words.
 
 How a flow uses it, from its form's submission listener:
 
-    request, view = await prepare(runtime.db, DraftSpec(...), Confirmation.of(
-        _("Confirm seats"), {_("Seats"): "12 → 13"}, decision=decision))
+    draft, view = await prepare(runtime.db, DraftSpec(...), Confirmation.of(
+        _("Confirm seats"), {_("Seats"): "12 → 13"}, decision=decision),
+        now=runtime.clock.now())
     await ack(response_action="push", view=view)
 
 The pushed view's close button reads "Back": Slack then shows the form again with its values.
@@ -22,7 +23,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.domain import Request
+from bot.domain import Draft, Request
 from bot.i18n import _
 from bot.pipeline import DraftSpec, create_draft
 from bot.policy import Decision
@@ -136,8 +137,8 @@ def confirmation_of(request: Request) -> Confirmation | None:
 
 
 async def prepare(
-    db: Database, spec: DraftSpec, content: Confirmation
-) -> tuple[Request, View]:
+    db: Database, spec: DraftSpec, content: Confirmation, *, now: datetime | None = None
+) -> tuple[Draft, View]:
     """Stores the draft with its confirmation and builds the view to push.
 
     Nothing is sent to anyone until the requester presses Confirm on that view.
@@ -145,5 +146,5 @@ async def prepare(
     from bot.views.confirm import confirm_view
 
     payload = {**spec.payload, PAYLOAD_KEY: content.to_payload()}
-    request = await create_draft(db, replace(spec, payload=payload))
-    return request, confirm_view(request, content)
+    draft = await create_draft(db, replace(spec, payload=payload), now=now)
+    return draft, confirm_view(draft, content)

@@ -379,3 +379,24 @@ class Request(BaseModel):
     def ref(self) -> str:
         """How people name a request: `#R42`."""
         return f"R{self.id}"
+
+
+class Draft(BaseModel):
+    """A reviewed form, not confirmed yet: it has no request number until it is confirmed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: RequestKind
+    requester: str
+    tenant: str | None = None
+    subscription_id: int | None = None
+    payload: dict = {}
+    summary: str = ""
+    needs_approval: bool = False
+    deadline: datetime | None = None
+    origin_channel: str | None = None
+    confirmed_at: datetime | None = None
+    #: The request this draft became, once confirmed.
+    request_id: int | None = None
+    created_at: datetime

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot import approvals, pipeline, typeahead
 from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, RequestState, Role
+from bot.domain import Draft, Request, RequestKind, RequestState, Role
 from bot.errors import AlreadyHandled, DomainError, FormErrors, NotAllowed
 from bot.i18n import _
 from bot.ids import BlockId, RefundBlock
@@ -110,7 +110,7 @@ def windows(runtime) -> RefundWindows:
 
 async def open_ticket(
     runtime, ticket: RefundTicket, requester: str, origin_channel: str | None
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Asks policy, stores the draft, and returns the confirmation to push on the form."""
     await runtime.roles.require_drafter(requester, RequestKind.REFUND)
     group_label = None
@@ -152,7 +152,7 @@ async def open_ticket(
         approvers=_("A support agent claims the ticket and approves or rejects it; once "
                     "approved, an admin agent files it with Microsoft."),
     )
-    return await prepare(runtime.db, spec, content)
+    return await prepare(runtime.db, spec, content, now=runtime.clock.now())
 
 
 # --- support agents move it along -----------------------------------------------------------

@@ -146,6 +146,10 @@ class PeriodicLoop:
             self._task = None
 
 
+#: How often abandoned drafts are looked for (they are kept a day).
+DRAFT_SWEEP_SECONDS = 3600.0
+
+
 class Runtime:
     """Everything a listener or a loop needs, created once per process."""
 
@@ -189,6 +193,12 @@ class Runtime:
         # Status and approval cards that never reached Slack (an outage, a crash) are posted.
         self.add_loop(
             "cards", lambda: post_missing_cards(self), self.settings.csp_card_repair_seconds
+        )
+        from bot.pipeline import forget_old_drafts
+
+        # Drafts nobody confirmed (Back, a closed modal) are forgotten after a day.
+        self.add_loop(
+            "drafts", lambda: forget_old_drafts(self.db, self.clock.now()), DRAFT_SWEEP_SECONDS
         )
         from bot.worker import Worker
 

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.models.views import View
 
 from bot.confirmation import Confirmation, prepare
-from bot.domain import Request, RequestKind, StepAction, TenantUpdate
+from bot.domain import Draft, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.pipeline import DraftSpec, StepSpec
@@ -85,7 +85,7 @@ async def load_tenant(runtime: Any, user_id: str, service_name: str) -> cache.Ca
 
 async def draft_edit(
     runtime: Any, user_id: str, service_name: str, values: dict, channel: str | None
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it
     with the confirmation to push. FormErrors when invalid or when nothing changed."""
     tenant = await load_tenant(runtime, user_id, service_name)
@@ -111,7 +111,9 @@ async def draft_edit(
         tenant=service_name,
         origin_channel=channel,
     )  # fmt: skip
-    return await prepare(runtime.db, spec, confirmation(tenant, changes))
+    return await prepare(
+        runtime.db, spec, confirmation(tenant, changes), now=runtime.clock.now()
+    )
 
 
 def confirmation(tenant: cache.CachedTenant, changes: Changes) -> Confirmation:

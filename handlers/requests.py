@@ -53,12 +53,20 @@ def request_id_of(text: str | None) -> int:
     return request_id
 
 
+def draft_id_of(text: str | None) -> int:
+    """A confirmation's private_metadata carries its draft's id and nothing else."""
+    draft_id = id_of((text or "").strip())
+    if draft_id is None:
+        raise DomainError(_("That confirmation no longer points at a request."))
+    return draft_id
+
+
 async def submit_confirmation(ack, body, view, context) -> None:
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
     runtime = context["runtime"]
     actor = body["user"]["id"]
     request = await pipeline.confirm(
-        runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
+        runtime.db, draft_id_of(view.get("private_metadata")), actor, runtime.roles
     )
     await ack(response_action="clear")
     if not request.needs_approval:

@@ -10,10 +10,11 @@ from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.confirmation import Confirmation, Deadline, Row
-from bot.domain import Request
+from bot.domain import Draft
 from bot.i18n import _
 from bot.ids import PipelineCallback
 from bot.views.common import TITLE_LIMIT, context, date_token, mrkdwn, plain, section
+from bot.views.text import shorten
 
 FIELDS_PER_SECTION = 10
 FIELD_LIMIT = 2000
@@ -26,7 +27,7 @@ def row_fields(rows: tuple[Row, ...]) -> list[Block]:
         chunk = rows[start : start + FIELDS_PER_SECTION]
         blocks.append(
             SectionBlock(
-                fields=[mrkdwn(f"*{r.label}*\n{r.value}"[:FIELD_LIMIT]) for r in chunk]
+                fields=[mrkdwn(shorten(f"*{r.label}*\n{r.value}", FIELD_LIMIT)) for r in chunk]
             )
         )
     return blocks
@@ -40,16 +41,17 @@ def notes_text(notes: tuple[str, ...]) -> str:
     return "\n".join(f":information_source: {note}" for note in notes)
 
 
-def approval_text(request: Request, content: Confirmation) -> str:
+def approval_text(draft: Draft, content: Confirmation) -> str:
     if content.approvers:
         return content.approvers
-    if request.needs_approval:
+    if draft.needs_approval:
         return _("A support agent must approve this request before it is sent.")
     return ""
 
 
-def confirm_view(request: Request, content: Confirmation) -> View:
-    """The pushed confirmation of a draft; private_metadata carries the request id only."""
+def confirm_view(draft: Draft, content: Confirmation) -> View:
+    """The pushed confirmation of a draft; private_metadata carries the draft id only (a draft
+    has no request number: it gets one when it is confirmed)."""
     blocks: list[Block] = []
     if content.intro:
         blocks.append(section(content.intro))
@@ -59,24 +61,20 @@ def confirm_view(request: Request, content: Confirmation) -> View:
     if content.notes:
         blocks.append(section(notes_text(content.notes)))
     blocks.append(DividerBlock())
-    approvers = approval_text(request, content)
+    approvers = approval_text(draft, content)
     if approvers:
         blocks.append(section(f":busts_in_silhouette: *{_('Approval')}:* {approvers}"))
     else:
         blocks.append(section(_("No approval is needed: it is sent as soon as you confirm.")))
     blocks.append(
         context(
-            _(
-                "Request {ref} · nothing is sent until you press *Confirm*. "
-                "*Back* returns to the form.",
-                ref=request.ref,
-            )
+            _("Nothing is sent until you press *Confirm*. *Back* returns to the form.")
         )
     )
     return View(
         type="modal",
         callback_id=PipelineCallback.CONFIRM,
-        private_metadata=str(request.id),
+        private_metadata=str(draft.id),
         title=plain(content.title, TITLE_LIMIT),
         submit=plain(_("Confirm")),
         close=plain(_("Back")),

@@ -73,7 +73,7 @@ async def file_ticket(slack, emulator, bot, user: str = ALICE, text: str = "/csp
     done = await slack.submit(review.view, user=user)
     assert done.json == {"response_action": "clear"}, done.body
     await settle(bot)
-    return await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
+    return await pipeline.confirmed_request(bot.runtime.db, int(review.view["private_metadata"]))
 
 
 def approval_card(emulator):
@@ -132,7 +132,7 @@ async def test_a_ticket_from_filing_to_credit(slack, emulator, sandbox, bot, age
 
     assert (await slack.submit(review.view)).json == {"response_action": "clear"}
     await settle(bot)
-    request = await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
+    request = await pipeline.confirmed_request(bot.runtime.db, int(review.view["private_metadata"]))
     assert (request.kind, request.state) == (RequestKind.REFUND, S.AWAITING_APPROVAL)
     assert await pipeline.load_steps(bot.runtime.db, request.id) == []
     card = approval_card(emulator)
@@ -286,7 +286,7 @@ async def test_outside_the_window_needs_an_acknowledgement_and_is_flagged(
     assert ":warning: *Outside the refund window* (7 days for software subscription" in (
         card.all_text
     )
-    request = await pipeline.load(bot.runtime.db, int(reply.view["private_metadata"]))
+    request = await pipeline.confirmed_request(bot.runtime.db, int(reply.view["private_metadata"]))
     assert request.payload["outside_window"] is True
     assert request.deadline is None  # a flag for the approver, never an expiry
     status = status_card(emulator, request).all_text
