@@ -139,6 +139,7 @@ class OrderBlock(StrEnum):
     typed in it when the modal is updated."""
 
     MODE = "order_mode"
+    NOTICE = "order_notice"
     LINES_HINT = "order_lines_hint"
     LINE_LICENSE = "order_line_license"
     LINE_PARENT = "order_line_parent"

@@ -74,3 +74,12 @@ def id_of(text: object) -> int | None:
         return parse_whole(str(text), maximum=MAX_ID)
     except NumberError:
         return None
+
+
+#: The minus sign every negative number the bot shows carries (U+2212), never a hyphen.
+MINUS = "\u2212"
+
+
+def signed(n: int) -> str:
+    """A difference with its sign: `+3`, `−2`."""
+    return f"+{n}" if n >= 0 else f"{MINUS}{-n}"

@@ -21,7 +21,13 @@ from bot.cancellation import (
 from bot.domain import Role
 from bot.i18n import _
 from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
-from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
+from bot.subscription_choice import (
+    ChoiceRef,
+    ignored_words,
+    load_choice,
+    ref_for_value,
+    resolve_prefill,
+)
 from bot.terms import load_term_book
 from bot.views.cancel import cancel_form
 from handlers.payload import trigger_of
@@ -66,7 +72,9 @@ async def open_from_command(call: CommandCall) -> None:
         prefill.subscription.id if prefill.subscription else None,
         call.channel_id or None,
     )
-    view = await cancel_modal(runtime, ref, notice=prefill.problem)
+    ignored = ignored_words(prefill, _("`/csp cancel` takes a license group and a subscription"))
+    notice = " ".join(n for n in (prefill.problem, ignored) if n) or None
+    view = await cancel_modal(runtime, ref, notice=notice)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 

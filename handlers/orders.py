@@ -55,7 +55,9 @@ async def in_order_form(body: dict) -> bool:
     return (body.get("view") or {}).get("callback_id") == OrderCallback.FORM
 
 
-async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
+async def build_modal(
+    runtime, meta: OrderMeta, state: FormState, notice: str | None = None
+) -> View:
     """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
@@ -65,7 +67,9 @@ async def build_modal(runtime, meta: OrderMeta, state: FormState) -> View:
         meta.tenant = choices.tenant.service_name if choices else None
         label = tenant_option_label(choices.tenant) if choices else None
     lines = prefill_lines(meta, state, choices)
-    return order_modal(meta, lines, choices=choices, tenant_label=label, state=state)
+    return order_modal(
+        meta, lines, choices=choices, tenant_label=label, state=state, notice=notice
+    )
 
 
 # --- opening the modal -----------------------------------------------------------------------
@@ -76,19 +80,19 @@ async def order_command(call: CommandCall) -> None:
     await runtime.roles.require(call.user_id, Role.STAFF, _("ordering licenses"))
     words = " ".join(call.args).strip()
     meta = OrderMeta(channel=call.channel_id or None)
-    answer = None
+    notice = None
     if words.lower() in NEW_GROUP_WORDS:
         meta.mode = OrderMode.NEW_GROUP
     elif words:
         tenant = await find_group(runtime, words)
         if tenant is None:
-            answer = _("No license group matches “{words}”: pick one in the form.",
+            notice = _("No license group matches “{words}”: pick one below.",
                        words=escape(words))
         else:
             meta.tenant = tenant.service_name
-    view = await build_modal(runtime, meta, FormState({}))
-    await call.ack(**({"text": answer, "response_type": "ephemeral"} if answer else {}))
+    view = await build_modal(runtime, meta, FormState({}), notice=notice)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    await call.ack()
 
 
 async def open_from_home(ack, body, client, context) -> None:

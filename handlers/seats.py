@@ -18,7 +18,7 @@ from bot.domain import Role
 from bot.i18n import _
 from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
 from bot.numbers import id_of
-from bot.seats import SeatForm, draft_seat_change, reduction_window
+from bot.seats import SeatForm, draft_seat_change, reduction_window, seats_from_command
 from bot.subscription_choice import ChoiceRef, load_choice, ref_for_value, resolve_prefill
 from bot.terms import load_term_book
 from bot.views.seats import seat_form
@@ -65,8 +65,9 @@ async def open_from_command(call: CommandCall) -> None:
         prefill.subscription.id if prefill.subscription else None,
         call.channel_id or None,
     )
-    total = prefill.numbers[0] if prefill.numbers else None
-    view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem)
+    total, notes = seats_from_command(prefill)
+    notice = " ".join(n for n in (prefill.problem, *notes) if n) or None
+    view = await seat_modal(runtime, ref, new_total=total, notice=notice)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 
