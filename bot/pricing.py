@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.i18n import _
+from bot.numbers import MINUS
 
 if TYPE_CHECKING:  # bot.policy prices orders with this module: imported where it is needed
     from bot.policy.terms import TermPlan
@@ -39,7 +40,10 @@ class Money:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.amount.quantize(CENT, ROUND_HALF_UP):,.2f} {self.currency}"
+        """`1,234.50 EUR`; below zero with the minus sign (U+2212), as every difference the bot
+        shows, never a hyphen."""
+        cents = self.amount.quantize(CENT, ROUND_HALF_UP)
+        return f"{MINUS if cents < 0 else ''}{abs(cents):,.2f} {self.currency}"
 
     def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
@@ -53,7 +57,7 @@ class Money:
         return Money(self.amount * Decimal(factor), self.currency)
 
     def signed(self) -> str:
-        """`+12.00 EUR` / `-12.00 EUR`, for cost differences."""
+        """`+12.00 EUR` / `−12.00 EUR`, for cost differences."""
         return ("+" if self.amount >= 0 else "") + str(self)
 
 

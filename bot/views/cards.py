@@ -375,6 +375,10 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
 
 
 def approve_consequence(request: Request) -> str:
+    """The confirm dialog every viewer of the approvals channel gets: it says who may decide
+    before it says what happens, so nobody takes it for a right they do not have."""
+    who = _("Only a support agent other than the requester can approve; for anyone else "
+            "nothing happens.")
     if request.kind is RequestKind.REFUND:
-        return _("The refund ticket is approved and can be filed with Microsoft.")
-    return _("The change is sent to OVHcloud right away. This cannot be undone.")
+        return who + " " + _("Approved, the refund ticket can be filed with Microsoft.")
+    return who + " " + _("Approved, the change is sent to OVHcloud at once and cannot be undone.")
