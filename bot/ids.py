@@ -50,6 +50,7 @@ class SubscriptionAction(StrEnum):
     MENU = "subscription_menu"
     CHANGE_SEATS = "subscription_change_seats"
     CANCEL = "subscription_cancel"
+    ORDER_ADDON = "subscription_order_addon"
 
 
 class OptionsAction(StrEnum):
@@ -68,6 +69,8 @@ class HomeAction(StrEnum):
     CANCEL = "home_cancel"
     REFUND = "home_refund"
     REFRESH = "home_refresh"
+    #: The group picker under "License groups": opens the chosen group's details.
+    GROUP_DETAILS = "home_group_details"
 
 
 class TenantAction(StrEnum):

@@ -72,6 +72,8 @@ class OrderMeta(BaseModel):
     channel: str | None = None
     #: The license group the lines' choices were built for.
     tenant: str | None = None
+    #: "Order add-on" on a subscription: the parent an add-on line is attached to at first.
+    parent: int | None = None
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_defaults=True)

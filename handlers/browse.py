@@ -28,7 +28,8 @@ from handlers.payload import answerable
 from handlers.router import CommandCall, Subcommand
 
 AGAIN = "/csp tenants"
-MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value}
+MENU_ACTIONS = {SubscriptionAction.CHANGE_SEATS.value, SubscriptionAction.CANCEL.value,
+                SubscriptionAction.ORDER_ADDON.value}
 
 
 def register(app: AsyncApp, router) -> None:

@@ -15,6 +15,7 @@ from bot.sync import syncer_of
 def register(app: AsyncApp, router=None) -> None:
     app.event("app_home_opened")(home_opened)
     app.action(HomeAction.REFRESH)(refresh_home)
+    app.action(HomeAction.GROUP_DETAILS)(open_group_details)
 
 
 async def home_opened(event, context) -> None:
@@ -34,3 +35,17 @@ async def refresh_home(ack, body, context) -> None:
         await publish_home(runtime, user_id)
 
     syncer_of(runtime).spawn(work(), name="refresh:home")
+
+
+async def open_group_details(ack, body, action, client, context) -> None:
+    """A group picked on the Home tab: its details in a modal, from the cache."""
+    from bot.browse import require_staff, tenant_details
+    from bot.views.tenant import tenant_modal
+    from handlers.payload import trigger_of
+
+    await ack()
+    runtime = context["runtime"]
+    await require_staff(runtime, body["user"]["id"])
+    chosen = (action.get("selected_option") or {}).get("value") or ""
+    details = await tenant_details(runtime, chosen)
+    await client.views_open(trigger_id=trigger_of(body, "/csp tenant"), view=tenant_modal(details))

@@ -14,8 +14,16 @@ from slack_sdk.models.views import View
 
 from bot.domain import Role
 from bot.i18n import _
-from bot.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
+from bot.ids import (
+    BlockId,
+    HomeAction,
+    OptionsAction,
+    OrderAction,
+    OrderCallback,
+    SubscriptionAction,
+)
 from bot.order_choices import (
+    addon_parent,
     find_group,
     group_choices,
     new_group_catalogue,
@@ -28,6 +36,7 @@ from bot.views.orders import order_modal
 from bot.views.text import escape
 from handlers.payload import replace_view, trigger_of, values_of, view_of
 from handlers.router import CommandCall, Router, Subcommand
+from handlers.seats import channel_of
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})
 
@@ -42,6 +51,7 @@ def register(app: AsyncApp, router: Router) -> None:
         )
     )
     app.action(HomeAction.ORDER)(open_from_home)
+    app.action(SubscriptionAction.ORDER_ADDON)(open_for_addon)
     app.action(OrderAction.ADD_LINE)(add_line)
     app.action(OrderAction.REMOVE_LINE)(remove_line)
     app.action(OrderAction.LICENSE)(license_chosen)
@@ -95,11 +105,35 @@ async def order_command(call: CommandCall) -> None:
     await call.ack()
 
 
-async def open_from_home(ack, body, client, context) -> None:
+async def open_from_home(ack, body, action, client, context) -> None:
+    """App Home's "Order licenses", and Order on a group's details (value: the group)."""
     runtime = context["runtime"]
     await ack()
     await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
-    view = await build_modal(runtime, OrderMeta(), FormState({}))
+    meta = OrderMeta(tenant=action.get("value") or None, channel=channel_of(body))
+    view = await build_modal(runtime, meta, FormState({}))
+    trigger = trigger_of(body, "/csp order")
+    if (body.get("view") or {}).get("type") == "modal":  # from the details modal: on top of it
+        await client.views_push(trigger_id=trigger, view=view)
+    else:
+        await client.views_open(trigger_id=trigger, view=view)
+
+
+async def open_for_addon(ack, body, action, client, context) -> None:
+    """"Order add-on" in a subscription's menu (value: its id): the group's order modal, where
+    an add-on line is attached to that subscription."""
+    runtime = context["runtime"]
+    await ack()
+    await runtime.roles.require(body["user"]["id"], Role.STAFF, _("ordering licenses"))
+    parent = await addon_parent(runtime, action.get("value"))
+    meta = OrderMeta(tenant=parent.service_name if parent else None, channel=channel_of(body),
+                     parent=parent.id if parent else None)
+    notice = (
+        _("Add-ons for {name} ({id}): pick the add-on below; it is attached to this "
+          "subscription.", name=escape(parent.license_name or ""), id=parent.id)
+        if parent else _("That subscription is no longer in the cache: pick the group below.")
+    )
+    view = await build_modal(runtime, meta, FormState({}), notice=notice)
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 
 

@@ -19,10 +19,10 @@ from slack_sdk.models.views import View
 
 from bot.browse import BrowseRef, TenantDetails
 from bot.i18n import _, ngettext
-from bot.ids import BrowseAction, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.ids import BrowseAction, HomeAction, TenantAction, TenantEditBlock, TenantEditCallback
 from bot.usage import billing_label, billing_period
 from bot.views.browse import Rendered, freshness_blocks, refresh_button, status_text
-from bot.views.common import context, date_token, escape, mrkdwn, plain, section
+from bot.views.common import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from store.cache import CachedTenant
 
 ADMIN_PORTAL_URL = "https://portal.office.com/Admin/Default.aspx"
@@ -102,6 +102,10 @@ def tenant_message(details: TenantDetails) -> Rendered:
         ActionsBlock(
             elements=[
                 ButtonElement(
+                    text=plain(_("Order")), action_id=HomeAction.ORDER, value=t.service_name,
+                    style="primary",
+                ),
+                ButtonElement(
                     text=plain(_("Edit")), action_id=TenantAction.EDIT, value=t.service_name
                 ),
                 ButtonElement(
@@ -119,6 +123,21 @@ def tenant_message(details: TenantDetails) -> Rendered:
         )
     )
     return Rendered(_("License group {group}", group=escape(t.label)), blocks)
+
+
+def tenant_modal(details: TenantDetails) -> View:
+    """A group's details opened from App Home: the same facts as `/csp tenant`, with Order
+    (pushed on top); the rest of its buttons answer in a channel, so they stay there."""
+    rendered = tenant_message(details)
+    blocks = [b for b in rendered.blocks if not isinstance(b, ActionsBlock | HeaderBlock)]
+    blocks.append(ActionsBlock(elements=[ButtonElement(
+        text=plain(_("Order")), action_id=HomeAction.ORDER, value=details.tenant.service_name,
+        style="primary",
+    )]))
+    blocks.append(context(_("Edit, subscriptions and tasks: `/csp tenant {name}`.",
+                            name=escape(details.tenant.service_name))))
+    return View(type="modal", title=plain(_("License group"), TITLE_LIMIT),
+                close=plain(_("Close")), blocks=blocks)
 
 
 def _fields(t: CachedTenant) -> list[str]:
