@@ -161,6 +161,16 @@ async def addon_parent(runtime, value: object) -> CachedSubscription | None:
         return await cache.get_subscription(session, subscription_id)
 
 
+async def remembered_mpn_id(runtime) -> str | None:
+    """The reseller's MPN ID for a new group: the setting, else the one last ordered with."""
+    if runtime.settings.csp_reseller_mpn_id:
+        return runtime.settings.csp_reseller_mpn_id
+    from store import requests as request_repo
+
+    async with runtime.db.session() as session:
+        return await request_repo.last_ordered_mpn_id(session)
+
+
 def tenant_option_label(tenant: CachedTenant) -> str:
     """The group as the typeahead names it, so the prefilled choice looks like a picked one."""
     from bot import typeahead

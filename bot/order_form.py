@@ -120,6 +120,12 @@ class FormState:
     def has(self, block_id: str) -> bool:
         return block_id in self.values
 
+    def with_default(self, block_id: str, value: str | None) -> FormState:
+        """This state, with `value` in `block_id` where nothing is there yet."""
+        if not value or self.get(block_id):
+            return self
+        return FormState({**self.values, block_id: {"default": {"value": value}}})
+
     def get(self, block_id: str) -> str | None:
         for element in (self.values.get(block_id) or {}).values():
             if not isinstance(element, Mapping):

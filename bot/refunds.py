@@ -86,6 +86,14 @@ async def prefill(
         if len(found) == 1:
             group = found[0]
     previous = ticket_of(Request.model_validate(last[0])) if last else None
+    if group is not None:  # the group's own last ticket knows its customer tenant and contact
+        async with runtime.db.session() as session:
+            of_group = await repo.requests_in_states(
+                session, LISTED_STATES, kinds=[RequestKind.REFUND], tenant=group.value, limit=1
+            )
+        if of_group:
+            previous = ticket_of(Request.model_validate(of_group[0]))
+            tenant = tenant or previous.customer_tenant
     return RefundPrefill(
         customer_tenant=tenant,
         order_id=order_id,

@@ -19,6 +19,7 @@ from bot.ids import (
     HomeAction,
     OptionsAction,
     OrderAction,
+    OrderBlock,
     OrderCallback,
     SubscriptionAction,
 )
@@ -28,6 +29,7 @@ from bot.order_choices import (
     group_choices,
     new_group_catalogue,
     prefill_lines,
+    remembered_mpn_id,
     tenant_option_label,
 )
 from bot.order_form import FormState, OrderMeta, OrderMode, parse_order_form
@@ -72,6 +74,8 @@ async def build_modal(
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
         label = None
+        if not state.get(OrderBlock.MPN_ID):  # Slack keeps what is typed; start with ours
+            state = state.with_default(OrderBlock.MPN_ID, await remembered_mpn_id(runtime))
     else:
         choices = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
         meta.tenant = choices.tenant.service_name if choices else None

@@ -505,3 +505,30 @@ async def test_the_list_shows_state_and_age_a_page_at_a_time(
 async def test_help_lists_the_refund_commands(slack, words):
     reply = await slack.command("help")
     assert f"/csp {words}" in reply.text
+
+
+async def test_the_form_is_prefilled_from_the_chosen_groups_last_ticket(
+    slack, emulator, bot, synced
+):
+    from bot.provider.sandbox_data import NORDWIND
+    from tests.conftest import BOB
+
+    await file_ticket(slack, emulator, bot, user=BOB, **{
+        BlockId.TENANT: NORDWIND, B.CUSTOMER_TENANT: "nordwind-logistics.onmicrosoft.com",
+        B.CONTACT_NAME: "Femke de Vries", B.CONTACT_EMAIL: "femke@nordwind.example",
+    })  # fmt: skip
+    form = await open_modal(slack, emulator, "/csp refund nordwind", user=ALICE)
+
+    def initial(block_id):
+        found = next(b for b in form["blocks"] if b.get("block_id") == block_id)
+        return found["element"].get("initial_value") or (
+            found["element"].get("initial_option") or {}).get("value")
+
+    assert initial(BlockId.TENANT) == NORDWIND
+    assert initial(B.CUSTOMER_TENANT) == "nordwind-logistics.onmicrosoft.com"
+    assert (initial(B.CONTACT_NAME), initial(B.CONTACT_EMAIL)) == (
+        "Femke de Vries", "femke@nordwind.example")
+    # a group without tickets: the requester's own last contact, no customer tenant
+    other = await open_modal(slack, emulator, "/csp refund padaria", user=BOB)
+    tenant = next(b for b in other["blocks"] if b.get("block_id") == B.CUSTOMER_TENANT)
+    assert not tenant["element"].get("initial_value")
