@@ -91,9 +91,10 @@ async def prefill(
             of_group = await repo.requests_in_states(
                 session, LISTED_STATES, kinds=[RequestKind.REFUND], tenant=group.value, limit=1
             )
-        if of_group:
-            previous = ticket_of(Request.model_validate(of_group[0]))
-            tenant = tenant or previous.customer_tenant
+        group_ticket = ticket_of(Request.model_validate(of_group[0])) if of_group else None
+        if group_ticket is not None:
+            previous = group_ticket
+            tenant = tenant or group_ticket.customer_tenant
     return RefundPrefill(
         customer_tenant=tenant,
         order_id=order_id,

@@ -4,6 +4,7 @@ and MPN ID (form → confirmation with before → after)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -26,6 +27,22 @@ from bot.views.common import TITLE_LIMIT, context, date_token, escape, mrkdwn, p
 from store.cache import CachedTenant
 
 ADMIN_PORTAL_URL = "https://portal.office.com/Admin/Default.aspx"
+#: A partner's admin-on-behalf-of session in one customer's tenant. Evidence: Partner Center's
+#: "Get the managed services for a customer by ID" answers links of the form
+#: `https://portal.office.com/Partner/BeginClientSession.aspx?CTID=<customer tenant id>&CSDEST=
+#: <service>`; `o365admincenter` as the destination of the Microsoft 365 admin center is
+#: inferred (partner tools link it so; Microsoft's example shows `Exchange`).
+PARTNER_ADMIN_URL = (
+    "https://portal.office.com/Partner/BeginClientSession.aspx?CTID={tenant_id}"
+    "&CSDEST=o365admincenter"
+)
+
+
+def admin_url(customer_tenant_id: str | None) -> str:
+    """The customer's own tenant in the admin center when its id is known, else the portal."""
+    if customer_tenant_id:
+        return PARTNER_ADMIN_URL.format(tenant_id=quote(customer_tenant_id, safe=""))
+    return ADMIN_PORTAL_URL
 
 #: The editable fields: (block id, TenantUpdate field, label, max length).
 EDITABLE = (
@@ -90,10 +107,17 @@ def tenant_message(details: TenantDetails) -> Rendered:
                     "Users, passwords and domains are managed in Microsoft's admin portal, "
                     "with the credentials sent to the contact's email."
                 )
+                + " "
+                + (
+                    _("The button opens this customer's tenant (as their partner).")
+                    if details.customer_tenant_id
+                    else _("OVHcloud does not say which Microsoft tenant this is: the button "
+                           "opens the portal; a refund ticket naming the tenant id teaches it.")
+                )
             ),
             accessory=ButtonElement(
                 text=plain(_("Microsoft 365 admin")),
-                url=ADMIN_PORTAL_URL,
+                url=admin_url(details.customer_tenant_id),
                 action_id=BrowseAction.PORTAL,
             ),
         )

@@ -532,3 +532,25 @@ async def test_the_form_is_prefilled_from_the_chosen_groups_last_ticket(
     other = await open_modal(slack, emulator, "/csp refund padaria", user=BOB)
     tenant = next(b for b in other["blocks"] if b.get("block_id") == B.CUSTOMER_TENANT)
     assert not tenant["element"].get("initial_value")
+
+
+async def test_microsoft_365_admin_opens_the_customers_tenant_once_its_id_is_known(
+    slack, emulator, bot, synced
+):
+    from bot.ids import BrowseAction
+    from bot.provider.sandbox_data import NORDWIND
+
+    def admin_button(reply) -> dict:
+        return next(b["accessory"] for b in reply.json["blocks"]
+                    if (b.get("accessory") or {}).get("action_id") == BrowseAction.PORTAL)
+
+    before = admin_button(await slack.command("tenant nordwind"))
+    assert before["url"] == "https://portal.office.com/Admin/Default.aspx"
+    guid = "7F3C9A12-5E4D-4B7A-9C1E-0123456789AB"
+    await file_ticket(slack, emulator, bot, **{BlockId.TENANT: NORDWIND,
+                                               B.CUSTOMER_TENANT: guid})
+    after = admin_button(await slack.command("tenant nordwind"))
+    assert after["url"] == (
+        "https://portal.office.com/Partner/BeginClientSession.aspx?"
+        f"CTID={guid.lower()}&CSDEST=o365admincenter"
+    )
