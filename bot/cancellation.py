@@ -303,7 +303,7 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
     if refund is None:
         return describe(None)
     return _("≈ {amount}, as approved on {date}", amount=refund,
-             date=date_token(at, "{date_short_pretty}"))
+             date=date_token(at, "{date_short}"))
 
 
 def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: policy.Decision,

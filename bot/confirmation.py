@@ -61,6 +61,9 @@ class Confirmation:
     #: Who must approve, in words; None when the request is sent as soon as it is confirmed.
     approvers: str | None = None
     intro: str | None = None
+    #: What happens after Confirm, said while something will still happen (cards drop it once
+    #: the request has its outcome).
+    next_step: str | None = None
 
     def __post_init__(self) -> None:
         if not self.title or len(self.title) > TITLE_LIMIT:
@@ -81,6 +84,7 @@ class Confirmation:
         deadlines: Iterable[Deadline] = (),
         approvers: str | None = None,
         intro: str | None = None,
+        next_step: str | None = None,
     ) -> Confirmation:
         """Builds a confirmation, taking the notes, deadline and approval of a policy Decision."""
         items = rows.items() if isinstance(rows, Mapping) else rows
@@ -99,6 +103,7 @@ class Confirmation:
             deadlines=tuple(all_deadlines),
             approvers=approvers,
             intro=intro,
+            next_step=next_step,
         )
 
     def to_payload(self) -> dict[str, Any]:
@@ -109,6 +114,7 @@ class Confirmation:
             "deadlines": [[d.label, d.when.isoformat()] for d in self.deadlines],
             "approvers": self.approvers,
             "intro": self.intro,
+            "next": self.next_step,
         }
 
     @classmethod
@@ -127,6 +133,7 @@ class Confirmation:
                 ),
                 approvers=data.get("approvers"),
                 intro=data.get("intro"),
+                next_step=data.get("next"),
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -124,6 +124,7 @@ class PipelineAction(StrEnum):
 class PipelineBlock(StrEnum):
     DECISION = "pipeline_decision"
     REQUESTER = "pipeline_requester"
+    CREATED = "pipeline_created"  # a done order's ways into what it made
     REJECT_REASON = "pipeline_reject_reason"
     AUDIT_PAGER = "pipeline_audit_pager"
 

@@ -58,8 +58,9 @@ def confirm_view(draft: Draft, content: Confirmation) -> View:
     blocks.extend(row_fields(content.rows))
     if content.deadlines:
         blocks.append(section(deadline_lines(content.deadlines)))
-    if content.notes:
-        blocks.append(section(notes_text(content.notes)))
+    if content.notes or content.next_step:
+        notes = (*content.notes, *([content.next_step] if content.next_step else []))
+        blocks.append(section(notes_text(notes)))
     blocks.append(DividerBlock())
     approvers = approval_text(draft, content)
     if approvers:

@@ -308,7 +308,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
             blocks.append(context(_("No support agent has taken this ticket yet.")))
         return blocks
     buttons: list[ButtonElement] = []
-    if request.state in (S.AWAITING_APPROVAL, S.APPROVED, S.FILED) and not request.assignee:
+    if request.state is S.AWAITING_APPROVAL and not request.assignee:  # decided: taken
         buttons.append(_button(_("Claim"), RefundAction.CLAIM, request))
     if request.state is S.APPROVED and ticket is not None:
         blocks.append(DividerBlock())

@@ -145,7 +145,7 @@ def test_status_card_shows_steps_line_by_line_and_the_providers_error():
              error="800090 <refused>", provider_query_id="EU.q-2"),
     ]
     text = str(cards.status_card(request, steps, NOW).blocks_json())
-    assert "1. Set subscription 480101 to 13 seats" in text and "task 9001" in text
+    assert "1. Set the total to 13 seats" in text and "task 9001" in text
     assert "2. Add license 7 × 3" in text and "800090 &lt;refused&gt;" in text
     assert "EU.q-2" in text
     assert "Quantity can't be decreased" in text and "EU.ext-3.6312a2f0" in text
