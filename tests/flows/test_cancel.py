@@ -339,7 +339,7 @@ async def test_an_approval_card_drawn_later_estimates_the_refund_of_that_day(
     assert await post_missing_cards(bot.runtime) == 1
     card = emulator.last_message(APPROVALS_CHANNEL).all_text
     assert "≈ 121.33 EUR if approved on" in card  # 26 of 30 days left today
-    assert date_token(clock.now(), "{date_short_pretty}") in card
+    assert date_token(clock.now(), "{date_short}") in card
 
 
 async def test_the_window_closing_while_the_modal_is_open_is_explained(slack, emulator, clock,
