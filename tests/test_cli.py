@@ -177,7 +177,8 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        line = await asyncio.wait_for(sandbox.stdout.readline(), 20)
+        # 60 s: a cold start of the CLI on a busy machine
+        line = await asyncio.wait_for(sandbox.stdout.readline(), 60)
         assert f"127.0.0.1:{port}" in line.decode()
         env = {
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
