@@ -27,6 +27,7 @@ from bot import execution, order_delivery
 from bot.domain import ProviderTask, Request, RequestState, RequestStep, StepState
 from bot.execution import Finding, Remedy, Sent
 from bot.i18n import _
+from bot.kinds import spec_of
 from bot.leases import LeaseKeeper, dead_owners, this_process
 from bot.log_context import REQUEST_REF, about_request
 from bot.order_delivery import Outcome
@@ -320,7 +321,7 @@ class Worker:
             moved = await transition(
                 session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
                 _("{provider} failed for now ({error}); retrying in {s:.0f}s",
-                  provider=_provider_name(step), error=exc, s=delay.total_seconds()),
+                  provider=spec_of(request.kind).provider, error=exc, s=delay.total_seconds()),
                 values={"attempts": attempts, "next_attempt_at": self._now() + delay,
                         "lease_owner": None, "lease_until": None, "error": str(exc),
                         "error_query_id": exc.query_id},
@@ -646,7 +647,3 @@ class Worker:
             provider_task_id=task_id,
             provider_query_id=query_id,
         )
-
-
-def _provider_name(step: RequestStep) -> str:
-    return "Partner Center" if step.action in software_steps.ACTIONS else "OVHcloud"
