@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.home import home_viewers, publish_home
-from bot.ids import HomeAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.cache.sync import syncer_of
+from bot.core.ids import HomeAction
+from bot.home.app_home import home_viewers, publish_home
 from bot.slack.access import anyone
 from bot.slack.payload import Payload
-from bot.sync import syncer_of
 from handlers.router import Router
 
-#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home`).
+#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home.app_home`).
 HOME = anyone("the tab shows what the viewer's roles allow")
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 import pytest
 from slack_bolt.listener.async_listener import AsyncListener
 
-from bot import cancellation, orders, refunds, seats, tenant_edit
-from bot.domain import RequestKind, Role
-from bot.errors import NotAllowed
-from bot.roles import DRAFTER_ROLE
+from bot.cancellation import cancel as cancellation
+from bot.core.domain import RequestKind, Role
+from bot.core.errors import NotAllowed
+from bot.orders import plans as orders
+from bot.refunds import tickets as refunds
+from bot.roles.grants import DRAFTER_ROLE
+from bot.seats import changes as seats
 from bot.slack.access import Access, access_of, drafts
+from bot.tenants import edit as tenant_edit
 
 
 def _name(listener: AsyncListener) -> str:

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 
 from bot import policy
-from bot.domain import License
-from bot.ids import BrowseAction, SubscriptionAction
+from bot.core.blocks import escape
+from bot.core.domain import License
+from bot.core.ids import BrowseAction, SubscriptionAction
 from bot.provider.base import ServerError
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import (
@@ -22,10 +23,9 @@ from bot.provider.sandbox_data import (
     PADARIA,
     VANDERBERG,
 )
-from bot.subscription_choice import SubscriptionFacts
-from bot.views.browse import subscription_row
-from bot.views.common import escape
-from bot.views.subscription_choice import facts_block
+from bot.tenants.browse_view import subscription_row
+from bot.tenants.subscription_choice import SubscriptionFacts
+from bot.tenants.subscription_choice_view import facts_block
 from store.cache import CachedSubscription, CachedTenant
 from tests.slack_emulator import Reply, blocks_text
 

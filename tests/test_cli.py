@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.provider.cart_config import Requirement
 from bot.provider.sandbox import ITEMS_SHAPE, SandboxProvider
 from bot.provider.sandbox_conventions import VARIANTS
@@ -171,7 +171,8 @@ async def test_bot_on_the_ovh_provider_talks_to_the_sandbox_server(tmp_path, emu
     keys = {"OVH_APPLICATION_KEY": "ak-test", "OVH_APPLICATION_SECRET": "as-test-secret",
             "OVH_CONSUMER_KEY": "ck-test-consumer"}
     sandbox = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), "--cart-shape", "items",
+        sys.executable, "-m", "bot.app.cli", "sandbox", "--port", str(port),
+        "--cart-shape", "items",
         cwd=os.getcwd(),
         env={**os.environ, **keys}, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

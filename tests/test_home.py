@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from slack_sdk.models.blocks import SectionBlock
 
-from bot.home import add_home_section, remove_home_section
-from bot.ids import HomeAction
+from bot.core.blocks import section
+from bot.core.ids import HomeAction
+from bot.home.app_home import add_home_section, remove_home_section
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, PADARIA
-from bot.views.common import section
 from tests.conftest import ALICE, BOB
 from tests.slack_emulator import blocks_text
 

@@ -1,5 +1,5 @@
-"""The registry of request kinds (bot/kinds.py): every kind has a spec, the generic pipeline
-imports no flow, and each kind's payload model reads what the rows hold."""
+"""The registry of request kinds (bot/pipeline/kinds.py): every kind has a spec, the generic
+pipeline imports no flow, and each kind's payload model reads what the rows hold."""
 
 from __future__ import annotations
 
@@ -10,37 +10,37 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot import kinds
-from bot.cancellation import CancelPayload, RefundLine
-from bot.confirmation import PAYLOAD_KEY
-from bot.domain import NewTenantOrder, Request, RequestKind, RequestState
-from bot.kinds import KindSpec, all_specs, register, spec_of
-from bot.order_form import OrderPayload
-from bot.pipeline import ALLOWED
+from bot.cancellation.cancel import CancelPayload, RefundLine
+from bot.core.domain import NewTenantOrder, Request, RequestKind, RequestState
+from bot.orders.form import OrderPayload
+from bot.pipeline import kinds
+from bot.pipeline.confirmation import PAYLOAD_KEY
+from bot.pipeline.kinds import KindSpec, all_specs, register, spec_of
+from bot.pipeline.transitions import ALLOWED
 from bot.policy.decision import CancellationDecision, Decision, SeatDecision
-from bot.refund_form import RefundPayload
-from bot.seats import SeatsPayload
-from bot.tenant_edit import TenantEditPayload
+from bot.refunds.form import RefundPayload
+from bot.seats.changes import SeatsPayload
+from bot.tenants.edit import TenantEditPayload
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 #: The generic modules: they loop over (or look up) specs and never import a flow.
 GENERIC = (
-    "bot/notify.py",
-    "bot/views/cards.py",
-    "bot/views/news.py",
-    "bot/approvals.py",  # decisions, deadlines and the approvers' reminders
-    "bot/pipeline.py",
+    "bot/pipeline/notify.py",
+    "bot/pipeline/cards.py",
+    "bot/pipeline/news.py",
+    "bot/pipeline/approvals.py",  # decisions, deadlines and the approvers' reminders
+    "bot/pipeline/transitions.py",
     "bot/policy/approvals.py",
 )
 #: Modules that belong to one flow, besides those that register a kind (`kinds.FLOWS`) and
 #: those that hold a spec's parts.
 FLOW_ONLY = {
-    "bot.order_form", "bot.order_choices", "bot.order_delivery", "bot.refund_form",
+    "bot.orders.form", "bot.orders.choices", "bot.orders.delivery", "bot.refunds.form",
     "bot.policy.cancellation", "bot.policy.refunds", "bot.policy.orders", "bot.policy.seats",
-    "bot.views.new_group", "bot.views.refunds", "bot.views.cancel", "bot.views.seats",
-    "bot.views.tenant", "bot.views.orders", "bot.views.order_confirmation",
+    "bot.orders.new_group_view", "bot.refunds.views", "bot.cancellation.views", "bot.seats.views",
+    "bot.tenants.views", "bot.orders.views", "bot.orders.confirmation_view",
 }  # fmt: skip
 
 
@@ -49,7 +49,7 @@ def flow_modules() -> set[str]:
     for spec in all_specs():
         for part in vars(spec).values():
             module = getattr(part, "__module__", None)
-            if callable(part) and module and module != "bot.kinds":
+            if callable(part) and module and module != "bot.pipeline.kinds":
                 found.add(module)
     return found
 
@@ -70,8 +70,9 @@ def imported_modules(path: Path) -> set[str]:
 def test_the_flow_modules_are_known_to_the_check():
     """The check below is only as good as this list: it must hold the spec modules."""
     found = flow_modules()
-    assert {"bot.cancellation", "bot.refunds", "bot.orders", "bot.views.refunds",
-            "bot.views.new_group"} <= found  # fmt: skip
+    assert {"bot.cancellation.cancel", "bot.refunds.tickets", "bot.orders.plans",
+            "bot.refunds.views",
+            "bot.orders.new_group_view"} <= found  # fmt: skip
 
 
 @pytest.mark.parametrize("path", GENERIC)
@@ -83,8 +84,8 @@ def test_the_generic_pipeline_imports_no_flow(path):
 
 def test_the_check_sees_an_import_inside_a_function(tmp_path):
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from bot.views.refunds import refund_card_blocks\n")
-    assert "bot.views.refunds" in imported_modules(module) & flow_modules()
+    module.write_text("def f():\n    from bot.refunds.views import refund_card_blocks\n")
+    assert "bot.refunds.views" in imported_modules(module) & flow_modules()
 
 
 def test_every_kind_has_a_spec_and_a_table_of_moves():

@@ -1,5 +1,5 @@
 """A new license group's order: which new group is the order's (`order_delivery.ours`), what
-its status card and the requester's message say at each phase (bot/views/new_group.py) —
+its status card and the requester's message say at each phase (bot/orders/new_group_view.py) —
 escaping whatever OVHcloud returned — and the settings that shape the order (CSP_OVH_PLAN_CODES,
 OVH_SUBSIDIARY, CSP_OVH_AUTO_PAY) reaching the provider."""
 
@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import (
+from bot.app.runtime import build_provider
+from bot.core.clock import FakeClock
+from bot.core.domain import (
     Request,
     RequestKind,
     RequestState,
@@ -20,10 +21,10 @@ from bot.domain import (
     StepState,
     Tenant,
 )
-from bot.order_delivery import ours
+from bot.orders import new_group_view as new_group
+from bot.orders.delivery import ours
+from bot.pipeline import cards
 from bot.provider.ovh import OvhProvider
-from bot.runtime import build_provider
-from bot.views import cards, new_group
 from tests.conftest import ALICE, make_settings
 from tests.provider.test_orders import new_order
 

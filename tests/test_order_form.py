@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from bot import policy
-from bot.countries import COUNTRIES
-from bot.domain import LicenceType, License
-from bot.errors import FormErrors
-from bot.ids import BlockId, OrderBlock
-from bot.order_choices import Catalogue, GroupChoices, prefill_lines
-from bot.order_form import (
+from bot.core.domain import LicenceType, License
+from bot.core.errors import FormErrors
+from bot.core.ids import BlockId, OrderBlock
+from bot.orders.choices import Catalogue, GroupChoices, prefill_lines
+from bot.orders.confirmation_view import order_confirmation
+from bot.orders.form import (
     MAX_LINES,
     LineField,
     NewGroupOrderForm,
@@ -23,11 +23,11 @@ from bot.order_form import (
     line_block,
     parse_order_form,
 )
-from bot.orders import OrderPlan, PricedLine
-from bot.pricing import Money, PriceBook
+from bot.orders.plans import OrderPlan, PricedLine
+from bot.orders.views import country_groups, order_modal
+from bot.reference.countries import COUNTRIES
+from bot.reference.pricing import Money, PriceBook
 from bot.slack.state import ViewState
-from bot.views.order_confirmation import order_confirmation
-from bot.views.orders import country_groups, order_modal
 from store.cache import CachedSubscription, CachedTenant
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import Subscription
+from bot.core.domain import Subscription
 from bot.policy import cancellation
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.config import Settings
-from bot.domain import Request, RequestKind, RequestState, Role
-from bot.ids import RefundBlock
+from bot.app.config import Settings
+from bot.core.domain import Request, RequestKind, RequestState, Role
+from bot.core.ids import RefundBlock
 from bot.policy import (
     RefundStep,
     RefundWindows,
@@ -16,7 +16,7 @@ from bot.policy import (
     refund_ticket,
     refund_window_end,
 )
-from bot.refund_form import RefundProduct
+from bot.refunds.form import RefundProduct
 
 P = RefundProduct
 S = RequestState

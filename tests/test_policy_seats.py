@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import License, Subscription
+from bot.core.domain import License, Subscription
 from bot.policy import add_months, next_renewal, reduction_deadline, seat_change
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import Role
+from bot.core.domain import Role
 from bot.policy.software import may_take_key_route, software_cancellation
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind
 from bot.software.purchases import Purchase, PurchaseRef

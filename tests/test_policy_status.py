@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import policy
-from bot.domain import License, Subscription
+from bot.core.domain import License, Subscription
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 WEEK = timedelta(hours=168)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import Renew, ServiceInfo
+from bot.core.domain import Renew, ServiceInfo
 from bot.policy.terms import (
     ASSUMED_PLAN,
     BillingCycle,

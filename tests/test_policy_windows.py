@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain import License, Renew, ServiceInfo, Subscription
+from bot.core.domain import License, Renew, ServiceInfo, Subscription
 from bot.policy import (
     ASSUMED_PLAN,
     BillingCycle,

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.pricing import Money, PriceBook, PriceBookError, describe, prorated_refund
+from bot.reference.pricing import Money, PriceBook, PriceBookError, describe, prorated_refund
 
 
 def test_yaml_price_book(tmp_path):

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import FormErrors
-from bot.ids import BlockId, RefundBlock
-from bot.refund_form import (
+from bot.core.errors import FormErrors
+from bot.core.ids import BlockId, RefundBlock
+from bot.refunds.form import (
     Impact,
     RefundProduct,
     RefundReason,

@@ -7,7 +7,7 @@ import time
 
 import aiohttp
 
-from bot.logs import install_redaction
+from bot.app.logs import install_redaction
 from bot.slack.access import anyone
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
@@ -79,8 +79,8 @@ async def test_health_and_readiness(bot):
 
 
 async def test_readiness_fails_while_migrations_are_pending(settings, sandbox, clock):
-    from bot.runtime import Runtime
-    from bot.server import Server
+    from bot.app.runtime import Runtime
+    from bot.app.server import Server
 
     server = Server(settings, Runtime(settings, provider=sandbox, clock=clock))
     await server.runtime.start(migrate=False, background=False)
@@ -152,7 +152,7 @@ async def test_an_unexpected_error_gives_a_reference_not_a_trace(slack, bot, cap
 
 
 async def test_a_domain_error_is_answered_in_plain_words(slack, bot):
-    from bot.errors import NotAllowed
+    from bot.core.errors import NotAllowed
     from handlers.router import Subcommand
 
     async def refuse(call):
@@ -166,8 +166,8 @@ async def test_a_domain_error_is_answered_in_plain_words(slack, bot):
 
 
 async def test_socket_mode_answers_help_over_the_websocket(emulator, tmp_path, sandbox, clock):
-    from bot.runtime import Runtime
-    from bot.server import Server
+    from bot.app.runtime import Runtime
+    from bot.app.server import Server
     from tests.conftest import make_settings
 
     settings = make_settings(emulator, f"sqlite+aiosqlite:///{tmp_path}/s.db",

@@ -10,9 +10,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot import pipeline
-from bot.domain import RequestKind, RequestState
-from bot.ids import PipelineCallback, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.core.domain import RequestKind, RequestState
+from bot.core.ids import PipelineCallback, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.pipeline import transitions as pipeline
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import NORDWIND
 from store import cache

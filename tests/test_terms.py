@@ -8,8 +8,8 @@ import os
 import pytest
 
 from bot.policy.terms import BillingCycle, PlanSource, TermLength
-from bot.pricing import PriceBook, PriceBookError
-from bot.terms import TermsUnreadable, load_term_book
+from bot.reference.pricing import PriceBook, PriceBookError
+from bot.reference.terms import TermsUnreadable, load_term_book
 from tests.conftest import make_settings
 
 

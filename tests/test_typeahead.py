@@ -7,8 +7,10 @@ import random
 
 import pytest
 
-from bot import typeahead
-from bot.ids import BlockId, OptionsAction
+from bot.app.runtime import Runtime
+from bot.cache import typeahead
+from bot.cache.typeahead import Candidate, rank, score
+from bot.core.ids import BlockId, OptionsAction
 from bot.provider.sandbox_data import (
     APPS_FOR_BUSINESS,
     BUSINESS_BASIC,
@@ -21,8 +23,6 @@ from bot.provider.sandbox_data import (
     PADARIA_E1,
     PROPLUS_LEGACY,
 )
-from bot.runtime import Runtime
-from bot.typeahead import Candidate, rank, score
 from store import search
 from store.search import EXACT, PREFIX, SUBSTRING, WORD, normalize
 from tests.conftest import make_settings

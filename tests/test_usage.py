@@ -8,10 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain import BillingPeaks, UsageLine
+from bot.core.domain import BillingPeaks, UsageLine
 from bot.policy import ASSUMED_PLAN, current_term
 from bot.policy.seats import utc_text
-from bot.usage import BillingPeriod, Holding, billing_label, right_sizing_line, usage_summary
+from bot.usage.seats_used import (
+    BillingPeriod,
+    Holding,
+    billing_label,
+    right_sizing_line,
+    usage_summary,
+)
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 TODAY = NOW.date()

@@ -12,8 +12,7 @@ from datetime import timedelta
 from matplotlib.image import imread
 
 from bot.policy import ASSUMED_PLAN, current_term
-from bot.usage import Holding, usage_summary
-from bot.usage_chart import (
+from bot.usage.chart import (
     ALT_TEXT_LIMIT,
     HEIGHT,
     MAX_PANELS,
@@ -21,6 +20,7 @@ from bot.usage_chart import (
     draw_usage_chart,
     render_usage_chart,
 )
+from bot.usage.seats_used import Holding, usage_summary
 from tests.test_usage import MID_TERM, NOW, TODAY, WEEK, Batch, Day
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,7 +76,7 @@ def test_names_are_text_not_mathtext_and_the_alt_text_is_bounded():
 
 
 async def test_it_is_drawn_in_a_worker_thread(monkeypatch):
-    import bot.usage_chart as module
+    import bot.usage.chart as module
 
     drawn_in, original = [], module.draw_usage_chart
 
@@ -106,5 +106,5 @@ def test_matplotlib_is_imported_by_the_drawing_not_by_the_module():
     import subprocess
     import sys
 
-    code = "import sys, bot.usage_chart; assert 'matplotlib' not in sys.modules"
+    code = "import sys, bot.usage.chart; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

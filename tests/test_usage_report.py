@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import UsageLine, UsageStatistics
-from bot.errors import NotFoundError
+from bot.core.domain import UsageLine, UsageStatistics
+from bot.core.errors import NotFoundError
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, OFFICE_E3
-from bot.usage_chart import HEIGHT, WIDTH, render_usage_chart
-from bot.usage_report import group_usage
+from bot.usage.chart import HEIGHT, WIDTH, render_usage_chart
+from bot.usage.report import group_usage
 from store import cache_usage
 from store.cache_usage import UsageSnapshot
 from store.models import TenantRow

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import pipeline
-from bot.domain import RequestState
-from bot.ids import BlockId, TenantAction
-from bot.order_form import LineField, line_block
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, TenantAction
+from bot.orders.form import LineField, line_block
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3, OFFICE_E3
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB

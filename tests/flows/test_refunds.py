@@ -12,9 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import pipeline, refunds
-from bot.domain import RequestKind, RequestState
-from bot.ids import (
+from bot.core.domain import RequestKind, RequestState
+from bot.core.ids import (
     BlockId,
     HomeAction,
     OptionsAction,
@@ -22,7 +21,9 @@ from bot.ids import (
     RefundAction,
     RefundBlock,
 )
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import CONTOSO
+from bot.refunds import tickets as refunds
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
 from tests.flows.conftest import latest_view, open_modal

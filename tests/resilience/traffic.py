@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from bot.ids import (
+from bot.core.ids import (
     BlockId,
     CancelBlock,
     PipelineAction,
@@ -20,7 +20,7 @@ from bot.ids import (
     TenantAction,
     TenantEditBlock,
 )
-from bot.order_form import LineField, line_block
+from bot.orders.form import LineField, line_block
 from tests.conftest import ALICE, APPROVALS_CHANNEL
 from tests.slack_emulator import SlackDriver, SlackEmulator
 
