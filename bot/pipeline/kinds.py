@@ -22,7 +22,7 @@ differs.
 Adding a kind: a member of `bot.core.domain.RequestKind`, then, in the flow module that drafts it,
 its payload model and one `register(KindSpec(kind=..., title=..., payload=...))`. The registry
 imports the modules named in `FLOWS` the first time a kind is looked up, so a flow in a new
-module is also named there; `tests/test_kinds.py` fails for a kind without a spec.
+module is also named there; `tests/pipeline/test_kinds.py` fails for a kind without a spec.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB
 from tests.flows import test_cancel, test_refunds, test_seats
 from tests.flows.conftest import latest_view, open_modal, settle
 from tests.slack_emulator import blocks_text
-from tests.test_tenant_edit import prefilled
+from tests.tenants.test_edit import prefilled
 
 
 @dataclass(frozen=True)

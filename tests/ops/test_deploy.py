@@ -147,7 +147,7 @@ async def test_the_image_health_probe_asks_a_live_bot(bot, dockerfile):
         return await asyncio.wait_for(process.wait(), 20)
 
     assert await probe(bot.port) == 0
-    from tests.test_cli import free_port
+    from tests.app.test_cli import free_port
 
     assert await probe(free_port()) != 0  # nothing listening: unhealthy
 

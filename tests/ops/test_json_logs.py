@@ -20,11 +20,11 @@ from bot.app.log_format import JsonLineFormatter, LogFormat, resolve
 from bot.app.logs import configure_logging, install_redaction, redact
 from bot.provider.sandbox_data import NORDWIND_E3
 from bot.slack.access import anyone
+from tests.app.test_cli import free_port, wait_until_ready
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.flows.conftest import settle
 from tests.flows.test_seats import form_values, review
 from tests.slack_emulator import SlackDriver
-from tests.test_cli import free_port, wait_until_ready
 
 
 @pytest.fixture

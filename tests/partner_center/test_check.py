@@ -16,8 +16,8 @@ from bot.partner_center.client import PartnerCenterClient
 from bot.partner_center.sandbox import PartnerCenterSandbox
 from bot.partner_center.sandbox_rules import Caller
 from bot.partner_center.sandbox_service import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
+from tests.app.test_cli import free_port, run_cli
 from tests.partner_center.conftest import CLIENT_ID, CLIENT_SECRET, PARTNER_TENANT, serving
-from tests.test_cli import free_port, run_cli
 
 CREDENTIALS = {
     "partner_center_tenant_id": PARTNER_TENANT,

@@ -16,7 +16,7 @@ from store import cache_usage
 from store.cache_usage import UsageSnapshot
 from store.models import TenantRow
 from tests.sync.conftest import make_runtime
-from tests.test_usage_chart import png_size
+from tests.usage.test_chart import png_size
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The seat-change rule, table-driven: `now` is passed in, nothing is read. The windows across
-renewals have their own table (tests/test_policy_windows.py); here the subscription is
+renewals have their own table (tests/policy/test_windows.py); here the subscription is
 mid-term, so only its batches' windows are open."""
 
 from __future__ import annotations

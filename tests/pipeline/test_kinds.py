@@ -22,7 +22,7 @@ from bot.refunds.form import RefundPayload
 from bot.seats.changes import SeatsPayload
 from bot.tenants.edit import TenantEditPayload
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 #: The generic modules: they loop over (or look up) specs and never import a flow.

@@ -21,7 +21,7 @@ from bot.usage.chart import (
     render_usage_chart,
 )
 from bot.usage.seats_used import Holding, usage_summary
-from tests.test_usage import MID_TERM, NOW, TODAY, WEEK, Batch, Day
+from tests.usage.test_seats_used import MID_TERM, NOW, TODAY, WEEK, Batch, Day
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
