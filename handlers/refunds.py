@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.runtime import Runtime
 from bot.core.domain import RequestKind, Role
 from bot.core.errors import FormErrors
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
 from bot.core.numbers import id_of
 from bot.pipeline.cards import state_short
@@ -35,7 +35,7 @@ from bot.slack.state import ViewState
 from handlers.router import CommandCall, Router, Subcommand
 
 DRAFTING = drafts(RequestKind.REFUND)
-LISTING = needs(Role.STAFF, _("listing refund tickets"))
+LISTING = needs(Role.STAFF, N_("listing refund tickets"))
 #: Claim, filed, resolved: who may depends on the ticket's state and on who holds it.
 HANDLING = anyone(
     "`bot.refunds.tickets.check_step` decides, from the ticket and the person's roles")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +15,7 @@ from bot.app.config import Settings
 from bot.app.runtime import Runtime
 from bot.app.server import EVENTS_PATH, Server
 from bot.core.clock import FakeClock
+from bot.core.i18n import set_default_language
 from tests.slack_emulator import BOT_TOKEN, SlackDriver, SlackEmulator
 
 ALICE, BOB = "U0ALICE", "U0BOB"  # staff
@@ -42,6 +43,14 @@ def make_settings(emulator: SlackEmulator | None, database_url: str, **overrides
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(autouse=True)
+def workspace_language() -> Iterator[None]:
+    """A bot started with `CSP_LANGUAGE` sets the process's default language: each test
+    starts from English again."""
+    yield
+    set_default_language(None)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.core.blocks import context, escape, section
 from bot.core.domain import Request, RequestState, RequestStep, StepAction
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.orders.delivery import Phase, order_words, phase_of
 from bot.orders.form import OrderPayload
 from bot.pipeline.cards import Card, card_link
@@ -106,7 +106,7 @@ def _subscriptions(request: Request, result: dict[str, Any]) -> str:
         for s in subs[:SUBSCRIPTIONS_SHOWN]
     ]  # fmt: skip
     if len(subs) > SUBSCRIPTIONS_SHOWN:
-        shown.append(_("and {n} more", n=len(subs) - SUBSCRIPTIONS_SHOWN))
+        shown.append(ngettext("and {n} more", "and {n} more", len(subs) - SUBSCRIPTIONS_SHOWN))
     return "\n".join(shown)
 
 
