@@ -24,7 +24,7 @@ from bot.domain import (
     Subscription,
     TenantUpdate,
 )
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.provider.base import (
     AuthenticationError,
     CspProvider,
@@ -330,17 +330,19 @@ def describe(step: RequestStep, request: Request | None = None) -> str:
                 after=p.get("quantity"),
             )
         case A.ADD_SUBSCRIPTION:
-            return _(
+            return ngettext(
+                "new subscription of {license}, {n} seat",
                 "new subscription of {license}, {n} seats",
+                _count(p.get("quantity")),
                 license=name or _("license {id}", id=p.get("license_id")),
-                n=p.get("quantity"),
             )
         case A.ORDER_ADDON:
-            return _(
+            return ngettext(
+                "add-on {license} on subscription {parent}, {n} seat",
                 "add-on {license} on subscription {parent}, {n} seats",
+                _count(p.get("quantity")),
                 license=name or _("license {id}", id=p.get("license_id")),
                 parent=p.get("parent_subscription_id"),
-                n=p.get("quantity"),
             )
         case A.DELETE_SUBSCRIPTION:
             return _("cancellation of subscription {id}", id=p.get("subscription_id"))
@@ -350,6 +352,14 @@ def describe(step: RequestStep, request: Request | None = None) -> str:
         case A.UPDATE_TENANT:
             return _("update of the license group's details")
     return str(step.action)  # pragma: no cover
+
+
+def _count(value: object) -> int:
+    """A quantity from a step's parameters, for the plural of its words."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 # --- when a call fails ------------------------------------------------------------------------
@@ -440,7 +450,9 @@ def stale_error(step: RequestStep, quantity: int | None) -> str:
 
 
 def gave_up_error(attempts: int, exc: ProviderError) -> str:
-    return _("OVHcloud kept failing ({n} attempts); the last error: {error}", n=attempts, error=exc)
+    return ngettext("OVHcloud kept failing ({n} attempt); the last error: {error}",
+                    "OVHcloud kept failing ({n} attempts); the last error: {error}",
+                    attempts, error=exc)
 
 
 def task_error(step: RequestStep, task: ProviderTask) -> str:

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import refunds
 from bot.domain import RequestKind, Role
 from bot.errors import FormErrors
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
 from bot.numbers import id_of
 from bot.policy import RefundStep
@@ -35,7 +35,7 @@ from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticke
 from handlers.router import CommandCall, Router, Subcommand
 
 DRAFTING = drafts(RequestKind.REFUND)
-LISTING = needs(Role.STAFF, _("listing refund tickets"))
+LISTING = needs(Role.STAFF, N_("listing refund tickets"))
 #: Claim, filed, resolved: who may depends on the ticket's state and on who holds it.
 HANDLING = anyone("`bot.refunds.check_step` decides, from the ticket and the person's roles")
 

@@ -27,6 +27,31 @@ CHROME: dict[str, str] = {
     "log": N_("Playground log"),
     "no_messages": N_("No messages yet."),
     "only_you": N_("Only visible to you"),
+    # Slack's own words in a modal and its checks before a submission is sent
+    "modal": N_("Modal"),
+    "cancel": N_("Cancel"),
+    "yes": N_("Yes"),
+    "are_you_sure": N_("Are you sure?"),
+    "previous_view": N_("Previous view"),
+    "close": N_("Close"),
+    "close_all": N_("Close all"),
+    "required_field": N_("Please complete this required field."),
+    "enter_number": N_("Please enter a number."),
+    "enter_whole_number": N_("Please enter a whole number."),
+    "number_at_least": N_("Please enter a number of at least {n}."),
+    "number_at_most": N_("Please enter a number of at most {n}."),
+    "enter_email": N_("Please enter a valid email address."),
+    "enter_url": N_("Please enter a valid URL."),
+    "characters_at_least": N_("Please enter at least {n} characters."),
+    "characters_at_most": N_("Please enter at most {n} characters."),
+    # the elements of messages and modals
+    "more_actions": N_("More actions"),
+    "select_option": N_("Select an option"),
+    "type_to_search": N_("Type to search"),
+    "remove": N_("Remove"),
+    "searching": N_("Searching…"),
+    "no_results": N_("No results"),
+    "not_rendered": N_("Not rendered by the playground: {what}"),
 }
 
 #: The Slack locale the switcher gives a person for each language (what users.info says).

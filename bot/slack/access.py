@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.domain import RequestKind, Role
+from bot.i18n import _
 from bot.roles import DRAFTER_ROLE, Roles, drafting_words
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class Access:
     async def check(self, roles: Roles, user_id: str | None) -> None:
         """NotAllowed (polite, naming the role) unless `user_id` holds the role."""
         if self.role is not None:
-            await roles.require(user_id or "", self.role, self.doing)
+            await roles.require(user_id or "", self.role, _(self.doing))  # marked with N_()
 
     async def gate(
         self, runtime: Runtime, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
@@ -45,7 +46,8 @@ class Access:
 
 
 def needs(role: Role, doing: str) -> Access:
-    """Only holders of `role`; `doing` names the action in the refusal ("changing seats")."""
+    """Only holders of `role`; `doing` names the action in the refusal ("changing seats"),
+    marked with `N_()` and translated for the person refused."""
     return Access(role, doing)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.domain import Request, RequestState, RequestStep, StepAction
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.order_delivery import Phase, order_words, phase_of
 from bot.order_form import OrderPayload
 from bot.views.cards import Card, card_link
@@ -106,7 +106,7 @@ def _subscriptions(request: Request, result: dict[str, Any]) -> str:
         for s in subs[:SUBSCRIPTIONS_SHOWN]
     ]  # fmt: skip
     if len(subs) > SUBSCRIPTIONS_SHOWN:
-        shown.append(_("and {n} more", n=len(subs) - SUBSCRIPTIONS_SHOWN))
+        shown.append(ngettext("and {n} more", "and {n} more", len(subs) - SUBSCRIPTIONS_SHOWN))
     return "\n".join(shown)
 
 

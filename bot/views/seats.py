@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.formats import duration, number
 from bot.i18n import _, ngettext
 from bot.ids import SeatsAction, SeatsBlock, SeatsCallback
 from bot.policy import reduction_deadline, removable_seats, utc_text
@@ -33,9 +34,8 @@ def seat_lines(facts: SubscriptionFacts, now: datetime, window: timedelta) -> li
         text = ngettext("{n} seat can be removed now", "{n} seats can be removed now", removable)
         lines.append(text + (_(" (until {date})", date=date_token(until)) if until else ""))
     else:
-        hours = int(window.total_seconds() // 3600)
-        text = _("No seats can be removed now: seats can go only within {hours} hours of being "
-                 "added or of the start of a term.", hours=hours)
+        text = _("No seats can be removed now: seats can go only within {period} of being "
+                 "added or of the start of a term.", period=duration(window))
         if term.next_start is not None:
             text += " " + _("The subscription renews {date}.", date=date_token(term.next_start))
         lines.append(text)
@@ -102,7 +102,8 @@ def seat_form(
             is_decimal_allowed=False,
             min_value="1",
             initial_value=str(new_total) if new_total is not None else None,
-            placeholder=plain(_("e.g. {n}", n=(facts.subscription.quantity + 1) if facts else 10)),
+            placeholder=plain(_("e.g. {n}", n=number(
+                (facts.subscription.quantity + 1) if facts else 10))),
         ),
     ))
     opens = renewal_offer(facts, now, window) if facts is not None else None

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.policy.status import status_label
 from bot.subscription_choice import ChoiceRef, SubscriptionFacts
@@ -38,7 +38,8 @@ def tenant_option(tenant: CachedTenant) -> Option:
 
 
 def subscription_option(sub: CachedSubscription) -> Option:
-    label = f"{sub.id} · {sub.license_name or sub.license_id} ({_('{n} seats', n=sub.quantity)})"
+    label = _("{id} · {license} ({seats})", id=sub.id, license=sub.license_name or sub.license_id,
+              seats=ngettext("{n} seat", "{n} seats", sub.quantity))
     return Option(text=plain(escape(label), OPTION_TEXT_LIMIT), value=str(sub.id))
 
 
@@ -86,8 +87,9 @@ def facts_block(facts: SubscriptionFacts, lines: Sequence[str] = (), *,
     """What the cache knows of the chosen subscription (its term at `now`, when given), plus the
     flow's own lines."""
     sub = facts.subscription
-    head = _("*{license}* · {n} seats · {status}", license=escape(facts.license_name),
-             n=sub.quantity, status=escape(status_label(sub.status)))
+    head = ngettext("*{license}* · {n} seat · {status}", "*{license}* · {n} seats · {status}",
+                    sub.quantity, license=escape(facts.license_name),
+                    status=escape(status_label(sub.status)))
     out = [head]
     if sub.creation_date is not None:
         out.append(_("Created {date}", date=date_token(sub.creation_date, "{date_short_pretty}")))

@@ -1,5 +1,7 @@
 // Tiny DOM helpers shared by the renderer and the page.
 
+import { t } from "./words.js";
+
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -21,7 +23,7 @@ export function h(tag, attrs = {}, ...children) {
 // What the playground cannot render, shown plainly rather than dropped.
 export function rawBox(what, json) {
   return h("div", { class: "raw-block", dataset: { unrendered: what } },
-    h("div", { class: "raw-title", text: `Not rendered by the playground: ${what}` }),
+    h("div", { class: "raw-title", text: t("not_rendered", { what }) }),
     h("pre", { text: JSON.stringify(json, null, 2) }));
 }
 

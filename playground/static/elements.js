@@ -4,6 +4,7 @@
 
 import { h, rawBox, uniqueId } from "./dom.js";
 import { plainText, textObject } from "./mrkdwn.js";
+import { t } from "./words.js";
 
 const STATEFUL = new Set(["plain_text_input", "number_input", "email_text_input",
   "url_text_input", "static_select", "external_select", "multi_static_select",
@@ -80,8 +81,8 @@ function button(element, block, ctx, base) {
 function overflow(element, block, ctx, base) {
   const menu = h("div", { class: "menu", hidden: true, role: "menu" });
   const wrap = h("span", { class: "overflow" },
-    h("button", { class: "btn overflow-button", type: "button", title: "More actions",
-      "aria-label": "More actions", dataset: { actionId: element.action_id || "" },
+    h("button", { class: "btn overflow-button", type: "button", title: t("more_actions"),
+      "aria-label": t("more_actions"), dataset: { actionId: element.action_id || "" },
       onclick: () => { menu.hidden = !menu.hidden; } }, "⋯"), menu);
   for (const option of element.options || []) {
     menu.append(h("button", { class: "menu-item", type: "button", role: "menuitem",
@@ -112,7 +113,7 @@ function nativeSelect(element, ctx, current, domId, data, changed) {
   const select = h("select", { ...data, id: domId, class: "select", multiple: multi });
   if (!multi) {
     select.append(h("option", { value: "", disabled: true,
-      text: plainText(element.placeholder) || "Select an option" }));
+      text: plainText(element.placeholder) || t("select_option") }));
   }
   const chosen = chosenValues(element, current);
   const byValue = new Map();
@@ -152,11 +153,11 @@ function typeahead(element, block, ctx, current, domId, data, changed) {
   const chips = h("span", { class: "chips" });
   const field = h("input", { ...data, id: domId, type: "text", class: "typeahead",
     autocomplete: "off", role: "combobox",
-    placeholder: plainText(element.placeholder) || "Type to search",
+    placeholder: plainText(element.placeholder) || t("type_to_search"),
     value: !multi && picked ? plainText(picked.text) : "" });
   const drawChips = () => {
     chips.replaceChildren(...(multi ? picked : []).map((o) => h("span", { class: "chip" },
-      plainText(o.text), h("button", { type: "button", class: "chip-x", "aria-label": "Remove", text: "×",
+      plainText(o.text), h("button", { type: "button", class: "chip-x", "aria-label": t("remove"), text: "×",
         onclick: () => { picked = picked.filter((p) => p.value !== o.value); drawChips(); changed({ selected_options: picked }); } }))));
   };
   drawChips();
@@ -166,7 +167,7 @@ function typeahead(element, block, ctx, current, domId, data, changed) {
     const query = field.value;
     if (query.length < minimum) { list.hidden = true; return; }
     const mine = ++asked;
-    list.replaceChildren(h("li", { class: "loading", text: "Searching…" }));
+    list.replaceChildren(h("li", { class: "loading", text: t("searching") }));
     list.hidden = false;
     const groups = await ctx.suggest(block, element, query);
     if (mine !== asked) return;
@@ -191,7 +192,7 @@ function typeahead(element, block, ctx, current, domId, data, changed) {
           } }));
       }
     }
-    list.replaceChildren(...(items.length ? items : [h("li", { class: "empty", text: "No results" })]));
+    list.replaceChildren(...(items.length ? items : [h("li", { class: "empty", text: t("no_results") })]));
   };
   field.addEventListener("input", () => {
     if (!multi && picked) { picked = null; ctx.state.set(block.block_id, element.action_id, { type: element.type, selected_option: null }); }

@@ -3,7 +3,10 @@
 // Slack text arrives with &, < and > escaped, and raw < … > marking links, mentions and date
 // tokens. Tokens and code spans are cut out first; the rest is escaped again before the
 // formatting marks (*bold*, _italic_, ~strike~, > quotes) become tags, so no text the bot
-// sends can become markup.
+// sends can become markup. Date tokens are written in the page's language, as Slack writes
+// them in each person's (the browser's Intl data: English keeps Slack's own style).
+
+import { pageLanguage } from "./words.js";
 
 const EMOJI = {
   white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", warning: "⚠️", hourglass: "⌛",
@@ -58,11 +61,18 @@ function sameDay(a, b) {
     a.getDate() === b.getDate();
 }
 
+function capitalised(text) {
+  return text.charAt(0).toLocaleUpperCase(pageLanguage()) + text.slice(1);
+}
+
 function prettyDay(date, now) {
   const day = 24 * 3600 * 1000;
-  if (sameDay(date, now)) return "Today";
-  if (sameDay(date, new Date(now.getTime() - day))) return "Yesterday";
-  if (sameDay(date, new Date(now.getTime() + day))) return "Tomorrow";
+  const words = new Intl.RelativeTimeFormat(pageLanguage(), { numeric: "auto" });
+  for (const offset of [0, -1, 1]) {
+    if (sameDay(date, new Date(now.getTime() + offset * day))) {
+      return capitalised(words.format(offset, "day"));
+    }
+  }
   return null;
 }
 
@@ -78,14 +88,28 @@ function ago(date, now) {
   const size = Math.abs(diff);
   const units = [[86400 * 365, "year"], [86400 * 30, "month"], [86400, "day"], [3600, "hour"],
     [60, "minute"], [1, "second"]];
+  const words = new Intl.RelativeTimeFormat(pageLanguage(), { numeric: "auto" });
   for (const [secs, name] of units) {
     if (size >= secs) {
       const n = Math.floor(size / secs);
-      const words = `${n} ${name}${n === 1 ? "" : "s"}`;
-      return diff < 0 ? `${words} ago` : `in ${words}`;
+      return words.format(diff < 0 ? -n : n, name);
     }
   }
-  return "just now";
+  return pageLanguage() === "en" ? "just now" : words.format(0, "second");
+}
+
+// Slack's date formats in another language: the locale's own order and month names.
+function localDates(date) {
+  const lang = pageLanguage();
+  const format = (options) => new Intl.DateTimeFormat(lang, options).format(date);
+  const full = format({ day: "numeric", month: "long", year: "numeric" });
+  return {
+    short: format({ day: "numeric", month: "short", year: "numeric" }),
+    full,
+    long: format({ weekday: "long", day: "numeric", month: "long", year: "numeric" }),
+    time: (seconds) => format({ hour: "2-digit", minute: "2-digit",
+      second: seconds ? "2-digit" : undefined, hour12: false }),
+  };
 }
 
 // `<!date^UNIX^FORMAT|fallback>` in the browser's own time zone, as Slack does per viewer.
@@ -93,9 +117,12 @@ export function formatDate(unix, format, now = new Date()) {
   const date = new Date(Number(unix) * 1000);
   if (Number.isNaN(date.getTime())) return null;
   const y = date.getFullYear();
-  const short = `${MONTHS[date.getMonth()].slice(0, 3)} ${date.getDate()}, ${y}`;
-  const full = `${MONTHS[date.getMonth()]} ${ordinal(date.getDate())}, ${y}`;
-  const long = `${DAYS[date.getDay()]}, ${full}`;
+  const english = pageLanguage() === "en";
+  const local = english ? null : localDates(date);
+  const short = local ? local.short : `${MONTHS[date.getMonth()].slice(0, 3)} ${date.getDate()}, ${y}`;
+  const full = local ? local.full : `${MONTHS[date.getMonth()]} ${ordinal(date.getDate())}, ${y}`;
+  const long = local ? local.long : `${DAYS[date.getDay()]}, ${full}`;
+  const clockOf = (seconds) => (local ? local.time(seconds) : clock(date, seconds));
   const pretty = prettyDay(date, now);
   const parts = {
     date_num: `${y}-${String(date.getMonth() + 1).padStart(2, "0")}-` +
@@ -103,7 +130,7 @@ export function formatDate(unix, format, now = new Date()) {
     date: full, date_short: short, date_long: long,
     date_pretty: pretty || full, date_short_pretty: pretty || short,
     date_long_pretty: pretty || long,
-    time: clock(date, false), time_secs: clock(date, true), ago: ago(date, now),
+    time: clockOf(false), time_secs: clockOf(true), ago: ago(date, now),
   };
   return format.replace(/\{([a-z_]+)\}/g, (whole, key) => parts[key] ?? whole);
 }

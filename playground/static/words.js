@@ -5,8 +5,10 @@
 let words = {};
 let language = "en";
 
-export function t(key) {
-  return words[key] || key;
+// `t("at_least", { n: 3 })`: the word `key`, its `{name}` placeholders filled in.
+export function t(key, values = {}) {
+  const text = words[key] || key;
+  return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 export function pageLanguage() {
