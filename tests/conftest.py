@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.i18n import set_default_language
 from bot.runtime import Runtime
 from bot.server import EVENTS_PATH, Server
 from tests.slack_emulator import BOT_TOKEN, SlackDriver, SlackEmulator
@@ -42,6 +43,14 @@ def make_settings(emulator: SlackEmulator | None, database_url: str, **overrides
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(autouse=True)
+def workspace_language() -> Iterator[None]:
+    """A bot started with `CSP_LANGUAGE` sets the process's default language: each test
+    starts from English again."""
+    yield
+    set_default_language(None)
 
 
 @pytest.fixture
