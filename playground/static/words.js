@@ -5,7 +5,7 @@
 let words = {};
 let language = "en";
 
-// `t("at_least", { n: 3 })`: the word `key`, its `{name}` placeholders filled in.
+// `t("number_at_least", { n: 3 })`: the word `key`, its `{name}` placeholders filled in.
 export function t(key, values = {}) {
   const text = words[key] || key;
   return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));

@@ -54,3 +54,56 @@ async def test_switching_the_language_in_the_browser(open_page):
     await expect(page.locator(".you-are")).to_have_text("You are:")
     await expect(page.locator("#language")).to_have_value("en")
     assert page.js_errors == []
+
+
+#: Words a language writes as English does (Slack's own Dutch and German say "Apps", ...).
+SAME_AS_ENGLISH = {
+    "nl": {"apps"},
+    "de": {"apps", "channels"},
+    "pt": set(),
+    "it": {"home_title"},
+    "fr": {"conversations"},
+}
+#: The page's scripts that draw its chrome (app.js and composer.js draw the rest, see below).
+CHROME_SCRIPTS = ("modal.js", "elements.js", "dom.js", "messages.js", "mrkdwn.js", "blocks.js")
+
+
+def test_every_word_of_the_page_chrome_is_in_every_language():
+    from bot.i18n import LANGUAGES
+    from playground.chrome import CHROME, chrome_texts
+
+    english = chrome_texts("en")
+    for language in LANGUAGES[1:]:
+        shown = chrome_texts(language)
+        assert shown.keys() == CHROME.keys()
+        left = {key for key, text in shown.items() if text == english[key]}
+        assert left == SAME_AS_ENGLISH[language], language
+
+
+def test_the_page_asks_only_for_words_the_chrome_has():
+    import re
+    from pathlib import Path
+
+    from playground.chrome import CHROME
+
+    static = Path(__file__).parents[2] / "playground" / "static"
+    asked = set(re.findall(r'data-i18n(?:-label|-title)?="([a-z_]+)"',
+                           (static / "index.html").read_text(encoding="utf-8")))
+    for script in static.glob("*.js"):
+        asked |= set(re.findall(r'\bt\("([a-z_]+)"', script.read_text(encoding="utf-8")))
+    assert asked and asked <= CHROME.keys(), sorted(asked - CHROME.keys())
+    for name in CHROME_SCRIPTS:  # no English sentence or label written into the scripts
+        text = (static / name).read_text(encoding="utf-8")
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+        assert not re.findall(r'"[A-Z][a-z]+(?: [a-zA-Z]+)+[.?…]?"', code), name
+
+
+async def test_a_dutch_page_shows_no_english_chrome(page_client):
+    from playground.chrome import chrome_texts
+
+    snap = await page_client.post("language", user=ALICE, language="nl")
+    english = chrome_texts("en")
+    left = {key for key, text in snap["chrome"].items() if text == english[key]}
+    assert left == SAME_AS_ENGLISH["nl"]
+    assert snap["chrome"]["required_field"] == "Vul dit verplichte veld in."
+    assert snap["chrome"]["number_at_least"] == "Voer een getal van ten minste {n} in."
