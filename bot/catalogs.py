@@ -57,6 +57,8 @@ TRANSLATED: tuple[str, ...] = (
     "handlers/tenant_edit.py",
     "handlers/options.py",
     "playground/chrome.py",
+    "playground/payments.py",
+    "playground/interactions.py",
     "handlers/router.py",
     "handlers/language.py",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.i18n import N_, _, using
 from playground.bot_link import BotAnswer, BotLink
 from playground.slack.errors import SlackError
 from playground.slack.workspace import APP_ID, TEAM_ID, Workspace
@@ -34,10 +35,12 @@ class Interactions:
                 "is_enterprise_install": False, "enterprise": None}
 
     def _complain(self, user_id: str, channel: str, what: str, answer: BotAnswer) -> None:
-        """Slack's own words when the bot fails to answer, plus the reason on the page."""
+        """Slack's own words when the bot fails to answer (in the person's Slack language),
+        plus the reason on the page's log."""
         code = answer.error or "dispatch_failed"
-        self.ws.post(channel, f"{what} failed with the error \"{code}\"", None,
-                     author=SLACKBOT, ephemeral_to=user_id)
+        with using(self.ws.locales.get(user_id)):
+            words = _('{what} failed with the error "{code}"', what=_(what), code=code)
+        self.ws.post(channel, words, None, author=SLACKBOT, ephemeral_to=user_id)
         self.ws.notice("error", _failure_detail(what, answer), user_id)
 
     # --- slash commands ---------------------------------------------------------------------
@@ -111,7 +114,7 @@ class Interactions:
         answer = await self.bot.send_payload(payload)
         if answer.error:
             where = channel if channel and message_ts else self.ws.dm_channel(user_id)
-            self._complain(user_id, where, "That action", answer)
+            self._complain(user_id, where, N_("That action"), answer)
         return answer
 
     async def suggest(
@@ -148,9 +151,8 @@ class Interactions:
                         "response_urls": []})
         answer = await self.bot.send_payload(payload)
         if answer.error:
-            self.ws.view_errors[view_id] = {
-                "": "We had some trouble connecting. Try again?"
-            }
+            with using(self.ws.locales.get(user_id)):
+                self.ws.view_errors[view_id] = {"": _("We had some trouble connecting. Try again?")}
             self.ws.notice("error", _failure_detail("Submitting the modal", answer), user_id)
             return {"response_action": "failed"}
         data = answer.json

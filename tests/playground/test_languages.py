@@ -107,3 +107,32 @@ async def test_a_dutch_page_shows_no_english_chrome(page_client):
     assert left == SAME_AS_ENGLISH["nl"]
     assert snap["chrome"]["required_field"] == "Vul dit verplichte veld in."
     assert snap["chrome"]["number_at_least"] == "Voer een getal van ten minste {n} in."
+
+
+@pytest.mark.browser
+async def test_a_dutch_page_checks_modals_and_writes_dates_in_dutch(open_page, playground):
+    import time
+
+    from tests.playground.conftest import STAFF
+    from tests.playground.render_fixtures import FORM_MODAL
+
+    page = await open_page(ALICE)
+    await page.select_option("#language", "nl")
+    await expect(page.locator(".you-are")).to_have_text("U bent:")
+    slack = playground.runtime.slack
+    now = int(time.time())
+    posted = await slack.chat_postMessage(channel=STAFF, text="x", blocks=[{
+        "type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"<!date^{now}^{{date_short_pretty}}|fallback> · <!date^{now - 7200}^{{ago}}|x>")}]}])
+    dates = page.locator(f'.message[data-ts="{posted["ts"]}"] time')
+    await expect(dates.first).to_have_text("Vandaag")
+    await expect(dates.last).to_have_text("2 uur geleden")
+    await slack.views_open(trigger_id=playground.workspace.issue_trigger(ALICE), view=FORM_MODAL)
+    modal = page.get_by_role("dialog", name="Every input")
+    await modal.get_by_label("Seats").fill("3.5")
+    await modal.get_by_role("button", name="Send").click()
+    await expect(modal.locator(".block-input", has_text="Name")).to_contain_text(
+        "Vul dit verplichte veld in.")
+    await expect(modal.locator(".block-input", has_text="Seats")).to_contain_text(
+        "Voer een geheel getal in.")
+    assert page.js_errors == []

@@ -34,3 +34,13 @@ async def test_an_order_is_paid_on_the_playgrounds_order_page(playground):
             assert again.status == 400 and "nothing to pay" in await again.text()
         async with session.get(f"{playground.url}playground/pay/999") as missing:
             assert missing.status == 404
+
+
+async def test_the_order_page_speaks_the_browsers_language(playground):
+    placed = await playground.runtime.provider.order_tenant(ORDER)
+    dutch = {"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.5"}
+    async with aiohttp.ClientSession(headers=dutch) as session:
+        async with session.get(placed.url) as page:
+            text = await page.text()
+    assert '<html lang="nl">' in text and "De bestelling betalen" in text
+    assert "Deze bestelling wacht op betaling." in text and "Pay the order" not in text
