@@ -51,7 +51,6 @@ TRANSLATED: tuple[str, ...] = (
     "bot/pipeline_actions.py",
     "bot/sync.py",
     "bot/contacts.py",
-    "bot/log_format.py",
     "handlers/refunds.py",
     "handlers/subscription_choice.py",
     "handlers/tenant_edit.py",

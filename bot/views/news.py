@@ -6,9 +6,12 @@ states only one kind has come from its spec (`bot.kinds`); no flow is imported h
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from slack_sdk.models.blocks import Block
 
 from bot.domain import Request, RequestState
+from bot.formats import duration
 from bot.i18n import _
 from bot.kinds import NowFigures, spec_of
 from bot.views.cards import Card, card_link
@@ -23,8 +26,8 @@ def reminder(request: Request, hours: int, figures: NowFigures | None = None) ->
     deadline = date_token(request.deadline) if request.deadline else ""
     text = _(
         ":alarm_clock: Reminder: {ref} still needs a decision before {deadline} "
-        "(about {hours} h left). After that it expires.",
-        ref=request.ref, deadline=deadline, hours=hours,
+        "(about {left} left). After that it expires.",
+        ref=request.ref, deadline=deadline, left=duration(timedelta(hours=hours)),
     )
     if figures is not None and figures.reminder:
         text += "\n" + figures.reminder

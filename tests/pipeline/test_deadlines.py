@@ -99,13 +99,13 @@ async def test_reminders_go_once_each_in_the_approval_card_thread(bot, slack, em
     await deadlines.run_once()
     await deadlines.run_once()
     (first,) = thread_replies(emulator, card)
-    assert token(request.deadline) in first.all_text and "24 h left" in first.all_text
+    assert token(request.deadline) in first.all_text and "about 1 day left" in first.all_text
 
     clock.advance(hours=21)  # 2 h 59 min left
     await deadlines.run_once()
     await deadlines.run_once()
     first, second = thread_replies(emulator, card)
-    assert token(request.deadline) in second.all_text and "3 h left" in second.all_text
+    assert token(request.deadline) in second.all_text and "about 3 hours left" in second.all_text
     assert await reminder_rows(bot.runtime, request.id) == {24, 4}
 
     clock.advance(hours=3)
@@ -149,5 +149,5 @@ async def test_reminder_hours_are_a_setting(bot, slack, emulator, clock):
     clock.advance(hours=27)
     await loop(bot, "deadlines").run_once()
     first, second = thread_replies(emulator, card)
-    assert "48 h left" in first.text and "1 h left" in second.text
+    assert "about 2 days left" in first.text and "about 1 hour left" in second.text
     assert await reminder_rows(bot.runtime, request.id) == {48, 1}
