@@ -52,6 +52,10 @@ CHROME: dict[str, str] = {
     "searching": N_("Searching…"),
     "no_results": N_("No results"),
     "not_rendered": N_("Not rendered by the playground: {what}"),
+    # the message box
+    "message": N_("Message"),
+    "send": N_("Send"),
+    "not_a_command": N_("{typed} is not a valid command. In this playground, {command} is."),
 }
 
 #: The Slack locale the switcher gives a person for each language (what users.info says).

@@ -2,6 +2,7 @@
 // Tab or a click to complete, arrows to move, Enter to send.
 
 import { h } from "./dom.js";
+import { t } from "./words.js";
 
 export class Composer {
   // catalogue = {command: "/csp", subcommands: [{name, summary, example}]}; send(text) → Promise
@@ -11,14 +12,15 @@ export class Composer {
     this.active = 0;
     this.items = [];
     this.input = h("input", { id: "composer", class: "composer-input", type: "text",
-      autocomplete: "off", "aria-label": "Message", spellcheck: "false" });
+      autocomplete: "off", "aria-label": "Message", spellcheck: "false",
+      dataset: { i18nLabel: "message" } });
     this.list = h("ul", { id: "command-suggestions", class: "command-suggestions",
       role: "listbox", hidden: true });
     this.error = h("div", { class: "composer-error", role: "status" });
     this.node = h("div", { class: "composer" }, this.list, this.error,
       h("div", { class: "composer-row" }, this.input,
         h("button", { class: "btn primary composer-send", type: "button", text: "Send",
-          onclick: () => this.submit() })));
+          dataset: { i18n: "send" }, onclick: () => this.submit() })));
     this.input.addEventListener("input", () => this.suggest());
     this.input.addEventListener("keydown", (e) => this.key(e));
     this.input.addEventListener("blur", () => setTimeout(() => { this.list.hidden = true; }, 150));
@@ -98,8 +100,8 @@ export class Composer {
     const text = this.input.value.trim();
     if (!text) return;
     if (text.startsWith("/") && text.split(" ")[0] !== this.catalogue.command) {
-      this.error.textContent = `${text.split(" ")[0]} is not a valid command. ` +
-        `In this playground, ${this.catalogue.command} is.`;
+      this.error.textContent = t("not_a_command",
+        { typed: text.split(" ")[0], command: this.catalogue.command });
       return;
     }
     this.input.value = "";

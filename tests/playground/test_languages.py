@@ -62,10 +62,11 @@ SAME_AS_ENGLISH = {
     "de": {"apps", "channels"},
     "pt": set(),
     "it": {"home_title"},
-    "fr": {"conversations"},
+    "fr": {"conversations", "message"},
 }
-#: The page's scripts that draw its chrome (app.js and composer.js draw the rest, see below).
-CHROME_SCRIPTS = ("modal.js", "elements.js", "dom.js", "messages.js", "mrkdwn.js", "blocks.js")
+#: The page's scripts that draw its chrome.
+CHROME_SCRIPTS = ("modal.js", "elements.js", "dom.js", "messages.js", "mrkdwn.js", "blocks.js",
+                  "composer.js", "app.js")
 
 
 def test_every_word_of_the_page_chrome_is_in_every_language():
@@ -119,6 +120,11 @@ async def test_a_dutch_page_checks_modals_and_writes_dates_in_dutch(open_page, p
     page = await open_page(ALICE)
     await page.select_option("#language", "nl")
     await expect(page.locator(".you-are")).to_have_text("U bent:")
+    await expect(page.locator(".composer-send")).to_have_text("Verzenden")
+    await page.fill("#composer", "/giphy hallo")
+    await page.click(".composer-send")
+    await expect(page.locator(".composer-error")).to_have_text(
+        "/giphy is geen geldige opdracht. In deze speeltuin is /csp dat wel.")
     slack = playground.runtime.slack
     now = int(time.time())
     posted = await slack.chat_postMessage(channel=STAFF, text="x", blocks=[{
