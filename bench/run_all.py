@@ -202,6 +202,10 @@ def rows(results: dict[str, dict | None]) -> list[list[str]]:
                         f"bare AsyncApp acks (P1) {f(bare_rate, 0)}/s" if bare_rate else "",
                         f(p6["per_second"] / bare_rate, 2) if bare_rate else "",
                         "≥ 1,000/s, 0 errors", verdict(ok)])
+            if "bot_cpu_s" in p6:
+                out.append(["P6", f"the bot's CPU, {label}", f"{f(p6['bot_cpu_ms_per_request'], 2)}"
+                            f" ms an interaction ({f(p6['bot_cpu_s'])} s in "
+                            f"{p6['wall_s']:.0f} s)", "", "", "", ""])
             out.append(["P6", f"worker, {label}: confirmed requests sent to the sandbox",
                         f"{f(p6['writes_per_second'], 1)}/s ({p6['provider_writes']} in all)",
                         f"{p6['confirmed']} confirmed", "", "", ""])
