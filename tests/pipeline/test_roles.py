@@ -93,7 +93,7 @@ async def test_the_support_user_group_is_listed_and_its_members_decide(bot, slac
 async def test_a_persons_grants_are_read_once_for_a_burst_and_change_at_once_here(bot):
     import asyncio
 
-    from bot.domain import Role
+    from bot.core.domain import Role
 
     roles, reads = bot.runtime.roles, 0
     read = roles._read_grants
@@ -113,9 +113,9 @@ async def test_a_persons_grants_are_read_once_for_a_burst_and_change_at_once_her
 
 
 async def test_a_grant_made_by_another_replica_applies_within_the_grant_cache(bot, monkeypatch):
-    from bot import roles as roles_module
-    from bot.domain import Role
-    from bot.roles import Roles
+    from bot.core.domain import Role
+    from bot.roles import grants as roles_module
+    from bot.roles.grants import Roles
 
     here, there = bot.runtime.roles, Roles(bot.runtime)
     assert not await here.has(SAM, Role.SUPPORT)
