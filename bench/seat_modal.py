@@ -135,22 +135,29 @@ def stand_in():
     from tests.slack_emulator import SlackEmulator
 
     class TimedSlack(SlackEmulator):
-        """Answers at once, keeps no views (memory), notes each views.open's arrival."""
+        """Answers at once, keeps no views (memory), notes each views.open's arrival; every
+        trigger id is taken (the load makes its own: Slack's 3-second life is what the
+        figure is compared with, not checked here)."""
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__(bot_token=BOT_TOKEN)
             self.opened: dict[str, float] = {}
             self.last_view: dict | None = None
+            passthrough = self.api.call
 
-        def handle(self, method: str, args: dict) -> dict:
-            if method == "views.open":
+            def call(method: str, args: dict, token: str):
+                from aiohttp import web
+
+                self.calls.clear()
+                if method != "views.open":
+                    return passthrough(method, args, token)
                 self.opened[args.get("trigger_id", "")] = time.perf_counter()
                 view = args["view"]
                 self.last_view = view = json.loads(view) if isinstance(view, str) else view
-                self.calls.clear()
-                return {"ok": True, "view": {**view, "id": "V0BENCH", "hash": "1"}}
-            self.calls.clear()
-            return super().handle(method, args)
+                return web.json_response({"ok": True, "view": {**view, "id": "V0BENCH",
+                                                               "hash": "1"}})
+
+            self.api.call = call  # type: ignore[method-assign]
 
     return TimedSlack()
 

@@ -142,8 +142,11 @@ class Report:
 class Replica:
     """One `csp-bot serve` process; its stderr (JSON lines) goes to a file."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path,
+                 profile: Path | None = None) -> None:
         self.name = name
+        #: cProfile's statistics of the whole process, written when it stops
+        self.profile = profile
         self.port = free_port()
         self.env = {**env, "PORT": str(self.port)}
         self.log_path = log_dir / f"{name}.log"
@@ -153,7 +156,8 @@ class Replica:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.app.cli", "serve", cwd=ROOT, env=self.env,
+            sys.executable, *(["-m", "cProfile", "-o", str(self.profile)] if self.profile else []),
+            "-m", "bot.app.cli", "serve", cwd=ROOT, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
         )
 
@@ -177,6 +181,11 @@ class Replica:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the process so far, from /proc (Linux)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def stop(self) -> int | None:
         if self.process.returncode is None:

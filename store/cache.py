@@ -277,6 +277,21 @@ async def subscriptions_of(session: AsyncSession, service_name: str) -> list[Cac
     return [subscription_from_row(r) for r in (await session.execute(query)).scalars()]
 
 
+async def addon_eligibility(
+    session: AsyncSession, service_name: str
+) -> dict[int, tuple[int, datetime | None, int | None, list[int]]]:
+    """What the last sync read of each subscription's `availableAddonLicenses`, beside what the
+    subscription was then: id → (license id, last update, pending task, license ids); only
+    subscriptions whose eligibility was read."""
+    query = select(
+        SubscriptionRow.id, SubscriptionRow.license_id, SubscriptionRow.last_update,
+        SubscriptionRow.task_pending_id, SubscriptionRow.available_addon_licenses,
+    ).where(SubscriptionRow.service_name == service_name)
+    return {sid: (lid, last_update, task, list(eligible))
+            for sid, lid, last_update, task, eligible in (await session.execute(query)).all()
+            if eligible is not None}  # a JSON null and SQL's NULL alike
+
+
 async def get_subscription(
     session: AsyncSession, subscription_id: int
 ) -> CachedSubscription | None:

@@ -58,6 +58,7 @@ class Locales:
         self._slack: dict[str, _SlackLocale] = {}
         self._choices: dict[str, tuple[float, str | None]] = {}
         self._reading: dict[str, asyncio.Task] = {}
+        self._choosing: dict[str, asyncio.Task[str | None]] = {}
 
     async def of(self, user_id: str | None) -> PersonLocale:
         """What `user_id` reads in, now, without waiting on Slack."""
@@ -71,11 +72,28 @@ class Locales:
         return PersonLocale(language, known.time_zone if known else None)
 
     async def chosen(self, user_id: str) -> str | None:
+        """Their own choice, from memory when it is fresh; else one read of the database,
+        which every request of theirs that arrives meanwhile waits for (a burst of one
+        person's clicks, or 50 commands at once, makes one read, not 50)."""
         cached = self._choices.get(user_id)
         if cached is not None and time.monotonic() - cached[0] < CHOICE_CACHE_SECONDS:
             return cached[1]
+        reading = self._choosing.get(user_id)
+        if reading is None:
+            reading = asyncio.get_running_loop().create_task(
+                self._read_choice(user_id), name=f"language:{user_id}")
+            self._choosing[user_id] = reading
+            reading.add_done_callback(lambda _task: self._choosing.pop(user_id, None))
+        # shielded: one waiter given up on (a request cancelled) does not cancel the others'
+        return await asyncio.shield(reading)
+
+    async def _read_choice(self, user_id: str) -> str | None:
+        started = time.monotonic()
         async with self.runtime.db.session() as session:
             language = supported(await repo.chosen_language(session, user_id))
+        newer = self._choices.get(user_id)
+        if newer is not None and newer[0] >= started:  # `choose()` ran meanwhile: it wins
+            return newer[1]
         self._choices[user_id] = (time.monotonic(), language)
         return language
 

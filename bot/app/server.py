@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
@@ -115,11 +116,13 @@ class Server:
         )
         self._runner: web.AppRunner | None = None
         self._socket = None
+        self._slack_session: aiohttp.ClientSession | None = None
         self.port: int | None = None
         self._stopped = asyncio.Event()
 
     async def start(self, *, background: bool = True) -> None:
         await self.runtime.start(background=background)
+        self._keep_slack_connections()
         try:
             await self.bolt.authorization.prime()
         except Exception as exc:  # Slack unreachable now: the first request tries again
@@ -142,6 +145,19 @@ class Server:
                 "listening for Slack on http://%s:%s%s", self.settings.host, self.port, EVENTS_PATH
             )
 
+    def _keep_slack_connections(self) -> None:
+        """One aiohttp session, so one pool of kept-alive connections, for every Web API call:
+        the runtime's client and the clients bolt makes for each request (built from
+        `bolt.client`, whose session they take). Without it slack_sdk opens a session, and a
+        new connection (and TLS handshake), for every call, views.open included."""
+        clients = [c for c in (self.runtime.slack, self.bolt.client) if c.session is None]
+        if not clients:
+            return
+        self._slack_session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=max(c.timeout for c in clients)))
+        for client in clients:
+            client.session = self._slack_session
+
     async def stop(self) -> None:
         """Stop taking work, let in-flight requests finish, stop loops, close the database."""
         if self._stopped.is_set():
@@ -153,6 +169,8 @@ class Server:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.runtime.stop()
+        if self._slack_session is not None:
+            await self._slack_session.close()
         log.info("stopped cleanly")
 
     async def run_until_signalled(self) -> None:

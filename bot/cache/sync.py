@@ -27,7 +27,7 @@ from bot.app.metrics import timed_group, timed_run
 from bot.core.domain import UsagePeriod
 from bot.core.i18n import _, ngettext
 from bot.provider.base import NotFound, ProviderError
-from store import cache_sync, cache_usage
+from store import cache, cache_sync, cache_usage
 from store.cache import record_seat_batch  # re-exported for the pipeline
 from store.cache_sync import TenantSnapshot
 from store.cache_usage import UsageSnapshot
@@ -299,6 +299,7 @@ class Syncer:
             known_names = await cache_sync.cached_license_names(session, sn)
             parents = await cache_sync.cached_parents(session, sn)
             usage_read_at = await cache_usage.usage_read_at(session, sn)
+            known_addons = await cache.addon_eligibility(session, sn)
         # tasks we saw running last time are read again, to learn how they ended
         ids = sorted(set(pending) | earlier)
         tasks = await p.get_tasks(sn, ids) if ids else []
@@ -321,7 +322,9 @@ class Syncer:
                 if child in orphans:
                     parents[child] = sub.id
                     orphans.discard(child)
-        eligible = await self._addon_eligibility(sn, subscriptions, addon_ids, parents)
+        # read again with the usage (every CSP_USAGE_REFRESH_HOURS), else only what changed
+        eligible = await self._addon_eligibility(
+            sn, subscriptions, addon_ids, parents, known={} if usage is not None else known_addons)
         return TenantSnapshot(
             tenant=tenant,
             licenses=licenses,
@@ -363,16 +366,32 @@ class Syncer:
         return usage
 
     async def _addon_eligibility(
-        self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int]
+        self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int],
+        known: dict[int, tuple[int, datetime | None, int | None, list[int]]] | None = None,
     ) -> dict[int, list[int]]:
         """What each main subscription may take as add-ons (`availableAddonLicenses`), one call
         each, so the order form offers an add-on only where OVHcloud takes it. A group that
-        offers no add-on license needs no call: nothing can be offered."""
+        offers no add-on license needs no call: nothing can be offered.
+
+        `known`: what the cache holds from an earlier read (`cache.addon_eligibility`); it is
+        kept, without a call, for a subscription whose license, `lastUpdate` and pending task
+        are the same as then. OVHcloud's reference says only that the call lists the licenses
+        a subscription may take as add-ons, not when that list changes; that it changes with
+        the subscription (a change shows in `lastUpdate`) or rarely (the usage's refresh
+        period reads every list again) is inferred. Those calls were two thirds of a full
+        sync's (one per main subscription against ten per group for everything else)."""
         main = [s for s in subscriptions if s.license_id not in addon_ids and s.id not in parents]
         if not addon_ids:
             return {s.id: [] for s in main}
+        known = known or {}
         eligible = {}
         for sub in main:
+            earlier = known.get(sub.id)
+            if earlier is not None and earlier[:3] == (
+                sub.license_id, sub.last_update, sub.task_pending_id
+            ):
+                eligible[sub.id] = earlier[3]
+                continue
             try:
                 eligible[sub.id] = await self._provider.available_addon_licenses(sn, sub.id)
             except NotFound:

@@ -104,6 +104,7 @@ async def apply(runtime: Runtime, change: RoleChange, actor: str) -> str:
                 note=f"{change.role.value} {change.user_id}",
                 data={"user_id": change.user_id, "role": change.role.value},
             )
+    runtime.roles.forget(change.user_id)  # applies at once in this process
     user = f"<@{change.user_id}>"
     if change.grant:
         if not changed:

@@ -3,10 +3,15 @@
 Roles come from three places: `CSP_ADMINS` (bootstrap admins), grants made with `/csp roles`,
 and — when `CSP_SUPPORT_USERGROUP` is set — the members of that Slack user group (read with
 `usergroups.users.list`, cached for a few minutes). Every handler asks here, on the server.
+
+A person's grants are read from the database at most once every `GRANT_CACHE_SECONDS` (one
+read for all their requests in flight meanwhile); a grant or revoke made in this process
+applies at once, one made on another replica within those seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Protocol
@@ -23,6 +28,9 @@ from store.db import Database
 log = logging.getLogger(__name__)
 
 GROUP_CACHE_SECONDS = 300.0
+#: How long one read of a person's grants answers for them: a person's clicks, typeaheads and
+#: submissions come in bursts, each asking (the gate, then the use case again).
+GRANT_CACHE_SECONDS = 5.0
 
 #: What one holder of each role is called ("support agent").
 ROLE_NAMES = {role: role.holder for role in Role}
@@ -63,11 +71,13 @@ class Roles:
     def __init__(self, runtime: RoleSources) -> None:
         self.runtime = runtime
         self._group: tuple[float, frozenset[str]] | None = None
+        self._grants: dict[str, tuple[float, frozenset[Role]]] = {}
+        self._reading: dict[str, asyncio.Task[frozenset[Role]]] = {}
+        self._forgotten: dict[str, float] = {}
 
     async def of(self, user_id: str) -> set[Role]:
         settings = self.runtime.settings
-        async with self.runtime.db.session() as session:
-            roles = {Role(r) for r in await repo.granted_roles(session, user_id)}
+        roles = set(await self._granted(user_id))
         if user_id in settings.admin_ids:
             roles.add(Role.ADMIN)
         if user_id in await self.support_group_members():
@@ -75,6 +85,34 @@ class Roles:
         if settings.csp_everyone_is_staff or roles:
             roles.add(Role.STAFF)
         return roles
+
+    async def _granted(self, user_id: str) -> frozenset[Role]:
+        known = self._grants.get(user_id)
+        if known is not None and time.monotonic() - known[0] < GRANT_CACHE_SECONDS:
+            return known[1]
+        reading = self._reading.get(user_id)
+        if reading is None:
+            reading = asyncio.get_running_loop().create_task(
+                self._read_grants(user_id), name=f"grants:{user_id}")
+            self._reading[user_id] = reading
+            reading.add_done_callback(lambda _task: self._reading.pop(user_id, None))
+        # shielded: one request given up on does not cancel the read the others wait for
+        return await asyncio.shield(reading)
+
+    async def _read_grants(self, user_id: str) -> frozenset[Role]:
+        while True:
+            started = time.monotonic()
+            async with self.runtime.db.session() as session:
+                grants = frozenset(Role(r) for r in await repo.granted_roles(session, user_id))
+            if self._forgotten.get(user_id, float("-inf")) < started:
+                self._grants[user_id] = (started, grants)
+                return grants
+            # changed here while this read ran: it may not have seen the change; read again
+
+    def forget(self, user_id: str) -> None:
+        """`user_id`'s grants changed (committed here): the next question reads them again."""
+        self._grants.pop(user_id, None)
+        self._forgotten[user_id] = time.monotonic()
 
     async def has(self, user_id: str, role: Role) -> bool:
         return role in await self.of(user_id)
@@ -117,11 +155,15 @@ class Roles:
 
     async def grant(self, user_id: str, role: Role, by: str) -> bool:
         async with self.runtime.db.transaction() as session:
-            return await repo.grant(session, user_id, role, by)
+            granted = await repo.grant(session, user_id, role, by)
+        self.forget(user_id)
+        return granted
 
     async def revoke(self, user_id: str, role: Role) -> bool:
         async with self.runtime.db.transaction() as session:
-            return await repo.revoke(session, user_id, role)
+            revoked = await repo.revoke(session, user_id, role)
+        self.forget(user_id)
+        return revoked
 
     async def grants(self) -> list[tuple[str, Role, str]]:
         async with self.runtime.db.session() as session:

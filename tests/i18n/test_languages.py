@@ -4,6 +4,8 @@ else the workspace's `CSP_LANGUAGE`."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.app.locales import Locales
@@ -80,3 +82,20 @@ class TestWorkspaceLanguage:
         reply = await slack.command("help", user=BOB)
         assert "Afficher cette liste." in reply.text
         assert "csp-bot : licences Microsoft 365 via OVHcloud" in reply.text
+
+
+async def test_a_burst_of_one_persons_requests_reads_their_choice_once(bot):
+    fresh = Locales(bot.runtime)
+    reads = 0
+    original = fresh._read_choice
+
+    async def counted(user_id):
+        nonlocal reads
+        reads += 1
+        return await original(user_id)
+
+    fresh._read_choice = counted
+    answers = await asyncio.gather(*(fresh.chosen(ALICE) for _ in range(20)))
+    assert answers == [None] * 20 and reads == 1
+    await fresh.choose(ALICE, "de")
+    assert await fresh.chosen(ALICE) == "de" and reads == 1  # from memory

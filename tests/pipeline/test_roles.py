@@ -88,3 +88,38 @@ async def test_the_support_user_group_is_listed_and_its_members_decide(bot, slac
     assert (await load(bot.runtime.db, request.id)).decided_by == SUE
     reply = await slack.command(f"roles revoke <@{SUE}> support", user=ADA)
     assert "through the support user group" in reply.text
+
+
+async def test_a_persons_grants_are_read_once_for_a_burst_and_change_at_once_here(bot):
+    import asyncio
+
+    from bot.core.domain import Role
+
+    roles, reads = bot.runtime.roles, 0
+    read = roles._read_grants
+
+    async def counted(user_id):
+        nonlocal reads
+        reads += 1
+        return await read(user_id)
+
+    roles._read_grants = counted
+    answers = await asyncio.gather(*(roles.has(SAM, Role.SUPPORT) for _ in range(20)))
+    assert answers == [False] * 20 and reads == 1
+    await roles.grant(SAM, Role.SUPPORT, by=ADA)  # applies at once in this process
+    assert await roles.has(SAM, Role.SUPPORT) and reads == 2
+    await roles.revoke(SAM, Role.SUPPORT)
+    assert not await roles.has(SAM, Role.SUPPORT) and reads == 3
+
+
+async def test_a_grant_made_by_another_replica_applies_within_the_grant_cache(bot, monkeypatch):
+    from bot.core.domain import Role
+    from bot.roles import grants as roles_module
+    from bot.roles.grants import Roles
+
+    here, there = bot.runtime.roles, Roles(bot.runtime)
+    assert not await here.has(SAM, Role.SUPPORT)
+    await there.grant(SAM, Role.SUPPORT, by=ADA)
+    assert not await here.has(SAM, Role.SUPPORT)  # this replica read it a moment ago
+    monkeypatch.setattr(roles_module, "GRANT_CACHE_SECONDS", 0.0)  # …and that moment is over
+    assert await here.has(SAM, Role.SUPPORT)

@@ -93,6 +93,31 @@ async def test_sync_caches_which_add_ons_each_main_subscription_may_take(runtime
     assert NORDWIND_E3 in asked and NORDWIND_E3_AUDIO not in asked
 
 
+async def test_a_later_sync_asks_for_add_on_eligibility_only_where_a_subscription_changed(
+    lite, sandbox, clock
+):
+    await lite.syncer.run_once()
+    sandbox.clear_calls()
+    await lite.syncer.run_once()  # nothing changed upstream, the usage is not due
+    assert sandbox.calls("availableAddonLicenses") == []
+    basic = await read(lite, cache.get_subscription, NORDWIND_BASIC)
+    assert basic.available_addon_licenses == [TEAMS_AUDIO_CONFERENCING, EXCHANGE_ARCHIVING]
+
+    record = sandbox.world.tenants[NORDWIND].subscriptions[NORDWIND_BASIC]
+    record.subscription = record.subscription.model_copy(
+        update={"last_update": clock.now() - timedelta(minutes=1)})
+    sandbox.clear_calls()
+    await lite.syncer.run_once()
+    assert {c.target for c in sandbox.call_log if c.op == "availableAddonLicenses"} == {
+        NORDWIND_BASIC}
+
+    clock.advance(hours=lite.settings.csp_usage_refresh_hours + 1)  # the usage is due again
+    sandbox.clear_calls()
+    await lite.syncer.run_once()
+    asked = {c.target for c in sandbox.call_log if c.op == "availableAddonLicenses"}
+    assert NORDWIND_E3 in asked and NORDWIND_BASIC in asked
+
+
 async def test_sync_reads_in_batches_not_one_call_per_subscription(lite, sandbox):
     await lite.syncer.run_once()
     assert sandbox.calls("getSubscription") == []
