@@ -145,7 +145,7 @@ def digest_card(lines: Sequence[DigestLine], *, mine: bool = False) -> Card:
         shown = items[:MAX_LINES_PER_SECTION]
         body = "\n".join(f"• {x.text}" for x in shown)
         if len(items) > len(shown):
-            body += "\n" + _("… and {n} more", n=len(items) - len(shown))
+            body += "\n" + ngettext("… and {n} more", "… and {n} more", len(items) - len(shown))
         text = f"*{heading}*\n{body}"
         blocks.append(section(text[:2900]))
         texts.append(text)

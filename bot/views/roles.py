@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.domain import Role
-from bot.i18n import _
-from bot.role_admin import USAGE, RolesOverview
+from bot.i18n import _, ngettext
+from bot.role_admin import RolesOverview, usage
 from bot.views.common import context, plain, section
 
 MAX_MENTIONS = 200
@@ -15,7 +15,7 @@ MAX_MENTIONS = 200
 def mentions(users: list[str]) -> str:
     shown = " ".join(f"<@{u}>" for u in users[:MAX_MENTIONS])
     if len(users) > MAX_MENTIONS:
-        shown += " " + _("and {n} more", n=len(users) - MAX_MENTIONS)
+        shown += " " + ngettext("and {n} more", "and {n} more", len(users) - MAX_MENTIONS)
     return shown or "—"
 
 
@@ -43,5 +43,5 @@ def roles_blocks(view: RolesOverview) -> list[Block]:
             if granted is role
         ]
         blocks.append(section(f"*{title}*\n" + ("\n".join(lines) if lines else "—")))
-    blocks.append(context(USAGE))
+    blocks.append(context(usage()))
     return blocks

@@ -22,7 +22,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain import Request, RequestKind, RequestState, RequestStep, Role, StepState
-from bot.i18n import _
+from bot.formats import number
+from bot.i18n import _, ngettext
 from bot.ids import SoftwareAction, SoftwareBlock, SoftwareCallback
 from bot.slack.metadata import ChannelRef, Metadata, Text
 from bot.software.catalogue import SoftwareKind, cycle_words, term_words
@@ -135,7 +136,7 @@ def purchase_line(p: Purchase, now: datetime) -> str:
         "{term}, billed {cycle}", term=term_words(p.term_duration),
         cycle=cycle_words(p.billing_cycle))
     lines = [
-        f"*{escape(p.title)}* × {p.quantity} · {term}",
+        f"*{escape(p.title)}* × {number(p.quantity)} · {term}",
         _("Order `{order}` · {status} · bought {date} by {who}", order=escape(p.ref.order_id),
           status=escape(status), date=bought, who=who),
         window,
@@ -165,7 +166,8 @@ def listing_message(found: SoftwareListing, now: datetime) -> tuple[str, list[Bl
         if buttons:
             blocks.append(ActionsBlock(elements=buttons))
     if len(found.purchases) > LIST_LIMIT:
-        blocks.append(context(_("{n} more not shown.", n=len(found.purchases) - LIST_LIMIT)))
+        blocks.append(context(ngettext("{n} more not shown.", "{n} more not shown.",
+                                        len(found.purchases) - LIST_LIMIT)))
     tail = [ButtonElement(text=plain(_("Keys and downloads")), action_id=SoftwareAction.KEYS,
                           value=c.customer_id)] if agent else []
     if tail:
@@ -188,7 +190,8 @@ def home_blocks(bought: list[tuple[Purchase, str]], now: datetime) -> list[Block
 
 def key_route_message(route: KeyRoute) -> tuple[str, list[Block]]:
     name = escape(route.customer_name)
-    products = "\n".join(f"• {escape(p.title)} (order `{escape(p.ref.order_id)}`)"
+    products = "\n".join("• " + _("{product} (order `{order}`)", product=escape(p.title),
+                                            order=escape(p.ref.order_id))
                          for p in route.purchases[:LIST_LIMIT]) or _("• none held now")
     blocks: list[Block] = [
         HeaderBlock(text=plain(_("Keys and downloads: {customer}", customer=name), 150)),
