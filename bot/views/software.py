@@ -21,9 +21,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.codes import CodeKind
+from bot.codes import label as code_label
 from bot.domain import Request, RequestKind, RequestState, RequestStep, Role, StepState
 from bot.formats import number
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.ids import SoftwareAction, SoftwareBlock, SoftwareCallback
 from bot.slack.metadata import ChannelRef, Metadata, Text
 from bot.software.catalogue import SoftwareKind, cycle_words, term_words
@@ -35,6 +37,27 @@ from bot.views.common import context, date_token, escape, plain, section
 
 #: Purchases shown per listing (each takes two blocks; Slack allows 50 per message).
 LIST_LIMIT = 15
+
+
+#: Partner Center's order states in words (`bot.partner_center.orders.OrderStatus`).
+ORDER_STATUS_WORDS = {
+    "completed": N_("completed"),
+    "pending": N_("pending"),
+    "cancelled": N_("cancelled"),
+    "suspended": N_("suspended"),
+    "error": N_("error"),
+    "unknown": N_("unknown"),
+    "pending_review": N_("pending review"),
+    "partial_success": N_("partly completed"),
+    "pending_po_upload": N_("waiting for a purchase order"),
+}
+
+
+def order_status_words(status: str | None) -> str:
+    """An order's state in the reader's words; one nobody has listed is shown as it came."""
+    key = (status or "").strip().lower().replace(" ", "_")
+    words = ORDER_STATUS_WORDS.get(key)
+    return _(words) if words else escape(status or "?")
 
 
 def no_key_api() -> str:
@@ -119,9 +142,10 @@ def cancel_form(purchase: Purchase, customer_name: str, channel: str | None) -> 
 
 
 def purchase_line(p: Purchase, now: datetime) -> str:
-    status = p.order_status or "?"
+    status = order_status_words(p.order_status)
     if p.subscription_status:
-        status += " · " + _("subscription {status}", status=p.subscription_status)
+        status += " · " + _("subscription {status}", status=code_label(
+            CodeKind.SUBSCRIPTION_STATUS, p.subscription_status))
     if p.cancelled:
         window = _("cancelled")
     elif p.cancellable_until is None:
@@ -138,7 +162,7 @@ def purchase_line(p: Purchase, now: datetime) -> str:
     lines = [
         f"*{escape(p.title)}* × {number(p.quantity)} · {term}",
         _("Order `{order}` · {status} · bought {date} by {who}", order=escape(p.ref.order_id),
-          status=escape(status), date=bought, who=who),
+          status=status, date=bought, who=who),
         window,
     ]
     if p.subscription_id:
@@ -251,7 +275,7 @@ def card_blocks(request: Request, steps: Sequence[RequestStep]) -> list[Block]:
         if not result.get("order_id"):
             return []
         lines = [_("Partner Center order `{id}` · {status}", id=escape(result["order_id"]),
-                   status=escape(result.get("order_status") or "?"))]
+                   status=order_status_words(result.get("order_status")))]
         subs = result.get("subscription_ids") or []
         if subs:
             lines.append(_("Subscriptions: {ids}", ids=", ".join(f"`{escape(s)}`" for s in subs)))
