@@ -10,22 +10,26 @@ from bot.domain import License, Subscription
 from bot.formats import join_list, money, number
 from bot.i18n import _, ngettext
 from bot.policy.decision import Decision
-from bot.policy.status import in_service, status_label
+from bot.policy.status import in_service
 from bot.pricing import Money
 
 
 def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:
     """Licenses can be ordered only in a license group that is up and running."""
+    from bot.codes import CodeKind  # bot.codes reads bot.policy.status: imported when used
+    from bot.codes import label as code_label
+
     if status != "ok":
         return Decision.refuse(
             _("{group} is {status} right now: no licenses can be ordered in it.",
-              group=label, status=status_label(status)),
+              group=label, status=code_label(CodeKind.TENANT_STATE, status)),
             field="tenant",
         )
     notes = []
     if mpn_issue_flag:
         notes.append(_("OVHcloud reports an MPN issue on {group} ({flag}): Microsoft may refuse "
-                       "the order until the MPN ID is fixed.", group=label, flag=mpn_issue_flag))
+                       "the order until the MPN ID is fixed.", group=label,
+                       flag=code_label(CodeKind.MPN_ISSUE, mpn_issue_flag)))
     return Decision.allow(notes=notes)
 
 
