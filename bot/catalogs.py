@@ -72,7 +72,6 @@ TRANSLATED: tuple[str, ...] = (
     "bot/policy/seats.py",
     "bot/policy/software.py",
     "bot/policy/status.py",
-    "bot/policy/terms.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.
