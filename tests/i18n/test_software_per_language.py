@@ -1,8 +1,9 @@
 """Buying software in each language, end to end through the Slack emulator (signed requests
 in, the Partner Center sandbox out): the buy modal and its error, the confirmation with the
 price book's money, the cancellation window in days and its date token's fallback in the
-person's time zone, and `/csp software list` with its text fallback, the order's state in
-words and the new purchase's window — in the person's words and formats."""
+person's time zone, `/csp software list` with its text fallback, the order's state in words
+and the new purchase's window, and the reminder DM before the window closes — in the
+person's words and formats."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.partner_center.sandbox_data import BIZTALK, CONTOSO_TENANT
 from bot.runtime import Runtime
 from bot.server import Server
 from bot.software.catalogue import Offer
+from bot.software.reminders import remind_software_windows
 from bot.software.sync import sync_software
 from tests.conftest import ALICE, make_settings
 from tests.flows.conftest import open_modal, settle
@@ -37,11 +39,11 @@ PEOPLE = {
 class Seen:
     def __init__(self, title: str, intro: str, quantity_error: str, confirm_title: str,
                  rows: tuple[str, ...], price: str, window: str, deadline: str, listing: str,
-                 bought: str, cancellable: str) -> None:
+                 bought: str, cancellable: str, reminder: str) -> None:
         self.title, self.intro, self.quantity_error = title, intro, quantity_error
         self.confirm_title, self.rows, self.price = confirm_title, rows, price
         self.window, self.deadline, self.listing = window, deadline, listing
-        self.bought, self.cancellable = bought, cancellable
+        self.bought, self.cancellable, self.reminder = bought, cancellable, reminder
 
 
 #: 2 × BizTalk at 618.00 EUR from the price book; the clock's 2 Nov 2026, 09:00 UTC + 30 days
@@ -52,7 +54,9 @@ SEEN = {
                 "geen (eeuwigdurend)", "*Factureringscyclus*", "eenmalig", "*Annuleerbaar*"),
                f"€{NBSP}618,00 per stuk, €{NBSP}1.236,00 in totaal (prijslijst)",
                ": 30 dagen na aankoop", "wo 2 dec 2026, 10:00 CET",
-               "Software van Contoso Bakery GmbH", "· voltooid · gekocht op", "annuleerbaar tot"),
+               "Software van Contoso Bakery GmbH", "· voltooid · gekocht op", "annuleerbaar tot",
+               "De annuleringstermijn van BizTalk Server 2016 Branch voor Contoso Bakery GmbH "
+               "eindigt op <!date^"),
     "de": Seen("Software kaufen", "Unbefristete Software und Softwareabonnements",
                "Zwischen 1 und 100 für diese SKU.", "Kauf bestätigen",
                ("*Kunde*", "*Art*", "Unbefristete Software", "*Laufzeit*", "keine (unbefristet)",
@@ -60,14 +64,18 @@ SEEN = {
                f"618,00{NBSP}€ pro Stück, 1.236,00{NBSP}€ insgesamt (Preisliste)",
                ": 30 Tage nach dem Kauf", "Mi., 2. Dez. 2026, 10:00 CET",
                "Software von Contoso Bakery GmbH", "· abgeschlossen · gekauft am",
-               "stornierbar bis"),
+               "stornierbar bis",
+               "Die Stornierungsfrist von BizTalk Server 2016 Branch für Contoso Bakery GmbH "
+               "endet am <!date^"),
     "pt": Seen("Comprar software", "Software perpétuo e subscrições de software",
                "Entre 1 e 100 para esta SKU.", "Confirmar compra",
                ("*Cliente*", "*Tipo*", "Software perpétuo", "*Prazo*", "nenhum (perpétuo)",
                 "*Ciclo de faturação*", "uma única vez", "*Cancelável*"),
                f"618,00{NBSP}€ cada, 1{NBSP}236,00{NBSP}€ no total (tabela de preços)",
                ": 30 dias após a compra", "quarta, 2/12/2026, 09:00 WET",
-               "Software de Contoso Bakery GmbH", "· concluída · comprada a", "cancelável até"),
+               "Software de Contoso Bakery GmbH", "· concluída · comprada a", "cancelável até",
+               "O prazo de cancelamento de BizTalk Server 2016 Branch para Contoso Bakery GmbH "
+               "termina a <!date^"),
     "it": Seen("Acquista software", "Software perpetuo e abbonamenti software",
                "Tra 1 e 100 per questo SKU.", "Conferma l’acquisto",
                ("*Cliente*", "*Tipo*", "Software perpetuo", "*Durata*", "nessuna (perpetuo)",
@@ -75,14 +83,18 @@ SEEN = {
                f"618,00{NBSP}€ ciascuno, 1.236,00{NBSP}€ in totale (listino prezzi)",
                ": 30 giorni dopo l’acquisto", "mer 2 dic 2026, 10:00 CET",
                "Software di Contoso Bakery GmbH", "· completato · acquistato il",
-               "annullabile fino al"),
+               "annullabile fino al",
+               "La finestra di annullamento di BizTalk Server 2016 Branch per Contoso Bakery "
+               "GmbH si chiude il <!date^"),
     "fr": Seen("Acheter un logiciel", "Logiciels perpétuels et abonnements logiciels",
                "Entre 1 et 100 pour cette SKU.", "Confirmer l’achat",
                ("*Client*", "*Type*", "Logiciel perpétuel", "*Durée*", "aucune (perpétuel)",
                 "*Cycle de facturation*", "en une fois", "*Annulable*"),
                f"618,00{NBSP}€ l’unité, 1{NNBSP}236,00{NBSP}€ au total (grille tarifaire)",
                f" : 30{NBSP}jours après l’achat", "mer. 2 déc. 2026, 10:00 CET",
-               "Logiciels de Contoso Bakery GmbH", "· terminée · achetée le", "annulable jusqu’au"),
+               "Logiciels de Contoso Bakery GmbH", "· terminée · achetée le", "annulable jusqu’au",
+               "Le délai d’annulation de BizTalk Server 2016 Branch pour Contoso Bakery GmbH "
+               "expire le <!date^"),
 }
 ENGLISH = ("Perpetual software", "none (perpetual)", "Billing cycle", "days after purchase",
            "price book", "Order `", "bought ", "cancellable until", "outside the bot")
@@ -150,3 +162,11 @@ async def test_buying_software_in_the_persons_language(language, slack, emulator
     assert f"{seen.cancellable} <!date^" in line
     assert seen.deadline in DATE_FALLBACK.findall(line)
     assert not [word for word in ENGLISH if word in shown]
+
+    clock.advance(days=29, hours=12)  # the window closes within the reminder's hours
+    assert await remind_software_windows(bot.runtime) == 1
+    dm = emulator.messages[f"D{ALICE}"][-1]
+    assert dm.text.startswith(seen.reminder), dm.text  # the DM's text fallback
+    assert seen.deadline in DATE_FALLBACK.findall(dm.all_text)
+    assert "/csp software list" in dm.all_text
+    assert not [word for word in (*ENGLISH, "closes", "To cancel it") if word in dm.all_text]
