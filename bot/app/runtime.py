@@ -175,6 +175,8 @@ class Runtime:
 
         self.roles = Roles(self)
         self.notifier = Notifier(self)
+        #: who opened App Home since this process started (`bot.home.app_home.home_viewers`)
+        self.home_viewers: set[str] = set()
         from bot.app.locales import Locales
         from bot.core.i18n import set_default_language
 

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,7 +47,7 @@ class AuditEvent(BaseModel):
     before_state: str | None = None
     after_state: str | None = None
     note: str | None = None
-    data: dict | None = None
+    data: dict[str, Any] | None = None
     provider_task_id: int | None = None
     provider_query_id: str | None = None
     created_at: datetime

@@ -93,13 +93,19 @@ def extracted() -> Catalog:
         path = ROOT / relative
         for _line, message, comments, context in extract_from_file(
                 "python", path, keywords=KEYWORDS, comment_tags=("Translators:",)):
-            catalog.add(message, locations=[(relative, None)], auto_comments=comments,
+            catalog.add(message, locations=[_where(relative)], auto_comments=comments,
                         context=context)
     for path in sorted(ROOT.glob(SUBCOMMAND_SOURCES)):
         relative = path.relative_to(ROOT).as_posix()
         for _line, summary in subcommand_summaries(path):
-            catalog.add(summary, locations=[(relative, None)])
+            catalog.add(summary, locations=[_where(relative)])
     return catalog
+
+
+def _where(relative: str) -> tuple[str, int]:
+    """A location without a line number, so that moving a text within its file changes nothing
+    in the catalogues (Babel writes no number for None, though its types say int)."""
+    return (relative, None)  # type: ignore[return-value]
 
 
 def subcommand_summaries(path: Path) -> Iterator[tuple[int, str]]:
@@ -193,12 +199,12 @@ def problems(languages: Iterable[str] = LANGUAGES) -> list[str]:
             if isinstance(source.id, tuple) and len(texts) != catalog.num_plurals:
                 found.append(f"{where} has {len(texts)} plural forms; "
                              f"{language} has {catalog.num_plurals}")
-            wanted = set().union(*(placeholders(i) for i in ids))
+            wanted = set().union(*(placeholders(str(i)) for i in ids))
             for text in texts:
                 if not text:
                     found.append(f"{where} is not translated")
-                elif placeholders(text) != wanted:
-                    found.append(f"{where}: placeholders {sorted(placeholders(text))} "
+                elif placeholders(str(text)) != wanted:
+                    found.append(f"{where}: placeholders {sorted(placeholders(str(text)))} "
                                  f"instead of {sorted(wanted)}")
     return found
 

@@ -100,7 +100,7 @@ def datetime_text(when: datetime, *, zone: bool = True) -> str:
         text = format_datetime(local, _ENGLISH_MOMENT, locale="en_GB")
     else:
         locale = babel_locale(language)
-        text = (get_datetime_format("medium", locale=locale)
+        text = (str(get_datetime_format("medium", locale=locale))
                 .replace("{1}", format_skeleton("yMMMEd", local, locale=locale))
                 .replace("{0}", time_of_day(local)))
     return f"{text} {local.tzname()}" if zone else text

@@ -24,6 +24,7 @@ from bot.core.formats import money, signed_money
 from bot.core.i18n import _
 
 if TYPE_CHECKING:  # bot.policy prices orders with this module: imported where it is needed
+    from bot.app.config import Settings
     from bot.policy.terms import TermPlan
 
 CENT = Decimal("0.01")
@@ -165,7 +166,7 @@ def prorated_refund(term_cost: Money, term_start: datetime, term_end: datetime,
     return Money(amount, term_cost.currency)
 
 
-def price_book_path(settings) -> Path | None:
+def price_book_path(settings: Settings) -> Path | None:
     """The configured price book; the sandbox's demo prices when running on the sandbox."""
     from bot.app.config import ProviderName
 
@@ -176,7 +177,7 @@ def price_book_path(settings) -> Path | None:
     return None
 
 
-def load_price_book(settings) -> PriceBook:
+def load_price_book(settings: Settings) -> PriceBook:
     """The configured price book (an empty one when none is configured)."""
     path = price_book_path(settings)
     if path is None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.core.blocks import date_token, section
 from bot.core.domain import Request
 from bot.core.i18n import _, ngettext
@@ -139,7 +141,8 @@ def digest_card(lines: Sequence[DigestLine], *, mine: bool = False) -> Card:
     headings: dict[str, list[DigestLine]] = {}
     for line in lines:
         headings.setdefault(line.heading, []).append(line)
-    blocks, texts = [section(title)], [title]
+    blocks: list[Block] = [section(title)]
+    texts = [title]
     for heading, items in headings.items():
         items = sorted(items, key=lambda x: (x.when is None, x.when.timestamp() if x.when else 0))
         shown = items[:MAX_LINES_PER_SECTION]
