@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.runtime import Runtime
 from bot.core.domain import RequestKind, Role
 from bot.core.errors import DomainError
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.ids import SoftwareAction, SoftwareCallback
 from bot.home.app_home import add_home_section
 from bot.refunds.tickets import windows as refund_windows
@@ -45,9 +45,9 @@ from bot.software.views import (
 )
 from handlers.router import CommandCall, Router, Subcommand
 
-USAGE = _("`/csp software buy [customer]`, `/csp software list <customer>`, "
-          "`/csp software keys <customer>` (admin agents), `/csp software cancel <order id> "
-          "[line]` (admin agents).")
+USAGE = N_("`/csp software buy [customer]`, `/csp software list <customer>`, "
+           "`/csp software keys <customer>` (admin agents), `/csp software cancel <order id> "
+           "[line]` (admin agents).")
 
 BUYING = drafts(RequestKind.SOFTWARE_BUY)
 CANCELLING = drafts(RequestKind.SOFTWARE_CANCEL)
@@ -86,7 +86,7 @@ async def run_command(call: CommandCall) -> None:
         case "cancel":
             await open_cancel_command(call, rest)
         case _:
-            raise DomainError(USAGE)
+            raise DomainError(_(USAGE))
 
 
 async def open_buy(call: CommandCall, words: list[str]) -> None:
@@ -120,7 +120,7 @@ async def open_cancel_command(call: CommandCall, words: list[str]) -> None:
     runtime = call.runtime
     await runtime.roles.require_drafter(call.user_id, RequestKind.SOFTWARE_CANCEL)
     if not words:
-        raise DomainError(USAGE)
+        raise DomainError(_(USAGE))
     ref = await purchase_named(runtime, words)
     view = await _cancel_or_refund(runtime, ref, call.user_id, call.channel_id or None)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.domain import Role
 from bot.core.errors import DomainError, NotAllowed, NotFoundError
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.numbers import id_of
 from store import requests as repo
 from store.db import Database
@@ -88,7 +88,7 @@ class AuditPage:
     note: str | None = None  # e.g. how to reach the subscription of the same number
 
 
-USAGE = _(
+USAGE = N_(
     "Say whose trail: `/csp audit R42` (a request) or `/csp audit sub 12345` (a subscription)."
 )
 
@@ -108,7 +108,7 @@ def parse_subject(args: list[str]) -> Subject:
             return Subject("request", request_id)
         if number is not None:
             return Subject(None, number)
-    raise DomainError(USAGE)
+    raise DomainError(_(USAGE))
 
 
 async def trail(

@@ -13,6 +13,7 @@ invoices write it) and its first style for moments (`Tue 17 Nov 2026, 09:00 UTC`
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -24,6 +25,7 @@ from babel.dates import (
     format_time,
     get_datetime_format,
 )
+from babel.lists import format_list
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -199,3 +201,13 @@ def _decimal_sign() -> str:
 def money_example() -> str:
     """`249.90` or `249,90`: how the reader writes an amount."""
     return format_decimal(Decimal("249.90"), format="0.00", locale=babel_locale())
+
+
+def join_list(items: Sequence[str]) -> str:
+    """`a, b and c` / `a, b und c` / `a, b et c`: a list in the reader's language (CLDR)."""
+    return format_list(list(items), locale=babel_locale()) if items else ""
+
+
+def short_day(when: date) -> str:
+    """A day without its year, for a chart's axis: `3 Mar`, `3 mrt`, `3. März`."""
+    return format_skeleton("MMMd", when, locale=babel_locale())

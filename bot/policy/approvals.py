@@ -6,9 +6,32 @@ from collections.abc import Collection
 from datetime import datetime
 
 from bot.core.domain import Request, RequestState, Role
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.pipeline.kinds import spec_of
 from bot.policy.decision import Decision
+
+#: A request's state in a refusal's sentence ("… it is awaiting approval"), translated where
+#: shown; the status cards say more (`bot.views.cards.state_words`).
+STATE_LABELS = {
+    RequestState.DRAFT: N_("a draft"),
+    RequestState.QUEUED: N_("queued"),
+    RequestState.AWAITING_APPROVAL: N_("awaiting approval"),
+    RequestState.RUNNING: N_("running"),
+    RequestState.DONE: N_("done"),
+    RequestState.FAILED: N_("failed"),
+    RequestState.REJECTED: N_("rejected"),
+    RequestState.WITHDRAWN: N_("withdrawn"),
+    RequestState.EXPIRED: N_("expired"),
+    RequestState.NEEDS_ATTENTION: N_("waiting for a person's check"),
+    RequestState.SCHEDULED: N_("scheduled for the renewal"),
+    RequestState.APPROVED: N_("approved"),
+    RequestState.FILED: N_("filed with Microsoft"),
+    RequestState.RESOLVED: N_("resolved"),
+}
+
+
+def state_label(state: RequestState) -> str:
+    return _(STATE_LABELS[state])
 
 
 def may_decide(request: Request, user_id: str, roles: Collection[Role], now: datetime) -> Decision:
@@ -25,7 +48,7 @@ def may_decide(request: Request, user_id: str, roles: Collection[Role], now: dat
             _(
                 "Request {ref} is no longer waiting for a decision (it is {state}).",
                 ref=request.ref,
-                state=request.state.value.replace("_", " "),
+                state=state_label(request.state),
             )
         )
     if (

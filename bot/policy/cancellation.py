@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from bot.core.dates import date_token
 from bot.core.domain import Subscription
-from bot.core.i18n import _
+from bot.core.formats import join_list
+from bot.core.i18n import _, ngettext
 from bot.policy.decision import CancellationDecision
 from bot.policy.seats import _changeable, utc_text
 from bot.policy.terms import Term
@@ -51,13 +52,15 @@ def cancellation(
     if addon_names and not addons_acknowledged:
         return CancellationDecision.refuse(
             _("These add-ons are cancelled with it: {names}. Tick the box to confirm.",
-              names=", ".join(addon_names)),
+              names=join_list(addon_names)),
             field="acknowledge",
         )
-    notes = [_("All {n} licenses are removed at once and for good: the customer's users lose "
-               "access immediately.", n=sub.quantity)]
+    notes = [ngettext("The {n} license is removed for good: the customer's users lose access "
+                      "immediately.",
+                      "All {n} licenses are removed at once and for good: the customer's users "
+                      "lose access immediately.", sub.quantity)]
     if addon_names:
-        notes.append(_("Its add-ons are cancelled too: {names}.", names=", ".join(addon_names)))
+        notes.append(_("Its add-ons are cancelled too: {names}.", names=join_list(addon_names)))
     if window_open:
         notes.append(_("The cancellation window closes {date}: if nobody approves by then, the "
                        "request expires.", date=date_token(closes)))

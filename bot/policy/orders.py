@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
 from bot.core.domain import License, Subscription
+from bot.core.formats import join_list, money, number
 from bot.core.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.status import in_service
@@ -15,16 +16,22 @@ from bot.reference.pricing import Money
 
 def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:
     """Licenses can be ordered only in a license group that is up and running."""
+    from bot.reference.codes import (
+        CodeKind,  # bot.reference.codes reads bot.policy.status: imported when used
+    )
+    from bot.reference.codes import label as code_label
+
     if status != "ok":
         return Decision.refuse(
             _("{group} is {status} right now: no licenses can be ordered in it.",
-              group=label, status=status),
+              group=label, status=code_label(CodeKind.TENANT_STATE, status)),
             field="tenant",
         )
     notes = []
     if mpn_issue_flag:
         notes.append(_("OVHcloud reports an MPN issue on {group} ({flag}): Microsoft may refuse "
-                       "the order until the MPN ID is fixed.", group=label, flag=mpn_issue_flag))
+                       "the order until the MPN ID is fixed.", group=label,
+                       flag=code_label(CodeKind.MPN_ISSUE, mpn_issue_flag)))
     return Decision.allow(notes=notes)
 
 
@@ -49,14 +56,19 @@ def order_line(lic: License | None, quantity: int, seats_before: int, group: str
     if lic.limit is not None and seats_before + on_the_way + quantity > lic.limit:
         left = max(lic.limit - seats_before - on_the_way, 0)
         if on_the_way:
-            reason = _("{name} is limited to {limit} licenses in {group}, which has {have}, "
-                       "and {coming}: at most {left} more can be ordered.",
-                       name=lic.name, limit=lic.limit, group=group, have=seats_before,
-                       coming=seats_on_the_way(on_the_way), left=left)
+            reason = ngettext("{name} is limited to {limit} licenses in {group}, which has "
+                              "{have}, and {coming}: at most {n} more can be ordered.",
+                              "{name} is limited to {limit} licenses in {group}, which has "
+                              "{have}, and {coming}: at most {n} more can be ordered.", left,
+                              name=lic.name, limit=number(lic.limit), group=group,
+                              have=number(seats_before), coming=seats_on_the_way(on_the_way))
         else:
-            reason = _("{name} is limited to {limit} licenses in {group}, which has {have}: at "
-                       "most {left} more can be ordered.",
-                       name=lic.name, limit=lic.limit, group=group, have=seats_before, left=left)
+            reason = ngettext("{name} is limited to {limit} licenses in {group}, which has "
+                              "{have}: at most {n} more can be ordered.",
+                              "{name} is limited to {limit} licenses in {group}, which has "
+                              "{have}: at most {n} more can be ordered.", left,
+                              name=lic.name, limit=number(lic.limit), group=group,
+                              have=number(seats_before))
         return Decision.refuse(reason, field="quantity")
     return Decision.allow()
 
@@ -127,7 +139,8 @@ def addon_line(addon: License, parent_id: int | None, allowed: Collection[int], 
                      "subscription {ids}.",
                      "Subscription {id} can't take {name}: OVHcloud offers it only on "
                      "subscriptions {ids}.", len(allowed),
-                     id=parent_id, name=addon.name, ids=", ".join(map(str, sorted(allowed)))),
+                     id=parent_id, name=addon.name,
+                     ids=join_list([str(i) for i in sorted(allowed)])),
             field="parent",
         )
     return Decision.allow()
@@ -139,14 +152,16 @@ def order_approval(seats: int, monthly: Money | None, unpriced_lines: int,
     than `amount_threshold` a month (priced lines only; an unknown price is never a guess)."""
     reasons = []
     if seats > seat_threshold:
-        reasons.append(_("{n} licenses (more than {limit})", n=seats, limit=seat_threshold))
+        reasons.append(ngettext("{n} license (more than {limit})",
+                                "{n} licenses (more than {limit})", seats,
+                                limit=number(seat_threshold)))
     if monthly is not None and monthly.amount > amount_threshold:
-        reasons.append(_("{amount} a month (more than {limit} {currency})", amount=monthly,
-                         limit=f"{amount_threshold:,.2f}", currency=monthly.currency))
+        reasons.append(_("{amount} a month (more than {limit})", amount=monthly,
+                         limit=money(amount_threshold, monthly.currency)))
     notes = []
     if reasons:
         notes.append(_("A support agent must approve this order before it is sent: {why}.",
-                       why=_(" and ").join(reasons)))
+                       why=join_list(reasons)))
     if unpriced_lines:
         notes.append(ngettext(
             "{n} line has no price in the price book: the monthly total leaves it out.",

@@ -13,6 +13,7 @@ from bot.core.dates import date_token
 from bot.core.domain import Request, RequestKind, RequestState, Role
 from bot.core.i18n import _
 from bot.core.ids import RefundBlock
+from bot.policy.approvals import state_label
 from bot.policy.decision import Decision, RefundDecision
 from bot.policy.seats import utc_text
 from bot.refunds.form import RefundProduct, product_label
@@ -140,7 +141,7 @@ def may_handle_refund(
     if request.state not in _REFUND_STEP_STATES[step]:
         return Decision.refuse(
             _("Refund ticket {ref} is {state}: that can't be done now.",
-              ref=request.ref, state=request.state.value.replace("_", " "))
+              ref=request.ref, state=state_label(request.state))
         )
     if request.assignee is not None and request.assignee != user_id:
         if step is RefundStep.CLAIM or Role.ADMIN not in roles:

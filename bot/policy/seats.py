@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from bot.core.dates import date_token
 from bot.core.domain import License, Subscription
-from bot.core.formats import datetime_text
+from bot.core.formats import datetime_text, duration, number
 from bot.core.i18n import _, ngettext
 from bot.policy.decision import Decision, SeatDecision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
@@ -86,8 +86,9 @@ def seat_change(
         )
     if new_total == sub.quantity:
         return SeatDecision.refuse(
-            _("Subscription {id} already has {n} seats: enter a different total.",
-              id=sub.id, n=sub.quantity),
+            ngettext("Subscription {id} already has {n} seat: enter a different total.",
+                     "Subscription {id} already has {n} seats: enter a different total.",
+                     sub.quantity, id=sub.id),
             field="new_total",
         )
     delta = new_total - sub.quantity
@@ -105,13 +106,14 @@ def seat_change(
                 reason = _("{license} is limited to {limit} seats in this license group, "
                            "{other} are in other subscriptions and {coming}: this one can "
                            "have at most {most}.",
-                           license=lic.name, limit=lic.limit, other=seats_elsewhere,
-                           coming=on_the_way_words(seats_on_the_way), most=most)
+                           license=lic.name, limit=number(lic.limit),
+                           other=number(seats_elsewhere),
+                           coming=on_the_way_words(seats_on_the_way), most=number(most))
             else:
                 reason = _("{license} is limited to {limit} seats in this license group and "
                            "{other} are in other subscriptions: this one can have at most "
-                           "{most}.", license=lic.name, limit=lic.limit, other=seats_elsewhere,
-                           most=most)
+                           "{most}.", license=lic.name, limit=number(lic.limit),
+                           other=number(seats_elsewhere), most=number(most))
             return SeatDecision.refuse(reason, field="new_total")
         return SeatDecision.allow(
             notes=[ngettext("The new seat can be removed again until {date}; after that, only "
@@ -124,20 +126,20 @@ def seat_change(
     term = term or current_term(ASSUMED_PLAN, sub.creation_date, now)
     removable = removable_seats(sub.quantity, batches, now, window, term.started)
     if removing > removable:
-        hours = int(window.total_seconds() // 3600)
+        period = duration(window)
         if removable == 0:
             reason = _("No seats of subscription {id} can be removed now: Microsoft lets seats "
-                       "go only within {hours} hours of when they were added or of the start "
-                       "of a term.", id=sub.id, hours=hours)
+                       "go only within {period} of when they were added or of the start "
+                       "of a term.", id=sub.id, period=period)
         else:
             reason = ngettext(
                 "Only {n} seat of subscription {id} can be removed now (down to {floor}): "
-                "Microsoft lets seats go only within {hours} hours of when they were added or "
+                "Microsoft lets seats go only within {period} of when they were added or "
                 "of the start of a term.",
                 "Only {n} seats of subscription {id} can be removed now (down to {floor}): "
-                "Microsoft lets seats go only within {hours} hours of when they were added or "
+                "Microsoft lets seats go only within {period} of when they were added or "
                 "of the start of a term.",
-                removable, id=sub.id, floor=sub.quantity - removable, hours=hours)
+                removable, id=sub.id, floor=number(sub.quantity - removable), period=period)
         reason += " " + _later(term, removing - removable)
         return SeatDecision.refuse(reason, field="new_total", removable=removable,
                                earliest=term.next_start, reopens=next_window(term, window))
@@ -150,8 +152,10 @@ def seat_change(
         notes.append(_("These seats can be removed only until {date}; later they stay until "
                        "the renewal.", date=date_token(deadline)))
     if needs_approval:
-        notes.append(_("Removing more than {n} seats needs a support agent's approval before "
-                       "that date.", n=approval_above))
+        notes.append(ngettext("Removing more than {n} seat needs a support agent's approval "
+                              "before that date.",
+                              "Removing more than {n} seats needs a support agent's approval "
+                              "before that date.", approval_above or 0))
     return SeatDecision.allow(notes=notes, deadline=deadline, needs_approval=needs_approval,
                           removed=removing)
 
@@ -159,11 +163,16 @@ def seat_change(
 def _later(term: Term, rest: int) -> str:
     """When the seats that cannot go now can go: at the renewal, if there is one."""
     if term.next_start is not None:
-        return _("The other {rest} can be removed when the subscription renews, on {date}.",
-                 rest=rest, date=utc_text(term.next_start))
+        return ngettext("The other {n} can be removed when the subscription renews, on {date}.",
+                        "The other {n} can be removed when the subscription renews, on {date}.",
+                        rest, date=utc_text(term.next_start))
     if term.ends is not None:
-        return _("The subscription ends on {date} without renewing (OVHcloud deletes its "
-                 "license group at expiration): the other {rest} stay until then.",
-                 rest=rest, date=utc_text(term.ends))
-    return _("The other {rest} can be removed only at a renewal, and the subscription's "
-             "creation date is unknown.", rest=rest)
+        return ngettext("The subscription ends on {date} without renewing (OVHcloud deletes "
+                        "its license group at expiration): the other {n} stays until then.",
+                        "The subscription ends on {date} without renewing (OVHcloud deletes "
+                        "its license group at expiration): the other {n} stay until then.",
+                        rest, date=utc_text(term.ends))
+    return ngettext("The other {n} can be removed only at a renewal, and the subscription's "
+                    "creation date is unknown.",
+                    "The other {n} can be removed only at a renewal, and the subscription's "
+                    "creation date is unknown.", rest)

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from bot.core.domain import Role
+from bot.core.formats import datetime_text
 from bot.core.i18n import _
 from bot.policy.decision import Decision, SoftwareCancelDecision
 from bot.software.purchases import Purchase
@@ -41,7 +42,7 @@ def software_cancellation(
         return Answer.refuse(
             _("Its cancellation window closed on {date}: Partner Center will not cancel it. A "
               "refund ticket to Microsoft support is the remaining route.",
-              date=purchase.cancellable_until.strftime("%Y-%m-%d %H:%M UTC")),
+              date=datetime_text(purchase.cancellable_until)),
             refund=True,
         )
     if Role.ADMIN_AGENT not in roles:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.core.domain import Role
 from bot.core.errors import DomainError
 from bot.core.i18n import _
-from bot.roles.grants import ROLE_NAMES
+from bot.roles.grants import role_name
 from store import requests as audit_repo
 from store import roles as repo
 
@@ -31,11 +31,12 @@ ROLE_WORDS = {role.value: role for role in Role} | {
 #: "staff, support, admin, admin_agent", for the help and the refusals.
 ROLE_LIST = ", ".join(Role)
 
-USAGE = _(
-    "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
-    "`/csp roles revoke @someone support` to take it back. Roles: {roles} (admin_agent: "
-    "Partner Center's Admin agent: cancels software, sees the key route).", roles=ROLE_LIST
-)
+def usage() -> str:
+    return _(
+        "Use `/csp roles` to list roles, `/csp roles grant @someone support` to grant one, "
+        "`/csp roles revoke @someone support` to take it back. Roles: {roles} (admin_agent: "
+        "Partner Center's Admin agent: cancels software, sees the key route).", roles=ROLE_LIST
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def parse_user(word: str) -> str:
 def parse_change(args: list[str]) -> RoleChange:
     """`grant <@U123|sam> support` or `revoke U123 admin`."""
     if len(args) != 3 or args[0].lower() not in ("grant", "revoke"):
-        raise DomainError(USAGE)
+        raise DomainError(usage())
     role = ROLE_WORDS.get(args[2].lower())
     if role is None:
         raise DomainError(
@@ -89,7 +90,7 @@ async def overview(runtime: Runtime) -> RolesOverview:
 
 async def apply(runtime: Runtime, change: RoleChange, actor: str) -> str:
     """Grants or revokes; answers in words what happened (or why nothing did)."""
-    name = ROLE_NAMES[change.role]
+    name = role_name(change.role)
     async with runtime.db.transaction() as session:
         if change.grant:
             changed = await repo.grant(session, change.user_id, change.role, actor)

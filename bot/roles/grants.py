@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.config import Settings
 from bot.core.domain import RequestKind, Role
 from bot.core.errors import NotAllowed
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from store import roles as repo
 from store.db import Database
 
@@ -32,10 +32,25 @@ GROUP_CACHE_SECONDS = 300.0
 #: submissions come in bursts, each asking (the gate, then the use case again).
 GRANT_CACHE_SECONDS = 5.0
 
-#: What one holder of each role is called ("support agent").
-ROLE_NAMES = {role: role.holder for role in Role}
+#: What one holder of each role is called ("support agent"), translated where it is shown.
+ROLE_NAMES = {
+    Role.STAFF: N_("staff"),
+    Role.SUPPORT: N_("support agent"),
+    Role.ADMIN: N_("admin"),
+    Role.ADMIN_AGENT: N_("admin agent"),
+}
 #: Who holds each role, in the plural, for refusals ("… is for support agents").
-ROLE_HOLDERS = {role: role.holders for role in Role}
+ROLE_HOLDERS = {
+    Role.STAFF: N_("staff"),
+    Role.SUPPORT: N_("support agents"),
+    Role.ADMIN: N_("admins"),
+    Role.ADMIN_AGENT: N_("admin agents"),
+}
+
+
+def role_name(role: Role) -> str:
+    """What one holder of `role` is called, in the reader's language."""
+    return _(ROLE_NAMES[role])
 
 
 #: Who prepares and confirms each kind of request. Checked when the draft is made and again
@@ -124,8 +139,9 @@ class Roles:
                 _(
                     "Sorry, {doing} is for {holders}. An admin of csp-bot can grant the role "
                     "with `/csp roles grant @you {role_word}`.",
-                    doing=doing,
-                    holders=ROLE_HOLDERS[role],
+                    # `doing` may have been written at import time, in the source language
+                    doing=_(doing),
+                    holders=_(ROLE_HOLDERS[role]),
                     role_word=role.value,
                 )
             )

@@ -6,8 +6,8 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.core.blocks import context, plain, section
 from bot.core.domain import Role
-from bot.core.i18n import _
-from bot.roles.admin import USAGE, RolesOverview
+from bot.core.i18n import _, ngettext
+from bot.roles.admin import RolesOverview, usage
 
 MAX_MENTIONS = 200
 
@@ -15,7 +15,7 @@ MAX_MENTIONS = 200
 def mentions(users: list[str]) -> str:
     shown = " ".join(f"<@{u}>" for u in users[:MAX_MENTIONS])
     if len(users) > MAX_MENTIONS:
-        shown += " " + _("and {n} more", n=len(users) - MAX_MENTIONS)
+        shown += " " + ngettext("and {n} more", "and {n} more", len(users) - MAX_MENTIONS)
     return shown or "—"
 
 
@@ -43,5 +43,5 @@ def roles_blocks(view: RolesOverview) -> list[Block]:
             if granted is role
         ]
         blocks.append(section(f"*{title}*\n" + ("\n".join(lines) if lines else "—")))
-    blocks.append(context(USAGE))
+    blocks.append(context(usage()))
     return blocks

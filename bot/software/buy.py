@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 from bot.core.blocks import date_token, escape
 from bot.core.domain import Request, RequestKind, StepAction
 from bot.core.errors import FormErrors
+from bot.core.formats import duration, number
 from bot.core.i18n import _
 from bot.core.ids import SoftwareAction, SoftwareBlock
 from bot.pipeline.confirmation import Confirmation, prepare
@@ -56,7 +57,8 @@ class BuyForm:
         text = state.text(SoftwareBlock.QUANTITY, SoftwareAction.QUANTITY)
         quantity = int(text) if text.isdigit() and len(text) <= 7 else 0
         if not 1 <= quantity <= MAX_QUANTITY:
-            problems[SoftwareBlock.QUANTITY] = _("A whole number from 1 to {n}.", n=MAX_QUANTITY)
+            problems[SoftwareBlock.QUANTITY] = _("A whole number from 1 to {n}.",
+                                                    n=number(MAX_QUANTITY))
         if problems:
             raise FormErrors(problems)
         channel = ChannelRef.of(view).channel
@@ -101,19 +103,21 @@ async def draft_purchase(runtime: Any, form: BuyForm, requester: str) -> tuple[R
                                                  if customer.domain else "")),
         (_("What is bought"), escape(item.name)),
         (_("Kind"), offer.kind.label),
-        (_("Quantity"), str(form.quantity)),
+        (_("Quantity"), number(form.quantity)),
         (_("Term"), term_words(offer.term)),
         (_("Billing cycle"), cycle_words(offer.billing_cycle)),
         (_("Price"), price_text),
     ]
     if offer.kind is SoftwareKind.PERPETUAL:
-        window = _("Until {date}: {n} days after purchase "
+        window = _("Until {date}: {period} after purchase "
                    "(CSP_PERPETUAL_CANCELLATION_WINDOW_DAYS).",
-                   date=date_token(deadline), n=settings.csp_perpetual_cancellation_window_days)
+                   date=date_token(deadline), period=duration(
+                       timedelta(days=settings.csp_perpetual_cancellation_window_days)))
     else:
         window = _("Partner Center sets it (cancellationAllowedUntilDate); Microsoft's policy "
-                   "says {n} days after purchase, about {date}.",
-                   n=settings.csp_refund_window_software_subscription_days,
+                   "says {period} after purchase, about {date}.",
+                   period=duration(timedelta(
+                       days=settings.csp_refund_window_software_subscription_days)),
                    date=date_token(deadline))
     rows.append((_("Cancellable"), window))
     notes = [_("Bought through Partner Center in the customer's name; a cancellation inside "
@@ -124,7 +128,7 @@ async def draft_purchase(runtime: Any, form: BuyForm, requester: str) -> tuple[R
     spec = DraftSpec(
         kind=RequestKind.SOFTWARE_BUY,
         requester=requester,
-        summary=_("Buy {n} × {product} for {customer}", n=form.quantity, product=item.name,
+        summary=_("Buy {n} × {product} for {customer}", n=number(form.quantity), product=item.name,
                   customer=customer.name),
         payload={"customer_id": customer.customer_id, "customer_name": customer.name,
                  "product_name": item.name, "kind": offer.kind.value,

@@ -17,7 +17,8 @@ from slack_sdk.models.views import View
 from bot.core.blocks import date_token, escape
 from bot.core.domain import Request, RequestKind, StepAction
 from bot.core.errors import DomainError, FormErrors, NotFoundError
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import _, ngettext
 from bot.core.ids import SoftwareAction, SoftwareBlock
 from bot.pipeline.confirmation import Confirmation, Deadline, prepare
 from bot.pipeline.kinds import KindPayload, KindSpec, register
@@ -85,8 +86,8 @@ def reason_of(view: Mapping[str, Any]) -> str:
         raise FormErrors({SoftwareBlock.REASON: _("Say why, in a few words: the approver "
                                                   "reads it.")})
     if len(text) > REASON_LIMIT:
-        raise FormErrors({SoftwareBlock.REASON: _("At most {n} characters, please.",
-                                                  n=REASON_LIMIT)})
+        raise FormErrors({SoftwareBlock.REASON: ngettext(
+            "At most {n} character, please.", "At most {n} characters, please.", REASON_LIMIT)})
     return text
 
 
@@ -105,7 +106,7 @@ async def draft_cancellation(runtime: Any, ref: PurchaseRef, reason: str, reques
         (_("Purchase"), escape(purchase.title)),
         (_("Order"), f"`{escape(ref.order_id)}` · " + _("line {n}", n=ref.line_number)),
         (_("Kind"), purchase.kind.label),
-        (_("Quantity"), str(purchase.quantity)),
+        (_("Quantity"), number(purchase.quantity)),
         (_("What happens"), _("The whole line is cancelled: its product key and download links "
                               "are revoked, and Microsoft gives {credit} on the next invoice.",
                               credit=credit)),

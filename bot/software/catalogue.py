@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.formats import number
 from bot.core.i18n import _
 
 
@@ -100,9 +101,9 @@ class CatalogueItem:
         high = self.maximum_quantity
         if quantity < self.minimum_quantity or (high is not None and quantity > high):
             if high is None:
-                return _("At least {low}, please.", low=self.minimum_quantity)
-            return _("Between {low} and {high} for this SKU.", low=self.minimum_quantity,
-                     high=high)
+                return _("At least {low}, please.", low=number(self.minimum_quantity))
+            return _("Between {low} and {high} for this SKU.", low=number(self.minimum_quantity),
+                     high=number(high))
         return None
 
     def label(self, offer: Offer, limit: int = 75) -> str:

@@ -34,7 +34,8 @@ async def remind_software_windows(runtime: Any) -> int:
             if not await repo.claim_reminder(session, row, now):
                 continue
         customer = names[row.customer_id]
-        card = window_reminder(Purchase.of(row), getattr(customer, "name", row.customer_id))
+        with (await runtime.locales.of(row.bought_by)).speaking():  # the buyer's words and zone
+            card = window_reminder(Purchase.of(row), getattr(customer, "name", row.customer_id))
         try:
             await runtime.notifier.direct_message(row.bought_by, card)
             sent += 1

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.domain import Request, RequestStep, StepAction, StepState
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import _, ngettext
 from bot.partner_center import errors
 from bot.partner_center.orders import CartLineItem, Order, OrderStatus
 from bot.partner_center.provider import SoftwareProvider
@@ -132,7 +133,7 @@ async def follow(software: SoftwareProvider, step: RequestStep) -> OrderNews:
 def describe(step: RequestStep) -> str:
     p = step.params
     if step.action is A.BUY_SOFTWARE:
-        return _("purchase of {n} × {product}:{sku}", n=p.get("quantity"),
+        return _("purchase of {n} × {product}:{sku}", n=number(int(p.get("quantity") or 0)),
                  product=p.get("product_id"), sku=p.get("sku_id"))
     return _("cancellation of line {line} of order {order}", line=p.get("line_number"),
              order=p.get("order_id"))
@@ -147,5 +148,6 @@ def refusal_error(step: RequestStep, exc: ProviderError) -> str:
 
 
 def gave_up_error(attempts: int, exc: ProviderError) -> str:
-    return _("Partner Center kept failing ({n} attempts); the last error: {error}", n=attempts,
-             error=exc)
+    return ngettext("Partner Center kept failing ({n} attempt); the last error: {error}",
+                    "Partner Center kept failing ({n} attempts); the last error: {error}",
+                    attempts, error=exc)

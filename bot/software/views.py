@@ -23,9 +23,12 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import context, date_token, escape, plain, section
 from bot.core.domain import Request, RequestKind, RequestState, RequestStep, Role, StepState
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import N_, _, ngettext
 from bot.core.ids import SoftwareAction, SoftwareBlock, SoftwareCallback
 from bot.pipeline.cards import Card
+from bot.reference.codes import CodeKind
+from bot.reference.codes import label as code_label
 from bot.slack.metadata import ChannelRef, Metadata, Text
 from bot.software.catalogue import SoftwareKind, cycle_words, term_words
 from bot.software.keys import ADMIN_CENTER_URL, PARTNER_CENTER_URL, KeyRoute
@@ -34,6 +37,27 @@ from bot.software.purchases import Purchase, PurchaseRef
 
 #: Purchases shown per listing (each takes two blocks; Slack allows 50 per message).
 LIST_LIMIT = 15
+
+
+#: Partner Center's order states in words (`bot.partner_center.orders.OrderStatus`).
+ORDER_STATUS_WORDS = {
+    "completed": N_("completed"),
+    "pending": N_("pending"),
+    "cancelled": N_("cancelled"),
+    "suspended": N_("suspended"),
+    "error": N_("error"),
+    "unknown": N_("unknown"),
+    "pending_review": N_("pending review"),
+    "partial_success": N_("partly completed"),
+    "pending_po_upload": N_("waiting for a purchase order"),
+}
+
+
+def order_status_words(status: str | None) -> str:
+    """An order's state in the reader's words; one nobody has listed is shown as it came."""
+    key = (status or "").strip().lower().replace(" ", "_")
+    words = ORDER_STATUS_WORDS.get(key)
+    return _(words) if words else escape(status or "?")
 
 
 def no_key_api() -> str:
@@ -118,9 +142,10 @@ def cancel_form(purchase: Purchase, customer_name: str, channel: str | None) -> 
 
 
 def purchase_line(p: Purchase, now: datetime) -> str:
-    status = p.order_status or "?"
+    status = order_status_words(p.order_status)
     if p.subscription_status:
-        status += " · " + _("subscription {status}", status=p.subscription_status)
+        status += " · " + _("subscription {status}", status=code_label(
+            CodeKind.SUBSCRIPTION_STATUS, p.subscription_status))
     if p.cancelled:
         window = _("cancelled")
     elif p.cancellable_until is None:
@@ -135,9 +160,9 @@ def purchase_line(p: Purchase, now: datetime) -> str:
         "{term}, billed {cycle}", term=term_words(p.term_duration),
         cycle=cycle_words(p.billing_cycle))
     lines = [
-        f"*{escape(p.title)}* × {p.quantity} · {term}",
+        f"*{escape(p.title)}* × {number(p.quantity)} · {term}",
         _("Order `{order}` · {status} · bought {date} by {who}", order=escape(p.ref.order_id),
-          status=escape(status), date=bought, who=who),
+          status=status, date=bought, who=who),
         window,
     ]
     if p.subscription_id:
@@ -165,7 +190,8 @@ def listing_message(found: SoftwareListing, now: datetime) -> tuple[str, list[Bl
         if buttons:
             blocks.append(ActionsBlock(elements=buttons))
     if len(found.purchases) > LIST_LIMIT:
-        blocks.append(context(_("{n} more not shown.", n=len(found.purchases) - LIST_LIMIT)))
+        blocks.append(context(ngettext("{n} more not shown.", "{n} more not shown.",
+                                        len(found.purchases) - LIST_LIMIT)))
     tail = [ButtonElement(text=plain(_("Keys and downloads")), action_id=SoftwareAction.KEYS,
                           value=c.customer_id)] if agent else []
     if tail:
@@ -188,7 +214,8 @@ def home_blocks(bought: list[tuple[Purchase, str]], now: datetime) -> list[Block
 
 def key_route_message(route: KeyRoute) -> tuple[str, list[Block]]:
     name = escape(route.customer_name)
-    products = "\n".join(f"• {escape(p.title)} (order `{escape(p.ref.order_id)}`)"
+    products = "\n".join("• " + _("{product} (order `{order}`)", product=escape(p.title),
+                                            order=escape(p.ref.order_id))
                          for p in route.purchases[:LIST_LIMIT]) or _("• none held now")
     blocks: list[Block] = [
         HeaderBlock(text=plain(_("Keys and downloads: {customer}", customer=name), 150)),
@@ -248,7 +275,7 @@ def card_blocks(request: Request, steps: Sequence[RequestStep]) -> list[Block]:
         if not result.get("order_id"):
             return []
         lines = [_("Partner Center order `{id}` · {status}", id=escape(result["order_id"]),
-                   status=escape(result.get("order_status") or "?"))]
+                   status=order_status_words(result.get("order_status")))]
         subs = result.get("subscription_ids") or []
         if subs:
             lines.append(_("Subscriptions: {ids}", ids=", ".join(f"`{escape(s)}`" for s in subs)))

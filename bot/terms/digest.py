@@ -148,7 +148,7 @@ def digest_card(lines: Sequence[DigestLine], *, mine: bool = False) -> Card:
         shown = items[:MAX_LINES_PER_SECTION]
         body = "\n".join(f"• {x.text}" for x in shown)
         if len(items) > len(shown):
-            body += "\n" + _("… and {n} more", n=len(items) - len(shown))
+            body += "\n" + ngettext("… and {n} more", "… and {n} more", len(items) - len(shown))
         text = f"*{heading}*\n{body}"
         blocks.append(section(text[:2900]))
         texts.append(text)
@@ -197,9 +197,14 @@ async def send_digest(runtime: Any, sources: Sequence[DigestSource] = SOURCES) -
             async with runtime.db.transaction() as session:
                 await schedule_sql.release_digest(session, day, owner)
             return False
-    for user, own in _by_requester(lines).items():
+    for user in _by_requester(lines):
         try:
-            await runtime.notifier.direct_message(user, digest_card(own, mine=True))
+            # each person's own lines, written again in their language and time zone
+            with (await runtime.locales.of(user)).speaking():
+                own = _by_requester(await gather(runtime, now, sources)).get(user, [])
+                card = digest_card(own, mine=True)
+            if own:
+                await runtime.notifier.direct_message(user, card)
         except Exception:
             log.exception("the digest could not be sent to %s", user)
     async with runtime.db.transaction() as session:

@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.formats import day, number, short_day
 from bot.core.i18n import _, ngettext
 from bot.policy.seats import utc_text
 from bot.usage.seats_used import (
@@ -51,8 +52,9 @@ class UsageChart:
 def draw_usage_chart(summary: UsageSummary) -> UsageChart:
     """The chart and its alt text (CPU-bound: call `render_usage_chart` from async code)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, num2date
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -68,7 +70,9 @@ def draw_usage_chart(summary: UsageSummary) -> UsageChart:
             _panel(ax, usage, summary)
         locator = AutoDateLocator()
         axes[-1].xaxis.set_major_locator(locator)
-        axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        # the reader's month names ("3 mrt", "3. März"), not matplotlib's English ones
+        axes[-1].xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: short_day(num2date(x).date())))
         axes[-1].set_xlim(summary.first_day, summary.today)
         axes[0].legend(loc="upper left", fontsize=8, frameon=False, ncols=4)
     if len(summary.licences) > MAX_PANELS:
@@ -118,17 +122,16 @@ def _figures(usage: LicenceUsage) -> list[str]:
     if usage.peak_30 is None:
         parts.append(_("no usage figures in 30 days"))
     else:
-        parts.append(_("peak {n} in 30 days", n=usage.peak_30))
+        parts.append(_("peak {n} in 30 days", n=number(usage.peak_30)))
     if usage.peak_90 is not None:
-        parts.append(_("{n} in 90 days", n=usage.peak_90))
+        parts.append(_("{n} in 90 days", n=number(usage.peak_90)))
     return parts
 
 
 def usage_alt_text(summary: UsageSummary) -> str:
     """What the chart shows, in words and numbers, for people who do not see it."""
-    first = summary.first_day.isoformat()
     lines = [_("Seats bought and in use at {group}, {first} to {today}.", group=summary.group,
-               first=first, today=summary.today.isoformat())]
+               first=day(summary.first_day), today=day(summary.today))]
     if summary.read_at is not None:
         lines.append(_("OVHcloud's usage statistics as read on {when}.",
                        when=utc_text(summary.read_at)))
@@ -138,10 +141,12 @@ def usage_alt_text(summary: UsageSummary) -> str:
         text = _clip(usage.name, NAME_LIMIT) + ": " + ", ".join(_figures(usage))
         if usage.billing is not None:
             text += "; " + _("{period}: peak {n}", period=billing_label(usage.billing),
-                             n=usage.billing_peak)
+                             n="?" if usage.billing_peak is None
+                             else number(usage.billing_peak))
         if right_sizing_line(usage) is not None:
-            text += ". " + _("{n} could be removed until {date}", n=usage.could_remove,
-                             date=utc_text(usage.removable_until))
+            text += ". " + ngettext("{n} could be removed until {date}",
+                                    "{n} could be removed until {date}", usage.could_remove,
+                                    date=utc_text(usage.removable_until))
         lines.append(text + ".")
     return _clip(" ".join(lines), ALT_TEXT_LIMIT)
 

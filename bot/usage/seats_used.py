@@ -19,7 +19,8 @@ from typing import Protocol
 from bot.core.blocks import date_token
 from bot.core.domain import BillingPeaks
 from bot.core.formats import day as format_day
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import _, ngettext
 from bot.policy.terms import Term
 from bot.policy.windows import SeatBatchLike, reduction_deadline, removable_seats
 
@@ -183,8 +184,9 @@ def right_sizing_line(usage: LicenceUsage, when: Callable[[datetime], str] = dat
     or plain text for an image's alt text)."""
     if not usage.could_remove or usage.peak_30 is None or usage.removable_until is None:
         return None
-    return _("{bought} bought, peak {peak} in 30 days: {n} could be removed until {date}",
-             bought=usage.bought, peak=usage.peak_30, n=usage.could_remove,
+    return ngettext("{bought} bought, peak {peak} in 30 days: {n} could be removed until {date}",
+                    "{bought} bought, peak {peak} in 30 days: {n} could be removed until {date}",
+                    usage.could_remove, bought=number(usage.bought), peak=number(usage.peak_30),
              date=when(usage.removable_until))
 
 

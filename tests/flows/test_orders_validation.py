@@ -163,7 +163,7 @@ async def test_an_add_on_is_offered_only_under_subscriptions_ovhcloud_lists_it_f
                            typed | {line_block(PARENT, "1"): NORDWIND_E3})
     assert errors == {line_block(PARENT, "1"): (
         f"Subscription {NORDWIND_E3} can't take Exchange Online Archiving: OVHcloud offers it "
-        f"only on subscriptions {NORDWIND_BASIC}, {NORDWIND_EXCHANGE}.")}
+        f"only on subscriptions {NORDWIND_BASIC} and {NORDWIND_EXCHANGE}.")}
 
 
 async def test_an_add_on_no_subscription_of_the_group_can_take_is_explained(

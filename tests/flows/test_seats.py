@@ -276,7 +276,7 @@ async def test_a_decrease_outside_the_window_is_refused_with_the_dates(slack, em
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_E3, 10))
     assert reply.errors[SeatsBlock.NEW_TOTAL] == (
         "No seats of subscription 480101 can be removed now: Microsoft lets seats go only "
-        "within 168 hours of when they were added or of the start of a term. The other 2 can "
+        "within 7 days of when they were added or of the start of a term. The other 2 can "
         "be removed when the subscription renews, on Wed 18 Nov 2026, 09:00 UTC."
     )
     assert sandbox.calls("changeQuantity") == []
