@@ -32,6 +32,8 @@ from store.cache import (
 from store.search import normalize, words_of
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.runtime import Runtime
 
 T = TypeVar("T")
@@ -130,6 +132,9 @@ class TenantDetails:
     freshness: Freshness
     #: The term running now of each subscription, by id.
     terms: dict[int, Term] = field(default_factory=dict)
+    #: The customer's Microsoft tenant id, when a refund ticket of the group named it
+    #: (OVHcloud's API has no such field): the admin link then opens that tenant.
+    customer_tenant_id: str | None = None
 
     def seats_by_license(self) -> list[tuple[str, int, int]]:
         """(license name, subscriptions, seats) in the group, most seats first."""
@@ -290,7 +295,28 @@ async def tenant_details(runtime: Runtime, tenant_text: str) -> TenantDetails:
         licenses = await cache.licenses_of(session, tenant.service_name)
         subs = await cache.subscriptions_of(session, tenant.service_name)
         fresh = await freshness(runtime, session, [tenant])
-    return TenantDetails(tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs))
+        customer = await customer_tenant_id(session, tenant.service_name)
+    return TenantDetails(
+        tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs), customer
+    )
+
+
+async def customer_tenant_id(session: AsyncSession, service_name: str) -> str | None:
+    """The Microsoft tenant GUID the group's latest refund ticket names, if it names one."""
+    from bot.domain import Request, RequestKind, RequestState
+    from bot.refund_form import is_guid
+    from bot.views.refunds import ticket_of
+    from store import requests as request_repo
+
+    rows = await request_repo.requests_in_states(
+        session, [s for s in RequestState if s is not RequestState.DRAFT],
+        kinds=[RequestKind.REFUND], tenant=service_name, limit=5,
+    )
+    for row in rows:
+        ticket = ticket_of(Request.model_validate(row))
+        if ticket is not None and is_guid(ticket.customer_tenant):
+            return ticket.customer_tenant.strip("{}").lower()
+    return None
 
 
 def terms_of(runtime: Runtime, tenant: CachedTenant, subs: Sequence[CachedSubscription]

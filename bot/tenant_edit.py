@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot import contacts
 from bot.confirmation import Confirmation, prepare
-from bot.domain import Request, RequestKind, StepAction, TenantUpdate
+from bot.domain import Draft, RequestKind, StepAction, TenantUpdate
 from bot.errors import FormErrors, NotFoundError
 from bot.i18n import _
 from bot.kinds import KindPayload, KindSpec, register
@@ -102,7 +102,7 @@ async def load_tenant(runtime: Runtime, user_id: str, service_name: str) -> cach
 async def draft_edit(
     runtime: Runtime, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
     channel: str | None,
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it
     with the confirmation to push. FormErrors when invalid or when nothing changed."""
     tenant = await load_tenant(runtime, user_id, service_name)
@@ -128,7 +128,9 @@ async def draft_edit(
         tenant=service_name,
         origin_channel=channel,
     )  # fmt: skip
-    return await prepare(runtime.db, spec, confirmation(tenant, changes))
+    return await prepare(
+        runtime.db, spec, confirmation(tenant, changes), now=runtime.clock.now()
+    )
 
 
 def confirmation(tenant: cache.CachedTenant, changes: Changes) -> Confirmation:

@@ -265,13 +265,14 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None,
         lines.append(
             _(":hourglass_flowing_sand: pending task {id}{what}", id=sub.task_pending_id, what=what)
         )
-    menu = OverflowMenuElement(
-        action_id=SubscriptionAction.MENU,
-        options=[
-            Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
-            Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
-        ],
-    )
+    options = [
+        Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
+        Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
+    ]
+    if not sub.parent_id:  # an add-on takes no add-ons of its own
+        options.insert(1, Option(text=_("Order add-on"),
+                                 value=f"{SubscriptionAction.ORDER_ADDON}:{sub.id}"))
+    menu = OverflowMenuElement(action_id=SubscriptionAction.MENU, options=options)
     return SectionBlock(text=mrkdwn("\n".join(lines)), accessory=menu)
 
 
