@@ -71,6 +71,10 @@ class Freshness:
     stale: bool = False
     error: str | None = None
     error_at: datetime | None = None
+    #: Of the groups shown, how many were re-read after `as_of` (a request's refresh, a
+    #: group's Refresh), and the latest of those reads: their figures are newer than "as of".
+    newer: int = 0
+    newest: datetime | None = None
 
     @property
     def age(self) -> timedelta | None:
@@ -169,6 +173,11 @@ SUBSCRIPTIONS_PER_PAGE = 15
 TASKS_PER_PAGE = 20
 
 
+#: A group read this long after the oldest one shown counts as re-read since (one sync run
+#: reads the groups one after the other, within seconds).
+RE_READ = timedelta(minutes=1)
+
+
 async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) -> Freshness:
     """As of the oldest group shown; stale after a failed sync or when too old."""
     now = runtime.clock.now()
@@ -187,7 +196,9 @@ async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) 
         error, error_at = f"{worst.label}: {worst.sync_error}", worst.sync_error_at
     limit = settings.csp_sync_stale_after or 2 * settings.csp_sync_interval
     too_old = as_of is not None and limit > 0 and now - as_of > timedelta(seconds=limit)
-    return Freshness(as_of, now, stale=bool(error) or too_old, error=error, error_at=error_at)
+    newer = [t.synced_at for t in tenants if as_of is not None and t.synced_at - as_of > RE_READ]
+    return Freshness(as_of, now, stale=bool(error) or too_old, error=error, error_at=error_at,
+                     newer=len(newer), newest=max(newer, default=None))
 
 
 # --- finding a license group from what people type --------------------------------------------

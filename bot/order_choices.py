@@ -157,7 +157,7 @@ async def find_group(runtime: Runtime, text: str) -> CachedTenant | None:
         return await cache.get_tenant(session, ranked[0].value) if ranked else None
 
 
-async def addon_parent(runtime, value: object) -> CachedSubscription | None:
+async def addon_parent(runtime: Runtime, value: object) -> CachedSubscription | None:
     """The cached subscription an "Order add-on" names, if it is still there."""
     subscription_id = id_of(value)
     if subscription_id is None:
@@ -166,7 +166,7 @@ async def addon_parent(runtime, value: object) -> CachedSubscription | None:
         return await cache.get_subscription(session, subscription_id)
 
 
-async def remembered_mpn_id(runtime) -> str | None:
+async def remembered_mpn_id(runtime: Runtime) -> str | None:
     """The reseller's MPN ID for a new group: the setting, else the one last ordered with."""
     if runtime.settings.csp_reseller_mpn_id:
         return runtime.settings.csp_reseller_mpn_id

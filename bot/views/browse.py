@@ -84,6 +84,12 @@ def freshness_blocks(fresh: Freshness) -> list[Block]:
             when=date_token(fresh.as_of),
             age=humanize(fresh.age or timedelta(0)),
         )
+        if fresh.newer and fresh.newest is not None:  # their figures are newer than that
+            head += " " + ngettext(
+                "{n} of these license groups was re-read since, the latest {age} ago.",
+                "{n} of these license groups were re-read since, the latest {age} ago.",
+                fresh.newer, age=humanize(fresh.now - fresh.newest),
+            )
     blocks: list[Block] = [context(head)]
     if fresh.error:
         when = date_token(fresh.error_at) if fresh.error_at else ""
