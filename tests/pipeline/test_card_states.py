@@ -18,7 +18,7 @@ import pytest
 
 from bot.confirmation import PAYLOAD_KEY, Confirmation, Deadline
 from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.ids import BrowseAction, PipelineAction
+from bot.ids import BrowseAction, PipelineAction, RefundAction
 from bot.views.cards import approval_card, status_card
 from tests.slack_emulator import blocks_text
 
@@ -130,3 +130,26 @@ def test_a_done_order_names_what_it_created_with_links_into_the_bot():
     links = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [(e["text"]["text"], e["action_id"]) for e in links] == [
         ("Details", BrowseAction.SHOW), ("Subscriptions", BrowseAction.SHOW_TASKS)]
+
+
+@pytest.mark.parametrize(("state", "claimable"), [
+    (S.AWAITING_APPROVAL, True), (S.APPROVED, False), (S.FILED, False), (S.RESOLVED, False)])
+def test_a_refund_offers_claim_only_while_it_waits(state, claimable):
+    refund = Request(id=9, kind=RequestKind.REFUND, state=state, requester="U0ALICE",
+                     summary="Refund ticket for Nordwind", created_at=NOW, updated_at=NOW)
+    ids = [e["action_id"] for b in approval_card(refund).blocks_json() if b["type"] == "actions"
+           for e in b["elements"]]
+    assert (RefundAction.CLAIM in ids) is claimable
+
+
+def test_a_done_new_group_order_names_its_group_once():
+    order = Request(id=10, kind=RequestKind.ORDER, state=S.DONE, requester="U0ALICE",
+                    summary="New license group", created_at=NOW, updated_at=NOW)
+    steps = [RequestStep(id=1, request_id=10, seq=1, action=StepAction.ORDER_TENANT, params={},
+                         state=StepState.DONE,
+                         result={"service_name": "csp2-new1.o365.ovh", "order_id": 5,
+                                 "phase": "delivered"})]
+    blocks = status_card(order, steps, NOW).blocks_json()
+    assert blocks_text(blocks).count("csp2-new1.o365.ovh") == 1
+    links = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert links[:2] == [BrowseAction.SHOW, BrowseAction.SHOW_TASKS]
