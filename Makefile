@@ -51,16 +51,16 @@ soak: $(STAMP)
 catalogs: catalogs-update catalogs-compile
 
 catalogs-extract: $(STAMP)
-	$(BIN)/python -m bot.catalogs extract
+	$(BIN)/python -m bot.core.catalogs extract
 
 catalogs-update: $(STAMP)
-	$(BIN)/python -m bot.catalogs update
+	$(BIN)/python -m bot.core.catalogs update
 
 catalogs-compile: $(STAMP)
-	$(BIN)/python -m bot.catalogs compile
+	$(BIN)/python -m bot.core.catalogs compile
 
 catalogs-check: $(STAMP)
-	$(BIN)/python -m bot.catalogs check
+	$(BIN)/python -m bot.core.catalogs check
 
 # The container image (docs/deploy.md); needs a container engine.
 image:

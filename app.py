@@ -1,6 +1,6 @@
 """`python app.py` is `csp-bot serve`."""
 
-from bot.cli import main
+from bot.app.cli import main
 
 if __name__ == "__main__":
     main(["serve"])

@@ -9,7 +9,7 @@ fast as a bare app that only acks.
 
 One run starts, in this process:
   * the Slack emulator (tests/slack_emulator.py), which both apps call for `auth.test`;
-  * csp-bot: `bot.server.Server`, SQLite in a temporary directory, the sandbox provider,
+  * csp-bot: `bot.app.server.Server`, SQLite in a temporary directory, the sandbox provider,
     background loops running, exactly as `csp-bot serve` runs in HTTP mode;
   * a bare `AsyncApp` with bolt's default settings, acking `/csp` with nothing, served by
     aiohttp through the same adapter calls and runner options as csp-bot's server.
@@ -167,8 +167,8 @@ async def start_bare_app(api_url: str):
 
 
 async def start_csp_bot(api_url: str, directory: str):
-    from bot.config import Settings
-    from bot.server import Server
+    from bot.app.config import Settings
+    from bot.app.server import Server
 
     settings = Settings(
         _env_file=None,

@@ -11,7 +11,7 @@ What runs:
     (`--serve-sandbox`), holding `--groups` groups × 20 subscriptions, every answer delayed by
     `--latency` (an aiohttp middleware, so a batch read costs one latency, as one request does);
     it counts the requests it answers and the most that were in flight at once;
-  * here: `bot.runtime.Runtime` with OVHcloud's client (`CSP_PROVIDER=ovh`) pointed at it and a
+  * here: `bot.app.runtime.Runtime` with OVHcloud's client (`CSP_PROVIDER=ovh`) pointed at it and a
     fresh SQLite cache, running `Syncer.sync_all()` — the sync the bot runs every
     CSP_SYNC_INTERVAL — once with batch reads, once against a server that refuses them (the
     client then reads one object per call: the naive sync), and then the incremental sync
@@ -48,7 +48,7 @@ GOAL = 1.2
 
 def big_world(sandbox, groups: int, seed: int = 5) -> None:
     """`groups` license groups × 20 subscriptions of the sandbox's plain licenses."""
-    from bot.domain import Subscription, Tenant
+    from bot.core.domain import Subscription, Tenant
     from bot.provider.sandbox_data import SubscriptionRecord, TenantRecord, catalogue_licenses
 
     rng = random.Random(seed)
@@ -157,13 +157,13 @@ class SandboxProcess:
 
 
 def bot_runtime(sandbox_url: str, db_path: Path, concurrency: int):
-    from bot.config import Settings
+    from bot.app.config import Settings
+    from bot.app.runtime import Runtime
     from bot.provider.sandbox_server import (
         DEFAULT_APPLICATION_KEY,
         DEFAULT_APPLICATION_SECRET,
         DEFAULT_CONSUMER_KEY,
     )
-    from bot.runtime import Runtime
 
     settings = Settings(
         _env_file=None, slack_bot_token="xoxb-0000-0000-benchtoken",

@@ -10,7 +10,7 @@ bolt AsyncApp's ack measured in the same run. Then, in the same bot process, typ
 What runs, all on 127.0.0.1:
   * this process: a Slack stand-in (tests/slack_emulator.py, answering at once) that notes when
     each `views.open` arrives, and the load driver;
-  * csp-bot in a process of its own (`--serve`: `bot.server.Server` in HTTP mode, the cache a
+  * csp-bot in a process of its own (`--serve`: `bot.app.server.Server` in HTTP mode, the cache a
     SQLite file filled through sync's write path, background loops off so nothing but the load
     runs);
   * a bare AsyncApp in a process of its own (`--serve-bare`), acking `/csp` with nothing.
@@ -60,8 +60,8 @@ def percentile(values: list[float], p: float) -> float:
 
 async def serve_bot(db_path: str, api_url: str) -> None:
     """csp-bot over the prepared cache; prints its port, runs until stdin closes."""
-    from bot.config import Settings
-    from bot.server import Server
+    from bot.app.config import Settings
+    from bot.app.server import Server
 
     settings = Settings(
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
@@ -207,7 +207,7 @@ async def send_suggestions(url: str, view: dict, fragments: list[str]) -> list[f
     import aiohttp
     from slack_sdk.signature import SignatureVerifier
 
-    from bot.ids import OptionsAction
+    from bot.core.ids import OptionsAction
 
     verifier = SignatureVerifier(SIGNING_SECRET)
     latencies = []

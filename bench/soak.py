@@ -153,7 +153,7 @@ class Replica:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", cwd=ROOT, env=self.env,
+            sys.executable, "-m", "bot.app.cli", "serve", cwd=ROOT, env=self.env,
             stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
         )
 

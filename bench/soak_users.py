@@ -66,7 +66,7 @@ class User:
         return next(self._turn)
 
     async def run(self, deadline: float) -> None:
-        from bot.ids import OptionsAction
+        from bot.core.ids import OptionsAction
 
         while time.monotonic() < deadline:
             for text in ("help", f"subs {self.group}", "requests"):

@@ -136,7 +136,7 @@ class Load:
 async def drive(url: str, hooks: str, setup: dict, seconds: float, concurrency: int) -> dict:
     import aiohttp
 
-    from bot.ids import OptionsAction, SubscriptionAction
+    from bot.core.ids import OptionsAction, SubscriptionAction
     from tests.flows.test_seats import form_values
 
     forms = setup["forms"]  # [{"group", "sub", "seats", "view"}]

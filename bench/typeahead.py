@@ -2,7 +2,7 @@
 
 Why: every external_select in a modal asks the bot for options as the person types; Slack
 allows 3 seconds, a person notices far less. The target is p99 ≤ 20 ms for the whole answer
-(session, queries, ranking, Block Kit options) of `bot.typeahead.subscription_options`, the
+(session, queries, ranking, Block Kit options) of `bot.cache.typeahead.subscription_options`, the
 biggest list, with and without a license group chosen; tenants and licenses are measured too.
 
 The cache is filled through the same write path as sync (`apply_tenant_snapshot`) with
@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bot import typeahead  # noqa: E402
-from bot.domain import Subscription, Tenant  # noqa: E402
+from bot.cache import typeahead  # noqa: E402
+from bot.core.domain import Subscription, Tenant  # noqa: E402
 from bot.provider.sandbox_data import CATALOGUE  # noqa: E402
 from store import search  # noqa: E402
 from store.cache_sync import TenantSnapshot, apply_tenant_snapshot  # noqa: E402

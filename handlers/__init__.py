@@ -10,7 +10,7 @@ from types import ModuleType
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.ids import Command
+from bot.core.ids import Command
 from bot.slack.access import anyone
 from handlers import (
     audit,

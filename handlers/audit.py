@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import audit
-from bot.errors import DomainError
-from bot.i18n import _
-from bot.ids import PipelineAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.audit import trail as audit
+from bot.audit.views import audit_blocks
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.ids import PipelineAction
 from bot.slack.access import anyone
 from bot.slack.payload import Payload, answerable
-from bot.views.audit import audit_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
-#: Who may read which trail depends on the subject (`bot.audit.trail` decides).
-TRAIL = anyone("`bot.audit.trail` decides who may read which trail")
+#: Who may read which trail depends on the subject (`bot.audit.trail.trail` decides).
+TRAIL = anyone("`bot.audit.trail.trail` decides who may read which trail")
 
 
 def register(app: AsyncApp, router: Router) -> None:

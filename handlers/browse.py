@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import browse
-from bot.browse import BrowseRef
-from bot.domain import Role
-from bot.errors import DomainError
-from bot.i18n import _
-from bot.ids import BrowseAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.cache.sync import syncer_of
+from bot.core.domain import Role
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.ids import BrowseAction
 from bot.slack.access import anyone, needs
 from bot.slack.payload import Payload, answerable
-from bot.sync import syncer_of
-from bot.views.browse import (
+from bot.tenants import browse
+from bot.tenants.browse import BrowseRef
+from bot.tenants.browse_view import (
     Rendered,
     refreshing,
     subscriptions_message,
@@ -26,7 +26,7 @@ from bot.views.browse import (
     tasks_message,
     tenants_message,
 )
-from bot.views.tenant import tenant_message
+from bot.tenants.views import tenant_message
 from handlers.router import CommandCall, Router, Subcommand
 
 AGAIN = "/csp tenants"

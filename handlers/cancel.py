@@ -1,6 +1,6 @@
 """`/csp cancel`, "Cancel" on a subscription row, and App Home: the cancellation modal.
 
-The modal opens at once from the cache; the submission asks `bot.cancellation` and pushes the
+The modal opens at once from the cache; the submission asks `bot.cancellation.cancel` and pushes the
 generic confirmation, whose Confirm sends the request to the approvers (`handlers.requests`).
 """
 
@@ -9,23 +9,23 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
-from bot.cancellation import (
+from bot.app.runtime import Runtime
+from bot.cancellation.cancel import (
     AcknowledgementMissing,
     CancelForm,
     acknowledgements_needed,
     cancellation_window,
     draft_cancellation,
 )
-from bot.domain import RequestKind
-from bot.i18n import _
-from bot.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
-from bot.runtime import Runtime
+from bot.cancellation.views import cancel_form
+from bot.core.domain import RequestKind
+from bot.core.i18n import _
+from bot.core.ids import CancelCallback, HomeAction, OptionsAction, SubscriptionAction
+from bot.reference.terms import load_term_book
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal
 from bot.slack.payload import Payload, menu_item
-from bot.subscription_choice import ChoiceRef, ignored_words, load_choice
-from bot.terms import load_term_book
-from bot.views.cancel import cancel_form
+from bot.tenants.subscription_choice import ChoiceRef, ignored_words, load_choice
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
 

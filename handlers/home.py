@@ -8,19 +8,19 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.browse import tenant_details
-from bot.domain import Role
-from bot.home import home_viewers, publish_home
-from bot.i18n import _
-from bot.ids import HomeAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.cache.sync import syncer_of
+from bot.core.domain import Role
+from bot.core.i18n import _
+from bot.core.ids import HomeAction
+from bot.home.app_home import home_viewers, publish_home
 from bot.slack.access import anyone, needs
 from bot.slack.payload import Payload, trigger_of
-from bot.sync import syncer_of
-from bot.views.tenant import tenant_modal
+from bot.tenants.browse import tenant_details
+from bot.tenants.views import tenant_modal
 from handlers.router import Router
 
-#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home`).
+#: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home.app_home`).
 HOME = anyone("the tab shows what the viewer's roles allow")
 #: A group's details, opened from the tab, are for staff (as `/csp tenant`).
 GROUP_DETAILS = needs(Role.STAFF, _("looking at licenses"))

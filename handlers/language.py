@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.home import home_viewers, publish_home
-from bot.i18n import _, supported
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.i18n import _, supported
+from bot.home.app_home import home_viewers, publish_home
+from bot.home.language import AUTO_WORDS, language_answer, language_overview
 from bot.slack.access import anyone
 from bot.slack.payload import Payload
-from bot.views.language import AUTO_WORDS, language_answer, language_overview
 from handlers.router import CommandCall, Router, Subcommand
 
 

@@ -1,6 +1,6 @@
 """Typeahead for every modal: external_select options served from the cache.
 
-Any flow gets typeahead by using these action ids in its modal (see `bot/ids.py`):
+Any flow gets typeahead by using these action ids in its modal (see `bot/core/ids.py`):
 `OptionsAction.TENANT` for the license group (put it in the input block `BlockId.TENANT`),
 `OptionsAction.SUBSCRIPTION` and `OptionsAction.LICENSE`, which offer only the chosen group's
 subscriptions or licenses once a group is selected in that block.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import typeahead
-from bot.ids import BlockId, OptionsAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.cache import typeahead
+from bot.core.ids import BlockId, OptionsAction
 from bot.slack.access import IN_OPEN_MODAL
 from bot.slack.payload import Payload
 from bot.slack.state import ViewState

@@ -13,9 +13,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import RequestKind
-from bot.i18n import _
-from bot.ids import (
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestKind
+from bot.core.i18n import _
+from bot.core.ids import (
     BlockId,
     HomeAction,
     OptionsAction,
@@ -24,7 +25,8 @@ from bot.ids import (
     OrderCallback,
     SubscriptionAction,
 )
-from bot.order_choices import (
+from bot.core.text import escape
+from bot.orders.choices import (
     Catalogue,
     GroupChoices,
     addon_parent,
@@ -35,15 +37,13 @@ from bot.order_choices import (
     remembered_mpn_id,
     tenant_option_label,
 )
-from bot.order_form import OrderMeta, OrderMode, parse_order_form
-from bot.orders import draft_order
-from bot.runtime import Runtime
+from bot.orders.form import OrderMeta, OrderMode, parse_order_form
+from bot.orders.plans import draft_order
+from bot.orders.views import order_modal
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import channel_of, in_modal, replace_view
 from bot.slack.payload import Payload, button_value, menu_item, trigger_of, view_of
 from bot.slack.state import ViewState
-from bot.views.orders import order_modal
-from bot.views.text import escape
 from handlers.router import CommandCall, Router, Subcommand
 
 NEW_GROUP_WORDS = frozenset({"new", "new-group", "newgroup", "tenant", "--new"})

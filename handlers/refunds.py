@@ -1,7 +1,7 @@
 """`/csp refund`, App Home's "Refund", the refund modal, the refund buttons of the cards (Claim,
 Mark as filed, Mark as resolved) and `/csp refunds`.
 
-Thin: parse ids and input, call `bot.refunds` (which checks roles and state again), answer.
+Thin: parse ids and input, call `bot.refunds.tickets` (which checks roles and state again), answer.
 Approve / Reject / Withdraw and Confirm are the pipeline's generic listeners
 (`handlers.requests`).
 """
@@ -11,33 +11,34 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import refunds
-from bot.domain import RequestKind, Role
-from bot.errors import FormErrors
-from bot.i18n import _
-from bot.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
-from bot.numbers import id_of
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestKind, Role
+from bot.core.errors import FormErrors
+from bot.core.i18n import _
+from bot.core.ids import HomeAction, RefundAction, RefundBlock, RefundCallback
+from bot.core.numbers import id_of
+from bot.pipeline.cards import state_short
 from bot.policy import RefundStep
-from bot.refund_form import (
+from bot.refunds import tickets as refunds
+from bot.refunds.form import (
     clean_credited_amount,
     clean_currency,
     clean_reference,
     parse_refund_form,
 )
-from bot.runtime import Runtime
+from bot.refunds.views import filed_view, refund_form_view, resolved_view, ticket_list
 from bot.slack.access import anyone, drafts, needs
 from bot.slack.ids import request_id_of
 from bot.slack.metadata import ChannelRef
 from bot.slack.payload import Payload, answerable, trigger_of
 from bot.slack.state import ViewState
-from bot.views.cards import state_short
-from bot.views.refunds import filed_view, refund_form_view, resolved_view, ticket_list
 from handlers.router import CommandCall, Router, Subcommand
 
 DRAFTING = drafts(RequestKind.REFUND)
 LISTING = needs(Role.STAFF, _("listing refund tickets"))
 #: Claim, filed, resolved: who may depends on the ticket's state and on who holds it.
-HANDLING = anyone("`bot.refunds.check_step` decides, from the ticket and the person's roles")
+HANDLING = anyone(
+    "`bot.refunds.tickets.check_step` decides, from the ticket and the person's roles")
 
 
 def register(app: AsyncApp, router: Router) -> None:

@@ -10,20 +10,21 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import approvals, pipeline, request_lists
-from bot.home import add_home_section
-from bot.i18n import _
-from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.i18n import _
+from bot.core.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.home.app_home import add_home_section
+from bot.pipeline import approvals, request_lists
+from bot.pipeline import transitions as pipeline
+from bot.pipeline.requests_view import listing_title, reject_view, request_list_blocks
 from bot.slack.access import anyone
 from bot.slack.ids import draft_id_of, request_id_of
 from bot.slack.payload import Payload, trigger_of, typed_in
-from bot.views.requests import listing_title, reject_view, request_list_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
 WAITING = "/csp requests waiting"
 #: Approve, reject, withdraw, retry, resolve: who may depends on the request (its approvers,
-#: its requester), so `bot.approvals` and `bot.pipeline_actions` decide.
+#: its requester), so `bot.pipeline.approvals` and `bot.pipeline.actions` decide.
 DECIDING = anyone("the use case decides from the request and the person's roles")
 
 
@@ -102,7 +103,7 @@ async def click_withdraw(ack: AsyncAck, action: Payload, runtime: Runtime, user_
 
 
 async def click_retry(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
-    from bot import pipeline_actions  # the worker's side of the pipeline
+    from bot.pipeline import actions as pipeline_actions  # the worker's side of the pipeline
 
     await ack()
     await pipeline_actions.retry(
@@ -111,7 +112,7 @@ async def click_retry(ack: AsyncAck, action: Payload, runtime: Runtime, user_id:
 
 
 async def click_resolve(ack: AsyncAck, action: Payload, runtime: Runtime, user_id: str) -> None:
-    from bot import pipeline_actions
+    from bot.pipeline import actions as pipeline_actions
 
     await ack()
     await pipeline_actions.resolve(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import role_admin
-from bot.domain import Role
-from bot.i18n import N_, _
+from bot.core.domain import Role
+from bot.core.i18n import N_, _
+from bot.roles import admin as role_admin
+from bot.roles.views import roles_blocks
 from bot.slack.access import needs
-from bot.views.roles import roles_blocks
 from handlers.router import CommandCall, Router, Subcommand
 
 

@@ -10,12 +10,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.i18n import N_, _, current_language
-from bot.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.i18n import N_, _, current_language
+from bot.core.limits import MAX_COMMAND_CHARS, MAX_COMMAND_WORDS
+from bot.home.help import HelpEntry, help_blocks, help_text
 from bot.slack.access import Access, anyone
 from bot.slack.payload import Payload
-from bot.views.help import HelpEntry, help_blocks, help_text
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """`/csp seats`, "Change seats" on a subscription row, and App Home: the seat modal.
 
 Every entry opens the modal at once from the cache (the trigger id dies after 3 seconds); the
-submission asks `bot.seats` and pushes the generic confirmation. What it shares with the
+submission asks `bot.seats.changes` and pushes the generic confirmation. What it shares with the
 cancellation modal is in `handlers.subscription_choice`.
 """
 
@@ -10,17 +10,17 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.models.views import View
 
-from bot.domain import RequestKind
-from bot.i18n import _
-from bot.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
-from bot.runtime import Runtime
-from bot.seats import SeatForm, draft_seat_change, reduction_window, seats_from_command
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestKind
+from bot.core.i18n import _
+from bot.core.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
+from bot.reference.terms import load_term_book
+from bot.seats.changes import SeatForm, draft_seat_change, reduction_window, seats_from_command
+from bot.seats.views import seat_form
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal
 from bot.slack.payload import Payload, menu_item
-from bot.subscription_choice import ChoiceRef, load_choice
-from bot.terms import load_term_book
-from bot.views.seats import seat_form
+from bot.tenants.subscription_choice import ChoiceRef, load_choice
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
 from store.cache import CachedTenant

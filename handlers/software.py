@@ -10,13 +10,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import RequestKind, Role
-from bot.errors import DomainError
-from bot.home import add_home_section
-from bot.i18n import _
-from bot.ids import SoftwareAction, SoftwareCallback
-from bot.refunds import windows as refund_windows
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestKind, Role
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.ids import SoftwareAction, SoftwareCallback
+from bot.home.app_home import add_home_section
+from bot.refunds.tickets import windows as refund_windows
+from bot.refunds.views import refund_form_view
 from bot.slack.access import IN_OPEN_MODAL, anyone, drafts
 from bot.slack.modals import channel_of
 from bot.slack.payload import Payload, trigger_of, value_of
@@ -35,8 +36,7 @@ from bot.software.keys import key_route
 from bot.software.listing import find_customers, listing, one_customer
 from bot.software.listing import home_section as software_home_section
 from bot.software.purchases import PurchaseRef
-from bot.views.refunds import refund_form_view
-from bot.views.software import (
+from bot.software.views import (
     SoftwareCancelRef,
     buy_form,
     cancel_form,

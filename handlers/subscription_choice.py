@@ -9,11 +9,11 @@ from slack_bolt.async_app import AsyncAck
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.numbers import id_of
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.numbers import id_of
 from bot.slack.modals import channel_of, replace_view
 from bot.slack.payload import Payload, button_value, trigger_of, view_of
-from bot.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_prefill
+from bot.tenants.subscription_choice import ChoiceRef, Prefill, ref_for_value, resolve_prefill
 
 ModalBuilder = Callable[..., Awaitable[View]]
 

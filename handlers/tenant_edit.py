@@ -7,16 +7,16 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import tenant_edit
-from bot.domain import RequestKind
-from bot.errors import OutOfDate
-from bot.ids import TenantAction, TenantEditCallback
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestKind
+from bot.core.errors import OutOfDate
+from bot.core.ids import TenantAction, TenantEditCallback
 from bot.slack.access import anyone, drafts
 from bot.slack.modals import channel_of
 from bot.slack.payload import Payload, trigger_of, value_of
 from bot.slack.state import ViewState
-from bot.views.tenant import TenantEditRef, edit_form
+from bot.tenants import edit as tenant_edit
+from bot.tenants.views import TenantEditRef, edit_form
 from handlers.router import Router
 
 

@@ -1,21 +1,21 @@
 """`/csp usage <group>` and the tenant details' "Usage chart" button: the chart is uploaded after
-the answer (`bot.usage_post`); the answer itself reads only the cache."""
+the answer (`bot.usage.post`); the answer itself reads only the cache."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import browse
-from bot.domain import Role
-from bot.errors import DomainError
-from bot.i18n import _
-from bot.ids import BrowseAction
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.core.domain import Role
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.ids import BrowseAction
+from bot.core.text import escape
 from bot.slack.access import needs
 from bot.slack.modals import channel_of
 from bot.slack.payload import Payload
-from bot.usage_post import post_usage_soon
-from bot.views.text import escape
+from bot.tenants import browse
+from bot.usage.post import post_usage_soon
 from handlers.router import CommandCall, Router, Subcommand
 
 #: The usage of a license group is for staff, as the rest of the cache.

@@ -3,7 +3,7 @@ of the person the page shows, through the bot's catalogues like every other text
 
 from __future__ import annotations
 
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext_in, supported
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, gettext_in, supported
 
 CHROME: dict[str, str] = {
     "title": N_("csp-bot playground"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.i18n import LANGUAGES, supported
+from bot.core.i18n import LANGUAGES, supported
 from playground.chrome import SLACK_LOCALES, chrome_texts, language_choices
 from playground.interactions import Interactions
 from playground.slack.workspace import SlackError, Workspace

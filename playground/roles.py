@@ -8,7 +8,7 @@ through the bot's own role mechanism, so the grant looks exactly like one made w
 
 from __future__ import annotations
 
-from bot.domain import Role
+from bot.core.domain import Role
 
 PLAYGROUND_ADMIN = "U0ADA"
 PLAYGROUND_SUPPORT = ("U0SAM",)

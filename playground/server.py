@@ -22,10 +22,10 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.config import ProviderName, Settings
+from bot.app.config import ProviderName, Settings
+from bot.app.runtime import Runtime
+from bot.app.server import EVENTS_PATH, build_web_app
 from bot.provider.sandbox import SandboxProvider
-from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, build_web_app
 from playground.bot_link import ACK_SECONDS, BotLink
 from playground.interactions import Interactions
 from playground.page_api import PageApi
@@ -113,7 +113,7 @@ class Playground:
             signing_secret=signing_secret, database_url=self._database_url,
         )
         self.runtime = self._runtime_factory(self.settings)
-        from bot.slack_app import build_app
+        from bot.app.slack_app import build_app
 
         self.bolt = build_app(self.runtime)
         self.web_app = build_web_app(self.runtime, self.bolt)

@@ -1,6 +1,6 @@
 """Reads of the local state cache, for browsing, typeahead, flows and policy.
 
-The cache is what the bot knows of the provider as of the last sync (`bot/sync.py` writes it
+The cache is what the bot knows of the provider as of the last sync (`bot/cache/sync.py` writes it
 through `store/cache_sync.py`): every listener answers from here, so nothing on Slack's 3-second
 path waits on OVHcloud. Each cached object carries `synced_at` so a view can say "as of".
 Callers own the session (`async with runtime.db.session() as session:`).
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import (
+from bot.core.domain import (
     BillingPeaks,
     License,
     ProviderTask,

@@ -1,7 +1,7 @@
 """The writes of sync: one license group's snapshot into the cache, deletions, sync runs, and
 the locks that keep several replicas from syncing at once.
 
-`bot/sync.py` reads the provider and builds a `TenantSnapshot`; `apply_tenant_snapshot` makes
+`bot/cache/sync.py` reads the provider and builds a `TenantSnapshot`; `apply_tenant_snapshot` makes
 the cache equal to it in one transaction, including the seat-batch ledger:
 - a subscription seen for the first time gets a "creation" batch of its quantity at its
   creation date (minus seats a request of ours already recorded for it);
@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain import License, ProviderTask, ServiceInfo, Subscription, Tenant
+from bot.core.domain import License, ProviderTask, ServiceInfo, Subscription, Tenant
 from store.cache import SOURCE_CREATION, SOURCE_SYNC
 from store.cache_usage import UsageSnapshot, apply_usage
 from store.models import (
@@ -95,7 +95,7 @@ async def sync_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
 
     On PostgreSQL: a session-level advisory lock held on its own connection for the whole
     sync (a crashed replica's connection closes, which frees it). SQLite serves one process,
-    which `bot.sync.Syncer` serialises itself.
+    which `bot.cache.sync.Syncer` serialises itself.
     """
     if engine.dialect.name != "postgresql":
         yield True

@@ -1,9 +1,9 @@
 """Usage in the cache: OVHcloud's usageStatistics (daily peak and end-of-day counts of activated
 licences, per licence) and billingPeriodPeaks (the current billing period's peak per licence).
 
-Sync asks for them at most every CSP_USAGE_REFRESH_HOURS per group (`bot/sync.py`): the figures
-are daily, and three calls per group at every sync interval would buy nothing. What it read is
-written with the rest of the group's snapshot (`cache_sync.apply_tenant_snapshot` calls
+Sync asks for them at most every CSP_USAGE_REFRESH_HOURS per group (`bot/cache/sync.py`): the
+figures are daily, and three calls per group at every sync interval would buy nothing. What it
+read is written with the rest of the group's snapshot (`cache_sync.apply_tenant_snapshot` calls
 `apply_usage`): days it read replace those days, days older than `KEEP_DAYS` go, and a call
 that failed leaves the figures as they were.
 """
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import BillingPeaks, UsageStatistics
+from bot.core.domain import BillingPeaks, UsageStatistics
 from store.models import TenantRow, UsageDayRow
 
 #: Days of usage kept: a quarter and a margin for a quarter read as a calendar one.

@@ -105,7 +105,8 @@ async def update_step(
     session: AsyncSession, step_id: int, expected: Collection[str], values: dict[str, Any]
 ) -> bool:
     """Moves a step only if it is still in one of `expected`; False if someone else did. The
-    SQL of `bot.pipeline.move_step`, which checks the move against the table of step moves."""
+    SQL of `bot.pipeline.transitions.move_step`, which checks the move against the table of step
+    moves."""
     result = await session.execute(
         update(RequestStepRow)
         .where(RequestStepRow.id == step_id, RequestStepRow.state.in_(list(expected)))

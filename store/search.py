@@ -6,7 +6,7 @@ milliseconds, with 100,000 cached subscriptions. So nothing here scans the subsc
 - names are matched where they are few: license groups (a scan of `tenants.search_text`) and
   distinct licenses (a loose index scan of `license_id`), then subscriptions are fetched through
   the `service_name` and `license_id` indexes, best tier first, with a LIMIT.
-The final order is decided in Python by `bot.typeahead.rank`, a pure function; these queries
+The final order is decided in Python by `bot.cache.typeahead.rank`, a pure function; these queries
 only make sure the best candidates are among those returned.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import LicenseRow, SubscriptionRow, TenantRow
 
-#: Tiers of a match, best first (the same numbers as bot.typeahead).
+#: Tiers of a match, best first (the same numbers as bot.cache.typeahead).
 EXACT, PREFIX, WORD, SUBSTRING = 0, 1, 2, 3
 _ID_DIGITS = 19  # BIGINT; ids of up to 18 digits are found by prefix
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, Server
+from bot.app.config import Settings
+from bot.app.runtime import Runtime
+from bot.app.server import EVENTS_PATH, Server
+from bot.core.clock import FakeClock
 from tests.slack_emulator import BOT_TOKEN, SlackDriver, SlackEmulator
 
 ALICE, BOB = "U0ALICE", "U0BOB"  # staff

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 
-from bot.config import Settings
+from bot.app.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -65,7 +65,7 @@ def test_readme_table_names_every_setting_with_its_default():
 def test_readme_table_has_no_setting_the_code_does_not_read():
     known = {env for name, field in Settings.model_fields.items() for env in env_names(name, field)}
     stale = set(readme_rows()) - known
-    assert not stale, f"README.md documents settings that bot/config.py does not have: {stale}"
+    assert not stale, f"README.md documents settings that bot/app/config.py does not have: {stale}"
 
 
 def test_every_alias_is_mentioned():

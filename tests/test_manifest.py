@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.ids import Command
+from bot.core.ids import Command
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 

@@ -26,7 +26,7 @@ import jwt
 import msal
 import requests
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.partner_center import endpoints, errors, tls
 
 log = logging.getLogger(__name__)

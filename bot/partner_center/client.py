@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.partner_center import endpoints, errors
 from bot.partner_center.auth import PartnerCenterAuth, TokenKind
 from bot.partner_center.catalog import (

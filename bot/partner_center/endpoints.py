@@ -1,6 +1,6 @@
 """Where Partner Center and its sign-in live by default (settings override every one).
 
-Kept apart, without imports, so `bot.config` can name the defaults without loading msal.
+Kept apart, without imports, so `bot.app.config` can name the defaults without loading msal.
 """
 
 #: [D partner-center-rest-urls]; 21Vianet is `https://partner.partnercenterapi.microsoftonline.cn`.

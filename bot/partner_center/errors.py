@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.partner_center.wire import _read_code
 from bot.provider import base
 

@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.partner_center import errors, tls
 from bot.partner_center.auth import PartnerCenterAuth, TokenKind
 from bot.partner_center.errors import H_CORRELATION_ID, H_REQUEST_ID

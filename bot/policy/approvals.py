@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.domain import Request, RequestState, Role
-from bot.i18n import _
-from bot.kinds import spec_of
+from bot.core.domain import Request, RequestState, Role
+from bot.core.i18n import _
+from bot.pipeline.kinds import spec_of
 from bot.policy.decision import Decision
 
 

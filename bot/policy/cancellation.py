@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.dates import date_token
-from bot.domain import Subscription
-from bot.i18n import _
+from bot.core.dates import date_token
+from bot.core.domain import Subscription
+from bot.core.i18n import _
 from bot.policy.decision import CancellationDecision
 from bot.policy.seats import _changeable, utc_text
 from bot.policy.terms import Term

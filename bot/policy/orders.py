@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 
-from bot.domain import License, Subscription
-from bot.i18n import _, ngettext
+from bot.core.domain import License, Subscription
+from bot.core.i18n import _, ngettext
 from bot.policy.decision import Decision
 from bot.policy.status import in_service
-from bot.pricing import Money
+from bot.reference.pricing import Money
 
 
 def order_group(status: str, label: str, mpn_issue_flag: str | None = None) -> Decision:

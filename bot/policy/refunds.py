@@ -9,16 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.dates import date_token
-from bot.domain import Request, RequestKind, RequestState, Role
-from bot.i18n import _
-from bot.ids import RefundBlock
+from bot.core.dates import date_token
+from bot.core.domain import Request, RequestKind, RequestState, Role
+from bot.core.i18n import _
+from bot.core.ids import RefundBlock
 from bot.policy.decision import Decision, RefundDecision
 from bot.policy.seats import utc_text
-from bot.refund_form import RefundProduct, product_label
+from bot.refunds.form import RefundProduct, product_label
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.app.config import Settings
 
 
 @dataclass(frozen=True)

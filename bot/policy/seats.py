@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.dates import date_token
-from bot.domain import License, Subscription
-from bot.formats import datetime_text
-from bot.i18n import _, ngettext
+from bot.core.dates import date_token
+from bot.core.domain import License, Subscription
+from bot.core.formats import datetime_text
+from bot.core.i18n import _, ngettext
 from bot.policy.decision import Decision, SeatDecision
 from bot.policy.orders import seats_on_the_way as on_the_way_words
 from bot.policy.status import in_service, status_label
@@ -28,7 +28,7 @@ D = TypeVar("D", bound=Decision)
 
 def utc_text(when: datetime) -> str:
     """A date for plain-text places (form errors cannot render Slack's date token): in the
-    reader's language and time zone, UTC when unknown (`bot.formats.datetime_text`)."""
+    reader's language and time zone, UTC when unknown (`bot.core.formats.datetime_text`)."""
     return datetime_text(when)
 
 

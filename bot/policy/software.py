@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.domain import Role
-from bot.i18n import _
+from bot.core.domain import Role
+from bot.core.i18n import _
 from bot.policy.decision import Decision, SoftwareCancelDecision
 from bot.software.purchases import Purchase
 

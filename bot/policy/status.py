@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 #: Statuses that block a seat change, a cancellation or an add-on (compared after `status_key`:
 #: case, spaces, hyphens and underscores ignored, so `inCreation` and `IN_CREATION` match).

@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import ServiceInfo
+from bot.core.domain import ServiceInfo
 
 
 class TermLength(StrEnum):

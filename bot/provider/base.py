@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
-from bot.domain import (
+from bot.core.domain import (
     BillingPeaks,
     License,
     NewTenantOrder,

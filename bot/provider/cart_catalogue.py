@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain import LicenseLine
+from bot.core.domain import LicenseLine
 from bot.provider.base import BadParameters
 from bot.provider.cart_config import normalize_label
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bot.domain import NewTenantOrder
+from bot.core.domain import NewTenantOrder
 
 #: OVHcloud does not publish the configuration labels of a csp2 cart item. These are the
 #: spellings we accept for the facts the order form collects; labels are compared after

@@ -1,6 +1,6 @@
 """What a provider call did, for the metrics: its endpoint, its outcome and how long it took.
 
-A provider gets an `observer` attribute (the runtime sets it; see `bot.metrics`); without one
+A provider gets an `observer` attribute (the runtime sets it; see `bot.app.metrics`); without one
 nothing is measured. Endpoints are routes with the ids taken out
 (`POST /saas/csp2/{serviceName}/subscription/{id}/changeQuantity`), so a metric has one series
 per route and never one per license group or subscription. The in-process sandbox names its

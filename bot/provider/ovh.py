@@ -30,7 +30,7 @@ import aiohttp
 from pydantic import BaseModel
 from yarl import URL
 
-from bot.domain import (
+from bot.core.domain import (
     BillingPeaks,
     License,
     NewTenantOrder,

@@ -21,7 +21,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bot.domain import NewTenantOrder, TenantOrder
+from bot.core.domain import NewTenantOrder, TenantOrder
 from bot.provider import cart_catalogue as catalogue
 from bot.provider import cart_config
 from bot.provider.base import (

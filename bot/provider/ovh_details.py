@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
+from bot.core.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.provider.base import ProviderError
 from bot.provider.cart_catalogue import Offer, offers_of
 from bot.provider.cart_config import Gap, Requirement, fill

@@ -26,7 +26,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 
-from bot.domain import (
+from bot.core.domain import (
     BillingPeaks,
     License,
     NewTenantOrder,

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
+from bot.core.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.provider import sandbox_orders
 from bot.provider.base import BadParameters, NotFound
 from bot.provider.cart_config import CONTACT_TYPE, Requirement, order_field

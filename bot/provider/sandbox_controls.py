@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.provider.base import ProviderError, ServerError
 
 # One test clock for the whole project: the app's `FakeClock` moves only when told to.

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from bot.domain import Subscription
+from bot.core.domain import Subscription
 from bot.provider.sandbox_data import CONTOSO_APPS, NORDWIND_PROPLUS, PADARIA_E1
 
 

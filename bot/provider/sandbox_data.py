@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from bot.domain import (
+from bot.core.domain import (
     LicenceType,
     License,
     LicenseLine,

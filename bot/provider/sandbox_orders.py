@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import NewTenantOrder, TenantStatus
+from bot.core.domain import NewTenantOrder, TenantStatus
 from bot.provider.base import BadParameters, NotFound
 from bot.provider.sandbox_data import CATALOGUE, OrderRecord, World
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 from datetime import date, datetime, time, timedelta
 
-from bot.domain import (
+from bot.core.domain import (
     BillingPeaks,
     NewTenantOrder,
     Renew,

@@ -36,7 +36,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.domain import Renew, TenantUpdate, UsagePeriod
+from bot.core.domain import Renew, TenantUpdate, UsagePeriod
 from bot.provider.base import (
     AuthenticationError,
     BadParameters,

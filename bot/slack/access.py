@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.domain import RequestKind, Role
-from bot.roles import DRAFTER_ROLE, Roles, drafting_words
+from bot.core.domain import RequestKind, Role
+from bot.roles.grants import DRAFTER_ROLE, Roles, drafting_words
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.app.runtime import Runtime
 
 
 @dataclass(frozen=True)

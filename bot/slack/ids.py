@@ -7,9 +7,9 @@ id (a draft has no request number yet).
 
 from __future__ import annotations
 
-from bot.errors import DomainError
-from bot.i18n import _
-from bot.numbers import id_of
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.numbers import id_of
 
 
 def parse_request_id(text: object) -> int | None:

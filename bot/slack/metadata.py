@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.numbers import id_of
+from bot.core.numbers import id_of
 from bot.slack.ids import parse_request_id
 
 

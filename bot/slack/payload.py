@@ -1,6 +1,6 @@
 """What listeners read from a payload, or `OutOfDate` when it is not there.
 
-The front door (`bot.slack_gate`) has checked the types Slack always sends; what a listener
+The front door (`bot.app.slack_gate`) has checked the types Slack always sends; what a listener
 needs beyond them (a view, a trigger id, a button value) may still be missing from an old or
 broken client's request. Reading it here turns that into "open it again", not a traceback.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.errors import OutOfDate
+from bot.core.errors import OutOfDate
 from bot.slack.state import ViewState
 
 #: A payload's body, or its action, view or event, as bolt hands it to a listener.

@@ -16,20 +16,20 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.confirmation import Confirmation, prepare
-from bot.domain import Request, RequestKind, StepAction
-from bot.errors import FormErrors
-from bot.i18n import _
-from bot.ids import SoftwareAction, SoftwareBlock
-from bot.kinds import KindPayload, KindSpec, register
-from bot.pipeline import DraftSpec, StepSpec
-from bot.pricing import describe, load_price_book
+from bot.core.blocks import date_token, escape
+from bot.core.domain import Request, RequestKind, StepAction
+from bot.core.errors import FormErrors
+from bot.core.i18n import _
+from bot.core.ids import SoftwareAction, SoftwareBlock
+from bot.pipeline.confirmation import Confirmation, prepare
+from bot.pipeline.kinds import KindPayload, KindSpec, register
+from bot.pipeline.transitions import DraftSpec, StepSpec
+from bot.reference.pricing import describe, load_price_book
 from bot.slack.metadata import ChannelRef
 from bot.slack.state import ViewState
+from bot.software import views as software_views
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind, cycle_words, term_words
 from bot.software.steps import new_request_key
-from bot.views import software as software_views
-from bot.views.common import date_token, escape
 from store import software as repo
 
 #: Bounds what anyone can type, whatever a SKU says.

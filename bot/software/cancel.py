@@ -14,21 +14,21 @@ from typing import Any
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, StepAction
-from bot.errors import DomainError, FormErrors, NotFoundError
-from bot.i18n import _
-from bot.ids import SoftwareAction, SoftwareBlock
-from bot.kinds import KindPayload, KindSpec, register
-from bot.pipeline import DraftSpec, StepSpec
+from bot.core.blocks import date_token, escape
+from bot.core.domain import Request, RequestKind, StepAction
+from bot.core.errors import DomainError, FormErrors, NotFoundError
+from bot.core.i18n import _
+from bot.core.ids import SoftwareAction, SoftwareBlock
+from bot.pipeline.confirmation import Confirmation, Deadline, prepare
+from bot.pipeline.kinds import KindPayload, KindSpec, register
+from bot.pipeline.transitions import DraftSpec, StepSpec
 from bot.policy.software import software_cancellation
-from bot.refund_form import RefundProduct
+from bot.refunds.form import RefundProduct
 from bot.slack.state import ViewState
+from bot.software import views as software_views
 from bot.software.catalogue import SoftwareKind
 from bot.software.purchases import Purchase, PurchaseRef
 from bot.software.steps import new_request_key
-from bot.views import software as software_views
-from bot.views.common import date_token, escape
 from store import cache
 from store import software as repo
 
@@ -143,7 +143,7 @@ async def draft_cancellation(runtime: Any, ref: PurchaseRef, reason: str, reques
 async def refund_prefill(runtime: Any, purchase: Purchase, user: str):
     """The refund ticket's modal, filled in from the purchase: the customer's domain (or tenant
     GUID), the order, what was bought, when, and the license group when one matches."""
-    from bot.refunds import prefill
+    from bot.refunds.tickets import prefill
 
     async with runtime.db.session() as session:
         customer = await repo.get_customer(session, purchase.ref.customer_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 
 class SoftwareKind(StrEnum):

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import NotAllowed, NotFoundError
-from bot.i18n import _
+from bot.core.errors import NotAllowed, NotFoundError
+from bot.core.i18n import _
 from bot.policy.software import may_take_key_route
 from bot.software.purchases import Purchase
 from store import requests as audit_repo

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain import Role
-from bot.errors import DomainError
-from bot.i18n import _
+from bot.core.domain import Role
+from bot.core.errors import DomainError
+from bot.core.i18n import _
+from bot.core.text import escape
 from bot.software.purchases import Purchase
-from bot.views.text import escape
 from store import software as repo
 from store.search import normalize, words_of
 
@@ -78,7 +78,7 @@ HOME_LIMIT = 5
 
 async def home_section(runtime: Any, user_id: str) -> list:
     """App Home: the software this person bought through the bot, with its windows."""
-    from bot.views.software import home_blocks
+    from bot.software.views import home_blocks
 
     async with runtime.db.session() as session:
         rows = await repo.bought_by(session, user_id, HOME_LIMIT)

@@ -1,5 +1,5 @@
 """Typeahead of the software forms, from the cache: customers and catalogue offers, ranked as
-every other typeahead (`bot.typeahead.rank`), labels escaped and cut."""
+every other typeahead (`bot.cache.typeahead.rank`), labels escaped and cut."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Option
 
+from bot.cache.typeahead import MAX_OPTIONS, Candidate, option, rank
 from bot.software.catalogue import CatalogueItem
-from bot.typeahead import MAX_OPTIONS, Candidate, option, rank
 from store import software as repo
 from store.search import normalize
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def remind_software_windows(runtime: Any) -> int:
     """Sends the reminders that are due; returns how many."""
-    from bot.views.software import window_reminder
+    from bot.software.views import window_reminder
 
     now = runtime.clock.now()
     until = now + timedelta(hours=runtime.settings.csp_software_reminder_hours)

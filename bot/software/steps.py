@@ -1,7 +1,7 @@
 """The worker's Partner Center calls: a purchase (cart + checkout) and a cancellation (order
 PATCH), how a lost call is reconciled, and how a placed order is followed to `completed`.
 
-No database here, as in `bot.execution`: the worker records every answer.
+No database here, as in `bot.pipeline.execution`: the worker records every answer.
 
 Exactly once. Each step carries a `request_key` (a GUID made with the draft); the MS-RequestId
 of each call is derived from it (`call_id`), so a call resent after a timeout or a worker's
@@ -16,12 +16,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.domain import Request, RequestStep, StepAction, StepState
-from bot.execution import Finding, Reconciled, Sent
-from bot.i18n import _
+from bot.core.domain import Request, RequestStep, StepAction, StepState
+from bot.core.i18n import _
 from bot.partner_center import errors
 from bot.partner_center.orders import CartLineItem, Order, OrderStatus
 from bot.partner_center.provider import SoftwareProvider
+from bot.pipeline.execution import Finding, Reconciled, Sent
 from bot.provider.base import ProviderError
 
 A = StepAction

@@ -13,9 +13,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
-from bot.domain import Role
-from bot.runtime import Runtime
-from bot.server import Server
+from bot.app.runtime import Runtime
+from bot.app.server import Server
+from bot.core.domain import Role
 from tests.conftest import ADA, SAM, SUE
 from tests.provider.conftest import serving
 

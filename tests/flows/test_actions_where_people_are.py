@@ -3,9 +3,9 @@ menu, and App Home's groups opening their details."""
 
 from __future__ import annotations
 
-from bot.ids import BlockId, HomeAction, OrderAction, OrderBlock, SubscriptionAction
-from bot.order_form import LineField, OrderMeta, line_block
-from bot.pipeline import load_steps
+from bot.core.ids import BlockId, HomeAction, OrderAction, OrderBlock, SubscriptionAction
+from bot.orders.form import LineField, OrderMeta, line_block
+from bot.pipeline.transitions import load_steps
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, TEAMS_AUDIO_CONFERENCING
 from tests.conftest import ALICE, STAFF_CHANNEL
 from tests.flows.conftest import latest_view, settle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ids import OrderBlock, SeatsBlock, SubscriptionChoiceBlock
+from bot.core.ids import OrderBlock, SeatsBlock, SubscriptionChoiceBlock
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
 from tests.flows.conftest import open_modal
 from tests.slack_emulator import blocks_text

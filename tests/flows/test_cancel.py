@@ -8,10 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from bot import approvals, pipeline
-from bot.domain import RequestKind, RequestState
-from bot.ids import BlockId, CancelBlock, HomeAction, SubscriptionAction, SubscriptionChoiceBlock
-from bot.notify import post_missing_cards
+from bot.core.blocks import date_token
+from bot.core.domain import RequestKind, RequestState
+from bot.core.ids import (
+    BlockId,
+    CancelBlock,
+    HomeAction,
+    SubscriptionAction,
+    SubscriptionChoiceBlock,
+)
+from bot.pipeline import approvals
+from bot.pipeline import transitions as pipeline
+from bot.pipeline.notify import post_missing_cards
+from bot.pipeline.worker import Worker
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -19,8 +28,6 @@ from bot.provider.sandbox_data import (
     NORDWIND_E3,
     NORDWIND_E3_AUDIO,
 )
-from bot.views.common import date_token
-from bot.worker import Worker
 from store import cache
 from store import requests as repo
 from tests.conftest import (

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import RequestState
-from bot.ids import BlockId, OrderAction
-from bot.order_form import LineField, line_block
-from bot.pipeline import load, load_steps
+from bot.app.server import Server
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, OrderAction
+from bot.orders.form import LineField, line_block
+from bot.pipeline.transitions import load, load_steps
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_conventions import DEGRADED
 from bot.provider.sandbox_data import (
@@ -24,7 +25,6 @@ from bot.provider.sandbox_data import (
     PADARIA_E1,
     TEAMS_AUDIO_CONFERENCING,
 )
-from bot.server import Server
 from store import cache
 from tests.flows import test_cancel, test_orders, test_seats
 from tests.flows.conftest import open_modal, serve_bot, settle

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import digest
-from bot.clock import FakeClock
-from bot.ids import BlockId, SeatsBlock, SubscriptionChoiceBlock
+from bot.app.runtime import Runtime
+from bot.core.blocks import date_token
+from bot.core.clock import FakeClock
+from bot.core.ids import BlockId, SeatsBlock, SubscriptionChoiceBlock
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, NORDWIND_PROPLUS
-from bot.runtime import Runtime
-from bot.views.common import date_token
+from bot.terms import digest
 from tests.conftest import ALICE, APPROVALS_CHANNEL
 from tests.flows.conftest import open_modal, settle
 from tests.slack_emulator import blocks_text

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import pipeline
-from bot.domain import RequestState
-from bot.ids import BlockId, TenantAction
-from bot.order_form import LineField, line_block
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, TenantAction
+from bot.orders.form import LineField, line_block
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3, OFFICE_E3
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB
 from tests.flows import test_cancel, test_refunds, test_seats
 from tests.flows.conftest import latest_view, open_modal, settle
 from tests.slack_emulator import blocks_text
-from tests.test_tenant_edit import prefilled
+from tests.tenants.test_edit import prefilled
 
 
 @dataclass(frozen=True)

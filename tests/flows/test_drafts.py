@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import pipeline
-from bot.domain import RequestState
+from bot.core.domain import RequestState
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
 from store import requests as repo
 from store.models import DraftRow
@@ -108,8 +108,8 @@ async def test_the_drafts_loop_is_installed(bot):
 
 
 async def test_drafts_left_among_the_requests_by_older_versions_are_forgotten(bot, clock):
-    from bot.domain import RequestKind
-    from bot.pipeline import DraftSpec
+    from bot.core.domain import RequestKind
+    from bot.pipeline.transitions import DraftSpec
 
     async with bot.runtime.db.transaction() as session:
         legacy = await pipeline.open_request(session, DraftSpec(

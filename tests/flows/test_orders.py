@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 
-from bot.domain import RequestState, StepState
-from bot.ids import BlockId, HomeAction, OrderAction, OrderBlock, PipelineAction
-from bot.order_form import LineField, OrderMeta, line_block
-from bot.pipeline import confirmed_request, load, load_steps
+from bot.core.domain import RequestState, StepState
+from bot.core.ids import BlockId, HomeAction, OrderAction, OrderBlock, PipelineAction
+from bot.orders.form import LineField, OrderMeta, line_block
+from bot.pipeline.transitions import confirmed_request, load, load_steps
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     BUSINESS_BASIC,

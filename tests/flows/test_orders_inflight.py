@@ -4,10 +4,10 @@ or OVHcloud refuses the second one when the worker sends it."""
 
 from __future__ import annotations
 
-from bot.domain import RequestState
-from bot.ids import BlockId, PipelineAction, SeatsBlock, SubscriptionChoiceBlock
-from bot.order_form import LineField, line_block
-from bot.pipeline import confirmed_request, load
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, PipelineAction, SeatsBlock, SubscriptionChoiceBlock
+from bot.orders.form import LineField, line_block
+from bot.pipeline.transitions import confirmed_request, load
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, NORDWIND_BASIC
 from tests.conftest import ALICE, BOB, SAM
 from tests.flows.conftest import open_modal, settle

@@ -14,15 +14,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import RequestState
-from bot.ids import OrderAction, OrderBlock
-from bot.order_form import LineField, line_block
-from bot.pipeline import load, load_steps
+from bot.app.runtime import Runtime
+from bot.app.server import Server
+from bot.core.domain import RequestState
+from bot.core.ids import OrderAction, OrderBlock
+from bot.orders.form import LineField, line_block
+from bot.pipeline.transitions import load, load_steps
 from bot.provider.cart_config import Requirement
 from bot.provider.sandbox import ITEMS_SHAPE
 from bot.provider.sandbox_data import BUSINESS_BASIC, OFFICE_E3
-from bot.runtime import Runtime
-from bot.server import Server
 from store import cache
 from tests.conftest import ALICE
 from tests.flows.conftest import open_modal, settle

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import RequestState
-from bot.ids import BlockId
-from bot.order_form import LineField, line_block
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId
+from bot.orders.form import LineField, line_block
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, OFFICE_E3
 from tests.conftest import make_settings
 from tests.flows.conftest import open_modal

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain import RequestState
-from bot.ids import BlockId, OrderAction, OrderBlock
-from bot.order_form import LineField, line_block
-from bot.pipeline import confirmed_request, load
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, OrderAction, OrderBlock
+from bot.orders.form import LineField, line_block
+from bot.pipeline.transitions import confirmed_request, load
 from bot.provider.sandbox_data import (
     BELLAVISTA,
     BUSINESS_BASIC,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.audit import AuditEvent
-from bot.views.audit import event_line
-from bot.views.text import cut_saying, shorten
+from bot.audit.trail import AuditEvent
+from bot.audit.views import event_line
+from bot.core.text import cut_saying, shorten
 from tests.flows.conftest import open_modal
 
 
@@ -47,8 +47,8 @@ def test_a_long_audit_note_says_how_much_was_left_out():
 
 
 def test_one_event_is_one_event():
-    from bot.audit import AuditPage, Subject
-    from bot.views.audit import audit_blocks
+    from bot.audit.trail import AuditPage, Subject
+    from bot.audit.views import audit_blocks
     from tests.slack_emulator import blocks_text
 
     event = AuditEvent.model_validate({
@@ -67,7 +67,7 @@ async def test_the_approve_dialog_says_who_may_approve_before_what_it_does(
 ):
     """Everyone in the approvals channel gets the same dialog: it must not ask a person who
     may not approve to confirm something that cannot be undone."""
-    from bot.ids import PipelineAction
+    from bot.core.ids import PipelineAction
     from tests.pipeline.scenario import approval_card, confirmed_cancellation
 
     await confirmed_cancellation(bot, slack, emulator)

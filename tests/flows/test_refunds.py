@@ -12,9 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import pipeline, refunds
-from bot.domain import RequestKind, RequestState
-from bot.ids import (
+from bot.core.domain import RequestKind, RequestState
+from bot.core.ids import (
     BlockId,
     HomeAction,
     OptionsAction,
@@ -22,7 +21,9 @@ from bot.ids import (
     RefundAction,
     RefundBlock,
 )
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import CONTOSO
+from bot.refunds import tickets as refunds
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL, SUE
 from tests.flows.conftest import latest_view, open_modal
@@ -540,7 +541,7 @@ async def test_the_form_is_prefilled_from_the_chosen_groups_last_ticket(
 async def test_microsoft_365_admin_opens_the_customers_tenant_once_its_id_is_known(
     slack, emulator, bot, synced
 ):
-    from bot.ids import BrowseAction
+    from bot.core.ids import BrowseAction
     from bot.provider.sandbox_data import NORDWIND
 
     def admin_button(reply) -> dict:

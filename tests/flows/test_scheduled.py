@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import approvals, pipeline
-from bot.clock import FakeClock
-from bot.domain import RequestState
-from bot.ids import BlockId, CancelBlock, SeatsBlock, SubscriptionChoiceBlock
+from bot.core.blocks import date_token
+from bot.core.clock import FakeClock
+from bot.core.domain import RequestState
+from bot.core.ids import BlockId, CancelBlock, SeatsBlock, SubscriptionChoiceBlock
+from bot.pipeline import approvals
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, NORDWIND_E3_AUDIO
-from bot.views.common import date_token
 from store import requests as repo
 from tests.conftest import ALICE, SAM
 from tests.flows.conftest import open_modal, settle

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot import pipeline
-from bot.domain import RequestKind, RequestState
-from bot.ids import (
+from bot.core.domain import RequestKind, RequestState
+from bot.core.ids import (
     BlockId,
     HomeAction,
     OptionsAction,
@@ -15,8 +14,9 @@ from bot.ids import (
     SubscriptionAction,
     SubscriptionChoiceBlock,
 )
+from bot.pipeline import transitions as pipeline
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, NORDWIND_BASIC, NORDWIND_E3
-from bot.subscription_choice import ChoiceRef
+from bot.tenants.subscription_choice import ChoiceRef
 from store import cache
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, BOB, SAM, STAFF_CHANNEL

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.ids import BlockId, CancelBlock, SeatsBlock, SubscriptionChoiceBlock
+from bot.core.blocks import date_token
+from bot.core.clock import FakeClock
+from bot.core.ids import BlockId, CancelBlock, SeatsBlock, SubscriptionChoiceBlock
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3, NORDWIND_PROPLUS
-from bot.views.common import date_token
 from tests.flows.conftest import open_modal
 from tests.slack_emulator import blocks_text
 

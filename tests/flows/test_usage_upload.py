@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.domain import UsageLine, UsageStatistics
-from bot.ids import BrowseAction
+from bot.core.clock import FakeClock
+from bot.core.domain import UsageLine, UsageStatistics
+from bot.core.ids import BrowseAction
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND
-from bot.usage_report import group_usage
+from bot.usage.report import group_usage
 from store import cache_usage
 from store.cache_usage import UsageSnapshot
 from store.models import TenantRow

@@ -7,8 +7,8 @@ import shutil
 
 from babel.messages.pofile import read_po, write_po
 
-from bot import catalogs
-from bot.i18n import LANGUAGES, catalog_path, translations
+from bot.core import catalogs
+from bot.core.i18n import LANGUAGES, catalog_path, translations
 
 
 def test_every_text_is_translated_in_every_language():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.codes import TABLE, CodeKind, explain
-from bot.i18n import LANGUAGES, using
+from bot.core.i18n import LANGUAGES, using
+from bot.reference.codes import TABLE, CodeKind, explain
 
 EVERY_CODE = [(kind, code) for kind, codes in TABLE.items() for code in codes]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.contacts import ContactError, parse_email, parse_phone, phone_text, readable_phone
-from bot.countries import COUNTRIES, FIRST, country_name, ordered
-from bot.i18n import using
-from bot.order_form import parse_phone as order_phone
-from bot.tenant_edit import check
-from bot.views.orders import country_groups
+from bot.core.contacts import ContactError, parse_email, parse_phone, phone_text, readable_phone
+from bot.core.i18n import using
+from bot.orders.form import parse_phone as order_phone
+from bot.orders.views import country_groups
+from bot.reference.countries import COUNTRIES, FIRST, country_name, ordered
+from bot.tenants.edit import check
 
 
 def test_country_names_in_each_language():

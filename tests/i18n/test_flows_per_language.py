@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.ids import BlockId, SeatsBlock, SubscriptionChoiceBlock
+from bot.core.ids import BlockId, SeatsBlock, SubscriptionChoiceBlock
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
 from tests.conftest import ALICE
 from tests.flows.conftest import open_modal

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.formats import AmountError, datetime_text, day, duration, money, number, parse_decimal
-from bot.i18n import using
-from bot.pricing import Money
-from bot.refund_form import clean_amount
-from bot.views.common import date_token
+from bot.core.blocks import date_token
+from bot.core.formats import AmountError, datetime_text, day, duration, money, number, parse_decimal
+from bot.core.i18n import using
+from bot.reference.pricing import Money
+from bot.refunds.form import clean_amount
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 MOMENT = datetime(2026, 2, 10, 21, 25, tzinfo=UTC)
@@ -125,7 +125,7 @@ def test_the_refund_form_reads_amounts_the_persons_way():
 
 
 def test_counts_in_plural_texts_are_written_the_readers_way():
-    from bot.i18n import ngettext
+    from bot.core.i18n import ngettext
 
     with using("de"):
         assert ngettext("{n} seat", "{n} seats", 1234) == "1.234 Lizenzen"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.locales import Locales
+from bot.app.locales import Locales
 from tests.conftest import ALICE, BOB, make_settings
 
 

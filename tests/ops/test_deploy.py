@@ -147,7 +147,7 @@ async def test_the_image_health_probe_asks_a_live_bot(bot, dockerfile):
         return await asyncio.wait_for(process.wait(), 20)
 
     assert await probe(bot.port) == 0
-    from tests.test_cli import free_port
+    from tests.app.test_cli import free_port
 
     assert await probe(free_port()) != 0  # nothing listening: unhealthy
 
@@ -167,7 +167,7 @@ def test_the_wheel_carries_what_the_image_runs(tmp_path):
     for language in ("nl", "de", "pt", "it", "fr"):  # the bot compiles them when first used
         assert f"bot/locale/{language}/LC_MESSAGES/messages.po" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "csp-bot = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "csp-bot = bot.app.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 # --- the alert rules --------------------------------------------------------------------------

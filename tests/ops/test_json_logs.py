@@ -16,15 +16,15 @@ import time
 import aiohttp
 import pytest
 
-from bot.log_format import JsonLineFormatter, LogFormat, resolve
-from bot.logs import configure_logging, install_redaction, redact
+from bot.app.log_format import JsonLineFormatter, LogFormat, resolve
+from bot.app.logs import configure_logging, install_redaction, redact
 from bot.provider.sandbox_data import NORDWIND_E3
 from bot.slack.access import anyone
+from tests.app.test_cli import free_port, wait_until_ready
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.flows.conftest import settle
 from tests.flows.test_seats import form_values, review
 from tests.slack_emulator import SlackDriver
-from tests.test_cli import free_port, wait_until_ready
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_auto_is_text_on_a_terminal_and_json_otherwise():
 
 
 def test_text_lines_carry_the_context_too(capsys):
-    from bot.log_context import REQUEST_REF
+    from bot.app.log_context import REQUEST_REF
 
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
@@ -152,7 +152,7 @@ async def test_csp_bot_serve_writes_json_lines_only(tmp_path, emulator):
         "CSP_PROVIDER": "sandbox", "CSP_SYNC_INTERVAL": "3600",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", env=env,
+        sys.executable, "-m", "bot.app.cli", "serve", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

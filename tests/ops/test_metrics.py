@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.config import Settings
-from bot.ids import OptionsAction
+from bot.app.config import Settings
+from bot.app.runtime import Runtime
+from bot.app.server import Server
+from bot.core.ids import OptionsAction
 from bot.provider.base import ServerError
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
-from bot.runtime import Runtime
-from bot.server import Server
 from bot.slack.access import anyone
 from store import requests as repo
 from tests.conftest import APPROVALS_CHANNEL, SAM, make_settings
@@ -189,7 +189,7 @@ async def test_two_bots_in_one_process_count_only_their_own(slack, bot, emulator
 
 
 async def test_a_database_that_does_not_answer_serves_the_last_figures(bot, synced, monkeypatch):
-    from bot import metrics_state
+    from bot.app import metrics_state
 
     first = await scrape(bot.port)
     assert first.value("csp_metrics_refresh_failures_total") == 0

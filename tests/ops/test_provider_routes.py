@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.metrics import Metrics
+from bot.app.metrics import Metrics
 from bot.provider.base import NotFound
 from bot.provider.observe import outcome_of, route_of
 from bot.provider.sandbox import ManualClock, SandboxProvider

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.partner_center.auth import PartnerCenterAuth
 from bot.partner_center.client import PartnerCenterClient
 from bot.partner_center.entra_standin import EntraStandIn

@@ -8,16 +8,16 @@ import sys
 
 import pytest
 
-from bot.check import partner_center_findings
-from bot.config import Settings, SoftwareProviderName
+from bot.app.check import partner_center_findings
+from bot.app.config import Settings, SoftwareProviderName
+from bot.app.runtime import build_software_provider
 from bot.partner_center.auth import PartnerCenterAuth
 from bot.partner_center.client import PartnerCenterClient
 from bot.partner_center.sandbox import PartnerCenterSandbox
 from bot.partner_center.sandbox_rules import Caller
 from bot.partner_center.sandbox_service import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID
-from bot.runtime import build_software_provider
+from tests.app.test_cli import free_port, run_cli
 from tests.partner_center.conftest import CLIENT_ID, CLIENT_SECRET, PARTNER_TENANT, serving
-from tests.test_cli import free_port, run_cli
 
 CREDENTIALS = {
     "partner_center_tenant_id": PARTNER_TENANT,
@@ -101,7 +101,7 @@ async def test_pc_sandbox_serves_partner_center_over_https(tmp_path, monkeypatch
     port, ca = free_port(), tmp_path / "ca.pem"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNER_CENTER_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "pc-sandbox", "--port", str(port), "--ca-out", str(ca),
+        sys.executable, "-m", "bot.app.cli", "pc-sandbox", "--port", str(port), "--ca-out", str(ca),
         env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:

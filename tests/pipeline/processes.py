@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 
-from bot import leases
-from bot.leases import ProcessIdentity, this_process
+from bot.pipeline import leases
+from bot.pipeline.leases import ProcessIdentity, this_process
 
 
 def dead_process() -> ProcessIdentity:

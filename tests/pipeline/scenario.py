@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.confirmation import Confirmation, Deadline, prepare
-from bot.domain import Request, RequestKind, StepAction
-from bot.pipeline import DraftSpec, StepSpec, confirmed_request, load, open_request
+from bot.core.blocks import date_token
+from bot.core.domain import Request, RequestKind, StepAction
+from bot.pipeline.confirmation import Confirmation, Deadline, prepare
+from bot.pipeline.transitions import DraftSpec, StepSpec, confirmed_request, load, open_request
 from bot.provider.sandbox_data import BELLAVISTA, BELLAVISTA_E5
-from bot.views.common import date_token
 from store import drafts as drafts_repo
 from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, STAFF_CHANNEL

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import RequestKind, RequestState, Role, StepAction, StepState
-from bot.pipeline import (
+from bot.core.domain import RequestKind, RequestState, Role, StepAction, StepState
+from bot.pipeline.transitions import (
     STEP_MOVES,
     Change,
     DraftSpec,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.domain import RequestState, Role
-from bot.ids import PipelineAction, PipelineBlock, PipelineCallback
-from bot.pipeline import confirmed_request, load, load_draft
+from bot.core.domain import RequestState, Role
+from bot.core.ids import PipelineAction, PipelineBlock, PipelineCallback
+from bot.pipeline.transitions import confirmed_request, load, load_draft
 from bot.provider.sandbox_data import BELLAVISTA, BELLAVISTA_E5
 from bot.slack.access import anyone
 from store import requests as repo
@@ -263,9 +263,9 @@ async def test_a_flow_pushes_the_confirmation_on_its_form_and_back_keeps_the_for
     from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
     from slack_sdk.models.views import View
 
-    from bot.confirmation import Confirmation, prepare
-    from bot.domain import RequestKind, StepAction
-    from bot.pipeline import DraftSpec, StepSpec
+    from bot.core.domain import RequestKind, StepAction
+    from bot.pipeline.confirmation import Confirmation, prepare
+    from bot.pipeline.transitions import DraftSpec, StepSpec
     from handlers.router import Subcommand
 
     async def open_form(call):

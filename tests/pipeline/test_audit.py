@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.domain import RequestState, Role
-from bot.ids import PipelineAction
-from bot.pipeline import confirm, load
+from bot.app.cli import main
+from bot.app.runtime import Runtime
+from bot.core.domain import RequestState, Role
+from bot.core.ids import PipelineAction
+from bot.pipeline.transitions import confirm, load
 from bot.provider.sandbox_data import BELLAVISTA_E5
-from bot.role_admin import RoleChange, apply
-from bot.runtime import Runtime
+from bot.roles.admin import RoleChange, apply
 from tests.conftest import ADA, ALICE, BOB, SAM, make_settings
 from tests.pipeline.scenario import approval_card, confirmed_cancellation, draft_cancellation
 from tests.slack_emulator import Message

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.confirmation import PAYLOAD_KEY, Confirmation, Deadline
-from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.ids import BrowseAction, PipelineAction, RefundAction
-from bot.views.cards import approval_card, status_card
+from bot.core.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
+from bot.core.ids import BrowseAction, PipelineAction, RefundAction
+from bot.pipeline.cards import approval_card, status_card
+from bot.pipeline.confirmation import PAYLOAD_KEY, Confirmation, Deadline
 from tests.slack_emulator import blocks_text
 
 S = RequestState

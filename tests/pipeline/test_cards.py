@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.confirmation import PAYLOAD_KEY, Confirmation, Deadline, Row, confirmation_of
-from bot.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.ids import PipelineAction, PipelineCallback
-from bot.leases import this_process
-from bot.pipeline import load
-from bot.views import cards, news
-from bot.views.common import date_token
-from bot.views.confirm import confirm_view
+from bot.core.blocks import date_token
+from bot.core.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
+from bot.core.ids import PipelineAction, PipelineCallback
+from bot.pipeline import cards, news
+from bot.pipeline.confirm_view import confirm_view
+from bot.pipeline.confirmation import PAYLOAD_KEY, Confirmation, Deadline, Row, confirmation_of
+from bot.pipeline.leases import this_process
+from bot.pipeline.transitions import load
 from store import requests as repo
 from tests.conftest import ADA, ALICE, APPROVALS_CHANNEL, SAM, STAFF_CHANNEL
 from tests.pipeline.processes import dead_process, parent_process

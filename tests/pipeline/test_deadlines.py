@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain import RequestState, Role
-from bot.ids import PipelineAction
-from bot.pipeline import load
+from bot.core.domain import RequestState, Role
+from bot.core.ids import PipelineAction
+from bot.pipeline.transitions import load
 from store.models import ReminderRow
 from tests.conftest import ADA, ALICE, SAM
 from tests.pipeline.scenario import (

@@ -4,9 +4,9 @@ having to reopen the tab — and a Slack failure there never touches the request
 
 from __future__ import annotations
 
-from bot.domain import RequestState, Role
-from bot.ids import PipelineAction, PipelineBlock
-from bot.pipeline import load
+from bot.core.domain import RequestState, Role
+from bot.core.ids import PipelineAction, PipelineBlock
+from bot.pipeline.transitions import load
 from tests.conftest import ADA, ALICE, SAM, SUE
 from tests.pipeline.scenario import approval_card, confirmed_cancellation
 from tests.slack_emulator import blocks_text

@@ -16,12 +16,12 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot import leases
-from bot.domain import RequestState, StepState
-from bot.leases import ProcessIdentity, provably_dead, this_process
-from bot.pipeline import load, load_steps
+from bot.core.domain import RequestState, StepState
+from bot.pipeline import leases
+from bot.pipeline.leases import ProcessIdentity, provably_dead, this_process
+from bot.pipeline.transitions import load, load_steps
+from bot.pipeline.worker import Worker
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E1
-from bot.worker import Worker
 from store import requests as repo
 from tests.conftest import make_settings
 from tests.pipeline.processes import dead_process, parent_process

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import (
+from bot.core.domain import (
     LicenseLine,
     NewTenantOrder,
     RequestKind,
@@ -22,7 +22,7 @@ from bot.domain import (
     StepAction,
     StepState,
 )
-from bot.pipeline_actions import retry
+from bot.pipeline.actions import retry
 from bot.provider.base import AuthenticationError, ProviderTimeout, ServerError
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import BUSINESS_STANDARD, NORDWIND, OFFICE_E1

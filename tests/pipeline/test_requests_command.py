@@ -3,9 +3,9 @@ link to each card, and "waiting" only for those who decide."""
 
 from __future__ import annotations
 
-from bot.domain import Role
-from bot.home import publish_home
-from bot.views.cards import message_link
+from bot.core.domain import Role
+from bot.home.app_home import publish_home
+from bot.pipeline.cards import message_link
 from tests.conftest import ADA, ALICE, BOB, SAM
 from tests.pipeline.scenario import confirmed_cancellation, draft_cancellation
 

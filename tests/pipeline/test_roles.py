@@ -3,8 +3,8 @@ polite no for everyone else; every change in the audit trail; and the roles take
 
 from __future__ import annotations
 
-from bot.ids import PipelineAction
-from bot.pipeline import load
+from bot.core.ids import PipelineAction
+from bot.pipeline.transitions import load
 from store import requests as repo
 from tests.conftest import ADA, ALICE, BOB, SAM, SUE
 from tests.pipeline.scenario import approval_card, confirmed_cancellation

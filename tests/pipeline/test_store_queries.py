@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import RequestKind, StepAction
-from bot.pipeline import DraftSpec, StepSpec, open_request
+from bot.core.domain import RequestKind, StepAction
+from bot.pipeline.transitions import DraftSpec, StepSpec, open_request
 from store import leases as lease_sql
 from store import requests as repo
 from store.db import Database

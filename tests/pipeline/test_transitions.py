@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.domain import RequestKind, RequestState, StepAction
-from bot.errors import AlreadyHandled, NotAllowed
-from bot.pipeline import (
+from bot.core.domain import RequestKind, RequestState, StepAction
+from bot.core.errors import AlreadyHandled, NotAllowed
+from bot.pipeline.transitions import (
     ALLOWED,
     DraftSpec,
     IllegalTransition,
@@ -21,7 +21,7 @@ from bot.pipeline import (
     open_request,
     transition,
 )
-from bot.roles import Roles
+from bot.roles.grants import Roles
 from store import requests as repo
 from store.db import Database
 from store.migrate import upgrade

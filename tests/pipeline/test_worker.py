@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import execution
-from bot.config import Settings
-from bot.domain import (
+from bot.app.config import Settings
+from bot.app.runtime import Runtime
+from bot.core.domain import (
     LicenseLine,
     RequestKind,
     RequestState,
@@ -26,10 +26,12 @@ from bot.domain import (
     StepState,
     TenantUpdate,
 )
-from bot.errors import AlreadyHandled, NotAllowed
-from bot.execution import Remedy
-from bot.pipeline import DraftSpec, StepSpec, confirm, create_draft, load, load_steps
-from bot.pipeline_actions import resolve, retry
+from bot.core.errors import AlreadyHandled, NotAllowed
+from bot.pipeline import execution
+from bot.pipeline.actions import resolve, retry
+from bot.pipeline.execution import Remedy
+from bot.pipeline.transitions import DraftSpec, StepSpec, confirm, create_draft, load, load_steps
+from bot.pipeline.worker import Worker
 from bot.provider.base import (
     AuthenticationError,
     BadParameters,
@@ -54,8 +56,6 @@ from bot.provider.sandbox_data import (
     PROPLUS_LEGACY,
     TEAMS_AUDIO_CONFERENCING,
 )
-from bot.runtime import Runtime
-from bot.worker import Worker
 from store import requests as repo
 from store.cache import seat_batches
 from tests.conftest import ADA, ALICE, BOB, SAM, SUE, make_settings

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import RequestKind, RequestState, StepAction
-from bot.pipeline import load
+from bot.core.domain import RequestKind, RequestState, StepAction
+from bot.pipeline.transitions import load
+from bot.pipeline.worker import Worker
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import BELLAVISTA, CONTOSO, NORDWIND, OFFICE_E1, PADARIA
-from bot.worker import Worker
 from store import leases as lease_sql
 from store import requests as repo
 from tests.pipeline.test_worker import runtime_factory, submit

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import Settings
+from bot.app.config import Settings
 from playground.server import Playground
 from tests.playground import demo_flow
 

@@ -11,7 +11,7 @@ from tests.test_docs import ROOT
 
 BOT = """
 import pkgutil, sys
-import app, bot.slack_app, bot.server, handlers
+import app, bot.app.slack_app, bot.app.server, handlers
 for module in pkgutil.walk_packages(handlers.__path__, "handlers."):
     __import__(module.name)
 print(sorted(m for m in sys.modules if m == "playground" or m.startswith("playground.")))

@@ -20,7 +20,7 @@ async def test_without_slack_credentials_the_playground_starts_and_stops(tmp_pat
     env = {k: v for k, v in os.environ.items() if k not in SLACK_NAMES and k != "HOST"}
     env.update(PORT="0", CSP_SYNC_INTERVAL="3600")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", f"from bot.cli import main; main([{command!r}])",
+        sys.executable, "-c", f"from bot.app.cli import main; main([{command!r}])",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -61,7 +61,7 @@ async def test_a_busy_port_is_explained(tmp_path):
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if k not in SLACK_NAMES}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli import main; main(['playground'])",
+            sys.executable, "-c", "from bot.app.cli import main; main(['playground'])",
             cwd=tmp_path, env={**env, "PORT": str(port)},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )

@@ -7,7 +7,7 @@ import asyncio
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.server import EVENTS_PATH
+from bot.app.server import EVENTS_PATH
 from bot.slack.access import anyone
 from handlers.router import Subcommand
 from playground.bot_link import BotLink
@@ -245,7 +245,7 @@ async def test_closing_a_modal_that_asks_to_be_told_sends_view_closed(playground
 
 
 async def test_support_role_is_seeded_for_sam(playground):
-    from bot.domain import Role
+    from bot.core.domain import Role
 
     assert await playground.runtime.roles.has(SAM, Role.SUPPORT)
     assert not await playground.runtime.roles.has(ALICE, Role.SUPPORT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.domain import CustomerContact, LicenseLine, NewTenantOrder
+from bot.core.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.provider.sandbox_data import OFFICE_E3
 
 ORDER = NewTenantOrder(

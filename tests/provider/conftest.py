@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import ProviderTask
+from bot.core.domain import ProviderTask
 from bot.provider.base import CspProvider, NotFound
 from bot.provider.ovh import OvhProvider
 from bot.provider.sandbox import ManualClock, SandboxProvider

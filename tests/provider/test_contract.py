@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot import policy
-from bot.domain import (
+from bot.core.domain import (
     LicenceType,
     Renew,
     TaskStatus,

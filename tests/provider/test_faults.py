@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bot.domain import TaskStatus
+from bot.core.domain import TaskStatus
 from bot.provider.base import (
     ProviderTimeout,
     ProviderUnavailable,

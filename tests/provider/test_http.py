@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from bot.domain import TenantUpdate
+from bot.core.domain import TenantUpdate
 from bot.provider.base import AuthenticationError, NotFound, RateLimited, ServerError
 from bot.provider.ovh import ENDPOINTS, OvhProvider, resolve_endpoint
 from bot.provider.sandbox_conventions import LEGACY

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import CustomerContact, LicenseLine, NewTenantOrder, TenantStatus
+from bot.core.domain import CustomerContact, LicenseLine, NewTenantOrder, TenantStatus
 from bot.provider.base import BadParameters, UnfillableConfiguration
 from bot.provider.cart_config import Requirement
 from bot.provider.sandbox import CONTACT_FIELDS, ITEMS_SHAPE, OPTIONS_SHAPE, STRING_REQUIREMENTS

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Renew, TaskStatus
+from bot.core.domain import Renew, TaskStatus
 from bot.provider.base import BadParameters, ServerError
 from bot.provider.sandbox import ManualClock, SandboxProvider
 from bot.provider.sandbox_data import (

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.app.server import EVENTS_PATH
 from bot.provider.sandbox import SandboxProvider
-from bot.server import EVENTS_PATH
 from tests.conftest import ADA, APPROVALS_CHANNEL, BOT_TOKEN, SIGNING_SECRET
 from tests.provider.conftest import APP_KEY, APP_SECRET, CONSUMER_KEY
 from tests.slack_emulator import SlackDriver, SlackEmulator
@@ -48,7 +48,7 @@ def csp_bot() -> list[str]:
     script = Path(sys.executable).with_name("csp-bot")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from bot.cli import main; main()"]
+    return [sys.executable, "-c", "from bot.app.cli import main; main()"]
 
 
 @dataclass

@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.ids import BlockId, OrderBlock, SeatsBlock, SubscriptionChoiceBlock
-from bot.limits import MAX_COMMAND_CHARS
-from bot.numbers import MAX_COUNT, NumberError, Problem, id_of, parse_whole
-from bot.order_form import line_block
+from bot.app.slack_gate import MAX_BODY_BYTES
+from bot.core.ids import BlockId, OrderBlock, SeatsBlock, SubscriptionChoiceBlock
+from bot.core.limits import MAX_COMMAND_CHARS
+from bot.core.numbers import MAX_COUNT, NumberError, Problem, id_of, parse_whole
+from bot.orders.form import line_block
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E3
-from bot.slack_gate import MAX_BODY_BYTES
 from tests.conftest import ALICE
 from tests.flows.conftest import open_modal
 from tests.resilience.probes import FORM, JSON, signed

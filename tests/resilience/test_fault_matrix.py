@@ -25,10 +25,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.domain import RequestState, Role
-from bot.ids import OptionsAction
-from bot.notify import post_missing_cards
-from bot.pipeline import confirmed_request, load
+from bot.app.runtime import Runtime
+from bot.app.server import EVENTS_PATH, Server
+from bot.core.domain import RequestState, Role
+from bot.core.ids import OptionsAction
+from bot.pipeline.cards import state_words
+from bot.pipeline.notify import post_missing_cards
+from bot.pipeline.transitions import confirmed_request, load
 from bot.provider.base import ProviderTimeout, RateLimited, ServerError
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -37,9 +40,6 @@ from bot.provider.sandbox_data import (
     OFFICE_E3,
     PADARIA,
 )
-from bot.runtime import Runtime
-from bot.server import EVENTS_PATH, Server
-from bot.views.cards import state_words
 from store import requests as repo
 from tests.conftest import ADA, ALICE, SAM, SIGNING_SECRET, STAFF_CHANNEL
 from tests.provider.conftest import CLIENT_TIMEOUT, serving

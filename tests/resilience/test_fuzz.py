@@ -1,5 +1,5 @@
 """Property-based fuzzing of every listener: signed, random-but-plausible block actions, view
-submissions and option requests, built from the ids the bot registers (`bot/ids.py`), so a new
+submissions and option requests, built from the ids the bot registers (`bot/core/ids.py`), so a new
 listener is fuzzed without touching this file.
 
 Whatever the payload: the answer is HTTP 200, 400 or 401 (never 500), nothing is logged at
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import ids
+from bot.core import ids
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
 from tests.conftest import ADA, ALICE, SAM, STAFF_CHANNEL
 from tests.slack_emulator import TEAM_ID

@@ -8,8 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from bot.server import EVENTS_PATH
-from bot.slack_gate import json_depth, response_url_allowed
+from bot.app.server import EVENTS_PATH
+from bot.app.slack_gate import json_depth, response_url_allowed
 from tests.conftest import ALICE, STAFF_CHANNEL
 from tests.resilience.conftest import effects, errors_logged
 from tests.resilience.probes import (

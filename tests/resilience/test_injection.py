@@ -5,8 +5,8 @@ flow; the oracle walks every recorded Web API call, response_url post and HTTP a
 
 from __future__ import annotations
 
-from bot.domain import Role, TenantUpdate
-from bot.ids import (
+from bot.core.domain import Role, TenantUpdate
+from bot.core.ids import (
     BlockId,
     CancelBlock,
     OptionsAction,
@@ -20,8 +20,8 @@ from bot.ids import (
     TenantAction,
     TenantEditBlock,
 )
-from bot.order_form import line_block
-from bot.pipeline import confirmed_request
+from bot.orders.form import line_block
+from bot.pipeline.transitions import confirmed_request
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -226,7 +226,7 @@ async def test_every_flow_escapes_the_corpus_in_cards_dms_modals_and_fallbacks(
 
 
 async def settle_refunds(bot) -> None:
-    from bot import refunds
+    from bot.refunds import tickets as refunds
 
     await refunds.settle()
     await bot.runtime.notifier.settle()
@@ -245,7 +245,7 @@ def refund_values() -> dict:
 
 
 def slack_url(bot) -> str:
-    from bot.server import EVENTS_PATH
+    from bot.app.server import EVENTS_PATH
 
     return f"http://127.0.0.1:{bot.port}{EVENTS_PATH}"
 

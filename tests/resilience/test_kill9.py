@@ -36,13 +36,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.domain import RequestState, StepState
-from bot.leases import ProcessIdentity
-from bot.pipeline import confirmed_request, load, load_steps
+from bot.app.config import Settings
+from bot.core.domain import RequestState, StepState
+from bot.pipeline.cards import state_words
+from bot.pipeline.leases import ProcessIdentity
+from bot.pipeline.transitions import confirmed_request, load, load_steps
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E3, PADARIA
-from bot.views.cards import state_words
 from store import cache
 from store import requests as repo
 from store.db import Database

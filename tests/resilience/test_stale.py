@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.ids import (
+from bot.core.ids import (
     BrowseAction,
     HomeAction,
     OptionsAction,

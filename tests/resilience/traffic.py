@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.ids import (
+from bot.core.ids import (
     BlockId,
     CancelBlock,
     PipelineAction,
@@ -21,7 +21,7 @@ from bot.ids import (
     TenantAction,
     TenantEditBlock,
 )
-from bot.order_form import LineField, line_block
+from bot.orders.form import LineField, line_block
 from tests.conftest import ALICE, APPROVALS_CHANNEL
 from tests.slack_emulator import SlackDriver, SlackEmulator
 

@@ -13,9 +13,9 @@ from contextlib import AsyncExitStack
 import pytest
 import trustme
 
+from bot.app.runtime import Runtime
+from bot.app.server import Server
 from bot.partner_center.sandbox import PartnerCenterSandbox
-from bot.runtime import Runtime
-from bot.server import Server
 from bot.software.sync import sync_software
 from tests.partner_center.conftest import Tls, serving
 

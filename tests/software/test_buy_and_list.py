@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.domain import RequestState
-from bot.ids import SoftwareAction, SoftwareBlock
+from bot.core.domain import RequestState
+from bot.core.ids import SoftwareAction, SoftwareBlock
 from bot.partner_center import errors
 from bot.partner_center.sandbox_data import BIZTALK, CONTOSO_TENANT, RDS_CAL
 from bot.software.catalogue import Offer
@@ -156,8 +156,8 @@ async def test_a_customer_cannot_be_listed_by_words_that_match_nobody(slack, bot
 async def test_software_purchases_show_in_app_home_requests_and_the_audit_trail(
     slack, emulator, pc, bot, clock, software_synced, tmp_path
 ):
-    from bot.audit import export_csv
-    from bot.home import publish_home
+    from bot.audit.trail import export_csv
+    from bot.home.app_home import publish_home
 
     _form, reply = await buy(slack, emulator, bot, BIZTALK_ONCE, 1)
     await slack.submit(reply.view)

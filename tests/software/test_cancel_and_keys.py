@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain import RequestState, Role
-from bot.ids import PipelineAction, RefundBlock, SoftwareAction, SoftwareBlock
+from bot.core.domain import RequestState, Role
+from bot.core.ids import PipelineAction, RefundBlock, SoftwareAction, SoftwareBlock
 from bot.partner_center import errors
 from bot.partner_center.sandbox_data import CONTOSO_TENANT, IDENTITY_MANAGER_CAL, RDS_CAL
 from bot.software.reminders import remind_software_windows
@@ -244,7 +244,7 @@ async def test_names_partner_center_returns_are_escaped_in_the_list(
 async def test_nobody_deciding_before_the_window_closes_expires_the_request(
     slack, emulator, pc, bot, clock, software_synced
 ):
-    from bot.approvals import watch_deadlines
+    from bot.pipeline.approvals import watch_deadlines
 
     agent = await make_admin_agent(bot)
     request, rds = await request_cancel(slack, emulator, bot, agent)

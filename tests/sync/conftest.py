@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from tests.conftest import make_settings
 
 ALL_GROUPS = 5

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot.cli import main
+from bot.app.cli import main
+from bot.cache.sync import refresh_tenant
 from bot.provider.base import NotFound, ProviderUnavailable, ServerError
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_conventions import VARIANTS
@@ -30,7 +31,6 @@ from bot.provider.sandbox_data import (
     VANDERBERG,
 )
 from bot.provider.sandbox_server import create_sandbox_app, start_sandbox_server
-from bot.sync import refresh_tenant
 from store import cache
 from store import requests as request_repo
 from store.models import SeatBatchRow, SubscriptionRow, SyncRunRow

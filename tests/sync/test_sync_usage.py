@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.domain import BillingPeaks, UsageLine, UsageStatistics
+from bot.core.domain import BillingPeaks, UsageLine, UsageStatistics
 from bot.provider.base import AuthenticationError
 from bot.provider.sandbox_data import NORDWIND, OFFICE_E3
 from store import cache, cache_usage

@@ -1,0 +1,1 @@
+"""The audit trail as people read it: `/csp audit` and its CSV."""

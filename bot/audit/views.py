@@ -1,0 +1,94 @@
+"""`/csp audit`: a page of a trail — who, what, when, before → after, provider ids."""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
+
+from bot.audit.trail import AuditEvent, AuditPage
+from bot.core.blocks import context, date_token, escape, plain, section
+from bot.core.domain import RequestState
+from bot.core.i18n import _, ngettext
+from bot.core.ids import PipelineAction, PipelineBlock
+from bot.core.text import cut_saying
+from bot.pipeline.cards import state_short
+
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+NOTE_LIMIT = 500
+
+
+def who(actor: str) -> str:
+    """A Slack user as a mention; the bot itself (deadlines, the worker) by name."""
+    return f"<@{actor}>" if SLACK_USER.match(actor) else f"`{escape(actor)}`"
+
+
+def state_name(value: str | None) -> str:
+    if value is None:
+        return "—"
+    try:
+        return state_short(RequestState(value))
+    except ValueError:
+        return value
+
+
+def what(event: AuditEvent) -> str:
+    """A move reads `before → after`; anything else (draft, claim, …) by its name."""
+    if event.action == "transition":
+        return f"{state_name(event.before_state)} → {state_name(event.after_state)}"
+    return escape(event.action.replace("_", " "))
+
+
+def event_line(event: AuditEvent, *, with_request: bool) -> str:
+    head = f"{date_token(event.created_at)} · {who(event.actor)} · *{what(event)}*"
+    if with_request and event.request_id:
+        head += f" · R{event.request_id}"
+    extra = []
+    if event.note:
+        kept, left_out = cut_saying(escape(event.note), NOTE_LIMIT)
+        extra.append(f"_{kept}_" + (f" {left_out}" if left_out else ""))
+    if event.provider_task_id:
+        extra.append(_("task {id}", id=event.provider_task_id))
+    if event.provider_query_id:
+        extra.append(_("query id `{id}`", id=escape(event.provider_query_id)))
+    return head + ("\n" + " · ".join(extra) if extra else "")
+
+
+def audit_blocks(page: AuditPage) -> list[Block]:
+    """At most 20 events a page, so a page stays far below Slack's 50 blocks."""
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(_("Audit trail · {what}", what=page.subject.label), 150))
+    ]
+    if page.note:
+        blocks.append(context(page.note))
+    with_request = page.subject.kind == "subscription"
+    blocks.extend(section(event_line(e, with_request=with_request)) for e in page.events)
+    blocks.append(
+        context(
+            ngettext(
+                "Page {page} of {pages} · {n} event, oldest first · times in your time zone",
+                "Page {page} of {pages} · {n} events, oldest first · times in your time zone",
+                page.total, page=page.page + 1, pages=page.pages,
+            )
+        )
+    )
+    buttons = []
+    if page.page > 0:
+        buttons.append(
+            ButtonElement(
+                text=plain(_("← Earlier")),
+                action_id=PipelineAction.AUDIT_EARLIER,
+                value=page.subject.encode(page.page - 1),
+            )
+        )
+    if page.page < page.pages - 1:
+        buttons.append(
+            ButtonElement(
+                text=plain(_("Later →")),
+                action_id=PipelineAction.AUDIT_LATER,
+                value=page.subject.encode(page.page + 1),
+            )
+        )
+    if buttons:
+        blocks.append(ActionsBlock(block_id=PipelineBlock.AUDIT_PAGER, elements=buttons))
+    return blocks

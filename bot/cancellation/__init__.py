@@ -1,0 +1,1 @@
+"""Cancelling a subscription: the request and its views."""

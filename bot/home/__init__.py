@@ -1,0 +1,1 @@
+"""App Home, help and the language setting."""

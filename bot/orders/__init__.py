@@ -1,0 +1,1 @@
+"""Ordering licenses into a license group or a new one: form, choices, plan, delivery, views."""

@@ -1,0 +1,1 @@
+"""Refund tickets: form, tickets, views."""

@@ -1,0 +1,1 @@
+"""Who may do what: grants, `/csp roles`, its views."""

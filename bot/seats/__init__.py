@@ -1,0 +1,1 @@
+"""Changing a subscription's seat count: the change and its views."""

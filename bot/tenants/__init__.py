@@ -1,0 +1,1 @@
+"""License groups and their subscriptions: browsing, details, editing, choosing a subscription."""

@@ -1,0 +1,1 @@
+"""Terms and renewals: the renewal views and the daily window digest."""

@@ -1,0 +1,1 @@
+"""Seats bought against seats used: figures, chart, report and the post."""

@@ -1,0 +1,1 @@
+"""Tests of bot/app/: the bolt app and the CLI."""

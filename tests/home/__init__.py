@@ -1,0 +1,1 @@
+"""Tests of bot/home/: App Home."""

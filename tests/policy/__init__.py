@@ -1,0 +1,1 @@
+"""Tests of bot/policy/: the pure rules, one file per flow."""

@@ -1,0 +1,1 @@
+"""Tests of bot/reference/: the price book and the term book."""

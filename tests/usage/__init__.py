@@ -1,0 +1,1 @@
+"""Tests of bot/usage/: seats used, the chart, the report."""
