@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak image clean catalogs catalogs-extract catalogs-update catalogs-compile catalogs-check
+.PHONY: run check test lint bench soak image clean catalogs catalogs-extract catalogs-update catalogs-compile catalogs-check
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (looked for: $(PYTHON_CANDIDATES)); install it or run make PYTHON=/path/to/python3.x"; exit 2; }
@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/csp-bot serve
+
+# What is configured and what is missing, without reaching Slack or OVHcloud.
+check: $(STAMP)
+	$(BIN)/csp-bot check --offline
 
 test: $(STAMP)
 	$(BIN)/ruff check .

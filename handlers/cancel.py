@@ -25,7 +25,7 @@ from bot.reference.terms import load_term_book
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal
 from bot.slack.payload import Payload, menu_item
-from bot.tenants.subscription_choice import ChoiceRef, load_choice
+from bot.tenants.subscription_choice import ChoiceRef, ignored_words, load_choice
 from handlers.router import CommandCall, Router, Subcommand
 from handlers.subscription_choice import button_opener, choice_listeners, ref_from_command
 
@@ -65,7 +65,9 @@ async def open_from_command(call: CommandCall) -> None:
     """`/csp cancel [group] [subscription]`."""
     runtime = call.runtime
     ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
-    view = await cancel_modal(runtime, ref, notice=prefill.problem)
+    ignored = ignored_words(prefill, _("`/csp cancel` takes a license group and a subscription"))
+    notice = " ".join(n for n in (prefill.problem, ignored) if n) or None
+    view = await cancel_modal(runtime, ref, notice=notice)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 

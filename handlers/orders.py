@@ -16,23 +16,33 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.runtime import Runtime
 from bot.core.domain import RequestKind
 from bot.core.i18n import _
-from bot.core.ids import BlockId, HomeAction, OptionsAction, OrderAction, OrderCallback
+from bot.core.ids import (
+    BlockId,
+    HomeAction,
+    OptionsAction,
+    OrderAction,
+    OrderBlock,
+    OrderCallback,
+    SubscriptionAction,
+)
 from bot.core.text import escape
 from bot.orders.choices import (
     Catalogue,
     GroupChoices,
+    addon_parent,
     find_group,
     group_choices,
     new_group_catalogue,
     prefill_lines,
+    remembered_mpn_id,
     tenant_option_label,
 )
 from bot.orders.form import OrderMeta, OrderMode, parse_order_form
 from bot.orders.plans import draft_order
 from bot.orders.views import order_modal
 from bot.slack.access import IN_OPEN_MODAL, drafts
-from bot.slack.modals import in_modal, replace_view
-from bot.slack.payload import Payload, trigger_of, view_of
+from bot.slack.modals import channel_of, in_modal, replace_view
+from bot.slack.payload import Payload, button_value, menu_item, trigger_of, view_of
 from bot.slack.state import ViewState
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -51,6 +61,8 @@ def register(app: AsyncApp, router: Router) -> None:
         )
     )
     app.action(HomeAction.ORDER, middleware=[ORDERING.gate])(open_from_home)
+    app.action(SubscriptionAction.MENU, matchers=[menu_item(SubscriptionAction.ORDER_ADDON)],
+               middleware=[ORDERING.gate])(open_for_addon)
     in_form = [IN_OPEN_MODAL.gate]
     app.action(OrderAction.ADD_LINE, middleware=in_form)(add_line)
     app.action(OrderAction.REMOVE_LINE, middleware=in_form)(remove_line)
@@ -62,19 +74,25 @@ def register(app: AsyncApp, router: Router) -> None:
     app.view(OrderCallback.FORM, middleware=[ORDERING.gate])(submit_order)
 
 
-async def build_modal(runtime: Runtime, meta: OrderMeta, state: ViewState) -> View:
+async def build_modal(
+    runtime: Runtime, meta: OrderMeta, state: ViewState, notice: str | None = None
+) -> View:
     """The modal for `meta` from the cache, keeping what `state` holds where it applies."""
     choices: GroupChoices | Catalogue | None
     if meta.mode is OrderMode.NEW_GROUP:
         choices = await new_group_catalogue(runtime)
         label = None
+        if not state.get(OrderBlock.MPN_ID):  # Slack keeps what is typed; start with ours
+            state = state.with_default(OrderBlock.MPN_ID, await remembered_mpn_id(runtime))
     else:
         group = await group_choices(runtime, state.get(BlockId.TENANT) or meta.tenant)
         meta.tenant = group.tenant.service_name if group else None
         label = tenant_option_label(group.tenant) if group else None
         choices = group
     lines = prefill_lines(meta, state, choices)
-    return order_modal(meta, lines, choices=choices, tenant_label=label, state=state)
+    return order_modal(
+        meta, lines, choices=choices, tenant_label=label, state=state, notice=notice
+    )
 
 
 # --- opening the modal -----------------------------------------------------------------------
@@ -84,29 +102,50 @@ async def order_command(call: CommandCall) -> None:
     runtime = call.runtime
     words = " ".join(call.args).strip()
     meta = OrderMeta(channel=call.channel_id or None)
-    answer = None
+    notice = None
     if words.lower() in NEW_GROUP_WORDS:
         meta.mode = OrderMode.NEW_GROUP
     elif words:
         tenant = await find_group(runtime, words)
         if tenant is None:
-            answer = _("No license group matches “{words}”: pick one in the form.",
+            notice = _("No license group matches “{words}”: pick one below.",
                        words=escape(words))
         else:
             meta.tenant = tenant.service_name
-    view = await build_modal(runtime, meta, ViewState({}))
-    if answer:
-        await call.ack(text=answer, response_type="ephemeral")
-    else:
-        await call.ack()
+    view = await build_modal(runtime, meta, ViewState({}), notice=notice)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
+    await call.ack()
 
 
 async def open_from_home(
-    ack: AsyncAck, body: Payload, client: AsyncWebClient, runtime: Runtime
+    ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime
 ) -> None:
+    """App Home's "Order licenses", and Order on a group's details (value: the group)."""
     await ack()
-    view = await build_modal(runtime, OrderMeta(), ViewState({}))
+    meta = OrderMeta(tenant=button_value(action) or None, channel=channel_of(body))
+    view = await build_modal(runtime, meta, ViewState({}))
+    trigger = trigger_of(body, "/csp order")
+    if (body.get("view") or {}).get("type") == "modal":  # from the details modal: on top of it
+        await client.views_push(trigger_id=trigger, view=view)
+    else:
+        await client.views_open(trigger_id=trigger, view=view)
+
+
+async def open_for_addon(
+    ack: AsyncAck, body: Payload, action: Payload, client: AsyncWebClient, runtime: Runtime
+) -> None:
+    """"Order add-on" in a subscription's menu (value: its id): the group's order modal, where
+    an add-on line is attached to that subscription."""
+    await ack()
+    parent = await addon_parent(runtime, button_value(action))
+    meta = OrderMeta(tenant=parent.service_name if parent else None, channel=channel_of(body),
+                     parent=parent.id if parent else None)
+    notice = (
+        _("Add-ons for {name} ({id}): pick the add-on below; it is attached to this "
+          "subscription.", name=escape(parent.license_name or ""), id=parent.id)
+        if parent else _("That subscription is no longer in the cache: pick the group below.")
+    )
+    view = await build_modal(runtime, meta, ViewState({}), notice=notice)
     await client.views_open(trigger_id=trigger_of(body, "/csp order"), view=view)
 
 

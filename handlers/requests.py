@@ -18,7 +18,7 @@ from bot.pipeline import approvals, request_lists
 from bot.pipeline import transitions as pipeline
 from bot.pipeline.requests_view import listing_title, reject_view, request_list_blocks
 from bot.slack.access import anyone
-from bot.slack.ids import request_id_of
+from bot.slack.ids import draft_id_of, request_id_of
 from bot.slack.payload import Payload, trigger_of, typed_in
 from handlers.router import CommandCall, Router, Subcommand
 
@@ -57,7 +57,7 @@ async def submit_confirmation(ack: AsyncAck, view: Payload, runtime: Runtime, us
     """Confirm: the draft becomes a request before the modal closes (durable, then ack)."""
     actor = user_id
     request = await pipeline.confirm(
-        runtime.db, request_id_of(view.get("private_metadata")), actor, runtime.roles
+        runtime.db, draft_id_of(view.get("private_metadata")), actor, runtime.roles
     )
     await ack(response_action="clear")
     if not request.needs_approval:

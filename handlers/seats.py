@@ -15,7 +15,7 @@ from bot.core.domain import RequestKind
 from bot.core.i18n import _
 from bot.core.ids import HomeAction, OptionsAction, SeatsCallback, SubscriptionAction
 from bot.reference.terms import load_term_book
-from bot.seats.changes import SeatForm, draft_seat_change, reduction_window
+from bot.seats.changes import SeatForm, draft_seat_change, reduction_window, seats_from_command
 from bot.seats.views import seat_form
 from bot.slack.access import IN_OPEN_MODAL, drafts
 from bot.slack.modals import in_modal
@@ -64,9 +64,9 @@ async def open_from_command(call: CommandCall) -> None:
     """`/csp seats [group] [subscription] [new total]`."""
     runtime = call.runtime
     ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
-    total = prefill.numbers[0] if prefill.numbers else None
-    view = await seat_modal(runtime, ref, new_total=total, notice=prefill.problem,
-                            tenant=prefill.tenant)
+    total, notes = seats_from_command(prefill)
+    notice = " ".join(n for n in (prefill.problem, *notes) if n) or None
+    view = await seat_modal(runtime, ref, new_total=total, notice=notice, tenant=prefill.tenant)
     await call.client.views_open(trigger_id=call.trigger_id, view=view)
     await call.ack()
 

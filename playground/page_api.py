@@ -73,7 +73,8 @@ class PageApi:
         })
 
     async def command_list(self, _request: web.Request) -> web.Response:
-        entries = [{"name": e.name, "summary": e.summary, "example": e.example}
+        # the suggestions are plain text: the summaries' mrkdwn code marks would show raw
+        entries = [{"name": e.name, "summary": e.summary.replace("`", ""), "example": e.example}
                    for e in self.commands()]
         return web.json_response({"command": "/csp", "subcommands": entries})
 

@@ -380,6 +380,29 @@ async def _recorded_seats(session: AsyncSession, subscription_ids: list[int]) ->
     return {sid: int(seats) for sid, seats in (await session.execute(query)).all()}
 
 
+async def record_task(
+    session: AsyncSession,
+    service_name: str,
+    task: ProviderTask,
+    now: datetime,
+    *,
+    subscription_id: int | None = None,
+    request_id: int | None = None,
+) -> None:
+    """Keeps what is known of one provider task: sync writes what it lists, and the worker what
+    it follows. OVHcloud lists only pending tasks, so a task that starts and ends between two
+    syncs is known from the worker alone: that is how finished tasks reach `/csp tasks`."""
+    row = await session.get(ProviderTaskRow, task.id)
+    if row is None:
+        row = ProviderTaskRow(id=task.id, service_name=service_name)
+        session.add(row)
+    row.function, row.status = _clip(task.function, ProviderTaskRow.function), str(task.status)
+    row.todo_date, row.finish_date = task.todo_date, task.finish_date
+    row.subscription_id = subscription_id if subscription_id is not None else row.subscription_id
+    row.request_id = request_id if request_id is not None else row.request_id
+    row.synced_at = now
+
+
 async def _apply_tasks(session: AsyncSession, snap: TenantSnapshot, now: datetime) -> None:
     sn = snap.tenant.service_name
     by_task = {s.task_pending_id: s.id for s in snap.subscriptions if s.task_pending_id}
@@ -393,15 +416,8 @@ async def _apply_tasks(session: AsyncSession, snap: TenantSnapshot, now: datetim
     seen = set()
     for task in snap.tasks:
         seen.add(task.id)
-        row = await session.get(ProviderTaskRow, task.id)
-        if row is None:
-            row = ProviderTaskRow(id=task.id, service_name=sn)
-            session.add(row)
-        row.function, row.status = _clip(task.function, ProviderTaskRow.function), str(task.status)
-        row.todo_date, row.finish_date = task.todo_date, task.finish_date
-        row.subscription_id = by_task.get(task.id, row.subscription_id)
-        row.request_id = requests.get(task.id, row.request_id)
-        row.synced_at = now
+        await record_task(session, sn, task, now, subscription_id=by_task.get(task.id),
+                          request_id=requests.get(task.id))
     # unfinished tasks the provider no longer knows of: nothing more will be learnt about them
     forgotten = await unfinished_task_ids(session, sn) - seen
     if forgotten:

@@ -193,6 +193,39 @@ class DigestRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class DraftRow(Base):
+    """A form someone reviewed but has not confirmed (migration 0009).
+
+    Kept apart from `requests`, so a draft takes no request number: Review → Back → Review
+    leaves nothing in the lists or the audit trail. Confirm turns it into a request (numbered
+    then) and records which one in `request_id`, so a second Confirm can say "already
+    submitted". Drafts older than a day are deleted by the drafts loop.
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str] = mapped_column(String(64))
+    tenant: Mapped[str | None] = mapped_column(String(255))
+    subscription_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The provider writes the request will make: [[action, params], …].
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    origin_channel: Mapped[str | None] = mapped_column(String(64))
+    #: Scheduled for the renewal (the request it becomes waits for that time).
+    run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Set by the one Confirm that wins; the request it became follows in `request_id`.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
 # --- the local state cache (migration 0002) --------------------------------------------------
 
 

@@ -123,6 +123,7 @@ async def requests_in_states(
     kinds: Collection[str] | None = None,
     requester: str | None = None,
     subscription_id: int | None = None,
+    tenant: str | None = None,
     limit: int = 50,
 ) -> list[RequestRow]:
     query = select(RequestRow).where(RequestRow.state.in_(list(states)))
@@ -130,6 +131,8 @@ async def requests_in_states(
         query = query.where(RequestRow.kind.in_(list(kinds)))
     if requester is not None:
         query = query.where(RequestRow.requester == requester)
+    if tenant is not None:
+        query = query.where(RequestRow.tenant == tenant)
     if subscription_id is not None:
         query = query.where(RequestRow.subscription_id == subscription_id)
     query = query.order_by(RequestRow.updated_at.desc(), RequestRow.id.desc()).limit(limit)
@@ -430,3 +433,16 @@ async def in_flight_seats(session: AsyncSession, tenant: str) -> dict[int, int]:
             continue
         seats[int(license_id)] = seats.get(int(license_id), 0) + added
     return seats
+
+
+async def last_ordered_mpn_id(session: AsyncSession) -> str | None:
+    """The MPN ID of the latest new license group ordered (a confirmed request's step)."""
+    query = (
+        select(RequestStepRow.params)
+        .where(RequestStepRow.action == "order_tenant")
+        .order_by(RequestStepRow.id.desc())
+        .limit(1)
+    )
+    params = (await session.execute(query)).scalar_one_or_none() or {}
+    mpn_id = (params.get("order") or {}).get("mpn_id")
+    return str(mpn_id) if mpn_id else None

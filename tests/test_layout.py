@@ -19,11 +19,13 @@ BELOW_FEATURES = KERNEL | {"bot/slack", "bot/reference", "bot/policy", "bot/pipe
                            "bot/app:types"}
 #: Flows that embed another: choosing a subscription (`tenants/`), the renewal words
 #: (`terms/`), the seat and cancellation windows the digest and the usage line speak of, App
-#: Home's group list, a software cancellation's refund ticket.
+#: Home's group list, a software cancellation's refund ticket, a done order's links into its
+#: group (`tenants/`), the customer's tenant that a group's last refund ticket named.
 EMBEDS: dict[str, set[str]] = {
+    "bot/orders": {"bot/tenants"},
     "bot/seats": {"bot/tenants", "bot/terms"},
     "bot/cancellation": {"bot/tenants", "bot/terms"},
-    "bot/tenants": {"bot/terms", "bot/usage"},
+    "bot/tenants": {"bot/terms", "bot/usage", "bot/refunds"},
     "bot/terms": {"bot/seats", "bot/cancellation"},
     "bot/usage": {"bot/seats"},
     "bot/home": {"bot/tenants"},

@@ -16,6 +16,8 @@ class Finding:
     ok: bool
     subject: str
     detail: str
+    #: Neither fine nor a problem: what another setup would need (shown as `--`).
+    note: bool = False
 
 
 def configuration_findings(settings: Settings) -> list[Finding]:
@@ -31,12 +33,11 @@ def configuration_findings(settings: Settings) -> list[Finding]:
         findings.append(
             Finding(True, "Slack", f"{mode.value} mode, Web API at {settings.slack_api_url}")
         )
-    if settings.slack_app_token is None:
-        findings.append(
-            Finding(True, "Socket Mode", "needs SLACK_APP_TOKEN (xapp-, connections:write)")
-        )
-    if settings.slack_signing_secret is None and mode is not ConnectionMode.SOCKET:
-        findings.append(Finding(True, "HTTP mode", "needs SLACK_SIGNING_SECRET"))
+    # In HTTP mode, Socket Mode as a note; when Slack is not configured at all, its finding
+    # already names both ways (an "ok" line saying "needs …" read as a contradiction).
+    if mode is ConnectionMode.HTTP:
+        findings.append(Finding(True, "Socket Mode", "not used; it would need SLACK_APP_TOKEN "
+                                "(xapp-, connections:write)", note=True))
     if not settings.csp_approvals_channel:
         findings.append(
             Finding(

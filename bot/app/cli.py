@@ -79,8 +79,8 @@ PLAYGROUND_READY = """csp-bot playground: {url}
   A web page that stands in for Slack: try every flow as Alice (staff), Sam (support agent)
   or Ada (admin), on sandbox data. Nothing reaches Slack or OVHcloud; everything is forgotten
   when it stops (Ctrl-C).
-  To connect to Slack instead, see `csp-bot check` and set SLACK_BOT_TOKEN and
-  SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) in .env."""
+  To connect to Slack instead, set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or
+  SLACK_SIGNING_SECRET) in .env; `make check` (`.venv/bin/csp-bot check`) says what is missing."""
 
 
 def _run_playground(settings: Settings, host: str | None, port: int | None) -> None:
@@ -133,7 +133,10 @@ def check(offline: bool, provider_details: bool) -> None:
     if not offline:
         findings += asyncio.run(probe(settings))
     for finding in findings:
-        mark = click.style("ok ", fg="green") if finding.ok else click.style("!! ", fg="red")
+        if finding.note:
+            mark = click.style("-- ", fg="bright_black")
+        else:
+            mark = click.style("ok ", fg="green") if finding.ok else click.style("!! ", fg="red")
         click.echo(f"{mark} {finding.subject}: {finding.detail}")
     problems = [f for f in findings if not f.ok]
     if problems:

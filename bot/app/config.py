@@ -188,6 +188,10 @@ class Settings(BaseSettings):
         default=6.0, ge=0, description="a license group's usage statistics and billing peaks "
         "are read at most this often (0: at every sync)"
     )
+    csp_reseller_mpn_id: str | None = Field(
+        default=None, max_length=20, description="the reseller's MPN ID the new-group form "
+        "starts with (unset: the one of the last new group ordered)"
+    )
     csp_task_history_days: int = Field(
         default=7, ge=1, description="finished provider tasks stay listed this long"
     )

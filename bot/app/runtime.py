@@ -146,6 +146,10 @@ class PeriodicLoop:
             self._task = None
 
 
+#: How often abandoned drafts are looked for (they are kept a day).
+DRAFT_SWEEP_SECONDS = 3600.0
+
+
 class Runtime:
     """Everything a listener or a loop needs, created once per process."""
 
@@ -210,6 +214,12 @@ class Runtime:
         # The daily window digest at CSP_DIGEST_TIME: once a day, by the replica that claims it.
         self.add_loop(
             "digest", lambda: send_digest(self), self.settings.csp_deadline_check_seconds
+        )
+        from bot.pipeline.transitions import forget_old_drafts
+
+        # Drafts nobody confirmed (Back, a closed modal) are forgotten after a day.
+        self.add_loop(
+            "drafts", lambda: forget_old_drafts(self.db, self.clock.now()), DRAFT_SWEEP_SECONDS
         )
         from bot.pipeline.worker import Worker
 

@@ -9,8 +9,9 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from bot.audit.trail import AuditEvent, AuditPage
 from bot.core.blocks import context, date_token, escape, plain, section
 from bot.core.domain import RequestState
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.core.ids import PipelineAction, PipelineBlock
+from bot.core.text import cut_saying
 from bot.pipeline.cards import state_short
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -44,8 +45,8 @@ def event_line(event: AuditEvent, *, with_request: bool) -> str:
         head += f" · R{event.request_id}"
     extra = []
     if event.note:
-        note = event.note if len(event.note) <= NOTE_LIMIT else event.note[:NOTE_LIMIT] + "…"
-        extra.append(f"_{escape(note)}_")
+        kept, left_out = cut_saying(escape(event.note), NOTE_LIMIT)
+        extra.append(f"_{kept}_" + (f" {left_out}" if left_out else ""))
     if event.provider_task_id:
         extra.append(_("task {id}", id=event.provider_task_id))
     if event.provider_query_id:
@@ -64,10 +65,10 @@ def audit_blocks(page: AuditPage) -> list[Block]:
     blocks.extend(section(event_line(e, with_request=with_request)) for e in page.events)
     blocks.append(
         context(
-            _(
-                "Page {page} of {pages} · {total} events, oldest first · times in your time "
-                "zone",
-                page=page.page + 1, pages=page.pages, total=page.total,
+            ngettext(
+                "Page {page} of {pages} · {n} event, oldest first · times in your time zone",
+                "Page {page} of {pages} · {n} events, oldest first · times in your time zone",
+                page.total, page=page.page + 1, pages=page.pages,
             )
         )
     )

@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.core.blocks import context, date_token, escape
-from bot.core.domain import Request, RequestKind, RequestState, StepAction
+from bot.core.domain import Draft, Request, RequestKind, RequestState, StepAction
 from bot.core.errors import DomainError, FormErrors, NotFoundError
 from bot.core.i18n import _
 from bot.core.ids import CancelAction, CancelBlock
@@ -157,7 +157,7 @@ def cancellation_window(settings: Any) -> timedelta:
 
 
 async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
-                             ) -> tuple[Request, View]:
+                             ) -> tuple[Draft, View]:
     """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
     await runtime.roles.require_drafter(requester, RequestKind.CANCEL)
     subscription_block = form.ref.subscription_block
@@ -212,7 +212,7 @@ async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
         run_at=run_at,
     )
     content = cancel_confirmation(facts, form, decision, refund, window_open, now, run_at)
-    return await prepare(runtime.db, spec, content)
+    return await prepare(runtime.db, spec, content, now=now)
 
 
 def renewal_for(form: CancelForm, facts: SubscriptionFacts, now: datetime, window: timedelta
@@ -309,8 +309,9 @@ def refund_text(refund: Money | None, window_open: bool, at: datetime) -> str:
         return _("None: the cancellation window has closed")
     if refund is None:
         return describe(None)
-    return _("≈ {amount} if approved by {date}; it shrinks by the day",
-             amount=refund, date=date_token(at, "{date_short_pretty}"))
+    # "{date_short}", never "…_pretty": "if approved on Today" is not a sentence
+    return _("≈ {amount} if approved on {date}; it shrinks by the day",
+             amount=refund, date=date_token(at, "{date_short}"))
 
 
 #: States of a cancellation that was approved: its estimate is the one at the decision.
@@ -343,7 +344,7 @@ def refund_estimate_now(request: Request, now: datetime, settings: Any) -> str |
     if refund is None:
         return describe(None)
     return _("≈ {amount}, as approved on {date}", amount=refund,
-             date=date_token(at, "{date_short_pretty}"))
+             date=date_token(at, "{date_short}"))
 
 
 def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: policy.Decision,

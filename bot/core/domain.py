@@ -404,3 +404,26 @@ class Request(BaseModel):
     def ref(self) -> str:
         """How people name a request: `#R42`."""
         return f"R{self.id}"
+
+
+class Draft(BaseModel):
+    """A reviewed form, not confirmed yet: it has no request number until it is confirmed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: RequestKind
+    requester: str
+    tenant: str | None = None
+    subscription_id: int | None = None
+    payload: dict[str, Any] = {}
+    summary: str = ""
+    needs_approval: bool = False
+    deadline: datetime | None = None
+    origin_channel: str | None = None
+    #: Scheduled for the renewal: the request it becomes waits for that time.
+    run_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    #: The request this draft became, once confirmed.
+    request_id: int | None = None
+    created_at: datetime

@@ -38,6 +38,9 @@ from babel.units import format_unit
 from bot.core.i18n import _, current_language, current_time_zone, ngettext
 from bot.core.text import escape
 
+#: The minus sign (U+2212): every number below zero the bot shows has it, never a hyphen.
+MINUS = "\u2212"
+
 #: The CLDR locale each language writes with: the country the bot's users work in.
 BABEL_LOCALES: dict[str, str] = {
     "en": "en_GB",
@@ -65,16 +68,19 @@ def money(amount: Decimal | int | float, currency: str) -> str:
     half up to the currency's digits, as invoices are."""
     digits = get_currency_precision(currency)
     value = Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    value = abs(value) if value == 0 else value  # never "−0.00"
     language = current_language()
     if language == "en":
         text = format_currency(value, currency, format=_ENGLISH_MONEY, locale="en_GB",
-                               currency_digits=False)
-        return text.replace("\u00a0", " ")
-    return format_currency(value, currency, locale=babel_locale(language))
+                               currency_digits=False).replace("\u00a0", " ")
+    else:
+        text = format_currency(value, currency, locale=babel_locale(language))
+    # below zero with the minus sign (U+2212), as every difference the bot shows, never a hyphen
+    return text.replace("-", MINUS)
 
 
 def signed_money(amount: Decimal | int | float, currency: str) -> str:
-    """A cost difference: `+66,00 €`, `-28,00 €`."""
+    """A cost difference: `+66,00 €`, `−28,00 €`."""
     text = money(amount, currency)
     return text if Decimal(str(amount)) < 0 else "+" + text
 

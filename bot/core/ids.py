@@ -52,6 +52,7 @@ class SubscriptionAction(StrEnum):
     MENU = "subscription_menu"
     CHANGE_SEATS = "subscription_change_seats"
     CANCEL = "subscription_cancel"
+    ORDER_ADDON = "subscription_order_addon"
 
 
 class OptionsAction(StrEnum):
@@ -70,6 +71,8 @@ class HomeAction(StrEnum):
     CANCEL = "home_cancel"
     REFUND = "home_refund"
     REFRESH = "home_refresh"
+    #: The group picker under "License groups": opens the chosen group's details.
+    GROUP_DETAILS = "home_group_details"
 
 
 class TenantAction(StrEnum):
@@ -124,6 +127,7 @@ class PipelineAction(StrEnum):
 class PipelineBlock(StrEnum):
     DECISION = "pipeline_decision"
     REQUESTER = "pipeline_requester"
+    CREATED = "pipeline_created"  # a done order's ways into what it made
     REJECT_REASON = "pipeline_reject_reason"
     AUDIT_PAGER = "pipeline_audit_pager"
 
@@ -142,6 +146,7 @@ class OrderBlock(StrEnum):
     typed in it when the modal is updated."""
 
     MODE = "order_mode"
+    NOTICE = "order_notice"
     LINES_HINT = "order_lines_hint"
     LINE_LICENSE = "order_line_license"
     LINE_PARENT = "order_line_parent"

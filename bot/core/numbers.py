@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.core.formats import number
+from bot.core.formats import MINUS, number
 from bot.core.i18n import _
 
 #: A ceiling for counts when no rule gives one (seats, licenses): no license group holds more.
@@ -75,3 +75,8 @@ def id_of(text: object) -> int | None:
         return parse_whole(str(text), maximum=MAX_ID)
     except NumberError:
         return None
+
+
+def signed(n: int) -> str:
+    """A difference with its sign: `+3`, `−2`."""
+    return f"+{n}" if n >= 0 else f"{MINUS}{-n}"

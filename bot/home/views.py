@@ -11,6 +11,8 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     DividerBlock,
     HeaderBlock,
+    Option,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -24,6 +26,9 @@ from bot.tenants.browse_view import freshness_blocks, status_text
 HOME_BLOCK_LIMIT = 100
 #: Groups listed by name on the Home tab; the rest are counted (`/csp tenants` lists all).
 HOME_TENANTS = 40
+#: Slack: a static select holds 100 options.
+PICKER_LIMIT = 100
+OPTION_TEXT_LIMIT = 75
 LINE_SECTION_LIMIT = 2900
 
 
@@ -96,6 +101,13 @@ def _groups_blocks(summary: HomeSummary) -> list[Block]:
         chunk.append(line)
     if chunk:
         blocks.append(section("\n".join(chunk)))
+    if tenants:
+        blocks.append(ActionsBlock(elements=[StaticSelectElement(
+            action_id=HomeAction.GROUP_DETAILS,
+            placeholder=plain(_("Open a group's details…")),
+            options=[Option(text=plain(escape(t.label), OPTION_TEXT_LIMIT),
+                            value=t.service_name) for t in tenants[:PICKER_LIMIT]],
+        )]))
     more = len(tenants) - HOME_TENANTS
     hint = _("`/csp tenants` lists them page by page; `/csp tenant <name>` shows one.")
     if more > 0:

@@ -157,6 +157,25 @@ async def find_group(runtime: Runtime, text: str) -> CachedTenant | None:
         return await cache.get_tenant(session, ranked[0].value) if ranked else None
 
 
+async def addon_parent(runtime: Runtime, value: object) -> CachedSubscription | None:
+    """The cached subscription an "Order add-on" names, if it is still there."""
+    subscription_id = id_of(value)
+    if subscription_id is None:
+        return None
+    async with runtime.db.session() as session:
+        return await cache.get_subscription(session, subscription_id)
+
+
+async def remembered_mpn_id(runtime: Runtime) -> str | None:
+    """The reseller's MPN ID for a new group: the setting, else the one last ordered with."""
+    if runtime.settings.csp_reseller_mpn_id:
+        return runtime.settings.csp_reseller_mpn_id
+    from store import requests as request_repo
+
+    async with runtime.db.session() as session:
+        return await request_repo.last_ordered_mpn_id(session)
+
+
 def tenant_option_label(tenant: CachedTenant) -> str:
     """The group as the typeahead names it, so the prefilled choice looks like a picked one."""
     from bot.cache import typeahead
@@ -202,6 +221,8 @@ def prefill_lines(
         if lic is not None and lic.is_addon and isinstance(choices, GroupChoices):
             parents = tuple(choices.parents_for(lic))
         parent_id = id_of(raw_parent)
+        if parent_id is None and not raw_parent:
+            parent_id = meta.parent  # "Order add-on" on that subscription
         parent_ok = parent_id is not None and any(p.id == parent_id for p in parents)
         stale = (raw_license is not None and lic is None) or (raw_parent and not parent_ok)
         if stale:

@@ -92,7 +92,8 @@ def order_confirmation(
         title,
         rows,
         decision=decision,
-        notes=[*plan.notes, next_step],
+        notes=plan.notes,
         deadlines=deadlines,
         intro=intro,
+        next_step=next_step,
     )

@@ -74,6 +74,8 @@ class OrderMeta(Metadata):
     channel: str | None = None
     #: The license group the lines' choices were built for.
     tenant: str | None = None
+    #: "Order add-on" on a subscription: the parent an add-on line is attached to at first.
+    parent: int | None = None
 
     def fresh_key(self) -> str:
         key = str(self.next_key)

@@ -6,16 +6,19 @@ group and its subscriptions. Pure: the step's result (bot/orders/delivery.py) in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.core.blocks import context, escape, section
+from bot.core.blocks import context, escape, plain, section
 from bot.core.domain import Request, RequestState, RequestStep, StepAction
 from bot.core.i18n import _, ngettext
+from bot.core.ids import BrowseAction, PipelineBlock
 from bot.orders.delivery import Phase, order_words, phase_of
 from bot.orders.form import OrderPayload
 from bot.pipeline.cards import Card, card_link
+from bot.tenants.browse import BrowseRef
 
 #: A link Slack can show as is: http(s), nothing that ends or splits a mrkdwn link.
 _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,500}")
@@ -162,3 +165,44 @@ def waiting_for_payment_news(request: Request, result: dict) -> Card:
     if card:
         blocks.append(context(f"<{card}|{_('Open the card')}>"))
     return Card(text, blocks)
+
+
+def created(request: Request, steps: Sequence[RequestStep]) -> tuple[str | None, list[int]]:
+    """What a done request made: a new license group's service name, new subscription ids."""
+    service = None
+    ids: list[int] = []
+    for step in steps:
+        result = step.result or {}
+        if step.action is StepAction.ORDER_TENANT and result.get("service_name"):
+            service = str(result["service_name"])
+        for key in ("subscription_id", "subscription_ids"):
+            value = result.get(key)
+            values = value if isinstance(value, list) else [value]
+            ids += [int(v) for v in values if isinstance(v, int | str) and str(v).isdigit()]
+    return service, ids
+
+
+def created_blocks(request: Request, steps: Sequence[RequestStep]) -> list[Block]:
+    """A done order names what it created, with the ways into it (`Details`, `Subscriptions`)."""
+    if request.state is not RequestState.DONE:
+        return []
+    service, ids = created(request, steps)
+    group = service or request.tenant
+    lines: list[str] = []
+    if service and order_step(list(steps)) is None:  # else the order's part of the card says it
+        lines.append(_(":new: New license group `{name}`", name=escape(service)))
+    if ids:
+        lines.append(_(":new: New subscriptions: {ids}", ids=", ".join(f"`{i}`" for i in ids)))
+    blocks: list[Block] = [section("\n".join(lines))] if lines else []
+    if not (service or ids) or not group:
+        return blocks
+    return [
+        *blocks,
+        ActionsBlock(block_id=PipelineBlock.CREATED, elements=[
+            ButtonElement(text=plain(_("Details")), action_id=BrowseAction.SHOW,
+                          value=BrowseRef(v="tenant", t=group).encode()),
+            # a second button of one block needs its own action id (the same listener)
+            ButtonElement(text=plain(_("Subscriptions")), action_id=BrowseAction.SHOW_TASKS,
+                          value=BrowseRef(v="subs", t=group).encode()),
+        ]),
+    ]

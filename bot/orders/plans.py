@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.models.views import View
 
 from bot import policy
-from bot.core.domain import License, Request, RequestKind, StepAction
+from bot.core.domain import Draft, License, RequestKind, StepAction
 from bot.core.errors import FormErrors
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OrderBlock
@@ -203,7 +203,7 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
     return OrderPlan(priced, _("{name} (new license group)", name=group), prices.currency)
 
 
-async def draft_order(runtime: Runtime, form: OrderForm, actor: str) -> tuple[Request, View]:
+async def draft_order(runtime: Runtime, form: OrderForm, actor: str) -> tuple[Draft, View]:
     """Checks an order against the cache and the price book, stores it as a draft, and
     returns the confirmation to push. Nothing is sent before the requester confirms."""
     await runtime.roles.require_drafter(actor, RequestKind.ORDER)
@@ -249,7 +249,7 @@ async def draft_order(runtime: Runtime, form: OrderForm, actor: str) -> tuple[Re
         deadline=deadline,
         origin_channel=form.meta.channel,
     )
-    return await prepare(runtime.db, spec, content)
+    return await prepare(runtime.db, spec, content, now=runtime.clock.now())
 
 
 SPEC = register(KindSpec(
@@ -257,6 +257,7 @@ SPEC = register(KindSpec(
     title=lambda: _("Order"),
     payload=OrderPayload,
     status_blocks=new_group.order_blocks,
+    created_blocks=new_group.created_blocks,
     state_line=new_group.state_line,
     state_short=new_group.state_short,
 ))  # fmt: skip

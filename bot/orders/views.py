@@ -66,22 +66,28 @@ def order_modal(
     choices: GroupChoices | Catalogue | None,
     tenant_label: str | None = None,
     state: ViewState | None = None,
+    notice: str | None = None,
 ) -> View:
     """The order modal in `meta.mode`. `lines` come from `bot.orders.plans.prefill_lines`
-    (their keys are the ones in `meta`); `tenant_label` names the chosen group for its select."""
+    (their keys are the ones in `meta`); `tenant_label` names the chosen group for its select;
+    `notice` says, at the top, what of the command's words could not be used."""
     state = state or ViewState({})
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(ContextBlock(block_id=OrderBlock.NOTICE,
+                                   elements=[mrkdwn(f":warning: {notice}")]))
     if meta.mode is OrderMode.NEW_GROUP:
-        blocks = _new_group_blocks(state, choices)
+        blocks.extend(_new_group_blocks(state, choices))
         title = _("Order a license group")
     else:
-        blocks = _existing_group_blocks(meta, choices, tenant_label)
+        blocks.extend(_existing_group_blocks(meta, choices, tenant_label))
         title = _("Order licenses")
     if choices is not None and choices.offered():
         blocks.extend(_line_blocks(meta, lines, choices))
     blocks.append(
         InputBlock(
             block_id=OrderBlock.NOTE,
-            label=plain(_("Note (optional)")),
+            label=plain(_("Note")),
             optional=True,
             hint=plain(_("Kept with the request; approvers see it.")),
             element=PlainTextInputElement(
@@ -216,7 +222,7 @@ def _new_group_blocks(state: ViewState, choices: GroupChoices | Catalogue | None
         text_input(b["display_name"], _("Customer's company name"), optional=True),
         text_input(
             b["subdomain"],
-            _("Custom subdomain (optional)"),
+            _("Custom subdomain"),
             optional=True,
             max_length=80,
             placeholder=_("e.g. nordwind-logistics"),

@@ -112,10 +112,8 @@ def step_words(step: RequestStep, request: Request) -> str:
     p = step.params
     match step.action:
         case StepAction.CHANGE_QUANTITY:
-            return _(
-                "Set subscription {sub} to {quantity} seats",
-                sub=request.subscription_id, quantity=p.get("quantity"),
-            )
+            # the subscription is the request's own, named in its summary
+            return _("Set the total to {quantity} seats", quantity=p.get("quantity"))
         case StepAction.ADD_SUBSCRIPTION:
             return _(
                 "Add {license} × {quantity}",
@@ -186,8 +184,14 @@ def steps_text(request: Request, steps: list[RequestStep]) -> str:
 
 def decision_line(request: Request) -> str | None:
     """Who decided and when, as the approval card and the status card both say it."""
+    line = _decision_words(request)
+    return " ".join(line.split(" ")).replace("  ", " ").strip() if line else None
+
+
+def _decision_words(request: Request) -> str | None:
     when = date_token(request.decided_at) if request.decided_at else ""
-    who = f"<@{request.decided_by}>" if request.decided_by else ""
+    decider = request.decided_by or (request.requester if request.state is S.WITHDRAWN else None)
+    who = f"<@{decider}>" if decider else ""
     note = f": {escape(request.decision_note)}" if request.decision_note else ""
     if request.state is S.WITHDRAWN:
         return _(":leftwards_arrow_with_hook: Withdrawn by {who} {when}", who=who, when=when)
@@ -200,16 +204,22 @@ def decision_line(request: Request) -> str | None:
     return None
 
 
-def facts(request: Request) -> list[Block]:
+def facts(request: Request, *, deadline: bool = True) -> list[Block]:
+    """Who asked and the facts the confirmed summary does not already say (each fact once:
+    the summary names the group and the subscription by name, with their ids)."""
+    content = confirmation_of(request)
+    said = {r.label for r in content.rows} if content else set()
     fields = [mrkdwn(f"*{_('Requester')}*\n<@{request.requester}>")]
     fields.append(mrkdwn(f"*{_('Kind')}*\n{kind_words(request.kind)}"))
-    if request.tenant:
+    if request.tenant and _("License group") not in said:
         fields.append(mrkdwn(f"*{_('License group')}*\n{escape(request.tenant)}"))
-    if request.subscription_id:
+    if request.subscription_id and _("Subscription") not in said:
         fields.append(mrkdwn(f"*{_('Subscription')}*\n{request.subscription_id}"))
     if request.run_at:
         fields.append(mrkdwn(f"*{_('Scheduled for')}*\n{date_token(request.run_at)}"))
-    if request.deadline:
+    if deadline and request.deadline and request.state is S.AWAITING_APPROVAL and not (
+        content and content.deadlines
+    ):
         fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
     if request.assignee:
         fields.append(mrkdwn(f"*{_('Handled by')}*\n<@{request.assignee}>"))
@@ -218,7 +228,8 @@ def facts(request: Request) -> list[Block]:
     return [SectionBlock(fields=fields)]
 
 
-def details(request: Request, now_values: Mapping[str, str] | None = None) -> list[Block]:
+def details(request: Request, now_values: Mapping[str, str] | None = None, *,
+            said_deadline: datetime | None = None) -> list[Block]:
     """The summary rows and notes confirmed by the requester, or the plain summary.
     `now_values` replaces the value of the rows with those labels: figures worked out again
     when the card is drawn (a cancellation's refund estimate shrinks by the day)."""
@@ -229,11 +240,25 @@ def details(request: Request, now_values: Mapping[str, str] | None = None) -> li
     if now_values:
         rows = tuple(replace(r, value=now_values.get(r.label, r.value)) for r in rows)
     blocks: list[Block] = row_fields(rows)
-    if content.deadlines:
-        blocks.append(section(deadline_lines(content.deadlines)))
-    if content.notes:
-        blocks.append(section(notes_text(content.notes)))
+    # decision deadlines, while there is a decision to make; not twice the same moment
+    deadlines = tuple(d for d in content.deadlines if d.when != said_deadline)
+    if deadlines and request.state is S.AWAITING_APPROVAL:
+        blocks.append(section(deadline_lines(deadlines)))
+    # what the change would do is moot once it is certain it never will
+    notes = content.notes if request.state not in NEVER_SENT else ()
+    if content.next_step and request.state in STILL_HAPPENING:
+        notes = (*notes, content.next_step)
+    if notes:
+        blocks.append(section(notes_text(notes)))
     return blocks
+
+
+#: States in which something is still to happen: only then does a card say what comes next.
+STILL_HAPPENING = frozenset(
+    {S.AWAITING_APPROVAL, S.SCHEDULED, S.QUEUED, S.RUNNING, S.APPROVED, S.FILED}
+)
+#: States a request reaches without anything being sent: their steps are not shown.
+NEVER_SENT = frozenset({S.REJECTED, S.WITHDRAWN, S.EXPIRED})
 
 
 def headline(request: Request) -> str:
@@ -246,16 +271,20 @@ def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Ca
     """The card in the channel where the request was made, updated at every transition."""
     spec = spec_of(request.kind)
     blocks: list[Block] = [HeaderBlock(text=plain(headline(request), 150))]
+    line = decision_line(request)
     state = spec.state_line(request, steps) or state_words(request.state)
+    if request.state in NEVER_SENT and line:  # the outcome, said once: who and when
+        state, line = line, None
     blocks.append(section(f"*{state}*"))
     blocks.extend(facts(request))
     blocks.extend(details(request))
     blocks.extend(spec.status_blocks(request, steps))
-    line = decision_line(request)
     if line:
         blocks.append(section(line))
-    if steps:
+    if steps and request.state not in NEVER_SENT:
         blocks.append(section(f"*{_('Steps')}*\n{steps_text(request, steps)}"))
+    if request.state is S.DONE:
+        blocks.extend(spec.created_blocks(request, steps))
     if request.error:
         name = provider_name(request)
         error = _(":x: {provider} said: {error}", provider=name, error=escape(request.error))
@@ -331,20 +360,19 @@ def card_buttons(request: Request) -> list[ButtonElement]:
 
 
 def approval_card(request: Request, now_values: Mapping[str, str] | None = None) -> Card:
-    """The card in the approvals channel; its buttons give way to who decided, and when.
+    """The card in the approvals channel. While it waits, the decision and its deadline come
+    first (an agent does not scroll to find Approve); then the facts, once each. Decided, the
+    buttons give way to who decided, and when.
     `now_values`: summary rows worked out again as the card is drawn (see `details`)."""
     blocks: list[Block] = [
         HeaderBlock(text=plain(_("Approval · {headline}", headline=headline(request)), 150))
     ]
-    blocks.extend(facts(request))
-    blocks.extend(details(request, now_values))
-    blocks.extend(spec_of(request.kind).approval_blocks(request))
-    if request.state is S.AWAITING_APPROVAL:
-        if request.deadline:
-            blocks.append(
-                section(_("Decide before {when}.", when=date_token(request.deadline)))
-            )
-        blocks.append(DividerBlock())
+    waiting = request.state is S.AWAITING_APPROVAL
+    if waiting:
+        ask = _("*Decide before {when}*; after that it expires.",
+                when=date_token(request.deadline)) if request.deadline else _(
+            "*Your decision*: no deadline.")
+        blocks.append(section(ask))
         blocks.append(
             ActionsBlock(
                 block_id=PipelineBlock.DECISION,
@@ -370,9 +398,15 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
                 ],
             )
         )
+    else:
+        blocks.append(section(f"*{decision_line(request) or state_words(request.state)}*"))
+    blocks.append(DividerBlock())
+    blocks.extend(facts(request, deadline=False))
+    blocks.extend(details(request, now_values, said_deadline=request.deadline))
+    blocks.extend(spec_of(request.kind).approval_blocks(request))
+    if waiting:
         text = _("{headline} needs a decision", headline=headline(request))
     else:
-        blocks.append(section(decision_line(request) or state_words(request.state)))
         blocks.append(context(_("Now: {state}", state=state_short(request.state))))
         text = _("{headline}: {state}", headline=headline(request),
                  state=state_short(request.state))
@@ -380,4 +414,9 @@ def approval_card(request: Request, now_values: Mapping[str, str] | None = None)
 
 
 def approve_consequence(request: Request) -> str:
-    return spec_of(request.kind).approval_sentence()
+    """The confirm dialog every viewer of the approvals channel gets: it says who may decide
+    before it says what happens (the kind's sentence), so nobody takes it for a right they do
+    not have."""
+    who = _("Only a support agent other than the requester can approve; for anyone else "
+            "nothing happens.")
+    return who + " " + spec_of(request.kind).approval_sentence()

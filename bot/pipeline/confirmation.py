@@ -6,8 +6,9 @@ the status card and the approval card all say the same thing, in the same words.
 
 How a flow uses it, from its form's submission listener:
 
-    request, view = await prepare(runtime.db, DraftSpec(...), Confirmation.of(
-        _("Confirm seats"), {_("Seats"): "12 → 13"}, decision=decision))
+    draft, view = await prepare(runtime.db, DraftSpec(...), Confirmation.of(
+        _("Confirm seats"), {_("Seats"): "12 → 13"}, decision=decision),
+        now=runtime.clock.now())
     await ack(response_action="push", view=view)
 
 The pushed view's close button reads "Back": Slack then shows the form again with its values.
@@ -22,7 +23,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.core.domain import Request
+from bot.core.domain import Draft, Request
 from bot.core.i18n import _
 from bot.pipeline.transitions import DraftSpec, create_draft
 from bot.policy import Decision
@@ -60,6 +61,9 @@ class Confirmation:
     #: Who must approve, in words; None when the request is sent as soon as it is confirmed.
     approvers: str | None = None
     intro: str | None = None
+    #: What happens after Confirm, said while something will still happen (cards drop it once
+    #: the request has its outcome).
+    next_step: str | None = None
 
     def __post_init__(self) -> None:
         if not self.title or len(self.title) > TITLE_LIMIT:
@@ -80,6 +84,7 @@ class Confirmation:
         deadlines: Iterable[Deadline] = (),
         approvers: str | None = None,
         intro: str | None = None,
+        next_step: str | None = None,
     ) -> Confirmation:
         """Builds a confirmation, taking the notes, deadline and approval of a policy Decision."""
         items = rows.items() if isinstance(rows, Mapping) else rows
@@ -98,6 +103,7 @@ class Confirmation:
             deadlines=tuple(all_deadlines),
             approvers=approvers,
             intro=intro,
+            next_step=next_step,
         )
 
     def to_payload(self) -> dict[str, Any]:
@@ -108,6 +114,7 @@ class Confirmation:
             "deadlines": [[d.label, d.when.isoformat()] for d in self.deadlines],
             "approvers": self.approvers,
             "intro": self.intro,
+            "next": self.next_step,
         }
 
     @classmethod
@@ -126,6 +133,7 @@ class Confirmation:
                 ),
                 approvers=data.get("approvers"),
                 intro=data.get("intro"),
+                next_step=data.get("next"),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -136,8 +144,8 @@ def confirmation_of(request: Request) -> Confirmation | None:
 
 
 async def prepare(
-    db: Database, spec: DraftSpec, content: Confirmation
-) -> tuple[Request, View]:
+    db: Database, spec: DraftSpec, content: Confirmation, *, now: datetime | None = None
+) -> tuple[Draft, View]:
     """Stores the draft with its confirmation and builds the view to push.
 
     Nothing is sent to anyone until the requester presses Confirm on that view.
@@ -145,5 +153,5 @@ async def prepare(
     from bot.pipeline.confirm_view import confirm_view
 
     payload = {**spec.payload, PAYLOAD_KEY: content.to_payload()}
-    request = await create_draft(db, replace(spec, payload=payload))
-    return request, confirm_view(request, content)
+    draft = await create_draft(db, replace(spec, payload=payload), now=now)
+    return draft, confirm_view(draft, content)

@@ -10,7 +10,8 @@ their reminders look a kind up here (`spec_of`) and import no flow. A `KindSpec`
   state Approve moves it to, and `approval_sentence`, what Approve does, as the button's
   confirmation says it;
 - its parts of the cards, drawn from the request "as of now": `facts` (extra label/value
-  fields), `status_blocks` and `approval_blocks` (what it adds to each card), `state_line` and
+  fields), `status_blocks` and `approval_blocks` (what it adds to each card), `created_blocks`
+  (what a done request made, named on its card), `state_line` and
   `state_short` (a state only it can be in, e.g. waiting for payment), and `as_of_now` (figures
   worked out again whenever a card or a reminder is drawn, e.g. a refund estimate);
 - `news`, the words of the requester's DM for the states only it has;
@@ -130,6 +131,8 @@ class KindSpec:
     facts: Callable[[Request], list[tuple[str, str]]] = _no_facts
     status_blocks: Callable[[Request, Sequence[RequestStep]], list[Block]] = _no_blocks
     approval_blocks: Callable[[Request], list[Block]] = _no_blocks
+    #: what a done request made (new ids, a new group), with the ways into it; drawn last
+    created_blocks: Callable[[Request, Sequence[RequestStep]], list[Block]] = _no_blocks
     state_line: Callable[[Request, Sequence[RequestStep]], str | None] = _nothing
     state_short: Callable[[Request, Sequence[RequestStep]], str | None] = _nothing
     #: (request, now, settings) → figures; may raise (the notifier logs it and goes on).

@@ -13,18 +13,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.log_context import REQUEST_REF
-from bot.core.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
+from bot.core.domain import (
+    Draft,
+    Request,
+    RequestKind,
+    RequestState,
+    RequestStep,
+    StepAction,
+    StepState,
+)
 from bot.core.errors import AlreadyHandled, NotAllowed, NotFoundError
 from bot.core.i18n import _
 from bot.pipeline.kinds import Moves, spec_of
+from store import drafts as drafts_repo
 from store import requests as repo
 from store.db import Database, after_commit
+from store.models import DraftRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -198,63 +208,139 @@ def ready_state(needs_approval: bool, run_at: datetime | None) -> RequestState:
     return RequestState.SCHEDULED if run_at is not None else RequestState.QUEUED
 
 
-async def create_draft(db: Database, spec: DraftSpec) -> Request:
-    """Stores a validated form as a `draft`: nothing is sent until the requester confirms."""
+#: How long an unconfirmed draft is kept (the form it came from is long closed by then).
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+async def create_draft(db: Database, spec: DraftSpec, *, now: datetime | None = None) -> Draft:
+    """Stores a validated form as a draft: nothing is sent, and nothing is numbered, until the
+    requester confirms. Back and Review again make a new draft; the old one is forgotten."""
     async with db.transaction() as session:
-        row = await repo.insert_request(
+        row = await drafts_repo.insert_draft(
             session,
             kind=spec.kind,
-            state=RequestState.DRAFT,
             requester=spec.requester,
             tenant=spec.tenant,
             subscription_id=spec.subscription_id,
             payload=spec.payload,
+            steps=[[s.action, s.params] for s in spec.steps],
             summary=spec.summary,
             needs_approval=spec.needs_approval,
             deadline=spec.deadline,
             origin_channel=spec.origin_channel,
             run_at=spec.run_at,
+            created_at=now or utcnow(),
         )
-        await repo.insert_steps(session, row.id, [(s.action, s.params) for s in spec.steps])
-        await repo.add_audit(
-            session,
-            request_id=row.id,
-            tenant=spec.tenant,
-            subscription_id=spec.subscription_id,
-            actor=spec.requester,
-            action="draft",
-            after_state=RequestState.DRAFT,
-            note=spec.summary,
-            data=spec.payload,
-        )
-        return Request.model_validate(row)
+        return Draft.model_validate(row)
 
 
-async def confirm(db: Database, request_id: int, actor: str, roles: Roles) -> Request:
-    """The requester's Confirm: durable before the modal closes, and idempotent.
+async def open_request(session: AsyncSession, spec: DraftSpec) -> Request:
+    """Inserts a request in `draft`, with its steps and the audit event of what was asked:
+    the first half of a Confirm (the caller moves it on in the same transaction)."""
+    row = await repo.insert_request(
+        session,
+        kind=spec.kind,
+        state=RequestState.DRAFT,
+        requester=spec.requester,
+        tenant=spec.tenant,
+        subscription_id=spec.subscription_id,
+        payload=spec.payload,
+        summary=spec.summary,
+        needs_approval=spec.needs_approval,
+        deadline=spec.deadline,
+        origin_channel=spec.origin_channel,
+        run_at=spec.run_at,
+    )
+    await repo.insert_steps(session, row.id, [(s.action, s.params) for s in spec.steps])
+    await repo.add_audit(
+        session,
+        request_id=row.id,
+        tenant=spec.tenant,
+        subscription_id=spec.subscription_id,
+        actor=spec.requester,
+        action="draft",
+        after_state=RequestState.DRAFT,
+        note=spec.summary,
+        data=spec.payload,
+    )
+    return Request.model_validate(row)
+
+
+def _spec_of(row: DraftRow) -> DraftSpec:
+    return DraftSpec(
+        kind=RequestKind(row.kind),
+        requester=row.requester,
+        summary=row.summary,
+        payload=row.payload,
+        steps=[StepSpec(StepAction(action), params) for action, params in row.steps],
+        tenant=row.tenant,
+        subscription_id=row.subscription_id,
+        needs_approval=row.needs_approval,
+        deadline=row.deadline,
+        origin_channel=row.origin_channel,
+        run_at=row.run_at,
+    )
+
+
+def _already_submitted(request_id: int | None) -> AlreadyHandled:
+    if request_id is None:
+        return AlreadyHandled(_("This request was already submitted; nothing more was sent."))
+    return AlreadyHandled(
+        _("Request R{id} was already submitted; nothing more was sent.", id=request_id)
+    )
+
+
+async def load_draft(db: Database, draft_id: int) -> Draft:
+    async with db.session() as session:
+        row = await drafts_repo.get_draft(session, draft_id)
+    if row is None:
+        raise NotFoundError(
+            _("That confirmation has expired: open the form again to make the request.")
+        )
+    return Draft.model_validate(row)
+
+
+async def confirm(db: Database, draft_id: int, actor: str, roles: Roles) -> Request:
+    """The requester's Confirm: the draft becomes a numbered request, durable before the modal
+    closes, and idempotent.
 
     Only the person who drafted the request may confirm it, and only while they still hold the
     role that drafts it. A second Confirm of the same draft changes nothing and says it was
     already submitted.
     """
-    async with db.session() as session:
-        row = await repo.get_request(session, request_id)
-    if row is None:
-        raise NotFoundError(_("That request no longer exists."))
-    if row.requester != actor:
+    draft = await load_draft(db, draft_id)
+    if draft.requester != actor:
         raise NotAllowed(_("Only the person who prepared this request can confirm it."))
-    if row.state == RequestState.DRAFT:  # a role revoked since the draft was made
-        await roles.require_drafter(actor, RequestKind(row.kind))
+    if draft.confirmed_at is not None:
+        raise _already_submitted(draft.request_id)
+    await roles.require_drafter(actor, draft.kind)  # a role revoked since the draft was made
     async with db.transaction() as session:
-        target = ready_state(row.needs_approval, row.run_at)
-        moved = await transition(
-            session, request_id, {RequestState.DRAFT}, target, actor, _("confirmed")
-        )
+        if await drafts_repo.claim_draft(session, draft_id, utcnow()):
+            row = await drafts_repo.get_draft(session, draft_id)
+            assert row is not None
+            opened = await open_request(session, _spec_of(row))
+            target = ready_state(row.needs_approval, row.run_at)
+            moved = await transition(
+                session, opened.id, {RequestState.DRAFT}, target, actor, _("confirmed")
+            )
+            await drafts_repo.link_request(session, draft_id, opened.id)
+        else:
+            moved = None
     if moved is None:
-        raise AlreadyHandled(
-            _("Request R{id} was already submitted; nothing more was sent.", id=request_id)
-        )
+        raise _already_submitted((await load_draft(db, draft_id)).request_id)
     return moved
+
+
+async def forget_old_drafts(db: Database, now: datetime) -> int:
+    """The drafts loop: drafts older than a day are deleted (confirmed ones have their
+    request; the others were abandoned). Returns how many were deleted."""
+    before = now - DRAFT_LIFETIME
+    async with db.transaction() as session:
+        count = await drafts_repo.delete_drafts_before(session, before)
+        count += await drafts_repo.delete_request_drafts_before(session, before)
+    if count:
+        log.info("forgot %d abandoned drafts", count)
+    return count
 
 
 async def load(db: Database, request_id: int) -> Request:
@@ -268,3 +354,11 @@ async def load(db: Database, request_id: int) -> Request:
 async def load_steps(db: Database, request_id: int) -> list[RequestStep]:
     async with db.session() as session:
         return [RequestStep.model_validate(r) for r in await repo.get_steps(session, request_id)]
+
+
+async def confirmed_request(db: Database, draft_id: int) -> Request:
+    """The request a confirmed draft became (NotFoundError while it is not confirmed)."""
+    draft = await load_draft(db, draft_id)
+    if draft.request_id is None:
+        raise NotFoundError(_("That request was not confirmed."))
+    return await load(db, draft.request_id)

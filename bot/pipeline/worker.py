@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.app.log_context import REQUEST_REF, about_request
 from bot.cache.sync import record_seat_batch, refresh_tenant
 from bot.core.domain import ProviderTask, Request, RequestState, RequestStep, StepState
@@ -38,6 +40,7 @@ from bot.pipeline.transitions import WORKER, move_step, record_change, transitio
 from bot.provider.base import ProviderError
 from bot.software import steps as software_steps
 from bot.software.sync import record_order
+from store import cache_sync
 from store import leases as lease_sql
 from store import requests as repo
 
@@ -419,10 +422,39 @@ class Worker:
                 log.warning("cannot read tasks %s of %s now: %s", ids, request.ref, exc)
                 continue
             report.polled += len(ids)
+            await self._remember_tasks(request, service, group, tasks)
             for step in group:
                 if not await self._follow(request, step, tasks[step.provider_task_id], report):
                     return False
         return True
+
+    async def _remember_tasks(
+        self,
+        request: Request,
+        service: str,
+        steps: list[RequestStep],
+        tasks: dict[int, ProviderTask | None],
+    ) -> None:
+        """Keeps the tasks just read in the cache, for `/csp tasks`: OVHcloud lists only
+        pending tasks, so one that ends between two syncs is known from here alone."""
+        subscriptions = {
+            s.provider_task_id: s.params.get("subscription_id", request.subscription_id)
+            for s in steps
+        }
+        found = [task for task in tasks.values() if task is not None]
+        for attempt in (1, 2):  # a sync may insert the same task at the same moment
+            try:
+                async with self.runtime.db.transaction() as session:
+                    for task in found:
+                        await cache_sync.record_task(
+                            session, service, task, self._now(),
+                            subscription_id=subscriptions.get(task.id), request_id=request.id,
+                        )  # fmt: skip
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    log.warning("%s: tasks %s not kept in the cache", request.ref,
+                                [t.id for t in found])
 
     async def _follow(
         self, request: Request, step: RequestStep, task: ProviderTask | None, report

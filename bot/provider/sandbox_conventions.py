@@ -48,9 +48,12 @@ class Conventions:
     #: control panel batches 50 ids a call, but an OVHcloud maintainer wrote (python-ovh, 2023)
     #: that the feature is undocumented and not guaranteed.
     batch_reads: bool = True
-    #: Whether a finished task stays readable at `…/task/{id}` (404 once finished otherwise),
-    #: and whether `GET …/task` lists finished tasks too. Both inferred: the schema only says
-    #: "tasks", the guides show "the tasks in progress".
+    #: Whether a finished task stays readable at `…/task/{id}` (404 once finished otherwise;
+    #: inferred), and whether `GET …/task` lists finished tasks too. Evidence for the default
+    #: (pending only): OVHcloud's schema describes `GET /saas/csp2/{serviceName}/task` as
+    #: "Pending tasks of this tenant" in every published version (2020–2026), with no status
+    #: filter, and the CSP2 guide's task list shows "the tasks in progress". Finished tasks
+    #: reach `/csp tasks` from the cache, which the worker fills as it follows its tasks.
     keep_finished_tasks: bool = True
     list_finished_tasks: bool = False
     #: The HTTP status of a bad signature. Evidence: 400 `INVALID_SIGNATURE` in the official

@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.cache import typeahead
 from bot.core.blocks import context, section
-from bot.core.domain import Request, RequestKind, RequestState, Role
+from bot.core.domain import Draft, Request, RequestKind, RequestState, Role
 from bot.core.errors import AlreadyHandled, DomainError, FormErrors, NotAllowed
 from bot.core.i18n import _
 from bot.core.ids import BlockId, RefundBlock
@@ -101,6 +101,15 @@ async def prefill(
         if len(found) == 1:
             group = found[0]
     previous = ticket_of(Request.model_validate(last[0])) if last else None
+    if group is not None:  # the group's own last ticket knows its customer tenant and contact
+        async with runtime.db.session() as session:
+            of_group = await repo.requests_in_states(
+                session, LISTED_STATES, kinds=[RequestKind.REFUND], tenant=group.value, limit=1
+            )
+        group_ticket = ticket_of(Request.model_validate(of_group[0])) if of_group else None
+        if group_ticket is not None:
+            previous = group_ticket
+            tenant = tenant or group_ticket.customer_tenant
     return RefundPrefill(
         customer_tenant=tenant,
         order_id=order_id,
@@ -125,7 +134,7 @@ def windows(runtime: Runtime) -> RefundWindows:
 
 async def open_ticket(
     runtime: Runtime, ticket: RefundTicket, requester: str, origin_channel: str | None
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Asks policy, stores the draft, and returns the confirmation to push on the form."""
     await runtime.roles.require_drafter(requester, RequestKind.REFUND)
     group_label = None
@@ -165,7 +174,7 @@ async def open_ticket(
         approvers=_("A support agent claims the ticket and approves or rejects it; once "
                     "approved, an admin agent files it with Microsoft."),
     )
-    return await prepare(runtime.db, spec, content)
+    return await prepare(runtime.db, spec, content, now=runtime.clock.now())
 
 
 # --- support agents move it along -----------------------------------------------------------

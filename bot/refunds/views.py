@@ -32,6 +32,7 @@ from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, pl
 from bot.core.domain import Request, RequestKind, RequestState
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OptionsAction, RefundAction, RefundBlock, RefundCallback
+from bot.core.text import cut_saying
 from bot.policy import RefundWindows, admin_agent_note, refund_window_end
 from bot.refunds.form import (
     CURRENCIES,
@@ -177,7 +178,7 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
         ),
         _text_input(B.CONTACT_PHONE, _("Contact phone"), initial=prefill.contact_phone,
                     max_length=32, placeholder="+31 10 234 5678"),
-        _text_input(B.ATTACHMENTS, _("Files (optional)"), multiline=True, optional=True,
+        _text_input(B.ATTACHMENTS, _("Files"), multiline=True, optional=True,
                     placeholder="https://….slack.com/files/…",
                     hint=_("Share the files in Slack, choose “Copy link” and paste up to {n} "
                            "links, one a line. Only the links are kept.", n=MAX_ATTACHMENTS)),
@@ -252,14 +253,13 @@ def upstream_description(ticket: RefundTicket) -> str:
 
 
 def _description_blocks(ticket: RefundTicket) -> list[Block]:
-    text = escape(upstream_description(ticket))
-    if len(text) > SECTION_LIMIT - 60:
-        text = text[: SECTION_LIMIT - 61] + "…"
+    text, left_out = cut_saying(escape(upstream_description(ticket)), SECTION_LIMIT - 120)
     blocks: list[Block] = [
         SectionBlock(
             block_id=B.UPSTREAM_DESCRIPTION,
             text=mrkdwn(_("*Ready to paste into Partner Center* (Help + support → New "
-                          "request):") + f"\n```{text}```"),
+                          "request):") + f"\n```{text}```"
+                         + (f"\n{left_out}" if left_out else "")),
         )
     ]
     if ticket.attachments:
@@ -311,7 +311,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
             blocks.append(context(_("No support agent has taken this ticket yet.")))
         return blocks
     buttons: list[ButtonElement] = []
-    if request.state in (S.AWAITING_APPROVAL, S.APPROVED, S.FILED) and not request.assignee:
+    if request.state is S.AWAITING_APPROVAL and not request.assignee:  # decided: taken
         buttons.append(_button(_("Claim"), RefundAction.CLAIM, request))
     if request.state is S.APPROVED and ticket is not None:
         blocks.append(DividerBlock())

@@ -8,6 +8,7 @@ sends it, follows the task to its end and records added seats as a new batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +18,12 @@ from slack_sdk.models.views import View
 
 from bot import policy
 from bot.core.blocks import escape
-from bot.core.domain import Request, RequestKind, StepAction
+from bot.core.domain import Draft, RequestKind, StepAction
 from bot.core.errors import FormErrors, NotFoundError
+from bot.core.formats import MINUS
 from bot.core.i18n import _, ngettext
 from bot.core.ids import SeatsAction, SeatsBlock
-from bot.core.numbers import NumberError, Problem, parse_whole
+from bot.core.numbers import NumberError, Problem, parse_whole, signed
 from bot.pipeline.confirmation import Confirmation, Deadline, prepare
 from bot.pipeline.kinds import KindPayload, KindSpec, register
 from bot.pipeline.transitions import DraftSpec, StepSpec
@@ -32,6 +34,7 @@ from bot.seats.views import schedule_block_id
 from bot.slack.state import ViewState
 from bot.tenants.subscription_choice import (
     ChoiceRef,
+    Prefill,
     SubscriptionFacts,
     chosen_or_errors,
     load_facts,
@@ -84,13 +87,57 @@ class SeatForm:
                    block, ticked)
 
 
+#: A seat count typed after `/csp seats <group> <subscription>`: "13", "+3", "-2" or "−2".
+SEAT_WORD = re.compile(r"^([+\-\u2212]?)(\d{1,7})$")
+EXAMPLES = f"13, +3, {MINUS}2"
+
+
+def seats_from_command(prefill: Prefill) -> tuple[int | None, list[str]]:
+    """The new total the command gave, and what to say about the words it could not use.
+
+    `13` is the new total; `+3` and `-2` count from the subscription's seats now (cached). A
+    word that is none of these is named back, so it never vanishes without a word.
+    """
+    words = [str(n) for n in prefill.numbers] + list(prefill.rest)
+    if not words:
+        return None, []
+    first, extra = words[0], words[1:]
+    notes: list[str] = []
+    total: int | None = None
+    match = SEAT_WORD.match(first)
+    if match is None:
+        notes.append(_("Ignored “{word}”: give the new total of seats below (for example "
+                       "{examples}).", word=escape(first[:40]), examples=EXAMPLES))
+    elif not match.group(1):
+        total = int(match.group(2))
+    elif prefill.subscription is None:
+        notes.append(_("“{word}” counts from the subscription's seats: choose the "
+                       "subscription, then give the new total.", word=escape(first)))
+    else:
+        now = prefill.subscription.quantity
+        change = int(match.group(2)) * (1 if match.group(1) == "+" else -1)
+        total = now + change
+        if total < 1:
+            notes.append(_("{now} {change} would leave no seats: to remove them all, cancel "
+                           "the subscription.", now=now, change=signed(change)))
+            total = None
+        else:
+            notes.append(_("{now} {change} seats: the new total is {total}.",
+                           now=now, change=signed(change), total=total))
+    if extra:
+        notes.append(_("Ignored {words}: `/csp seats` takes a group, a subscription and one "
+                       "number of seats.", words=", ".join(f"“{escape(w[:40])}”"
+                                                        for w in extra[:5])))
+    return total, notes
+
+
 def reduction_window(settings: Any) -> timedelta:
     return timedelta(hours=settings.csp_seat_reduction_window_hours)
 
 
 async def draft_seat_change(
     runtime: Runtime, form: SeatForm, requester: str
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Asks the rule about the change and stores it as a draft with its confirmation.
 
     Raises FormErrors (shown next to the field) when the change is not possible now.
@@ -136,7 +183,7 @@ async def draft_seat_change(
         run_at=run_at,
     )
     content = seat_confirmation(facts, after, decision, load_price_book(settings), now, run_at)
-    return await prepare(runtime.db, spec, content)
+    return await prepare(runtime.db, spec, content, now=now)
 
 
 def at_renewal(form: SeatForm, facts: SubscriptionFacts, now_decision: SeatDecision,

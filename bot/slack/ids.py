@@ -1,7 +1,8 @@
 """The one parser of the request ids that buttons and modals carry.
 
 A button's value and a request modal's metadata (`RequestRef`) carry a request id and nothing
-else: `42`, or `R42` as people see it.
+else: `42`, or `R42` as people see it. A confirmation's metadata (`DraftRef`) carries its draft's
+id (a draft has no request number yet).
 """
 
 from __future__ import annotations
@@ -27,3 +28,12 @@ def request_id_of(text: object, *, what: str | None = None) -> int:
             _("That button no longer points at {what}.", what=what or _("a request"))
         )
     return request_id
+
+
+def draft_id_of(text: object) -> int:
+    """The draft id a confirmation's metadata carries; a polite DomainError when it carries
+    none (an old or tampered view)."""
+    draft_id = id_of(text.strip() if isinstance(text, str) else text)
+    if draft_id is None:
+        raise DomainError(_("That confirmation no longer points at a request."))
+    return draft_id

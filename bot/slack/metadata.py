@@ -95,6 +95,24 @@ class RequestRef(Metadata):
         return self.request_id
 
 
+class DraftRef(Metadata):
+    """The pushed confirmation of a draft: the draft's id and nothing else, dumped bare (`42`).
+    A draft has no request number until it is confirmed."""
+
+    draft_id: Id = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        return {"draft_id": id_of(data.strip() if isinstance(data, str) else data)}
+
+    @model_serializer
+    def _as_id(self) -> int | None:
+        return self.draft_id
+
+
 class ChannelRef(Metadata):
     """A modal that only remembers where it was opened, for the status card (the refund
     ticket's form)."""

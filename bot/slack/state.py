@@ -31,6 +31,12 @@ class ViewState:
     def has(self, block_id: str) -> bool:
         return block_id in self.values
 
+    def with_default(self, block_id: str, value: str | None) -> ViewState:
+        """This state, with `value` in `block_id` where nothing is there yet."""
+        if not value or self.get(block_id):
+            return self
+        return ViewState({**self.values, block_id: {"default": {"value": value}}})
+
     def block_named(self, name: str) -> str | None:
         """The first block whose id is `name` or starts with `name.` (ids that carry a
         version, so Slack forgets what was entered in another one)."""

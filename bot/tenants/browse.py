@@ -32,6 +32,8 @@ from store.cache import (
 from store.search import normalize, words_of
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app.runtime import Runtime
 
 T = TypeVar("T")
@@ -69,6 +71,10 @@ class Freshness:
     stale: bool = False
     error: str | None = None
     error_at: datetime | None = None
+    #: Of the groups shown, how many were re-read after `as_of` (a request's refresh, a
+    #: group's Refresh), and the latest of those reads: their figures are newer than "as of".
+    newer: int = 0
+    newest: datetime | None = None
 
     @property
     def age(self) -> timedelta | None:
@@ -130,6 +136,9 @@ class TenantDetails:
     freshness: Freshness
     #: The term running now of each subscription, by id.
     terms: dict[int, Term] = field(default_factory=dict)
+    #: The customer's Microsoft tenant id, when a refund ticket of the group named it
+    #: (OVHcloud's API has no such field): the admin link then opens that tenant.
+    customer_tenant_id: str | None = None
 
     def seats_by_license(self) -> list[tuple[str, int, int]]:
         """(license name, subscriptions, seats) in the group, most seats first."""
@@ -164,6 +173,11 @@ SUBSCRIPTIONS_PER_PAGE = 15
 TASKS_PER_PAGE = 20
 
 
+#: A group read this long after the oldest one shown counts as re-read since (one sync run
+#: reads the groups one after the other, within seconds).
+RE_READ = timedelta(minutes=1)
+
+
 async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) -> Freshness:
     """As of the oldest group shown; stale after a failed sync or when too old."""
     now = runtime.clock.now()
@@ -182,7 +196,9 @@ async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) 
         error, error_at = f"{worst.label}: {worst.sync_error}", worst.sync_error_at
     limit = settings.csp_sync_stale_after or 2 * settings.csp_sync_interval
     too_old = as_of is not None and limit > 0 and now - as_of > timedelta(seconds=limit)
-    return Freshness(as_of, now, stale=bool(error) or too_old, error=error, error_at=error_at)
+    newer = [t.synced_at for t in tenants if as_of is not None and t.synced_at - as_of > RE_READ]
+    return Freshness(as_of, now, stale=bool(error) or too_old, error=error, error_at=error_at,
+                     newer=len(newer), newest=max(newer, default=None))
 
 
 # --- finding a license group from what people type --------------------------------------------
@@ -290,7 +306,28 @@ async def tenant_details(runtime: Runtime, tenant_text: str) -> TenantDetails:
         licenses = await cache.licenses_of(session, tenant.service_name)
         subs = await cache.subscriptions_of(session, tenant.service_name)
         fresh = await freshness(runtime, session, [tenant])
-    return TenantDetails(tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs))
+        customer = await customer_tenant_id(session, tenant.service_name)
+    return TenantDetails(
+        tenant, licenses, subs, fresh, terms_of(runtime, tenant, subs), customer
+    )
+
+
+async def customer_tenant_id(session: AsyncSession, service_name: str) -> str | None:
+    """The Microsoft tenant GUID the group's latest refund ticket names, if it names one."""
+    from bot.core.domain import Request, RequestKind, RequestState
+    from bot.refunds.form import is_guid
+    from bot.refunds.views import ticket_of
+    from store import requests as request_repo
+
+    rows = await request_repo.requests_in_states(
+        session, [s for s in RequestState if s is not RequestState.DRAFT],
+        kinds=[RequestKind.REFUND], tenant=service_name, limit=5,
+    )
+    for row in rows:
+        ticket = ticket_of(Request.model_validate(row))
+        if ticket is not None and is_guid(ticket.customer_tenant):
+            return ticket.customer_tenant.strip("{}").lower()
+    return None
 
 
 def terms_of(runtime: Runtime, tenant: CachedTenant, subs: Sequence[CachedSubscription]

@@ -84,6 +84,12 @@ def freshness_blocks(fresh: Freshness) -> list[Block]:
             when=date_token(fresh.as_of),
             age=humanize(fresh.age or timedelta(0)),
         )
+        if fresh.newer and fresh.newest is not None:  # their figures are newer than that
+            head += " " + ngettext(
+                "{n} of these license groups was re-read since, the latest {age} ago.",
+                "{n} of these license groups were re-read since, the latest {age} ago.",
+                fresh.newer, age=humanize(fresh.now - fresh.newest),
+            )
     blocks: list[Block] = [context(head)]
     if fresh.error:
         when = date_token(fresh.error_at) if fresh.error_at else ""
@@ -265,13 +271,14 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None,
         lines.append(
             _(":hourglass_flowing_sand: pending task {id}{what}", id=sub.task_pending_id, what=what)
         )
-    menu = OverflowMenuElement(
-        action_id=SubscriptionAction.MENU,
-        options=[
-            Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
-            Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
-        ],
-    )
+    options = [
+        Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
+        Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
+    ]
+    if not sub.parent_id:  # an add-on takes no add-ons of its own
+        options.insert(1, Option(text=_("Order add-on"),
+                                 value=f"{SubscriptionAction.ORDER_ADDON}:{sub.id}"))
+    menu = OverflowMenuElement(action_id=SubscriptionAction.MENU, options=options)
     return SectionBlock(text=mrkdwn("\n".join(lines)), accessory=menu)
 
 

@@ -18,7 +18,7 @@ from pydantic import Field
 from slack_sdk.models.views import View
 
 from bot.core import contacts
-from bot.core.domain import Request, RequestKind, StepAction, TenantUpdate
+from bot.core.domain import Draft, RequestKind, StepAction, TenantUpdate
 from bot.core.errors import FormErrors, NotFoundError
 from bot.core.i18n import _
 from bot.core.text import escape
@@ -102,7 +102,7 @@ async def load_tenant(runtime: Runtime, user_id: str, service_name: str) -> cach
 async def draft_edit(
     runtime: Runtime, user_id: str, service_name: str, values: ViewState | Mapping[str, Any],
     channel: str | None,
-) -> tuple[Request, View]:
+) -> tuple[Draft, View]:
     """Checks the form against the cached group and stores the change as a draft; returns it
     with the confirmation to push. FormErrors when invalid or when nothing changed."""
     tenant = await load_tenant(runtime, user_id, service_name)
@@ -128,7 +128,9 @@ async def draft_edit(
         tenant=service_name,
         origin_channel=channel,
     )  # fmt: skip
-    return await prepare(runtime.db, spec, confirmation(tenant, changes))
+    return await prepare(
+        runtime.db, spec, confirmation(tenant, changes), now=runtime.clock.now()
+    )
 
 
 def confirmation(tenant: cache.CachedTenant, changes: Changes) -> Confirmation:

@@ -9,6 +9,7 @@ request of ours still open on it. Everything here reads the cache only (the 3-se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,46 +80,64 @@ class Prefill:
     """What `/csp <word> [tenant] [subscription] [numbers…]` named, resolved in the cache.
 
     `problem` says, in words, what could not be resolved; the modal opens anyway with the rest.
+    `rest` are the words after the subscription id that are not plain numbers (`+3`, `abc`):
+    the flow uses them or names them back in the modal.
     """
 
     tenant: CachedTenant | None = None
     subscription: CachedSubscription | None = None
     numbers: tuple[int, ...] = ()
     problem: str | None = None
+    rest: tuple[str, ...] = ()
 
 
-def split_args(args: Sequence[str]) -> tuple[str, list[int]]:
+#: A signed number ("+3", "-2", "−2" with the real minus sign): never part of a group's name.
+SIGNED = re.compile(r"^[+\-\u2212]\d")
+
+
+def split_args(args: Sequence[str]) -> tuple[str, list[int], list[str]]:
     """Leading words name the group ("contoso bakery"); the numbers after them are the
-    subscription id and what the flow wants (a new total)."""
+    subscription id and what the flow wants (a new total); what follows the first word that is
+    not a plain number is returned as it was typed, for the flow to use or name back."""
     words: list[str] = []
     numbers: list[int] = []
-    for arg in args:
+    for index, arg in enumerate(args):
         number = id_of(arg)
         if number is not None:
             numbers.append(number)
-        elif numbers:
-            break  # words after the numbers are not ours
+        elif numbers or SIGNED.match(arg):
+            return " ".join(words), numbers, list(args[index:])
         else:
             words.append(arg)
-    return " ".join(words), numbers
+    return " ".join(words), numbers, []
 
 
 async def resolve_prefill(db: Database, args: Sequence[str]) -> Prefill:
     """Resolves `[tenant] [subscription] [numbers…]` against the cache, without the provider."""
-    query, numbers = split_args(args)
+    query, numbers, rest = split_args(args)
     async with db.session() as session:
         tenant, problem = await _tenant_named(session, query) if query else (None, None)
         if not numbers:
-            return Prefill(tenant, None, (), problem)
+            return Prefill(tenant, None, (), problem, tuple(rest))
         sub = await cache.get_subscription(session, numbers[0])
         if sub is None or (tenant is not None and sub.service_name != tenant.service_name):
             where = escape(tenant.label) if tenant else _("the cache")
             problem = problem or _("There is no subscription {id} in {where}.",
                                    id=numbers[0], where=where)
-            return Prefill(tenant, None, (), problem)
+            return Prefill(tenant, None, tuple(numbers[1:]), problem, tuple(rest))
         if tenant is None:
             tenant = await cache.get_tenant(session, sub.service_name)
-        return Prefill(tenant, sub, tuple(numbers[1:]), problem)
+        return Prefill(tenant, sub, tuple(numbers[1:]), problem, tuple(rest))
+
+
+def ignored_words(prefill: Prefill, usage: str) -> str | None:
+    """Names the words after the subscription that a flow has no use for (`usage`: what the
+    command takes, e.g. "`/csp cancel` takes a group and a subscription")."""
+    words = [str(n) for n in prefill.numbers] + list(prefill.rest)
+    if not words:
+        return None
+    named = ", ".join(f"“{escape(w[:40])}”" for w in words[:5])
+    return _("Ignored {words}: {usage}.", words=named, usage=usage)
 
 
 async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, str | None]:

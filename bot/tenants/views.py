@@ -3,6 +3,8 @@ and MPN ID (form → confirmation with before → after)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import Field
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,9 +18,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.blocks import context, date_token, escape, mrkdwn, plain, section
+from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from bot.core.i18n import _, ngettext
-from bot.core.ids import BrowseAction, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.core.ids import BrowseAction, HomeAction, TenantAction, TenantEditBlock, TenantEditCallback
 from bot.slack.metadata import Metadata, Text
 from bot.tenants.browse import BrowseRef, TenantDetails
 from bot.tenants.browse_view import Rendered, freshness_blocks, refresh_button, status_text
@@ -27,6 +29,22 @@ from bot.usage.seats_used import billing_label, billing_period
 from store.cache import CachedTenant
 
 ADMIN_PORTAL_URL = "https://portal.office.com/Admin/Default.aspx"
+#: A partner's admin-on-behalf-of session in one customer's tenant. Evidence: Partner Center's
+#: "Get the managed services for a customer by ID" answers links of the form
+#: `https://portal.office.com/Partner/BeginClientSession.aspx?CTID=<customer tenant id>&CSDEST=
+#: <service>`; `o365admincenter` as the destination of the Microsoft 365 admin center is
+#: inferred (partner tools link it so; Microsoft's example shows `Exchange`).
+PARTNER_ADMIN_URL = (
+    "https://portal.office.com/Partner/BeginClientSession.aspx?CTID={tenant_id}"
+    "&CSDEST=o365admincenter"
+)
+
+
+def admin_url(customer_tenant_id: str | None) -> str:
+    """The customer's own tenant in the admin center when its id is known, else the portal."""
+    if customer_tenant_id:
+        return PARTNER_ADMIN_URL.format(tenant_id=quote(customer_tenant_id, safe=""))
+    return ADMIN_PORTAL_URL
 
 #: The editable fields: (block id, TenantUpdate field, label, max length).
 EDITABLE = (
@@ -101,10 +119,17 @@ def tenant_message(details: TenantDetails) -> Rendered:
                     "Users, passwords and domains are managed in Microsoft's admin portal, "
                     "with the credentials sent to the contact's email."
                 )
+                + " "
+                + (
+                    _("The button opens this customer's tenant (as their partner).")
+                    if details.customer_tenant_id
+                    else _("OVHcloud does not say which Microsoft tenant this is: the button "
+                           "opens the portal; a refund ticket naming the tenant id teaches it.")
+                )
             ),
             accessory=ButtonElement(
                 text=plain(_("Microsoft 365 admin")),
-                url=ADMIN_PORTAL_URL,
+                url=admin_url(details.customer_tenant_id),
                 action_id=BrowseAction.PORTAL,
             ),
         )
@@ -112,6 +137,10 @@ def tenant_message(details: TenantDetails) -> Rendered:
     blocks.append(
         ActionsBlock(
             elements=[
+                ButtonElement(
+                    text=plain(_("Order")), action_id=HomeAction.ORDER, value=t.service_name,
+                    style="primary",
+                ),
                 ButtonElement(
                     text=plain(_("Edit")), action_id=TenantAction.EDIT, value=t.service_name
                 ),
@@ -134,6 +163,21 @@ def tenant_message(details: TenantDetails) -> Rendered:
         )
     )
     return Rendered(_("License group {group}", group=escape(t.label)), blocks)
+
+
+def tenant_modal(details: TenantDetails) -> View:
+    """A group's details opened from App Home: the same facts as `/csp tenant`, with Order
+    (pushed on top); the rest of its buttons answer in a channel, so they stay there."""
+    rendered = tenant_message(details)
+    blocks = [b for b in rendered.blocks if not isinstance(b, ActionsBlock | HeaderBlock)]
+    blocks.append(ActionsBlock(elements=[ButtonElement(
+        text=plain(_("Order")), action_id=HomeAction.ORDER, value=details.tenant.service_name,
+        style="primary",
+    )]))
+    blocks.append(context(_("Edit, subscriptions and tasks: `/csp tenant {name}`.",
+                            name=escape(details.tenant.service_name))))
+    return View(type="modal", title=plain(_("License group"), TITLE_LIMIT),
+                close=plain(_("Close")), blocks=blocks)
 
 
 def _fields(t: CachedTenant) -> list[str]:

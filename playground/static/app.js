@@ -357,7 +357,7 @@ async function start() {
   page.user = params.get("user") || sessionStorage.getItem("playground.user") || "U0ALICE";
   page.where = params.get("where") || sessionStorage.getItem("playground.where") || "C0STAFF";
   page.catalogue = await call("commands");
-  page.composer = new Composer(page.catalogue, send);
+  page.composer = new Composer(page.catalogue, send, () => page.snapshot?.people || []);
   document.getElementById("composer-slot").append(page.composer.node);
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
   page.snapshot = await call("session", { user: page.user, tz });

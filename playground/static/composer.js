@@ -1,14 +1,17 @@
 // The message box: `/csp …` with suggestions of the subcommands (read from the bot's router),
+// and of people after an `@` (completed into `<@U…>`, as Slack's composer sends a mention);
 // Tab or a click to complete, arrows to move, Enter to send.
 
 import { h } from "./dom.js";
 import { t } from "./words.js";
 
 export class Composer {
-  // catalogue = {command: "/csp", subcommands: [{name, summary, example}]}; send(text) → Promise
-  constructor(catalogue, send) {
+  // catalogue = {command: "/csp", subcommands: [{name, summary, example}]}; send(text) → Promise;
+  // people() → the workspace's members [{id, name, real_name}]
+  constructor(catalogue, send, people = () => []) {
     this.catalogue = catalogue;
     this.send = send;
+    this.people = people;
     this.active = 0;
     this.items = [];
     this.input = h("input", { id: "composer", class: "composer-input", type: "text",
@@ -30,9 +33,30 @@ export class Composer {
     this.input.placeholder = `Message ${where} — try ${this.catalogue.command} help`;
   }
 
+  mentionCandidates(text) {
+    const at = text.lastIndexOf(" ") + 1;
+    const word = text.slice(at);
+    if (!word.startsWith("@")) return null;
+    const typed = word.slice(1).toLowerCase();
+    return this.people()
+      .filter((p) => p.name.toLowerCase().startsWith(typed) ||
+        p.real_name.toLowerCase().startsWith(typed))
+      .map((p) => ({ label: `@${p.name}`, detail: p.real_name,
+        value: `${text.slice(0, at)}<@${p.id}> ` }));
+  }
+
+  // "@sam" typed in full, not picked from the list, is sent as the mention too.
+  mentions(text) {
+    const byName = new Map(this.people().map((p) => [p.name.toLowerCase(), p.id]));
+    return text.replace(/(^|\s)@([\w.-]+)/g, (all, space, name) =>
+      byName.has(name.toLowerCase()) ? `${space}<@${byName.get(name.toLowerCase())}>` : all);
+  }
+
   candidates() {
     const text = this.input.value;
     const command = this.catalogue.command;
+    const mentions = this.mentionCandidates(text);
+    if (mentions) return mentions;
     if (!text.startsWith("/")) return [];
     if (!text.includes(" ")) {
       return command.startsWith(text)
@@ -97,7 +121,7 @@ export class Composer {
   }
 
   async submit() {
-    const text = this.input.value.trim();
+    const text = this.mentions(this.input.value.trim());
     if (!text) return;
     if (text.startsWith("/") && text.split(" ")[0] !== this.catalogue.command) {
       this.error.textContent = t("not_a_command",

@@ -60,6 +60,39 @@ def test_check_reports_problems_with_a_fix_and_fails(tmp_path, monkeypatch):
     assert "run `csp-bot db upgrade`" in result.output  # empty database
 
 
+def test_check_offline_never_calls_a_missing_token_ok(tmp_path, monkeypatch):
+    for name in CLEAN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    result = run_cli(["check", "--offline"], env, tmp_path)
+    assert "Slack: not configured" in result.output
+    for line in result.output.splitlines():
+        assert not (line.startswith("ok") and "needs" in line), line
+    # in HTTP mode, Socket Mode is a note, neither fine nor a problem
+    http = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    result = run_cli(["check", "--offline"], http, tmp_path)
+    assert "--  Socket Mode: not used; it would need SLACK_APP_TOKEN" in result.output
+
+
+def test_the_playground_banner_names_a_command_that_runs():
+    from bot.app.cli import PLAYGROUND_READY
+
+    assert "`make check`" in PLAYGROUND_READY and "`.venv/bin/csp-bot check`" in PLAYGROUND_READY
+    makefile = open(os.path.join(os.path.dirname(__file__), "..", "..", "Makefile")).read()
+    assert "\ncheck: $(STAMP)\n\t$(BIN)/csp-bot check --offline\n" in makefile
+
+
+def test_the_package_licence_is_an_spdx_expression():
+    """setuptools ≥ 77 prints a deprecation box for a `license = {text = …}` table or a
+    `License ::` classifier; the SPDX string form is quiet."""
+    import tomllib
+
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    assert isinstance(project["license"], str)
+    assert not any(c.startswith("License ::") for c in project.get("classifiers", []))
+
+
 def test_check_reads_the_terms(tmp_path, monkeypatch):
     for name in CLEAN_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -171,7 +171,7 @@ async def test_approved_it_is_deleted_exactly_once_despite_double_clicks_and_two
     confirmation = blocks_text(reply.view["blocks"])
     assert "*All 25 licenses*, at once and for good" in confirmation
     # 25 × 5.60 EUR for a month that started 2 days and 3 hours ago: 27 of 30 days come back
-    assert "≈ 126.00 EUR if approved by" in confirmation
+    assert "≈ 126.00 EUR if approved on" in confirmation
     assert "Cancellation window closes" in confirmation
     assert "Femke asked on 2 November" in confirmation
     await slack.submit(reply.view)
@@ -310,7 +310,7 @@ async def test_approvers_are_reminded_before_the_window_closes(slack, emulator, 
     assert len(reminders) == 1
     assert f"R{request.id} still needs a decision" in reminders[0].text
     # 23 of the term's 30 days are left now (27 when it was requested): 140.00 EUR × 23/30
-    assert "Estimated refund: ≈ 107.33 EUR if approved by" in reminders[0].text
+    assert "Estimated refund: ≈ 107.33 EUR if approved on" in reminders[0].text
 
 
 # --- the refund estimate, as of when the approver looks -----------------------------------------
@@ -321,7 +321,7 @@ async def test_the_approval_card_estimates_the_refund_as_of_the_decision(
 ):
     request = await request_cancellation(slack, emulator, bot)
     card = emulator.last_message(APPROVALS_CHANNEL)
-    assert "≈ 126.00 EUR if approved by" in card.all_text  # 27 of 30 days left
+    assert "≈ 126.00 EUR if approved on" in card.all_text  # 27 of 30 days left
 
     clock.advance(days=2)  # two days' worth of refund gone while nobody decided
     await click(slack, bot, "pipeline_approve", request, SAM)
@@ -345,8 +345,8 @@ async def test_an_approval_card_drawn_later_estimates_the_refund_of_that_day(
     clock.advance(days=1)
     assert await post_missing_cards(bot.runtime) == 1
     card = emulator.last_message(APPROVALS_CHANNEL).all_text
-    assert "≈ 121.33 EUR if approved by" in card  # 26 of 30 days left today
-    assert date_token(clock.now(), "{date_short_pretty}") in card
+    assert "≈ 121.33 EUR if approved on" in card  # 26 of 30 days left today
+    assert date_token(clock.now(), "{date_short}") in card
 
 
 async def test_the_window_closing_while_the_modal_is_open_is_explained(slack, emulator, clock,

@@ -130,8 +130,8 @@ async def test_a_role_revoked_while_the_confirmation_was_open_refuses_the_confir
     reply = await slack.submit(review.view)
 
     assert f"Sorry, {flow.words} is for staff" in refusal(reply)
-    draft = await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
-    assert draft.state is RequestState.DRAFT
+    draft = await pipeline.load_draft(bot.runtime.db, int(review.view["private_metadata"]))
+    assert draft.request_id is None
     await nothing_happened(bot, emulator, sandbox)
 
 
@@ -147,6 +147,6 @@ async def test_only_the_drafter_can_confirm(flow, bot, slack, emulator, sandbox,
     reply = await slack.submit(copied, user=BOB)
 
     assert "Only the person who prepared this request can confirm it" in refusal(reply)
-    draft = await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
-    assert (draft.state, draft.requester) == (RequestState.DRAFT, ALICE)
+    draft = await pipeline.load_draft(bot.runtime.db, int(review.view["private_metadata"]))
+    assert (draft.request_id, draft.requester) == (None, ALICE)
     await nothing_happened(bot, emulator, sandbox)

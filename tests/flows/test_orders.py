@@ -9,7 +9,7 @@ import copy
 from bot.core.domain import RequestState, StepState
 from bot.core.ids import BlockId, HomeAction, OrderAction, OrderBlock, PipelineAction
 from bot.orders.form import LineField, OrderMeta, line_block
-from bot.pipeline.transitions import load, load_steps
+from bot.pipeline.transitions import confirmed_request, load, load_steps
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     BUSINESS_BASIC,
@@ -72,7 +72,7 @@ async def confirm(slack, bot, reply, user: str = ALICE):
     answer = await slack.submit(reply.view, {}, user=user)
     assert answer.json.get("response_action") == "clear", answer.body
     await bot.runtime.notifier.settle()
-    return await load(bot.runtime.db, int(reply.view["private_metadata"]))
+    return await confirmed_request(bot.runtime.db, int(reply.view["private_metadata"]))
 
 
 def card_text(emulator, request) -> str:

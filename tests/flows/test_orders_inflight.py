@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.core.domain import RequestState
 from bot.core.ids import BlockId, PipelineAction, SeatsBlock, SubscriptionChoiceBlock
 from bot.orders.form import LineField, line_block
-from bot.pipeline.transitions import load
+from bot.pipeline.transitions import confirmed_request, load
 from bot.provider.sandbox_data import BUSINESS_BASIC, NORDWIND, NORDWIND_BASIC
 from tests.conftest import ALICE, BOB, SAM
 from tests.flows.conftest import open_modal, settle
@@ -40,7 +40,7 @@ async def confirmed(slack, bot, reply, user: str = ALICE):
     answer = await slack.submit(reply.view, {}, user=user)
     assert answer.json.get("response_action") == "clear", answer.body
     await bot.runtime.notifier.settle()
-    return await load(bot.runtime.db, int(reply.view["private_metadata"]))
+    return await confirmed_request(bot.runtime.db, int(reply.view["private_metadata"]))
 
 
 async def test_a_second_order_is_refused_while_the_first_is_on_its_way(

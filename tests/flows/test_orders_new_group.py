@@ -17,7 +17,7 @@ import pytest
 from bot.app.runtime import Runtime
 from bot.app.server import Server
 from bot.core.domain import RequestState
-from bot.core.ids import OrderAction
+from bot.core.ids import OrderAction, OrderBlock
 from bot.orders.form import LineField, line_block
 from bot.pipeline.transitions import load, load_steps
 from bot.provider.cart_config import Requirement
@@ -163,3 +163,19 @@ async def test_a_cancelled_order_fails_the_request(slack, emulator, bot, sandbox
     request = await load(bot.runtime.db, request.id)
     assert request.state is RequestState.FAILED
     assert f"OVHcloud cancelled order {order_id}" in card_text(emulator, request)
+
+
+def mpn_initial(view: dict) -> str | None:
+    found = next(b for b in view["blocks"] if b.get("block_id") == OrderBlock.MPN_ID)
+    return found["element"].get("initial_value")
+
+
+async def test_the_new_group_form_remembers_the_resellers_mpn_id(slack, emulator, bot, synced):
+    modal = await act(slack, emulator, await open_modal(slack, emulator, "order"),
+                      OrderAction.NEW_GROUP)
+    assert mpn_initial(modal) is None  # nothing ordered yet, no setting
+    await order_new_group(slack, emulator, bot)
+    again = await open_modal(slack, emulator, "order new")
+    assert mpn_initial(again) == CONTACT[OrderBlock.MPN_ID]  # the last one ordered with
+    bot.runtime.settings.csp_reseller_mpn_id = "6180399"  # a setting wins
+    assert mpn_initial(await open_modal(slack, emulator, "order new")) == "6180399"

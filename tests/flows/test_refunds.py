@@ -74,7 +74,7 @@ async def file_ticket(slack, emulator, bot, user: str = ALICE, text: str = "/csp
     done = await slack.submit(review.view, user=user)
     assert done.json == {"response_action": "clear"}, done.body
     await settle(bot)
-    return await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
+    return await pipeline.confirmed_request(bot.runtime.db, int(review.view["private_metadata"]))
 
 
 def approval_card(emulator):
@@ -134,7 +134,7 @@ async def test_a_ticket_from_filing_to_credit(slack, emulator, sandbox, bot, age
 
     assert (await slack.submit(review.view)).json == {"response_action": "clear"}
     await settle(bot)
-    request = await pipeline.load(bot.runtime.db, int(review.view["private_metadata"]))
+    request = await pipeline.confirmed_request(bot.runtime.db, int(review.view["private_metadata"]))
     assert (request.kind, request.state) == (RequestKind.REFUND, S.AWAITING_APPROVAL)
     assert await pipeline.load_steps(bot.runtime.db, request.id) == []
     card = approval_card(emulator)
@@ -288,7 +288,7 @@ async def test_outside_the_window_needs_an_acknowledgement_and_is_flagged(
     assert ":warning: *Outside the refund window* (7 days for software subscription" in (
         card.all_text
     )
-    request = await pipeline.load(bot.runtime.db, int(reply.view["private_metadata"]))
+    request = await pipeline.confirmed_request(bot.runtime.db, int(reply.view["private_metadata"]))
     assert request.payload["outside_window"] is True
     assert request.deadline is None  # a flag for the approver, never an expiry
     status = status_card(emulator, request).all_text
@@ -509,3 +509,52 @@ async def test_the_list_shows_state_and_age_a_page_at_a_time(
 async def test_help_lists_the_refund_commands(slack, words):
     reply = await slack.command("help")
     assert f"/csp {words}" in reply.text
+
+
+async def test_the_form_is_prefilled_from_the_chosen_groups_last_ticket(
+    slack, emulator, bot, synced
+):
+    from bot.provider.sandbox_data import NORDWIND
+    from tests.conftest import BOB
+
+    await file_ticket(slack, emulator, bot, user=BOB, **{
+        BlockId.TENANT: NORDWIND, B.CUSTOMER_TENANT: "nordwind-logistics.onmicrosoft.com",
+        B.CONTACT_NAME: "Femke de Vries", B.CONTACT_EMAIL: "femke@nordwind.example",
+    })  # fmt: skip
+    form = await open_modal(slack, emulator, "/csp refund nordwind", user=ALICE)
+
+    def initial(block_id):
+        found = next(b for b in form["blocks"] if b.get("block_id") == block_id)
+        return found["element"].get("initial_value") or (
+            found["element"].get("initial_option") or {}).get("value")
+
+    assert initial(BlockId.TENANT) == NORDWIND
+    assert initial(B.CUSTOMER_TENANT) == "nordwind-logistics.onmicrosoft.com"
+    assert (initial(B.CONTACT_NAME), initial(B.CONTACT_EMAIL)) == (
+        "Femke de Vries", "femke@nordwind.example")
+    # a group without tickets: the requester's own last contact, no customer tenant
+    other = await open_modal(slack, emulator, "/csp refund padaria", user=BOB)
+    tenant = next(b for b in other["blocks"] if b.get("block_id") == B.CUSTOMER_TENANT)
+    assert not tenant["element"].get("initial_value")
+
+
+async def test_microsoft_365_admin_opens_the_customers_tenant_once_its_id_is_known(
+    slack, emulator, bot, synced
+):
+    from bot.core.ids import BrowseAction
+    from bot.provider.sandbox_data import NORDWIND
+
+    def admin_button(reply) -> dict:
+        return next(b["accessory"] for b in reply.json["blocks"]
+                    if (b.get("accessory") or {}).get("action_id") == BrowseAction.PORTAL)
+
+    before = admin_button(await slack.command("tenant nordwind"))
+    assert before["url"] == "https://portal.office.com/Admin/Default.aspx"
+    guid = "7F3C9A12-5E4D-4B7A-9C1E-0123456789AB"
+    await file_ticket(slack, emulator, bot, **{BlockId.TENANT: NORDWIND,
+                                               B.CUSTOMER_TENANT: guid})
+    after = admin_button(await slack.command("tenant nordwind"))
+    assert after["url"] == (
+        "https://portal.office.com/Partner/BeginClientSession.aspx?"
+        f"CTID={guid.lower()}&CSDEST=o365admincenter"
+    )

@@ -262,7 +262,7 @@ async def test_a_decrease_inside_the_window(slack, emulator, sandbox, bot, synce
     reply = await review(slack, emulator, "/csp seats", form_values(NORDWIND_BASIC, 20))
     confirmation = blocks_text(reply.view["blocks"])
     assert "25 → *20*" in confirmation and "−5 seats" in confirmation
-    assert "-28.00 EUR (140.00 EUR → 112.00 EUR)" in confirmation  # 5.60 EUR a seat
+    assert "\u221228.00 EUR (140.00 EUR → 112.00 EUR)" in confirmation  # 5.60 EUR a seat
     assert "Microsoft credits the 5 removed seats pro rata" in confirmation
     assert "Seats removable until" in confirmation and "<!date^" in confirmation
     await slack.submit(reply.view)

@@ -97,7 +97,7 @@ async def test_an_annual_bill_is_refunded_over_its_year(slack, emulator, setting
         CancelBlock.REASON: "not_needed", CancelBlock.DETAILS: "Bought by mistake.",
     })
     confirmation = blocks_text(reply.view["blocks"])
-    assert "≈ 1,666.19 EUR if approved by" in confirmation
+    assert "≈ 1,666.19 EUR if approved on" in confirmation
     assert "for its 12-month invoice" in confirmation
 
 

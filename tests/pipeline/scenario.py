@@ -8,8 +8,10 @@ from datetime import timedelta
 from bot.core.blocks import date_token
 from bot.core.domain import Request, RequestKind, StepAction
 from bot.pipeline.confirmation import Confirmation, Deadline, prepare
-from bot.pipeline.transitions import DraftSpec, StepSpec, load
+from bot.pipeline.transitions import DraftSpec, StepSpec, confirmed_request, load, open_request
 from bot.provider.sandbox_data import BELLAVISTA, BELLAVISTA_E5
+from store import drafts as drafts_repo
+from store import requests as repo
 from tests.conftest import ALICE, APPROVALS_CHANNEL, STAFF_CHANNEL
 from tests.slack_emulator import Message, SlackEmulator
 
@@ -56,6 +58,24 @@ async def draft_cancellation(
     )
 
 
+async def stored_cancellation(runtime, state: str = "awaiting_approval", **kw) -> Request:
+    """A cancellation as a Confirm stores it, put straight into `state` (for tests of what
+    happens to a request after its Confirm, without Slack)."""
+    draft, _view = await draft_cancellation(runtime, **kw)
+    async with runtime.db.transaction() as session:
+        row = await drafts_repo.get_draft(session, draft.id)
+        request = await open_request(session, DraftSpec(
+            kind=RequestKind(row.kind), requester=row.requester, summary=row.summary,
+            payload=row.payload,
+            steps=[StepSpec(StepAction(a), p) for a, p in row.steps],
+            tenant=row.tenant, subscription_id=row.subscription_id,
+            needs_approval=row.needs_approval, deadline=row.deadline,
+            origin_channel=row.origin_channel,
+        ))  # fmt: skip
+        await repo.update_fields(session, request.id, {"state": state})
+    return await load(runtime.db, request.id)
+
+
 async def confirmed_cancellation(bot, slack, emulator, **kw) -> Request:
     """A cancellation confirmed through Slack, with its cards posted."""
     request, view = await draft_cancellation(bot.runtime, **kw)
@@ -63,7 +83,7 @@ async def confirmed_cancellation(bot, slack, emulator, **kw) -> Request:
     reply = await slack.submit(emulator.open_modal(view.to_dict(), user=requester), user=requester)
     assert reply.json == {"response_action": "clear"}, reply.body
     await bot.runtime.notifier.settle()
-    return await load(bot.runtime.db, request.id)
+    return await confirmed_request(bot.runtime.db, request.id)
 
 
 def approval_card(emulator: SlackEmulator, channel: str = APPROVALS_CHANNEL) -> Message:

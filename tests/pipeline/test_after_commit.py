@@ -17,8 +17,8 @@ from bot.pipeline.transitions import (
     DraftSpec,
     IllegalStepMove,
     StepSpec,
-    create_draft,
     move_step,
+    open_request,
     transition,
 )
 from store import requests as repo
@@ -40,11 +40,13 @@ async def db(tmp_path):
 
 
 async def draft(db) -> int:
-    request = await create_draft(db, DraftSpec(
-        kind=RequestKind.SEATS, requester=ALICE, summary="E3 12 → 13", payload={},
-        steps=[StepSpec(StepAction.CHANGE_QUANTITY, {"quantity": 13})], tenant="t1",
-        subscription_id=7,
-    ))  # fmt: skip
+    """A request in `draft`, as the first half of a Confirm leaves it."""
+    async with db.transaction() as session:
+        request = await open_request(session, DraftSpec(
+            kind=RequestKind.SEATS, requester=ALICE, summary="E3 12 → 13", payload={},
+            steps=[StepSpec(StepAction.CHANGE_QUANTITY, {"quantity": 13})], tenant="t1",
+            subscription_id=7,
+        ))  # fmt: skip
     return request.id
 
 

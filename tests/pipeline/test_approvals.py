@@ -8,7 +8,7 @@ import asyncio
 
 from bot.core.domain import RequestState, Role
 from bot.core.ids import PipelineAction, PipelineBlock, PipelineCallback
-from bot.pipeline.transitions import load
+from bot.pipeline.transitions import confirmed_request, load, load_draft
 from bot.provider.sandbox_data import BELLAVISTA, BELLAVISTA_E5
 from bot.slack.access import anyone
 from store import requests as repo
@@ -43,7 +43,7 @@ async def test_confirm_closes_the_modal_and_posts_both_cards(bot, slack, emulato
     assert reply.json == {"response_action": "clear"}
     await bot.runtime.notifier.settle()
 
-    request = await load(bot.runtime.db, request.id)
+    request = await confirmed_request(bot.runtime.db, request.id)
     assert request.state is S.AWAITING_APPROVAL
     card = status_card(emulator, request)
     assert card.channel == STAFF_CHANNEL
@@ -75,6 +75,7 @@ async def test_double_confirm_sends_one_request_and_says_already_submitted(bot, 
     third = await slack.submit(stored, user=ALICE, redelivered=True)  # the modal is closed
     assert "already submitted" in str(third.json["view"])
     await bot.runtime.notifier.settle()
+    request = await confirmed_request(bot.runtime.db, request.id)
     assert await transitions(bot.runtime, request.id) == [("draft", "awaiting_approval", ALICE)]
     assert len(emulator.messages[STAFF_CHANNEL]) == 1
     assert len(emulator.messages[APPROVALS_CHANNEL]) == 1
@@ -85,7 +86,7 @@ async def test_only_the_requester_can_confirm_a_draft(bot, slack, emulator):
     reply = await slack.submit(emulator.open_modal(view.to_dict(), user=BOB), user=BOB)
     assert reply.json["response_action"] == "update"
     assert "Only the person who prepared this request" in str(reply.json["view"])
-    assert (await load(bot.runtime.db, request.id)).state is S.DRAFT
+    assert (await load_draft(bot.runtime.db, request.id)).request_id is None
 
 
 async def test_approve_replaces_the_buttons_at_once_then_the_worker_runs_it(
@@ -304,6 +305,6 @@ async def test_a_flow_pushes_the_confirmation_on_its_form_and_back_keeps_the_for
     done = await slack.submit(confirmation, user=ALICE)
     assert done.json == {"response_action": "clear"}
     await bot.runtime.notifier.settle()
-    request = await load(bot.runtime.db, int(confirmation["private_metadata"]))
+    request = await confirmed_request(bot.runtime.db, int(confirmation["private_metadata"]))
     assert request.state is S.QUEUED and request.card_channel == STAFF_CHANNEL
     assert "12 → 13" in status_card(emulator, request).all_text

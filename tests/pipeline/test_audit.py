@@ -125,8 +125,8 @@ def test_audit_export_writes_csv_of_the_events_since_a_day(tmp_path, clock):
         runtime = Runtime(make_settings(None, database_url), clock=clock)
         await runtime.start(background=False)
         try:
-            request, _view = await draft_cancellation(runtime)
-            await confirm(runtime.db, request.id, ALICE, runtime.roles)
+            draft, _view = await draft_cancellation(runtime)
+            request = await confirm(runtime.db, draft.id, ALICE, runtime.roles)
             await apply(runtime, RoleChange(True, SAM, Role.SUPPORT), ADA)
             return request.id
         finally:

@@ -24,9 +24,9 @@ from tests.pipeline.scenario import (
     approval_card,
     buttons,
     confirmed_cancellation,
-    draft_cancellation,
     loop,
     status_card,
+    stored_cancellation,
 )
 
 S = RequestState
@@ -145,7 +145,7 @@ def test_status_card_shows_steps_line_by_line_and_the_providers_error():
              error="800090 <refused>", provider_query_id="EU.q-2"),
     ]
     text = str(cards.status_card(request, steps, NOW).blocks_json())
-    assert "1. Set subscription 480101 to 13 seats" in text and "task 9001" in text
+    assert "1. Set the total to 13 seats" in text and "task 9001" in text
     assert "2. Add license 7 × 3" in text and "800090 &lt;refused&gt;" in text
     assert "EU.q-2" in text
     assert "Quantity can't be decreased" in text and "EU.ext-3.6312a2f0" in text
@@ -264,9 +264,8 @@ async def test_a_card_whose_update_slack_refused_is_redrawn_by_the_repair_loop_o
 async def test_a_claim_left_by_a_crashed_poster_is_taken_over_but_a_fresh_one_is_not(
     bot, slack, emulator, clock
 ):
-    request, _view = await draft_cancellation(bot.runtime)
+    request = await stored_cancellation(bot.runtime)
     async with bot.runtime.db.transaction() as session:
-        await repo.update_fields(session, request.id, {"state": "awaiting_approval"})
         fresh = f"{repo.CARD_CLAIM_PREFIX}{int(clock.now().timestamp())}:other"
         await repo.claim_card(session, request.id, "card", fresh)
     cards_loop = loop(bot, "cards")
@@ -285,8 +284,8 @@ async def test_a_claim_left_by_a_crashed_poster_is_taken_over_but_a_fresh_one_is
 async def test_a_claim_of_a_process_that_is_gone_is_taken_over_at_once(bot, slack, emulator, clock):
     """A bot killed while it posted a card leaves its claim; restarted, it posts the card at
     once instead of waiting out the claim (a live poster's claim is left alone)."""
-    live, _view = await draft_cancellation(bot.runtime)
-    gone, _view = await draft_cancellation(bot.runtime)
+    live = await stored_cancellation(bot.runtime)
+    gone = await stored_cancellation(bot.runtime)
     now = int(clock.now().timestamp())
     async with bot.runtime.db.transaction() as session:
         for request, poster in ((live, parent_process()), (gone, dead_process())):
@@ -301,10 +300,9 @@ async def test_a_claim_of_a_process_that_is_gone_is_taken_over_at_once(bot, slac
 
 
 async def test_retry_from_a_failed_card_queues_it_again(bot, slack, emulator):
-    request, _view = await draft_cancellation(bot.runtime)
+    request = await stored_cancellation(bot.runtime, "failed")
     async with bot.runtime.db.transaction() as session:
-        await repo.update_fields(session, request.id, {"state": "failed",
-                                                       "error": "Service unavailable"})
+        await repo.update_fields(session, request.id, {"error": "Service unavailable"})
     await bot.runtime.notifier.refresh(request.id)
     request = await load(bot.runtime.db, request.id)
     card = status_card(emulator, request)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.domain import RequestKind, StepAction
-from bot.pipeline.transitions import DraftSpec, StepSpec, create_draft
+from bot.pipeline.transitions import DraftSpec, StepSpec, open_request
 from store import leases as lease_sql
 from store import requests as repo
 from store.db import Database
@@ -27,14 +27,14 @@ async def db(any_database_url):
 
 
 async def make(db, state="awaiting_approval", *, requester=ALICE, deadline=None, **columns):
-    draft = await create_draft(db, DraftSpec(
-        kind=RequestKind.CANCEL, requester=requester, summary="cancel", payload={},
-        steps=[StepSpec(StepAction.DELETE_SUBSCRIPTION, {"subscription_id": 7})],
-        subscription_id=7, needs_approval=True, deadline=deadline,
-    ))  # fmt: skip
     async with db.transaction() as session:
-        await repo.update_fields(session, draft.id, {"state": state, **columns})
-    return draft.id
+        request = await open_request(session, DraftSpec(
+            kind=RequestKind.CANCEL, requester=requester, summary="cancel", payload={},
+            steps=[StepSpec(StepAction.DELETE_SUBSCRIPTION, {"subscription_id": 7})],
+            subscription_id=7, needs_approval=True, deadline=deadline,
+        ))  # fmt: skip
+        await repo.update_fields(session, request.id, {"state": state, **columns})
+    return request.id
 
 
 async def row(db, request_id):

@@ -17,6 +17,8 @@ from bot.pipeline.transitions import (
     StepSpec,
     confirm,
     create_draft,
+    load_draft,
+    open_request,
     transition,
 )
 from bot.roles.grants import Roles
@@ -36,24 +38,30 @@ async def db(any_database_url):
     await database.close()
 
 
-async def make_request(db, kind=RequestKind.SEATS, state=S.DRAFT, needs_approval=False):
-    draft = await create_draft(
-        db,
-        DraftSpec(
-            kind=kind,
-            requester="U0ALICE",
-            summary="E3 12 → 13",
-            payload={"new_total": 13},
-            steps=[StepSpec(StepAction.CHANGE_QUANTITY, {"quantity": 13})],
-            tenant="t1",
-            subscription_id=7,
-            needs_approval=needs_approval,
-        ),
+def spec(kind=RequestKind.SEATS, needs_approval=False) -> DraftSpec:
+    return DraftSpec(
+        kind=kind,
+        requester="U0ALICE",
+        summary="E3 12 → 13",
+        payload={"new_total": 13},
+        steps=[StepSpec(StepAction.CHANGE_QUANTITY, {"quantity": 13})],
+        tenant="t1",
+        subscription_id=7,
+        needs_approval=needs_approval,
     )
-    if state is not S.DRAFT:
-        async with db.transaction() as session:
-            await repo.update_fields(session, draft.id, {"state": state})
-    return draft.id
+
+
+async def make_request(db, kind=RequestKind.SEATS, state=S.DRAFT, needs_approval=False):
+    """A request in `state` (in `draft`: half-way through a Confirm)."""
+    async with db.transaction() as session:
+        request = await open_request(session, spec(kind, needs_approval))
+        if state is not S.DRAFT:
+            await repo.update_fields(session, request.id, {"state": state})
+    return request.id
+
+
+async def make_draft(db, kind=RequestKind.SEATS, needs_approval=False) -> int:
+    return (await create_draft(db, spec(kind, needs_approval))).id
 
 
 def all_moves(kind):
@@ -112,9 +120,9 @@ async def test_a_failed_transaction_leaves_no_audit_event(db):
 
 
 async def test_double_confirm_racing_has_exactly_one_effect(db):
-    request_id = await make_request(db)
+    draft_id = await make_draft(db)
     results = await asyncio.gather(
-        *(confirm(db, request_id, "U0ALICE", roles_of(db)) for _ in range(5)),
+        *(confirm(db, draft_id, "U0ALICE", roles_of(db)) for _ in range(5)),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
@@ -122,6 +130,7 @@ async def test_double_confirm_racing_has_exactly_one_effect(db):
     assert len(winners) == 1 and winners[0].state is S.QUEUED
     assert all(isinstance(e, AlreadyHandled) for e in losers), losers
     assert "already submitted" in losers[0].message
+    request_id = winners[0].id
     async with db.session() as session:
         transitions = [
             e
@@ -151,17 +160,18 @@ def roles_of(db, **settings) -> Roles:
 
 
 async def test_confirm_needs_the_requester_and_routes_to_approval(db):
-    request_id = await make_request(db, RequestKind.CANCEL, needs_approval=True)
+    draft_id = await make_draft(db, RequestKind.CANCEL, needs_approval=True)
     with pytest.raises(NotAllowed, match="Only the person who prepared this request"):
-        await confirm(db, request_id, "U0BOB", roles_of(db))
-    confirmed = await confirm(db, request_id, "U0ALICE", roles_of(db))
+        await confirm(db, draft_id, "U0BOB", roles_of(db))
+    confirmed = await confirm(db, draft_id, "U0ALICE", roles_of(db))
     assert confirmed.state is S.AWAITING_APPROVAL
 
 
 async def test_confirm_rechecks_the_drafters_role(db):
-    request_id = await make_request(db, RequestKind.SEATS)
+    draft_id = await make_draft(db, RequestKind.SEATS)
     staff_only = roles_of(db, csp_everyone_is_staff=False)
     with pytest.raises(NotAllowed, match="Sorry, changing seats is for staff"):
-        await confirm(db, request_id, "U0ALICE", staff_only)
+        await confirm(db, draft_id, "U0ALICE", staff_only)
+    assert (await load_draft(db, draft_id)).request_id is None
     async with db.session() as session:
-        assert (await repo.get_request(session, request_id)).state == S.DRAFT
+        assert await repo.requests_in_states(session, list(S)) == []

@@ -152,7 +152,7 @@ async def submit(
     )
     queued = await confirm(runtime.db, draft.id, ALICE, runtime.roles)
     assert queued.state is S.QUEUED
-    return draft.id
+    return queued.id
 
 
 async def seat_change(runtime: Runtime, total: int = 13, previous: int = 12) -> int:

@@ -266,3 +266,34 @@ async def test_a_views_update_while_typing_keeps_the_text_and_the_caret(
     await expect(form.get_by_label("Seats")).to_have_value("7")  # redrawn
     await page.keyboard.type("please")  # still typing in the same field
     await expect(note).to_have_value("rush please")
+
+
+async def test_the_composer_completes_a_mention_as_slack_sends_it(open_page, playground):
+    """The help's `/csp roles grant @sam support` works as typed: picking `@sam` (or typing it
+    in full) sends `<@U0SAM>`, the way Slack's composer sends a mention."""
+    ada = "U0ADA"
+    page = await open_page(ada)
+    await page.fill("#composer", "/csp roles grant @sa")
+    suggestions = page.locator("#command-suggestions")
+    await expect(suggestions.locator(".command-name")).to_have_text(["@sam"])
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#composer")).to_have_value("/csp roles grant <@U0SAM> ")
+    await page.locator("#composer").type("admin")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".message.ephemeral").last).to_contain_text(
+        "@Sam now has the admin role")
+
+    await page.fill("#composer", "/csp roles revoke @sam admin")  # typed in full
+    await page.locator("#composer").press("Escape")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".message.ephemeral").last).to_contain_text(
+        "@Sam no longer has the admin role")
+    assert page.js_errors == []
+
+
+async def test_the_composer_suggestions_show_no_code_marks(open_page, playground):
+    page = await open_page(ALICE)
+    await page.fill("#composer", "/csp requests")
+    summary = page.locator("#command-suggestions .command-summary").first
+    await expect(summary).to_contain_text("Your requests (mine)")
+    assert "`" not in await summary.inner_text()

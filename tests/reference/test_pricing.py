@@ -46,4 +46,5 @@ def test_prorated_refund_by_the_day():
         "270.00"
     )
     assert prorated_refund(monthly, start, end, end + timedelta(days=1)).amount == 0
-    assert Money(Decimal("-12"), "EUR").signed() == "-12.00 EUR"
+    assert Money(Decimal("-12"), "EUR").signed() == "\u221212.00 EUR"
+    assert str(Money(Decimal("-0.001"), "EUR")) == "0.00 EUR"

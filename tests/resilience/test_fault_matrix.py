@@ -31,7 +31,7 @@ from bot.core.domain import RequestState, Role
 from bot.core.ids import OptionsAction
 from bot.pipeline.cards import state_words
 from bot.pipeline.notify import post_missing_cards
-from bot.pipeline.transitions import load
+from bot.pipeline.transitions import confirmed_request, load
 from bot.provider.base import ProviderTimeout, RateLimited, ServerError
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -157,12 +157,16 @@ async def make_requests(world: World, fault: Fault) -> list[traffic.Made]:
         reply = await slack.action(OptionsAction.SUBSCRIPTION, view=form, selected=str(NORDWIND_E3),
                                    block_id=traffic.SUBSCRIPTION, action_type="external_select")
         assert reply.status == 200 and not slack.emulator.calls_of("response_url"), reply.body
+
+    async def number(draft_id: int) -> int:
+        return (await confirmed_request(world.runtime.db, draft_id)).id
+
     return [
-        await traffic.seat_change(slack, NORDWIND, NORDWIND_E3, 13),
-        await traffic.order(slack, NORDWIND, OFFICE_E3, 5),
-        await traffic.cancellation(slack, NORDWIND, NORDWIND_BASIC, SAM,
+        await traffic.seat_change(slack, NORDWIND, NORDWIND_E3, 13, number),
+        await traffic.order(slack, NORDWIND, OFFICE_E3, 5, number),
+        await traffic.cancellation(slack, NORDWIND, NORDWIND_BASIC, SAM, number,
                                    repair=lambda: post_missing_cards(world.runtime)),
-        await traffic.tenant_edit(slack, PADARIA, "Braga"),
+        await traffic.tenant_edit(slack, PADARIA, "Braga", number),
     ]
 
 

@@ -21,6 +21,7 @@ from bot.core.ids import (
     TenantEditBlock,
 )
 from bot.orders.form import line_block
+from bot.pipeline.transitions import confirmed_request
 from bot.provider.base import BadParameters
 from bot.provider.sandbox_data import (
     NORDWIND,
@@ -159,7 +160,8 @@ async def test_every_flow_escapes_the_corpus_in_cards_dms_modals_and_fallbacks(
             assert reply.view is not None, reply.body
             await driver.submit(reply.view)
             await bot.runtime.notifier.settle()
-            request_id = int(reply.view["private_metadata"])
+            draft_id = int(reply.view["private_metadata"])
+            request_id = (await confirmed_request(bot.runtime.db, draft_id)).id
             card = emulator.last_message(APPROVALS_CHANNEL)
             if reason_giver:
                 await driver.action(PipelineAction.REJECT, value=str(request_id), user=SAM,
@@ -177,7 +179,8 @@ async def test_every_flow_escapes_the_corpus_in_cards_dms_modals_and_fallbacks(
         assert reply.view is not None, reply.body
         await driver.submit(reply.view)
         await bot.runtime.notifier.settle()
-        ticket = int(reply.view["private_metadata"])
+        draft_id = int(reply.view["private_metadata"])
+        ticket = (await confirmed_request(bot.runtime.db, draft_id)).id
         for action in (RefundAction.CLAIM, PipelineAction.APPROVE):
             await driver.action(action, value=str(ticket), user=SAM,
                                 message=emulator.last_message(APPROVALS_CHANNEL))

@@ -40,7 +40,7 @@ from bot.app.config import Settings
 from bot.core.domain import RequestState, StepState
 from bot.pipeline.cards import state_words
 from bot.pipeline.leases import ProcessIdentity
-from bot.pipeline.transitions import load, load_steps
+from bot.pipeline.transitions import confirmed_request, load, load_steps
 from bot.provider.sandbox import SandboxProvider
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3, OFFICE_E3, PADARIA
 from store import cache
@@ -173,18 +173,22 @@ async def cancellable(cluster: Cluster) -> int | None:
 async def make(cluster: Cluster, kind: str, front: BotProcess) -> traffic.Made:
     """Drafts and confirms one request of `kind` (a cancellation is approved too)."""
     slack = front.driver
+
+    async def number(draft_id: int) -> int:
+        return (await confirmed_request(cluster.db, draft_id)).id
+
     match kind:
         case "seats":
             now = cluster.sandbox.world.tenants[NORDWIND].subscriptions[NORDWIND_E3]
             total = now.subscription.quantity + 1
-            return await traffic.seat_change(slack, NORDWIND, NORDWIND_E3, total)
+            return await traffic.seat_change(slack, NORDWIND, NORDWIND_E3, total, number)
         case "order":
-            return await traffic.order(slack, NORDWIND, OFFICE_E3, 2)
+            return await traffic.order(slack, NORDWIND, OFFICE_E3, 2, number)
         case "cancel":
             subscription = await cancellable(cluster)
-            return await traffic.cancellation(slack, NORDWIND, subscription, SAM)
+            return await traffic.cancellation(slack, NORDWIND, subscription, SAM, number)
     cluster.cities += 1
-    return await traffic.tenant_edit(slack, PADARIA, f"Braga {cluster.cities}")
+    return await traffic.tenant_edit(slack, PADARIA, f"Braga {cluster.cities}", number)
 
 
 async def request_row(cluster: Cluster, request_id: int):

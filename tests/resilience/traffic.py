@@ -9,6 +9,7 @@ the request id, read from the confirmation view's private_metadata (a draft id, 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.ids import (
@@ -67,39 +68,51 @@ async def modal(slack: SlackDriver, text: str, user: str = ALICE) -> dict:
     return latest_view(slack.emulator)
 
 
-async def confirm(slack: SlackDriver, form: dict, values: dict, user: str = ALICE) -> int:
+#: The number a confirmed draft was given (the confirmation names its draft, which has no
+#: number until it is confirmed); the caller knows where the bot keeps it.
+Numbering = Callable[[int], Awaitable[int]]
+
+
+async def confirm(
+    slack: SlackDriver, form: dict, values: dict, number: Numbering, user: str = ALICE
+) -> int:
     """Submits the form, then Confirm on the pushed confirmation: the request id."""
     review = await slack.submit(form, values, user=user)
     assert review.view is not None, review.body
     done = await slack.submit(review.view, user=user)
     assert done.json == {"response_action": "clear"}, done.body
-    return int(review.view["private_metadata"])
+    return await number(int(review.view["private_metadata"]))
 
 
-async def seat_change(slack: SlackDriver, tenant: str, subscription: int, total: int) -> Made:
+async def seat_change(
+    slack: SlackDriver, tenant: str, subscription: int, total: int, number: Numbering
+) -> Made:
     form = await modal(slack, f"seats {tenant} {subscription} {total}")
     values = {BlockId.TENANT: tenant, SUBSCRIPTION: subscription, SeatsBlock.NEW_TOTAL: total}
-    made = await confirm(slack, form, values)
+    made = await confirm(slack, form, values, number)
     return Made(made, "seats", "changeQuantity", tenant, subscription, total)
 
 
-async def order(slack: SlackDriver, tenant: str, license_id: int, quantity: int) -> Made:
+async def order(
+    slack: SlackDriver, tenant: str, license_id: int, quantity: int, number: Numbering
+) -> Made:
     form = await modal(slack, f"order {tenant}")
     values = {BlockId.TENANT: tenant, line_block(LineField.LICENSE, "1"): license_id,
               line_block(LineField.QUANTITY, "1"): str(quantity)}  # fmt: skip
-    made = await confirm(slack, form, values)
+    made = await confirm(slack, form, values, number)
     return Made(made, "order", "addSubscription", tenant, value=license_id)
 
 
 async def cancellation(
-    slack: SlackDriver, tenant: str, subscription: int, agent: str, repair=None
+    slack: SlackDriver, tenant: str, subscription: int, agent: str, number: Numbering,
+    repair=None,
 ) -> Made:
     """Drafted, confirmed, and approved by `agent` from the approval card. `repair`: the bot's
     card repair, run when the card is slow to come (Slack refused it)."""
     form = await modal(slack, f"cancel {tenant} {subscription}")
     values = {BlockId.TENANT: tenant, SUBSCRIPTION: subscription,
               CancelBlock.REASON: "not_needed", CancelBlock.DETAILS: "The team moved on."}
-    request_id = await confirm(slack, form, values)
+    request_id = await confirm(slack, form, values, number)
     try:
         card = await approval_card(slack.emulator, request_id, wait=1.0 if repair else 10.0)
     except AssertionError:
@@ -113,14 +126,14 @@ async def cancellation(
     return Made(request_id, "cancel", "deleteSubscription", tenant, subscription)
 
 
-async def tenant_edit(slack: SlackDriver, tenant: str, city: str) -> Made:
+async def tenant_edit(slack: SlackDriver, tenant: str, city: str, number: Numbering) -> Made:
     details = await slack.command(f"tenant {tenant}")
     await slack.action(TenantAction.EDIT, value=tenant, message=slack.as_message(details))
     form = latest_view(slack.emulator)
     values = {b["block_id"]: b["element"].get("initial_value")
               for b in form["blocks"] if b["type"] == "input"}  # fmt: skip
     values[TenantEditBlock.CITY] = city
-    made = await confirm(slack, form, values)
+    made = await confirm(slack, form, values, number)
     return Made(made, "tenant", "updateTenant", tenant, value=city)
 
 

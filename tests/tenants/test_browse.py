@@ -117,6 +117,7 @@ async def test_subs_is_the_control_panel_table_with_a_menu_per_row(slack):
     first = [(o["text"]["text"], o["value"]) for o in menus[0]["options"]]
     assert first == [
         ("Change seats", f"{SubscriptionAction.CHANGE_SEATS}:{NORDWIND_E3}"),
+        ("Order add-on", f"{SubscriptionAction.ORDER_ADDON}:{NORDWIND_E3}"),
         ("Cancel subscription", f"{SubscriptionAction.CANCEL}:{NORDWIND_E3}"),
     ]
 

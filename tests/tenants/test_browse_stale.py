@@ -55,3 +55,18 @@ async def test_the_provider_down_at_the_first_sync(slack, bot, sandbox):
     assert "Injected fault on listTenants" in reply.text
     unknown = await slack.command(f"subs {NORDWIND}")
     assert "No license group matches" in unknown.text
+
+
+async def test_a_group_re_read_since_is_said_next_to_as_of(slack, bot, clock):
+    """A request's refresh re-reads its group: the listing's counts are then newer than the
+    oldest "as of", and the listing says so instead of passing them off as that old."""
+    await bot.runtime.syncer.run_once()
+    clock.advance(minutes=9)
+    await bot.runtime.syncer.refresh_tenant(NORDWIND)
+
+    text = (await slack.command("tenants")).text
+    assert "(9 minutes ago)" in text
+    assert "1 of these license groups was re-read since, the latest" in text
+    clock.advance(minutes=1)
+    await bot.runtime.syncer.run_once()  # a full sync: all alike again
+    assert "re-read since" not in (await slack.command("tenants")).text

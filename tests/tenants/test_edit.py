@@ -104,9 +104,9 @@ async def test_a_confirmed_change_is_drafted_sent_once_cached_and_shown(
         display_name="Nordwind Logistik GmbH", email="it@nordwind.example", mpn_id="6180399",
     )  # fmt: skip
     assert confirm["callback_id"] == PipelineCallback.CONFIRM
-    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
-    assert (request.kind, request.state, request.requester) == (
-        RequestKind.TENANT_EDIT, RequestState.DRAFT, ALICE,
+    draft = await pipeline.load_draft(bot.runtime.db, int(confirm["private_metadata"]))
+    assert (draft.kind, draft.request_id, draft.requester) == (
+        RequestKind.TENANT_EDIT, None, ALICE,
     )  # fmt: skip
     text = blocks_text(confirm["blocks"])
     assert "*Display name*\nNordwind Logistics B.V. → *Nordwind Logistik GmbH*" in text
@@ -134,7 +134,7 @@ async def test_a_confirmed_change_is_drafted_sent_once_cached_and_shown(
         "it@nordwind.example",
         "6180399",
     )
-    request = await pipeline.load(bot.runtime.db, request.id)
+    request = await pipeline.confirmed_request(bot.runtime.db, draft.id)
     assert request.state is RequestState.DONE
     card = card_of(emulator, request)
     assert card.channel == STAFF_CHANNEL and "Done" in card.all_text
@@ -154,7 +154,7 @@ async def test_a_refusal_by_the_provider_is_shown_and_changes_nothing(
     await slack.submit(confirm)
     await settle(bot.runtime)
 
-    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
+    request = await pipeline.confirmed_request(bot.runtime.db, int(confirm["private_metadata"]))
     assert request.state is RequestState.FAILED and "Invalid phone number" in request.error
     assert "Invalid phone number" in card_of(emulator, request).all_text
     async with bot.runtime.db.session() as session:
@@ -186,8 +186,8 @@ async def test_only_the_person_who_drafted_it_can_confirm_it(
     assert "Only the person who prepared this request can confirm it" in said
     await settle(bot.runtime)
     assert sandbox.calls("updateTenant") == []
-    request = await pipeline.load(bot.runtime.db, int(confirm["private_metadata"]))
-    assert request.state is RequestState.DRAFT
+    draft = await pipeline.load_draft(bot.runtime.db, int(confirm["private_metadata"]))
+    assert draft.request_id is None
 
 
 async def test_an_old_confirmation_carrying_the_change_is_never_acted_on(
