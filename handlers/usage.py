@@ -16,6 +16,7 @@ from bot.slack.modals import channel_of
 from bot.slack.payload import Payload
 from bot.tenants import browse
 from bot.usage.post import post_usage_soon
+from bot.usage.report import cached_group
 from handlers.router import CommandCall, Router, Subcommand
 
 #: The usage of a license group is for staff, as the rest of the cache.
@@ -47,5 +48,6 @@ async def run_usage(call: CommandCall) -> None:
 async def click_usage(
     ack: AsyncAck, body: Payload, action: Payload, runtime: Runtime, user_id: str
 ) -> None:
+    tenant = await cached_group(runtime, action.get("value") or "")
     await ack()
-    post_usage_soon(runtime, action.get("value") or "", channel_of(body), user_id)
+    post_usage_soon(runtime, tenant.service_name, channel_of(body), user_id)

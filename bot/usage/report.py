@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import NotFoundError
 from bot.core.i18n import _
+from bot.core.text import escape
 from bot.policy.terms import ProviderRenewal, current_term
 from bot.reference.terms import load_term_book
 from bot.seats.changes import reduction_window
@@ -17,6 +18,22 @@ from store import cache, cache_usage
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
+    from store.cache import CachedTenant
+
+
+def not_cached(service_name: str) -> NotFoundError:
+    return NotFoundError(_("License group {name} is not in the cache.",
+                           name=escape(service_name)))
+
+
+async def cached_group(runtime: Runtime, service_name: str) -> CachedTenant:
+    """The cached group a button names; NotFoundError (told to the person) when there is none,
+    so a stale or forged button gets an answer instead of a failed upload."""
+    async with runtime.db.session() as session:
+        tenant = await cache.get_tenant(session, service_name)
+    if tenant is None:
+        raise not_cached(service_name)
+    return tenant
 
 
 async def group_usage(runtime: Runtime, service_name: str) -> UsageSummary:
@@ -28,8 +45,7 @@ async def group_usage(runtime: Runtime, service_name: str) -> UsageSummary:
     async with runtime.db.session() as session:
         tenant = await cache.get_tenant(session, service_name)
         if tenant is None:
-            raise NotFoundError(_("License group {name} is not in the cache.",
-                                  name=service_name))
+            raise not_cached(service_name)
         subscriptions = await cache.subscriptions_of(session, service_name)
         batches = {s.id: await cache.seat_batches(session, s.id) for s in subscriptions}
         days = await cache_usage.usage_days(session, service_name,

@@ -103,3 +103,16 @@ async def test_the_tenant_details_button_uploads_the_chart(slack, emulator, bot,
     await bot.runtime.notifier.settle()
     assert len(emulator.calls_of("files.completeUploadExternal")) == 1
     assert shared_images(emulator.last_message(STAFF_CHANNEL))
+
+
+async def test_a_usage_button_for_a_group_not_in_the_cache_says_so(slack, emulator, bot, synced,
+                                                                    caplog):
+    """A stale or forged button: the person is told, nothing is uploaded, nothing is an error."""
+    reply = await slack.command("tenant nordwind")
+    message = slack.as_message(reply)
+    await slack.action(BrowseAction.USAGE, value="<!here> gone.onmicrosoft.com", message=message)
+    await bot.runtime.notifier.settle()
+    assert not emulator.calls_of("files.getUploadURLExternal")
+    (told,) = [m for m in emulator.ephemerals(ALICE) if "not in the cache" in m.text]
+    assert "&lt;!here&gt;" in told.text and "<!here>" not in told.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
