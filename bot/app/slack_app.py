@@ -15,6 +15,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
@@ -28,6 +29,9 @@ from bot.core.i18n import LANGUAGES, SOURCE_LANGUAGE, _, translations, using
 from bot.core.ids import action_ids
 
 log = logging.getLogger("csp_bot.slack")
+#: What Slack answers `views.open`/`views.push` when the click's trigger can no longer open a
+#: modal (api.slack.com/methods/views.open: "Errors"): the person's click, not our fault.
+TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 
 
 def build_app(runtime: Runtime) -> AsyncApp:
@@ -129,6 +133,11 @@ async def _answer_error(error: Exception, body: dict, request, respond, client) 
         return _json(200, {"response_action": "errors", "errors": error.errors})
     if isinstance(error, DomainError):
         message = error.message
+    elif trigger_refused(error):
+        log.warning("Slack refused a modal [ref %s]: %s", reference,
+                    error.response.get("error"))
+        message = _("Slack could not open the form in time. Please click or send the command "
+                    "again.")
     else:
         log.error("listener failed [ref %s] on %s", reference, kind or "request", exc_info=error)
         message = _(
@@ -151,6 +160,11 @@ async def _answer_error(error: Exception, body: dict, request, respond, client) 
         return _json(200, {"options": []})
     await _tell(body, message, respond, client)
     return BoltResponse(status=200, body="")
+
+
+def trigger_refused(error: Exception) -> bool:
+    return (isinstance(error, SlackApiError)
+            and error.response.get("error") in TRIGGER_ERRORS)
 
 
 KNOWN_ACTIONS = action_ids()
