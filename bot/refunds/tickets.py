@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
@@ -121,7 +121,7 @@ async def prefill(
     )
 
 
-def _group_label(tenant) -> str:
+def _group_label(tenant: cache.CachedTenant) -> str:
     label = f"{tenant.display_name} — {tenant.service_name}" if tenant.display_name else (
         tenant.service_name
     )
@@ -153,6 +153,7 @@ async def open_ticket(
         raise FormErrors({decision.field or RefundBlock.PURCHASE_DATE: decision.reason})
     outside = decision.outside_window
     closes = decision.window_closes
+    assert closes is not None  # an allowed refund decision names the window's end
     payload = RefundPayload(
         refund=ticket, outside_window=outside, window_days=decision.window_days
     ).dump()
@@ -236,7 +237,7 @@ async def mark_filed(runtime: Runtime, request_id: int, actor: str, reference: s
     """approved → filed: filed with Microsoft under `reference`."""
     request = await check_step(runtime, request_id, actor, RefundStep.FILE)
     payload = RefundPayload.of(request).model_copy(update={"upstream_reference": reference})
-    values: dict = {"payload": payload.dump()}
+    values: dict[str, Any] = {"payload": payload.dump()}
     if request.assignee is None:
         values["assignee"] = actor  # whoever files it has it from now on
     return await approvals.advance(
@@ -284,10 +285,10 @@ async def ticket_page(runtime: Runtime, which: str, user_id: str, page: int = 0)
 
 # --- background work that must not hold up Slack's answer ----------------------------------
 
-_background: set[asyncio.Task] = set()
+_background: set[asyncio.Task[None]] = set()
 
 
-def in_background(work: Coroutine) -> None:
+def in_background(work: Coroutine[Any, Any, None]) -> None:
     task = asyncio.create_task(work)
     _background.add(task)
     task.add_done_callback(_background.discard)

@@ -209,7 +209,9 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
     )
 
 
-def confirmation_rows(ticket: RefundTicket, license_group: str | None = None) -> list[tuple]:
+def confirmation_rows(
+    ticket: RefundTicket, license_group: str | None = None
+) -> list[tuple[str, str]]:
     """The summary rows of the confirmation, which the cards show too (mrkdwn, escaped)."""
     rows = [
         (_("Customer tenant"), f"`{escape(ticket.customer_tenant)}`"),

@@ -178,7 +178,9 @@ TASKS_PER_PAGE = 20
 RE_READ = timedelta(minutes=1)
 
 
-async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) -> Freshness:
+async def freshness(
+    runtime: Runtime, session: AsyncSession, tenants: Sequence[CachedTenant]
+) -> Freshness:
     """As of the oldest group shown; stale after a failed sync or when too old."""
     now = runtime.clock.now()
     settings = runtime.settings
@@ -187,13 +189,18 @@ async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) 
     if as_of is None:
         as_of = await cache.last_good_sync_at(session)
     error = error_at = None
-    failing = [t for t in tenants if t.sync_error and t.sync_error_at]
+    failing = [(t.sync_error_at, t) for t in tenants if t.sync_error and t.sync_error_at]
+    # the provider was unreachable: a finished run (as last_sync_run reads) read no group
     unreachable = run is not None and run.error and not (run.tenants_ok or run.tenants_failed)
-    if unreachable and (as_of is None or run.finished_at >= as_of):
+    if (
+        run is not None
+        and unreachable
+        and (as_of is None or (run.finished_at is not None and run.finished_at >= as_of))
+    ):
         error, error_at = run.error, run.finished_at
     elif failing:
-        worst = max(failing, key=lambda t: t.sync_error_at)
-        error, error_at = f"{worst.label}: {worst.sync_error}", worst.sync_error_at
+        error_at, worst = max(failing, key=lambda pair: pair[0])
+        error = f"{worst.label}: {worst.sync_error}"
     limit = settings.csp_sync_stale_after or 2 * settings.csp_sync_interval
     too_old = as_of is not None and limit > 0 and now - as_of > timedelta(seconds=limit)
     newer = [t.synced_at for t in tenants if as_of is not None and t.synced_at - as_of > RE_READ]
@@ -204,7 +211,7 @@ async def freshness(runtime: Runtime, session, tenants: Sequence[CachedTenant]) 
 # --- finding a license group from what people type --------------------------------------------
 
 
-async def resolve_tenant(session, text: str) -> CachedTenant:
+async def resolve_tenant(session: AsyncSession, text: str) -> CachedTenant:
     """A service name, a display name, or an unambiguous fragment of either."""
     text = text.strip()
     if not text:
@@ -234,7 +241,7 @@ async def resolve_tenant(session, text: str) -> CachedTenant:
     raise NotFoundError(await _unknown_tenant(session, text))
 
 
-async def _unknown_tenant(session, text: str) -> str:
+async def _unknown_tenant(session: AsyncSession, text: str) -> str:
     pairs = await cache.tenant_names(session)
     labels = {}
     for service_name, display_name in pairs:

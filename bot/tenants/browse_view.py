@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -36,6 +37,8 @@ from bot.tenants.browse import (
 )
 from bot.terms.views import term_words
 from store.cache import CachedSubscription, CachedTask, TenantSummary
+
+T = TypeVar("T")
 
 MESSAGE_BLOCK_LIMIT = 50
 SECTION_TEXT_LIMIT = 3000
@@ -115,7 +118,7 @@ def freshness_blocks(fresh: Freshness) -> list[Block]:
     return blocks
 
 
-def navigation(ref: BrowseRef, page: Page, noun: str) -> list[Block]:
+def navigation(ref: BrowseRef, page: Page[T], noun: str) -> list[Block]:
     """ "Page 2 of 3 · 41 groups" and the Previous / Next / Refresh buttons."""
     blocks: list[Block] = []
     if page.count > 1:
@@ -349,8 +352,8 @@ def _lines_blocks(title: str, lines: list[str]) -> list[Block]:
     return blocks
 
 
-def message_blocks(blocks: list[Block]) -> list[dict]:
-    """Serialised (and so validated by slack_sdk) blocks."""
+def message_blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Serialised (and so validated by slack_sdk) blocks: the JSON chat.postMessage takes."""
     return [b.to_dict() for b in blocks]
 
 
