@@ -16,7 +16,7 @@ from bot.core.ids import RefundBlock
 from bot.policy.approvals import state_label
 from bot.policy.decision import Decision, RefundDecision
 from bot.policy.seats import utc_text
-from bot.refunds.form import RefundProduct, product_label
+from bot.refunds.form import RefundProduct, product_in_sentence
 
 if TYPE_CHECKING:
     from bot.app.config import Settings
@@ -80,7 +80,7 @@ def refund_ticket(
     days = windows.days(product)
     closes = refund_window_end(purchased_on, days)
     outside = now >= closes
-    kind = product_label(product).lower()
+    kind = product_in_sentence(product)
     if outside and not acknowledged:
         return RefundDecision.refuse(
             _("This purchase is outside the {days}-day refund window for {kind} (it closed on "

@@ -80,6 +80,16 @@ def product_label(product: RefundProduct) -> str:
     }[product]
 
 
+def product_in_sentence(product: RefundProduct) -> str:
+    """The product type inside a sentence ("the 30-day window for {kind}"): its own text, so
+    that each language decides the case (German nouns keep their capital)."""
+    return {
+        RefundProduct.PERPETUAL: _("perpetual software"),
+        RefundProduct.SOFTWARE_SUBSCRIPTION: _("software subscriptions"),
+        RefundProduct.LICENSE: _("license-based subscriptions"),
+    }[product]
+
+
 def reason_label(reason: RefundReason) -> str:
     return {
         RefundReason.ORDERED_BY_MISTAKE: _("Ordered by mistake"),
