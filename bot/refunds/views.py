@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -30,7 +31,8 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from bot.core.domain import Request, RequestKind, RequestState
-from bot.core.i18n import _
+from bot.core.formats import day, duration, money, money_example, number
+from bot.core.i18n import _, ngettext
 from bot.core.ids import BlockId, OptionsAction, RefundAction, RefundBlock, RefundCallback
 from bot.core.text import cut_saying
 from bot.policy import RefundWindows, admin_agent_note, refund_window_end
@@ -48,6 +50,7 @@ from bot.refunds.form import (
     RefundReason,
     RefundTicket,
     impact_label,
+    product_in_sentence,
     product_label,
     reason_label,
 )
@@ -115,11 +118,30 @@ def _select(block: str, label: str, options: Sequence[Option], *, initial: Optio
 
 def windows_text(windows: RefundWindows) -> str:
     return _(
-        "Refund windows: perpetual software {p} days, software subscriptions {s} days, "
-        "license-based subscriptions {lic} days (prorated).",
-        p=windows.perpetual_days, s=windows.software_subscription_days,
-        lic=windows.license_days,
+        "Refund windows: perpetual software {p}, software subscriptions {s}, "
+        "license-based subscriptions {lic} (prorated).",
+        p=_days(windows.perpetual_days), s=_days(windows.software_subscription_days),
+        lic=_days(windows.license_days),
     )
+
+
+def _days(n: int) -> str:
+    """`30 days`, `30 dagen`, `30 Tage` …"""
+    return duration(timedelta(days=int(n)))
+
+
+def credited_text(credited: object) -> str:
+    """The credited amount as stored (`1,234.50 EUR`), written the reader's way; as stored
+    (escaped) when it does not read as an amount and a currency."""
+    raw = str(credited).strip()
+    amount, _space, currency = raw.rpartition(" ")
+    try:
+        value = Decimal(amount.replace(",", ""))
+    except InvalidOperation:
+        return escape(raw)
+    if len(currency) != 3 or not currency.isalpha():
+        return escape(raw)
+    return money(value, currency.upper())
 
 
 def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_channel: str) -> View:
@@ -163,7 +185,7 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
         _text_input(B.REASON_DETAILS, _("Explain the reason"), multiline=True,
                     max_length=DETAILS_MAX, optional=True,
                     hint=_("Microsoft reads this; needed when the reason is “Other”.")),
-        _text_input(B.AMOUNT, _("Amount requested"), placeholder="249.90", max_length=20),
+        _text_input(B.AMOUNT, _("Amount requested"), placeholder=money_example(), max_length=20),
         _select(B.CURRENCY, _("Currency"), currencies, initial=currency),
         _select(B.IMPACT, _("Impact"), [Option(value=i, text=impact_label(i)) for i in Impact]),
         _text_input(B.TITLE, _("Title"), max_length=TITLE_MAX, initial=prefill.title,
@@ -215,7 +237,7 @@ def confirmation_rows(ticket: RefundTicket, license_group: str | None = None) ->
         (_("Customer tenant"), f"`{escape(ticket.customer_tenant)}`"),
         (_("Order or subscription ID"), f"`{escape(ticket.order_id)}`"),
         (_("Product"), product_label(ticket.product)),
-        (_("Purchased on"), ticket.purchased_on.isoformat()),
+        (_("Purchased on"), day(ticket.purchased_on)),
         (_("Reason"), escape(ticket.reason_text)),
         (_("Amount requested"), ticket.amount_text),
         (_("Impact"), impact_label(ticket.impact)),
@@ -280,9 +302,9 @@ def window_flag(request: Request) -> str | None:
     days = payload.window_days
     closes = refund_window_end(ticket.purchased_on, int(days)) if days else None
     when = date_token(closes) if closes else ""
-    return _(":warning: *Outside the refund window* ({days} days for {kind}, closed {when}): "
+    return _(":warning: *Outside the refund window* ({period} for {kind}, closed {when}): "
              "the requester acknowledged that Microsoft may refuse the refund.",
-             days=days, kind=product_label(ticket.product).lower(), when=when)
+             period=_days(int(days or 0)), kind=product_in_sentence(ticket.product), when=when)
 
 
 def _button(label: str, action: RefundAction, request: Request, *, style: str | None = None,
@@ -305,7 +327,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
     if request.state is S.RESOLVED and ticket is not None:
         credited = RefundPayload.of(request).credited_amount
         blocks.append(section(_(":moneybag: Credited {credited} of {asked} requested.",
-                                credited=escape(str(credited)), asked=ticket.amount_text)))
+                                credited=credited_text(credited), asked=ticket.amount_text)))
     if not approval:
         if request.state in (S.AWAITING_APPROVAL, S.APPROVED, S.FILED) and not request.assignee:
             blocks.append(context(_("No support agent has taken this ticket yet.")))
@@ -372,7 +394,7 @@ def resolved_view(request: Request) -> View:
             section(_("How much did Microsoft credit for *{ref}*? {asked} was requested; write "
                       "0 if the refund was refused.", ref=request.ref, asked=asked)),
             _text_input(B.CREDITED_AMOUNT, _("Credited amount"), max_length=20,
-                        placeholder="249.90"),
+                        placeholder=money_example()),
             _select(B.CREDITED_CURRENCY, _("Currency"), currencies, initial=initial),
         ],
     )
@@ -431,8 +453,10 @@ def ticket_list(
                                    value=f"{page.which}:{page.page + 1}"))
     if pager:
         blocks.append(ActionsBlock(block_id=B.LIST_PAGER, elements=pager))
-    blocks.append(context(_("Page {n} · `/csp refunds open|mine|all`", n=page.page + 1)))
-    text = _("{title}: {n} on this page", title=title, n=len(page.tickets))
+    blocks.append(context(_("Page {n} · `/csp refunds open|mine|all`",
+                            n=number(page.page + 1))))
+    text = ngettext("{title}: {n} ticket on this page", "{title}: {n} tickets on this page",
+                    len(page.tickets), title=title)
     return text, blocks
 
 
@@ -463,7 +487,7 @@ def refund_news(request: Request, ref: str, who: str) -> str | None:
                 ticket = payload.refund
                 return _(":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
                          "{credited} of {asked} requested.", ref=ref,
-                         credited=escape(str(payload.credited_amount)),
+                         credited=credited_text(payload.credited_amount),
                          asked=ticket.amount_text if ticket else "—")
             return _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
     return None

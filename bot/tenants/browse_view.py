@@ -7,6 +7,7 @@ stays well inside Slack's 50 blocks per message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,9 +24,12 @@ from slack_sdk.models.blocks import (
 from bot import policy
 from bot.cache.sync import SyncReport
 from bot.core.blocks import context, date_token, escape, mrkdwn, plain, section
+from bot.core.formats import number
 from bot.core.i18n import _, ngettext
 from bot.core.ids import BrowseAction, SubscriptionAction
 from bot.policy.terms import Term
+from bot.reference.codes import CodeKind
+from bot.reference.codes import label as code_label
 from bot.tenants.browse import (
     BrowseRef,
     Freshness,
@@ -115,18 +119,18 @@ def freshness_blocks(fresh: Freshness) -> list[Block]:
     return blocks
 
 
-def navigation(ref: BrowseRef, page: Page, noun: str) -> list[Block]:
-    """ "Page 2 of 3 · 41 groups" and the Previous / Next / Refresh buttons."""
+def navigation(ref: BrowseRef, page: Page, total: Callable[[int], str]) -> list[Block]:
+    """ "Page 2 of 3 · 41 groups" and the Previous / Next / Refresh buttons; `total` writes
+    the count with its noun (`ngettext`, so each language has its plural)."""
     blocks: list[Block] = []
     if page.count > 1:
         blocks.append(
             context(
                 _(
-                    "Page {n} of {count} · {total} {noun}",
-                    n=page.number + 1,
-                    count=page.count,
-                    total=page.total,
-                    noun=noun,
+                    "Page {n} of {count} · {total}",
+                    n=number(page.number + 1),
+                    count=number(page.count),
+                    total=total(page.total),
                 )
             )
         )
@@ -197,7 +201,9 @@ def tenants_message(listing: TenantsListing) -> Rendered:
     for tenant in listing.page.items:
         blocks.append(tenant_row(tenant))
     ref = BrowseRef(v="tenants", p=listing.page.number, f=listing.filter)
-    blocks += navigation(ref, listing.page, _("groups"))
+    blocks += navigation(
+        ref, listing.page, lambda n: ngettext("{n} license group", "{n} license groups", n)
+    )
     text = ngettext("{n} license group", "{n} license groups", listing.page.total)
     return Rendered(text, blocks)
 
@@ -214,7 +220,8 @@ def tenant_row(tenant: TenantSummary) -> SectionBlock:
         ),
     ]
     if tenant.mpn_issue_flag:
-        lines.append(_(":warning: MPN issue: `{flag}`", flag=escape(tenant.mpn_issue_flag)))
+        lines.append(_(":warning: MPN issue: {flag}",
+                       flag=code_label(CodeKind.MPN_ISSUE, tenant.mpn_issue_flag)))
     if tenant.sync_error:
         lines.append(
             _(":warning: last sync failed: {error}", error=escape(_clip(tenant.sync_error, 200)))
@@ -243,7 +250,9 @@ def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
         blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1),
                                        listing.terms.get(sub.id)))
     ref = BrowseRef(v="subs", p=listing.page.number, t=tenant.service_name)
-    blocks += navigation(ref, listing.page, _("subscriptions"))
+    blocks += navigation(
+        ref, listing.page, lambda n: ngettext("{n} subscription", "{n} subscriptions", n)
+    )
     text = _("Subscriptions of {group}", group=escape(tenant.label))
     return Rendered(text, blocks)
 
@@ -267,10 +276,15 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None,
     if sub.parent_id:
         lines.append(_("Add-on of {parent}", parent=sub.parent_id))
     if sub.task_pending_id:
-        what = f" {escape(task.function)} ({task.status})" if task else ""
-        lines.append(
-            _(":hourglass_flowing_sand: pending task {id}{what}", id=sub.task_pending_id, what=what)
-        )
+        if task:
+            lines.append(_(
+                ":hourglass_flowing_sand: pending task {id}: {function} ({status})",
+                id=sub.task_pending_id,
+                function=code_label(CodeKind.TASK_FUNCTION, task.function),
+                status=code_label(CodeKind.TASK_STATUS, task.status),
+            ))
+        else:
+            lines.append(_(":hourglass_flowing_sand: pending task {id}", id=sub.task_pending_id))
     options = [
         Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
         Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
@@ -305,7 +319,7 @@ def tasks_message(listing: TasksListing) -> Rendered:
     ref = BrowseRef(
         v="tasks", p=listing.page.number, t=listing.tenant.service_name if listing.tenant else None
     )
-    blocks += navigation(ref, listing.page, _("tasks"))
+    blocks += navigation(ref, listing.page, lambda n: ngettext("{n} task", "{n} tasks", n))
     return Rendered(title, blocks)
 
 
@@ -320,8 +334,9 @@ _TASK_ICONS = {
 
 def _task_line(task: CachedTask, listing: TasksListing) -> str:
     parts = [
-        f"{_TASK_ICONS.get(task.status, '')} `{task.id}` {escape(task.function or '?')}",
-        str(task.status),
+        f"{_TASK_ICONS.get(task.status, '')} `{task.id}` "
+        + code_label(CodeKind.TASK_FUNCTION, task.function),
+        code_label(CodeKind.TASK_STATUS, task.status),
     ]
     if listing.tenant is None:
         parts.append(escape(listing.names.get(task.service_name, task.service_name)))

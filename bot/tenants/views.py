@@ -19,8 +19,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
-from bot.core.i18n import _, ngettext
+from bot.core.formats import day, number
+from bot.core.i18n import N_, _, ngettext
 from bot.core.ids import BrowseAction, HomeAction, TenantAction, TenantEditBlock, TenantEditCallback
+from bot.reference.codes import CodeKind
+from bot.reference.codes import explain as explain_code
+from bot.reference.codes import label as code_label
 from bot.slack.metadata import Metadata, Text
 from bot.tenants.browse import BrowseRef, TenantDetails
 from bot.tenants.browse_view import Rendered, freshness_blocks, refresh_button, status_text
@@ -48,15 +52,15 @@ def admin_url(customer_tenant_id: str | None) -> str:
 
 #: The editable fields: (block id, TenantUpdate field, label, max length).
 EDITABLE = (
-    (TenantEditBlock.DISPLAY_NAME, "display_name", "Display name", 255),
-    (TenantEditBlock.FIRST_NAME, "first_name", "Contact first name", 255),
-    (TenantEditBlock.LAST_NAME, "last_name", "Contact last name", 255),
-    (TenantEditBlock.EMAIL, "email", "Contact email", 255),
-    (TenantEditBlock.PHONE, "phone", "Contact phone", 64),
-    (TenantEditBlock.ADDRESS, "address", "Address", 255),
-    (TenantEditBlock.CITY, "city", "City", 255),
-    (TenantEditBlock.ZIP_CODE, "zip_code", "Zip code", 32),
-    (TenantEditBlock.MPN_ID, "mpn_id", "MPN ID", 10),
+    (TenantEditBlock.DISPLAY_NAME, "display_name", N_("Display name"), 255),
+    (TenantEditBlock.FIRST_NAME, "first_name", N_("Contact first name"), 255),
+    (TenantEditBlock.LAST_NAME, "last_name", N_("Contact last name"), 255),
+    (TenantEditBlock.EMAIL, "email", N_("Contact email"), 255),
+    (TenantEditBlock.PHONE, "phone", N_("Contact phone"), 64),
+    (TenantEditBlock.ADDRESS, "address", N_("Address"), 255),
+    (TenantEditBlock.CITY, "city", N_("City"), 255),
+    (TenantEditBlock.ZIP_CODE, "zip_code", N_("Zip code"), 32),
+    (TenantEditBlock.MPN_ID, "mpn_id", N_("MPN ID"), 10),
 )
 #: Subscriptions whose term the details list (a section holds 3000 characters).
 TERM_LINES = 10
@@ -76,21 +80,20 @@ def tenant_message(details: TenantDetails) -> Rendered:
         blocks.append(
             section(
                 _(
-                    ":warning: *MPN issue* `{flag}`: Microsoft requires an MPN ID enrolled "
-                    "as indirect reseller; groups without a valid one are disabled. Check the "
-                    "MPN ID with Edit.",
-                    flag=escape(t.mpn_issue_flag),
+                    ":warning: *MPN issue: {flag}.* {meaning} Microsoft requires an MPN ID "
+                    "enrolled as indirect reseller; groups without a valid one are disabled. "
+                    "Check the MPN ID with Edit.",
+                    flag=explain_code(CodeKind.MPN_ISSUE, t.mpn_issue_flag).label,
+                    meaning=explain_code(CodeKind.MPN_ISSUE, t.mpn_issue_flag).meaning,
                 )
             )
         )
     seats = details.seats_by_license()
     if seats:
         lines = [_("*Seats per license*")] + [
-            f"• {escape(name)}: "
-            + ngettext("{n} seat", "{n} seats", total)
-            + " ("
-            + ngettext("{n} subscription", "{n} subscriptions", count)
-            + ")"
+            _("• {name}: {seats} ({subscriptions})", name=escape(name),
+              seats=ngettext("{n} seat", "{n} seats", total),
+              subscriptions=ngettext("{n} subscription", "{n} subscriptions", count))
             for name, count, total in seats
         ]
         blocks.append(section("\n".join(lines)))
@@ -100,13 +103,14 @@ def tenant_message(details: TenantDetails) -> Rendered:
     if terms:  # whole lines only (a cut date token would show as raw text); `/csp subs` has all
         shown = terms[:TERM_LINES]
         if len(terms) > len(shown):
-            shown.append(_("… and {n} more in `/csp subs`", n=len(terms) - len(shown)))
+            shown.append(ngettext("… and {n} more in `/csp subs`", "… and {n} more in `/csp subs`",
+                                  len(terms) - len(shown)))
         blocks.append(section(_("*Terms and renewals*") + "\n" + "\n".join(shown)))
     peaks = t.usage_peaks
     if peaks is not None and peaks.lines:
         period = billing_period(peaks, t.usage_read_at, details.freshness.now.date())
         lines = [_("*Usage peaks, {period}*", period=billing_label(period))] + [
-            f"• {escape(line.licence_name)}: {line.peak_count}"
+            f"• {escape(line.licence_name)}: {number(line.peak_count)}"
             for line in peaks.lines
             if line.peak_count is not None
         ]
@@ -193,15 +197,19 @@ def _fields(t: CachedTenant) -> list[str]:
     renewal, expiry = "—", "—"
     if info is not None:
         if info.renew is not None and info.renew.automatic is not None:
-            renewal = _("automatic") if info.renew.automatic else _("manual")
+            how = _("automatic") if info.renew.automatic else _("manual")
             if info.renew.period:
-                renewal += " " + ngettext("every {n} month", "every {n} months", info.renew.period)
+                renewal = ngettext("{how}, every {n} month", "{how}, every {n} months",
+                                   info.renew.period, how=how)
+            else:
+                renewal = how
             if info.renew.delete_at_expiration:
-                renewal += " · " + _("deleted at expiry")
+                renewal = _("{renewal} · deleted at expiry", renewal=renewal)
         if info.expiration:
-            expiry = str(info.expiration)
+            expiry = day(info.expiration)
         if info.status:
-            expiry += f" ({escape(info.status)})"
+            expiry = _("{expiry} ({status})", expiry=expiry,
+                       status=code_label(CodeKind.SERVICE_STATE, info.status))
     created = date_token(t.creation_date, "{date_short}") if t.creation_date else "—"
     return [
         _("*Internal name*\n`{name}`", name=escape(t.service_name)),

@@ -72,7 +72,7 @@ async def test_tenants_lists_every_group_with_status_mpn_issue_subscriptions_and
     assert "Nordwind Logistics B.V.*  `csp2-nw7k3q.o365.ovh`" in text
     assert ":large_green_circle: in service · 5 subscriptions · 90 seats" in text
     assert "Van der Berg Architecten" in text and "suspended · 1 subscription · 5 seats" in text
-    assert "MPN issue: `mpnIdNotIndirectReseller`" in text
+    assert "MPN issue: MPN ID not an indirect reseller" in text
     assert "As of <!date^1793610000^{date_short_pretty} {time}|Mon 02 Nov 2026, 09:00 UTC>" in text
     assert "out of date" not in text
     ids = [e["action_id"] for e in elements(reply.json["blocks"])]
