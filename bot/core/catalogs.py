@@ -50,6 +50,7 @@ TRANSLATED: tuple[str, ...] = (
     "bot/pipeline/execution.py",
     "bot/pipeline/actions.py",
     "bot/cache/sync.py",
+    "bot/cache/groups.py",
     "bot/core/contacts.py",
     "handlers/refunds.py",
     "handlers/subscription_choice.py",

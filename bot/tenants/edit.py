@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 from slack_sdk.models.views import View
 
+from bot.cache import groups
 from bot.core import contacts
 from bot.core.domain import Draft, RequestKind, StepAction, TenantUpdate
-from bot.core.errors import FormErrors, NotFoundError
+from bot.core.errors import FormErrors
 from bot.core.i18n import _
 from bot.core.text import escape
 from bot.pipeline.confirmation import Confirmation, prepare
@@ -91,12 +92,7 @@ def changes_of(tenant: cache.CachedTenant, submitted: dict[str, str | None]) -> 
 async def load_tenant(runtime: Runtime, user_id: str, service_name: str) -> cache.CachedTenant:
     await runtime.roles.require_drafter(user_id, RequestKind.TENANT_EDIT)
     async with runtime.db.session() as session:
-        tenant = await cache.get_tenant(session, service_name)
-    if tenant is None:
-        raise NotFoundError(
-            _("License group `{name}` is not in the cache (any more).", name=service_name)
-        )
-    return tenant
+        return await groups.cached_group(session, service_name)
 
 
 async def draft_edit(

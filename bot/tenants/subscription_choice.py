@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from bot.cache import groups
 from bot.core.domain import License, Request, RequestState, Subscription
 from bot.core.errors import NotFoundError
 from bot.core.i18n import _
@@ -236,10 +237,7 @@ async def load_facts(db: Database, subscription_id: int, tenant: str | None = No
             raise NotFoundError(
                 _("Subscription {id} is not in the cache of that license group; pick it from "
                   "the list, or run `/csp sync` if it is new.", id=subscription_id))
-        group = await cache.get_tenant(session, sub.service_name)
-        if group is None:  # pragma: no cover - the foreign key keeps them together
-            raise NotFoundError(_("License group {name} is not in the cache.",
-                                  name=sub.service_name))
+        group = await groups.cached_group(session, sub.service_name)
         lic = await cache.get_license(session, sub.service_name, sub.license_id)
         siblings = await cache.subscriptions_of(session, sub.service_name)
         batches = await cache.seat_batches(session, sub.id)

@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.core.errors import NotFoundError
-from bot.core.i18n import _
-from bot.core.text import escape
+from bot.cache import groups
 from bot.policy.terms import ProviderRenewal, current_term
 from bot.reference.terms import load_term_book
 from bot.seats.changes import reduction_window
@@ -21,19 +19,11 @@ if TYPE_CHECKING:
     from store.cache import CachedTenant
 
 
-def not_cached(service_name: str) -> NotFoundError:
-    return NotFoundError(_("License group {name} is not in the cache.",
-                           name=escape(service_name)))
-
-
 async def cached_group(runtime: Runtime, service_name: str) -> CachedTenant:
     """The cached group a button names; NotFoundError (told to the person) when there is none,
     so a stale or forged button gets an answer instead of a failed upload."""
     async with runtime.db.session() as session:
-        tenant = await cache.get_tenant(session, service_name)
-    if tenant is None:
-        raise not_cached(service_name)
-    return tenant
+        return await groups.cached_group(session, service_name)
 
 
 async def group_usage(runtime: Runtime, service_name: str) -> UsageSummary:
@@ -43,9 +33,7 @@ async def group_usage(runtime: Runtime, service_name: str) -> UsageSummary:
     terms = load_term_book(runtime.settings)
     window = reduction_window(runtime.settings)
     async with runtime.db.session() as session:
-        tenant = await cache.get_tenant(session, service_name)
-        if tenant is None:
-            raise not_cached(service_name)
+        tenant = await groups.cached_group(session, service_name)
         subscriptions = await cache.subscriptions_of(session, service_name)
         batches = {s.id: await cache.seat_batches(session, s.id) for s in subscriptions}
         days = await cache_usage.usage_days(session, service_name,

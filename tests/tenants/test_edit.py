@@ -220,3 +220,14 @@ async def test_people_without_the_staff_role_cannot_edit(
     assert "Sorry, editing a license group is for staff" in said
     await settle(bot.runtime)
     assert sandbox.calls("updateTenant") == []
+
+
+async def test_an_edit_button_for_a_group_not_in_the_cache_says_so_escaped(slack, emulator,
+                                                                            synced):
+    """A stale or forged Edit button: the person is told (the name escaped); no form opens."""
+    details = await slack.command("tenant nordwind")
+    await slack.action(TenantAction.EDIT, value="<!channel> gone.onmicrosoft.com",
+                       message=slack.as_message(details))
+    assert not emulator.calls_of("views.open")
+    (told,) = [m for m in emulator.ephemerals(ALICE) if "not in the cache" in m.text]
+    assert "&lt;!channel&gt;" in told.text and "<!channel>" not in told.text
