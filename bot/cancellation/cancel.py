@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from bot import policy
 from bot.core.blocks import context, date_token, escape
 from bot.core.domain import Draft, Request, RequestKind, RequestState, StepAction
-from bot.core.errors import DomainError, FormErrors, NotFoundError
+from bot.core.errors import DomainError, FormErrors
 from bot.core.i18n import _
 from bot.core.ids import CancelAction, CancelBlock
 from bot.pipeline.confirmation import Confirmation, Deadline, prepare
@@ -37,8 +37,7 @@ from bot.tenants.subscription_choice import (
     ChoiceRef,
     SubscriptionFacts,
     chosen_or_errors,
-    load_facts,
-    open_request_problem,
+    facts_to_change,
 )
 from bot.terms.views import scheduled_words, term_words
 
@@ -160,15 +159,8 @@ async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
                              ) -> tuple[Draft, View]:
     """Asks the rule and stores the cancellation as a draft; FormErrors when it cannot go."""
     await runtime.roles.require_drafter(requester, RequestKind.CANCEL)
-    subscription_block = form.ref.subscription_block
-    try:
-        facts = await load_facts(runtime.db, form.subscription_id, form.tenant,
-                                 terms=load_term_book(runtime.settings))
-    except NotFoundError as exc:
-        raise FormErrors({subscription_block: exc.message}) from exc
-    waiting = open_request_problem(facts)
-    if waiting:
-        raise FormErrors({subscription_block: waiting})
+    facts = await facts_to_change(runtime.db, form.ref.subscription_block, form.subscription_id,
+                                  form.tenant, terms=load_term_book(runtime.settings))
     now, window = runtime.clock.now(), cancellation_window(runtime.settings)
     sub = facts.subscription
     no_refund = Acknowledgement.NO_REFUND in form.acknowledged

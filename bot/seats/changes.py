@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 from bot import policy
 from bot.core.blocks import escape
 from bot.core.domain import Draft, RequestKind, StepAction
-from bot.core.errors import FormErrors, NotFoundError
+from bot.core.errors import FormErrors
 from bot.core.formats import MINUS
 from bot.core.i18n import _, ngettext
 from bot.core.ids import SeatsAction, SeatsBlock
@@ -37,8 +37,7 @@ from bot.tenants.subscription_choice import (
     Prefill,
     SubscriptionFacts,
     chosen_or_errors,
-    load_facts,
-    open_request_problem,
+    facts_to_change,
 )
 from bot.terms.views import scheduled_words, term_words
 
@@ -144,14 +143,8 @@ async def draft_seat_change(
     """
     await runtime.roles.require_drafter(requester, RequestKind.SEATS)
     subscription_block = form.ref.subscription_block
-    try:
-        facts = await load_facts(runtime.db, form.subscription_id, form.tenant,
-                                 terms=load_term_book(runtime.settings))
-    except NotFoundError as exc:
-        raise FormErrors({subscription_block: exc.message}) from exc
-    waiting = open_request_problem(facts)
-    if waiting:
-        raise FormErrors({subscription_block: waiting})
+    facts = await facts_to_change(runtime.db, subscription_block, form.subscription_id,
+                                  form.tenant, terms=load_term_book(runtime.settings))
     settings, now = runtime.settings, runtime.clock.now()
     decision = policy.seat_change(
         facts.subscription, facts.license, facts.batches, form.new_total, now,

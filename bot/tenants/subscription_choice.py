@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 
 from bot.cache import groups
 from bot.core.domain import License, Request, RequestState, Subscription
-from bot.core.errors import NotFoundError
+from bot.core.errors import FormErrors, NotFoundError
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.core.numbers import id_of
@@ -255,6 +255,20 @@ async def load_facts(db: Database, subscription_id: int, tenant: str | None = No
         open_requests=tuple(open_requests),
         terms=terms,
     )
+
+
+async def facts_to_change(db: Database, block: str, subscription_id: int, tenant: str | None,
+                          *, terms: TermBook = ASSUMED_TERMS) -> SubscriptionFacts:
+    """The facts a change of the subscription is drafted from; FormErrors at its field (`block`)
+    when it is not in the cache or another request on it is still under way."""
+    try:
+        facts = await load_facts(db, subscription_id, tenant, terms=terms)
+    except NotFoundError as exc:
+        raise FormErrors({block: exc.message}) from exc
+    waiting = open_request_problem(facts)
+    if waiting:
+        raise FormErrors({block: waiting})
+    return facts
 
 
 async def load_choice(db: Database, ref: ChoiceRef, *, terms: TermBook = ASSUMED_TERMS
