@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -53,12 +54,18 @@ def workspace_language() -> Iterator[None]:
     set_default_language(None)
 
 
+#: "done.." — a text whose placeholder already ended its sentence (an ellipsis is fine).
+DOUBLED_STOP = re.compile(r"(?<![.…])\.\.(?![./])")
+
+
 @pytest.fixture
 async def emulator(clock) -> AsyncIterator[SlackEmulator]:
     """The Slack fake, on the test's clock (trigger_ids expire 3 s after they are issued)."""
     emulator = await SlackEmulator(clock).start()
     yield emulator
     await emulator.stop()
+    doubled = [t for t in emulator.sent_texts() if DOUBLED_STOP.search(t)]
+    assert not doubled, f"a sentence ends twice in what the bot sent: {doubled[:3]}"
 
 
 @pytest.fixture

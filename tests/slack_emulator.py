@@ -193,6 +193,24 @@ class SlackEmulator:
     def calls_of(self, method: str) -> list[dict]:
         return [c.args for c in self.calls if c.method == method]
 
+    def sent_texts(self) -> list[str]:
+        """Every string the bot sent: Web API arguments and response_url posts."""
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    walk(item)
+
+        walk([c.args for c in self.calls])
+        walk(list(self.response_urls.values()))
+        return found
+
     @property
     def messages(self) -> dict[str, list[Message]]:
         """The messages of each conversation, oldest first (ephemeral ones included)."""

@@ -122,9 +122,11 @@ async def resolve_prefill(db: Database, args: Sequence[str]) -> Prefill:
             return Prefill(tenant, None, (), problem, tuple(rest))
         sub = await cache.get_subscription(session, numbers[0])
         if sub is None or (tenant is not None and sub.service_name != tenant.service_name):
-            where = escape(tenant.label) if tenant else _("the cache")
-            problem = problem or _("There is no subscription {id} in {where}.",
-                                   id=numbers[0], where=where)
+            if problem is None and tenant is not None:
+                problem = _("License group {name} has no subscription {id}.",
+                            name=escape(tenant.label), id=numbers[0])
+            elif problem is None:
+                problem = _("There is no subscription {id} in the cache.", id=numbers[0])
             return Prefill(tenant, None, tuple(numbers[1:]), problem, tuple(rest))
         if tenant is None:
             tenant = await cache.get_tenant(session, sub.service_name)
