@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.blocks import context, date_token, escape, mrkdwn, plain, section
 from bot.core.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.core.i18n import _, pgettext
+from bot.core.i18n import _, ngettext, pgettext
 from bot.core.ids import PipelineAction, PipelineBlock
 from bot.pipeline.confirm_view import deadline_lines, notes_text, row_fields
 from bot.pipeline.confirmation import confirmation_of
@@ -189,8 +189,9 @@ def steps_text(request: Request, steps: list[RequestStep]) -> str:
         unchanged = (step.result or {}).get(UNCHANGED)
         if unchanged is not None:
             line += " · " + (_("nothing sent: the subscription was already gone") if not unchanged
-                             else _("nothing sent: the subscription already had {n} seats",
-                                    n=unchanged))
+                             else ngettext("nothing sent: the subscription already had {n} seat",
+                                           "nothing sent: the subscription already had {n} seats",
+                                           unchanged))
         if step.error:
             line += f"\n      ↳ {escape(step.error)}"
             if step.provider_query_id:
