@@ -91,6 +91,14 @@ TRANSLATED: tuple[str, ...] = (
     "bot/policy/seats.py",
     "bot/policy/software.py",
     "bot/policy/status.py",
+    "bot/pipeline/cards.py",
+    "bot/pipeline/transitions.py",
+    "bot/pipeline/confirm_view.py",
+    "bot/pipeline/worker.py",
+    "bot/pipeline/confirmation.py",
+    "bot/pipeline/request_lists.py",
+    "bot/pipeline/kinds.py",
+    "handlers/requests.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.

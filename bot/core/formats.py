@@ -23,6 +23,7 @@ from babel.dates import (
     format_datetime,
     format_skeleton,
     format_time,
+    format_timedelta,
     get_datetime_format,
 )
 from babel.lists import format_list
@@ -123,6 +124,12 @@ def duration(length: timedelta) -> str:
                            locale=babel_locale())
     return format_unit(round(seconds / 60), "duration-minute", length="long",
                        locale=babel_locale())
+
+
+def seconds(length: timedelta) -> str:
+    """A short wait in whole seconds, in the reader's narrow style: `30s`, `30 s`, `30 Sek.`."""
+    return format_timedelta(length, granularity="second", threshold=10**9, format="narrow",
+                            locale=babel_locale())
 
 
 def _local(when: datetime) -> datetime:

@@ -169,6 +169,13 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     return text.format(n=number(n) if isinstance(n, int) else n, **values)
 
 
+def pgettext(context: str, message: str, /, **values: object) -> str:
+    """`_()` for a word that a language may say differently by what it is about (a step's
+    "done" and a request's), told apart by `context` in the catalogues."""
+    text = translations(current_language()).pgettext(context, message)
+    return text.format(**values) if values else text
+
+
 def N_(message: str, /) -> str:
     """Marks `message` for the catalogues; `_()` translates it where it is shown."""
     return message

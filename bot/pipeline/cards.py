@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.blocks import context, date_token, escape, mrkdwn, plain, section
 from bot.core.domain import Request, RequestKind, RequestState, RequestStep, StepAction, StepState
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext, pgettext
 from bot.core.ids import PipelineAction, PipelineBlock
 from bot.pipeline.confirm_view import deadline_lines, notes_text, row_fields
 from bot.pipeline.confirmation import confirmation_of
@@ -161,18 +161,37 @@ STEP_MARKS = {
 }
 
 
+def step_state_words(state: StepState) -> str:
+    """A step's state in a word or two, as its line on the card ends."""
+    return {
+        # Translators: the state of one step of a request (one call to the provider)
+        StepState.PENDING: pgettext("step", "pending"),
+        # Translators: the state of one step of a request (one call to the provider)
+        StepState.SENDING: pgettext("step", "sending"),
+        # Translators: the state of one step of a request (one call to the provider)
+        StepState.RUNNING: pgettext("step", "running"),
+        # Translators: the state of one step of a request (one call to the provider)
+        StepState.DONE: pgettext("step", "done"),
+        # Translators: the state of one step of a request (one call to the provider)
+        StepState.FAILED: pgettext("step", "failed"),
+        # Translators: the state of one step of a request: sent, with no answer known
+        StepState.UNKNOWN: pgettext("step", "unknown"),
+    }[state]
+
+
 def steps_text(request: Request, steps: list[RequestStep]) -> str:
     lines = []
     for step in steps:
         line = f"{STEP_MARKS[step.state]} {step.seq}. {step_words(step, request)}"
-        line += f" · _{step.state.value}_"
+        line += f" · _{step_state_words(step.state)}_"
         if step.provider_task_id:
             line += " · " + _("task {id}", id=step.provider_task_id)
         unchanged = (step.result or {}).get(UNCHANGED)
         if unchanged is not None:
             line += " · " + (_("nothing sent: the subscription was already gone") if not unchanged
-                             else _("nothing sent: the subscription already had {n} seats",
-                                    n=unchanged))
+                             else ngettext("nothing sent: the subscription already had {n} seat",
+                                           "nothing sent: the subscription already had {n} seats",
+                                           unchanged))
         if step.error:
             line += f"\n      ↳ {escape(step.error)}"
             if step.provider_query_id:
@@ -417,6 +436,6 @@ def approve_consequence(request: Request) -> str:
     """The confirm dialog every viewer of the approvals channel gets: it says who may decide
     before it says what happens (the kind's sentence), so nobody takes it for a right they do
     not have."""
-    who = _("Only a support agent other than the requester can approve; for anyone else "
-            "nothing happens.")
-    return who + " " + spec_of(request.kind).approval_sentence()
+    return _("Only a support agent other than the requester can approve; for anyone else "
+             "nothing happens. {consequence}",
+             consequence=spec_of(request.kind).approval_sentence())

@@ -4,10 +4,11 @@ A flow describes its change as a `Confirmation` (rows "Seats: 12 → 13", the po
 deadlines, who must approve). `prepare()` stores it with the draft, so the confirmation view,
 the status card and the approval card all say the same thing, in the same words.
 
-How a flow uses it, from its form's submission listener:
+How a flow uses it, from its form's submission listener (the title and the labels are the
+flow's own texts, already translated):
 
     draft, view = await prepare(runtime.db, DraftSpec(...), Confirmation.of(
-        _("Confirm seats"), {_("Seats"): "12 → 13"}, decision=decision),
+        title, {seats_label: "12 → 13"}, decision=decision),
         now=runtime.clock.now())
     await ack(response_action="push", view=view)
 

@@ -9,6 +9,11 @@ unhappy never undoes or blocks a state change: failures are logged and
 whose update Slack refused — each card records the version of the request it shows
 (`card_shown_at`, `approval_shown_at`), so a 429 storm never leaves a card behind its request.
 
+Who reads what, and so in which language: the cards in channels, the approval cards and
+their reminders are read by many, in the workspace's language (`CSP_LANGUAGE`); what lands in
+the requester's DM (their news, and the status card when the bot cannot post in the channel)
+is in the requester's own language and time zone (`runtime.locales`).
+
 Cards are always rendered from the database, not from the caller's copy, so notifications that
 overtake each other still leave the newest state on screen. Posting a card is claimed in the
 database first (`store.requests.claim_card`): two replicas never post the same card twice.
@@ -24,7 +29,8 @@ import logging
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +38,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app.log_context import about_request
 from bot.core.domain import Request, RequestState
+from bot.core.i18n import default_language, using
 from bot.home.app_home import home_viewers, publish_home
 from bot.pipeline import cards, news
 from bot.pipeline import transitions as pipeline
@@ -167,7 +174,8 @@ class Notifier:
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
-        card = news.reminder(request, hours, self._figures_now(request))
+        with self._workspace():  # read in the approvals channel
+            card = news.reminder(request, hours, self._figures_now(request))
         await self.runtime.slack.chat_postMessage(
             channel=request.approval_channel,
             thread_ts=request.approval_ts,
@@ -189,7 +197,8 @@ class Notifier:
     async def _status_card(self, request: Request) -> datetime | None:
         if cards.is_posted(request.card_ts):
             steps = await pipeline.load_steps(self.runtime.db, request.id)
-            card = cards.status_card(request, steps, self.runtime.clock.now())
+            async with self._reader_of(request, request.card_channel):
+                card = cards.status_card(request, steps, self.runtime.clock.now())
             await self._update(request.card_channel, request.card_ts, card)
             return request.updated_at
         return await self._post_claimed(request, "card", request.card_ts, self._post_status_card)
@@ -281,9 +290,11 @@ class Notifier:
         steps = await pipeline.load_steps(self.runtime.db, request.id)
         now = self.runtime.clock.now()
         if request.origin_channel:
-            card = cards.status_card(
-                request.model_copy(update={"card_channel": request.origin_channel}), steps, now
-            )
+            async with self._reader_of(request, request.origin_channel):
+                card = cards.status_card(
+                    request.model_copy(update={"card_channel": request.origin_channel}), steps,
+                    now,
+                )
             try:
                 return await self._post(request.origin_channel, card)
             except SlackApiError as exc:
@@ -294,7 +305,10 @@ class Notifier:
                     request.ref, request.origin_channel, exc.response.get("error"),
                 )
         channel = await self._dm_channel(request.requester)
-        card = cards.status_card(request.model_copy(update={"card_channel": channel}), steps, now)
+        with (await self.runtime.locales.of(request.requester)).speaking():
+            card = cards.status_card(
+                request.model_copy(update={"card_channel": channel}), steps, now
+            )
         return await self._post(channel, card)
 
     async def _post_approval(self, request: Request) -> tuple[str, str]:
@@ -304,8 +318,9 @@ class Notifier:
     def _approval_of(self, request: Request) -> cards.Card:
         """The approval card as of now: what its kind works out again when it is drawn (a
         cancellation's refund estimate) replaces what the requester confirmed."""
-        figures = self._figures_now(request)
-        return cards.approval_card(request, figures.rows if figures else None)
+        with self._workspace():  # read in the approvals channel
+            figures = self._figures_now(request)
+            return cards.approval_card(request, figures.rows if figures else None)
 
     def _figures_now(self, request: Request) -> NowFigures | None:
         """The figures of `request`'s kind as of now (`KindSpec.as_of_now`); never raises: a
@@ -340,6 +355,27 @@ class Notifier:
         self._rendered.move_to_end((channel, ts))
         while len(self._rendered) > RENDERED_MEMORY:
             self._rendered.popitem(last=False)
+
+    # --- who reads it -------------------------------------------------------------------------
+
+    @staticmethod
+    @contextmanager
+    def _workspace() -> Iterator[str]:
+        """The workspace's language, for what many read (a channel): never the language of
+        whoever's click or command led here."""
+        with using(default_language()) as language:
+            yield language
+
+    @asynccontextmanager
+    async def _reader_of(self, request: Request, channel: str | None) -> AsyncIterator[str]:
+        """The language of a status card in `channel`: the requester's in a direct message
+        (Slack's ids of direct messages start with D), the workspace's anywhere else."""
+        if channel and channel.startswith("D"):
+            with (await self.runtime.locales.of(request.requester)).speaking() as language:
+                yield language
+        else:
+            with self._workspace() as language:
+                yield language
 
     @staticmethod
     def _digest(card: cards.Card) -> str:
@@ -384,12 +420,13 @@ class Notifier:
                 event = await repo.last_transition_to(session, request.id, request.state)
             if event is not None and event.before_state:
                 before = RequestState(event.before_state)
-        message = news.requester_news(
-            request.model_copy(
-                update={"card_channel": latest.card_channel, "card_ts": latest.card_ts}
-            ),
-            before,
-        )
+        with (await self.runtime.locales.of(request.requester)).speaking():  # their own words
+            message = news.requester_news(
+                request.model_copy(
+                    update={"card_channel": latest.card_channel, "card_ts": latest.card_ts}
+                ),
+                before,
+            )
         if message is not None:
             await self.direct_message(request.requester, message)
 

@@ -59,8 +59,9 @@ async def remind_scheduled(runtime: Any) -> int:
             if not await schedule_sql.claim_scheduled_reminder(session, request.id, now):
                 continue
         try:
-            await runtime.notifier.direct_message(request.requester,
-                                                  news.scheduled_reminder(request))
+            with (await runtime.locales.of(request.requester)).speaking():  # their words, zone
+                card = news.scheduled_reminder(request)
+            await runtime.notifier.direct_message(request.requester, card)
         except Exception:
             log.exception("could not remind the requester of %s; trying again later",
                           request.ref)

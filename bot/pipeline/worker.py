@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.app.log_context import REQUEST_REF, about_request
 from bot.cache.sync import record_seat_batch, refresh_tenant
+from bot.core import formats
 from bot.core.domain import ProviderTask, Request, RequestState, RequestStep, StepState
 from bot.core.i18n import _
 from bot.orders import delivery as order_delivery
@@ -324,8 +325,9 @@ class Worker:
                 await move_step(session, step.id, {St.SENDING}, back_to)
             moved = await transition(
                 session, request.id, {S.RUNNING}, S.QUEUED, ACTOR,
-                _("{provider} failed for now ({error}); retrying in {s:.0f}s",
-                  provider=spec_of(request.kind).provider, error=exc, s=delay.total_seconds()),
+                _("{provider} failed for now ({error}); retrying in {delay}",
+                  provider=spec_of(request.kind).provider, error=exc,
+                  delay=formats.seconds(delay)),
                 values={"attempts": attempts, "next_attempt_at": self._now() + delay,
                         "lease_owner": None, "lease_until": None, "error": str(exc),
                         "error_query_id": exc.query_id},
@@ -562,7 +564,8 @@ class Worker:
             record_change(session, request, ACTOR)  # the card shows where the order is
         if news.tell_requester:
             try:
-                card = new_group.waiting_for_payment_news(request, news.result)
+                with (await self.runtime.locales.of(request.requester)).speaking():
+                    card = new_group.waiting_for_payment_news(request, news.result)
                 await self.runtime.notifier.direct_message(request.requester, card)
             except Exception:
                 log.exception("could not tell %s that %s waits for payment", request.requester,

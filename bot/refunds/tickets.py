@@ -225,7 +225,8 @@ async def _tell_claimed(runtime: Runtime, request: Request, agent: str) -> None:
     except Exception:
         log.exception("could not update the cards of %s after its claim", request.ref)
     try:
-        text = claimed_text(request, agent)
+        with (await runtime.locales.of(request.requester)).speaking():  # the requester's words
+            text = claimed_text(request, agent)
         await runtime.notifier.direct_message(
             request.requester, Card(text, [section(text), context(request.ref)])
         )
