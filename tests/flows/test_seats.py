@@ -82,7 +82,8 @@ async def test_unknown_names_open_the_modal_with_a_warning(slack, emulator, sync
     assert "No license group matches “atlantis”" in blocks_text(view["blocks"])
     assert block(view, BlockId.TENANT)["element"]["initial_option"]["value"] == NORDWIND
     view = await open_modal(slack, emulator, "/csp seats nordwind 480111")  # Contoso's
-    assert "License group Nordwind Logistics B.V. has no subscription 480111." in blocks_text(view["blocks"])
+    assert ("License group Nordwind Logistics B.V. has no subscription 480111."
+            in blocks_text(view["blocks"]))
 
 
 async def test_a_row_menu_and_app_home_open_the_modal(slack, emulator, bot, synced):
