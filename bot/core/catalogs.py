@@ -90,6 +90,13 @@ TRANSLATED: tuple[str, ...] = (
     "bot/policy/seats.py",
     "bot/policy/software.py",
     "bot/policy/status.py",
+    "bot/orders/views.py",
+    "bot/orders/form.py",
+    "bot/orders/confirmation_view.py",
+    "bot/orders/plans.py",
+    "bot/orders/delivery.py",
+    "handlers/orders.py",
+    "handlers/home.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.

@@ -269,7 +269,10 @@ def _same(a: str | None, b: str | None) -> bool:
 def order_words(result: dict[str, Any]) -> str:
     order_id = result.get("order_id")
     if order_id is None:
+        # Translators: fills {order} in the sentences about a new license group's order and
+        # on its status card; "order" is the one placed with OVHcloud.
         return _("the order (OVHcloud gave it no number)")
+    # Translators: {id} is OVHcloud's order number; fills {order} as the text above does.
     return _("order {id}", id=order_id)
 
 

@@ -74,6 +74,7 @@ class PricedLine:
         )
 
     def text(self) -> str:
+        # Translators: {n} licenses (seats) of the license {name}, e.g. "5 × Office 365 E3".
         what = _("{n} × {name}", n=number(self.line.quantity), name=self.license.name)
         if self.parent is not None:
             what += "\n" + _(
@@ -192,6 +193,7 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
         )
     errors: dict[str, str] = {}
     priced = []
+    # Translators: fills {group} in the order rules' refusals ("… can't be ordered in {group}").
     label = _("the new license group")
     for line in form.lines:
         lic = catalogue.license(line.license_id)

@@ -88,6 +88,7 @@ def order_modal(
     blocks.append(
         InputBlock(
             block_id=OrderBlock.NOTE,
+            # Translators: the requester's note to the approvers (a noun).
             label=plain(_("Note")),
             optional=True,
             hint=plain(_("Kept with the request; approvers see it.")),
@@ -326,8 +327,9 @@ def _line_blocks(
     several = len(lines) > 1
     existing = isinstance(choices, GroupChoices)
     blocks: list[Block] = []
-    for number, line in enumerate(lines, start=1):
-        label = _("License {n}", n=number) if several else _("License")
+    for position, line in enumerate(lines, start=1):
+        # Translators: the label of one line of the order (which license, then how many).
+        label = _("License {n}", n=position) if several else _("License")
         initial = options.get(line.license.id) if line.license else None
         blocks.append(
             InputBlock(
@@ -366,7 +368,7 @@ def _line_blocks(
                     block_id=line_block(OrderBlock.LINE_TOOLS, line.key),
                     elements=[
                         ButtonElement(
-                            text=plain(_("Remove license {n}", n=number)),
+                            text=plain(_("Remove license {n}", n=position)),
                             action_id=OrderAction.REMOVE_LINE,
                             value=line.key,
                         )
