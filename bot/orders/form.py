@@ -342,13 +342,13 @@ def _collect(error: ValidationError, blocks: Mapping[str, str], errors: dict[str
 def parse_lines(state: ViewState, meta: OrderMeta, errors: dict[str, str]) -> list[OrderLine]:
     """Every line of the modal, in order; bad lines add their errors and are left out."""
     lines: list[OrderLine] = []
-    for number, key in enumerate(meta.lines, start=1):
+    for position, key in enumerate(meta.lines, start=1):
         if not state.has(line_block(LineField.LICENSE, key)):
             continue  # not shown (no group chosen yet, or nothing to offer)
         parent_block = line_block(LineField.PARENT, key)
         data = {
             "key": key,
-            "number": number,
+            "number": position,
             "license_id": state.get(line_block(LineField.LICENSE, key)),
             "quantity": state.get(line_block(LineField.QUANTITY, key)),
             "parent_subscription_id": state.get(parent_block),
