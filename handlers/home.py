@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app.runtime import Runtime
 from bot.cache.sync import syncer_of
 from bot.core.domain import Role
-from bot.core.i18n import _
+from bot.core.i18n import N_
 from bot.core.ids import HomeAction
 from bot.home.app_home import home_viewers, publish_home
 from bot.slack.access import anyone, needs
@@ -23,7 +23,7 @@ from handlers.router import Router
 #: Everyone has a Home tab; what it shows depends on the viewer's roles (`bot.home.app_home`).
 HOME = anyone("the tab shows what the viewer's roles allow")
 #: A group's details, opened from the tab, are for staff (as `/csp tenant`).
-GROUP_DETAILS = needs(Role.STAFF, _("looking at licenses"))
+GROUP_DETAILS = needs(Role.STAFF, N_("looking at licenses"))
 
 
 def register(app: AsyncApp, router: Router | None = None) -> None:

@@ -99,6 +99,13 @@ TRANSLATED: tuple[str, ...] = (
     "bot/pipeline/request_lists.py",
     "bot/pipeline/kinds.py",
     "handlers/requests.py",
+    "bot/orders/views.py",
+    "bot/orders/form.py",
+    "bot/orders/confirmation_view.py",
+    "bot/orders/plans.py",
+    "bot/orders/delivery.py",
+    "handlers/orders.py",
+    "handlers/home.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.

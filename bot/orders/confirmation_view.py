@@ -77,15 +77,15 @@ def order_confirmation(
         rows.append((label, escape(priced.text())))
     total = describe(plan.monthly)
     if plan.unpriced and plan.monthly is not None:
-        total += " " + _("(priced lines only)")
+        total = _("{total} (priced lines only)", total=total)
     rows.append((_("Monthly total"), total))
     if form.note:
         rows.append((_("Note"), escape(form.note)))
     if decision.needs_approval:
-        next_step = (
-            _("A support agent reviews the order first: nothing is sent before they approve.")
-            + " "
-            + next_step
+        next_step = _(
+            "A support agent reviews the order first: nothing is sent before they approve. "
+            "{next_step}",
+            next_step=next_step,
         )
     deadlines = [Deadline(_("Approval deadline"), deadline)] if deadline else []
     return Confirmation.of(

@@ -34,7 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.domain import NewTenantOrder, RequestStep, StepAction, StepState, Tenant
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.provider.base import CspProvider, NotFound, ProviderError
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,10 @@ def _same(a: str | None, b: str | None) -> bool:
 def order_words(result: dict[str, Any]) -> str:
     order_id = result.get("order_id")
     if order_id is None:
+        # Translators: fills {order} in the sentences about a new license group's order and
+        # on its status card; "order" is the one placed with OVHcloud.
         return _("the order (OVHcloud gave it no number)")
+    # Translators: {id} is OVHcloud's order number; fills {order} as the text above does.
     return _("order {id}", id=order_id)
 
 
@@ -278,27 +281,36 @@ def late_error(result: dict[str, Any], days: int) -> str:
     order = order_words(result)
     phase = result.get("phase")
     if phase == Phase.WAITING_PAYMENT:
-        return _(
-            "The bot stopped watching {order}: it still waits for payment after {days} days. "
+        return ngettext(
+            "The bot stopped watching {order}: it still waits for payment after {n} day. "
             "Pay it (or cancel it) in the OVHcloud control panel, then say here whether the "
             "license group was made.",
-            order=order, days=days,
+            "The bot stopped watching {order}: it still waits for payment after {n} days. "
+            "Pay it (or cancel it) in the OVHcloud control panel, then say here whether the "
+            "license group was made.",
+            days, order=order,
         )  # fmt: skip
     if phase == Phase.CREATING:
-        return _(
-            "The license group {service} of {order} is not ready after {days} days (it lacks "
+        return ngettext(
+            "The license group {service} of {order} is not ready after {n} day (it lacks "
             "subscriptions, or is still being created): check it in the OVHcloud control panel.",
-            service=result.get("service_name"), order=order, days=days,
+            "The license group {service} of {order} is not ready after {n} days (it lacks "
+            "subscriptions, or is still being created): check it in the OVHcloud control panel.",
+            days, service=result.get("service_name"), order=order,
         )  # fmt: skip
     candidates = result.get("candidates") or []
     if candidates:
-        return _(
-            "After {days} days the bot cannot tell which new license group is the one of "
+        return ngettext(
+            "After {n} day the bot cannot tell which new license group is the one of "
             "{order}: it may be one of {groups}. Check the OVHcloud control panel.",
-            order=order, days=days, groups=", ".join(candidates),
+            "After {n} days the bot cannot tell which new license group is the one of "
+            "{order}: it may be one of {groups}. Check the OVHcloud control panel.",
+            days, order=order, groups=", ".join(candidates),
         )  # fmt: skip
-    return _(
-        "After {days} days the bot finds no license group made by {order} (status “{status}”): "
+    return ngettext(
+        "After {n} day the bot finds no license group made by {order} (status “{status}”): "
         "check the OVHcloud control panel.",
-        order=order, days=days, status=result.get("order_status") or _("unknown"),
+        "After {n} days the bot finds no license group made by {order} (status “{status}”): "
+        "check the OVHcloud control panel.",
+        days, order=order, status=result.get("order_status") or _("unknown"),
     )  # fmt: skip

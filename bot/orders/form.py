@@ -25,7 +25,8 @@ from pydantic_core import ErrorDetails
 from bot.core import contacts
 from bot.core.domain import CustomerContact, LicenseLine, NewTenantOrder
 from bot.core.errors import FormErrors
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import N_, _, ngettext
 from bot.core.ids import BlockId, OrderBlock
 from bot.core.numbers import NumberError, Problem, id_of, parse_whole
 from bot.pipeline.kinds import KindPayload
@@ -107,9 +108,12 @@ class OrderMeta(Metadata):
 
 
 def _required(message: str) -> Callable[[Any], Any]:
+    """A check that refuses an empty value with `message` (marked with `N_()`: the models are
+    built at import, the words are translated when a person leaves the field empty)."""
+
     def check(value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValueError(message)
+            raise ValueError(_(message))
         return value.strip() if isinstance(value, str) else value
 
     return check
@@ -124,7 +128,7 @@ def parse_quantity(value: Any) -> int:
             Problem.NEGATIVE: _("A quantity can't be negative: enter how many licenses to add."),
             Problem.NOT_WHOLE: _("Enter the quantity as a whole number, e.g. 5."),
             Problem.TOO_LARGE: _("That is more licenses than any license group can hold (at "
-                                 "most {n}).", n=f"{MAX_QUANTITY:,}"),
+                                 "most {n}).", n=number(MAX_QUANTITY)),
         }[exc.problem]) from None
     if quantity == 0:
         raise ValueError(_("Order at least 1 license (0 orders nothing)."))
@@ -217,7 +221,7 @@ def _optional_id(value: Any) -> int | None:
 
 Quantity = Annotated[int, BeforeValidator(parse_quantity)]
 Text = Annotated[
-    str, BeforeValidator(_required(_("This field is required."))), Field(max_length=255)
+    str, BeforeValidator(_required(N_("This field is required."))), Field(max_length=255)
 ]
 
 
@@ -230,7 +234,7 @@ class OrderLine(BaseModel):
     key: str
     number: int
     license_id: Annotated[
-        int, BeforeValidator(_required(_("Choose a license, or remove this line.")))
+        int, BeforeValidator(_required(N_("Choose a license, or remove this line.")))
     ]
     quantity: Quantity
     parent_subscription_id: Annotated[int | None, BeforeValidator(_optional_id)] = None
@@ -244,7 +248,7 @@ class OrderLine(BaseModel):
 
 
 class ExistingGroupOrderForm(BaseModel):
-    tenant: Annotated[str, BeforeValidator(_required(_("Choose the license group.")))]
+    tenant: Annotated[str, BeforeValidator(_required(N_("Choose the license group.")))]
     lines: list[OrderLine]
     note: Annotated[str | None, Field(max_length=NOTE_MAX)] = None
     meta: OrderMeta
@@ -320,7 +324,8 @@ def _message(error: ErrorDetails) -> str:
         return str(found)
     if error.get("type") == "string_too_long":
         limit = (error.get("ctx") or {}).get("max_length")
-        return _("Keep this under {n} characters.", n=limit)
+        return ngettext("Keep this under {n} character.", "Keep this under {n} characters.",
+                        int(limit or 0))
     if error.get("type") == "missing":
         return _("This field is required.")
     return _("This value is not valid.")
@@ -337,13 +342,13 @@ def _collect(error: ValidationError, blocks: Mapping[str, str], errors: dict[str
 def parse_lines(state: ViewState, meta: OrderMeta, errors: dict[str, str]) -> list[OrderLine]:
     """Every line of the modal, in order; bad lines add their errors and are left out."""
     lines: list[OrderLine] = []
-    for number, key in enumerate(meta.lines, start=1):
+    for position, key in enumerate(meta.lines, start=1):
         if not state.has(line_block(LineField.LICENSE, key)):
             continue  # not shown (no group chosen yet, or nothing to offer)
         parent_block = line_block(LineField.PARENT, key)
         data = {
             "key": key,
-            "number": number,
+            "number": position,
             "license_id": state.get(line_block(LineField.LICENSE, key)),
             "quantity": state.get(line_block(LineField.QUANTITY, key)),
             "parent_subscription_id": state.get(parent_block),

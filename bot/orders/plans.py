@@ -17,6 +17,7 @@ from slack_sdk.models.views import View
 from bot import policy
 from bot.core.domain import Draft, License, RequestKind, StepAction
 from bot.core.errors import FormErrors
+from bot.core.formats import number
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OrderBlock
 from bot.orders import new_group_view as new_group
@@ -73,7 +74,8 @@ class PricedLine:
         )
 
     def text(self) -> str:
-        what = _("{n} × {name}", n=self.line.quantity, name=self.license.name)
+        # Translators: {n} licenses (seats) of the license {name}, e.g. "5 × Office 365 E3".
+        what = _("{n} × {name}", n=number(self.line.quantity), name=self.license.name)
         if self.parent is not None:
             what += "\n" + _(
                 "add-on of {license} ({id})",
@@ -120,7 +122,9 @@ class OrderPlan:
         return sum(1 for p in self.lines if p.unit is None)
 
     def summary(self) -> str:
-        lines = ", ".join(f"{p.line.quantity} × {p.license.name}" for p in self.lines)
+        lines = ", ".join(
+            _("{n} × {name}", n=number(p.line.quantity), name=p.license.name) for p in self.lines
+        )
         text = _("Order for {group}: {lines}", group=self.group, lines=lines)
         return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1] + "…"
 
@@ -189,6 +193,7 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
         )
     errors: dict[str, str] = {}
     priced = []
+    # Translators: fills {group} in the order rules' refusals ("… can't be ordered in {group}").
     label = _("the new license group")
     for line in form.lines:
         lic = catalogue.license(line.license_id)

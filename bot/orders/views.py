@@ -28,7 +28,8 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, date_token, escape, mrkdwn, plain
 from bot.core.domain import License
-from bot.core.i18n import _
+from bot.core.formats import number
+from bot.core.i18n import _, ngettext
 from bot.core.ids import BlockId, OptionsAction, OrderAction, OrderBlock, OrderCallback
 from bot.orders.choices import Catalogue, GroupChoices, LinePrefill
 from bot.orders.form import (
@@ -87,6 +88,7 @@ def order_modal(
     blocks.append(
         InputBlock(
             block_id=OrderBlock.NOTE,
+            # Translators: the requester's note to the approvers (a noun).
             label=plain(_("Note")),
             optional=True,
             hint=plain(_("Kept with the request; approvers see it.")),
@@ -303,13 +305,18 @@ def country_groups() -> list[OptionGroup]:
 
 
 def _license_text(lic: License, choices: GroupChoices | Catalogue) -> str:
-    text = lic.name
-    if lic.is_addon:
-        text += " " + _("(add-on)")
+    """A license as the select offers it: its name, whether it is an add-on, and how many more
+    seats its limit leaves in the group."""
     if isinstance(choices, GroupChoices) and lic.limit is not None:
         left = lic.limit - choices.seats_of(lic.id)
-        text += " — " + _("{n} more allowed", n=left)
-    return text
+        if lic.is_addon:
+            return ngettext("{name} (add-on) — {n} more allowed",
+                            "{name} (add-on) — {n} more allowed", left, name=lic.name)
+        return ngettext("{name} — {n} more allowed", "{name} — {n} more allowed", left,
+                        name=lic.name)
+    if lic.is_addon:
+        return _("{name} (add-on)", name=lic.name)
+    return lic.name
 
 
 def _line_blocks(
@@ -320,8 +327,9 @@ def _line_blocks(
     several = len(lines) > 1
     existing = isinstance(choices, GroupChoices)
     blocks: list[Block] = []
-    for number, line in enumerate(lines, start=1):
-        label = _("License {n}", n=number) if several else _("License")
+    for position, line in enumerate(lines, start=1):
+        # Translators: the label of one line of the order (which license, then how many).
+        label = _("License {n}", n=position) if several else _("License")
         initial = options.get(line.license.id) if line.license else None
         blocks.append(
             InputBlock(
@@ -360,7 +368,7 @@ def _line_blocks(
                     block_id=line_block(OrderBlock.LINE_TOOLS, line.key),
                     elements=[
                         ButtonElement(
-                            text=plain(_("Remove license {n}", n=number)),
+                            text=plain(_("Remove license {n}", n=position)),
                             action_id=OrderAction.REMOVE_LINE,
                             value=line.key,
                         )
@@ -382,11 +390,12 @@ def _line_blocks(
 def _parent_block(line: LinePrefill) -> InputBlock:
     options = [
         _option(
-            _(
+            ngettext(
+                "{license} · {id} · {n} seat",
                 "{license} · {id} · {n} seats",
+                p.quantity,
                 license=p.license_name or p.license_id,
                 id=p.id,
-                n=p.quantity,
             ),
             str(p.id),
         )
@@ -416,10 +425,10 @@ def _quantity_hint(line: LinePrefill, choices: GroupChoices | Catalogue):
             _(
                 "At most {left} more: {name} is limited to {limit} in this group, which "
                 "has {have}.",
-                left=max(lic.limit - have, 0),
+                left=number(max(lic.limit - have, 0)),
                 name=lic.name,
-                limit=lic.limit,
-                have=have,
+                limit=number(lic.limit),
+                have=number(have),
             )
         )
-    return plain(_("At most {limit}.", limit=lic.limit))
+    return plain(_("At most {limit}.", limit=number(lic.limit)))
