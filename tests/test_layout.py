@@ -64,8 +64,6 @@ EXCEPTIONS = {
     ("bot/pipeline/worker.py", "bot.software.steps"),
     ("bot/pipeline/worker.py", "bot.software.sync"),
     ("bot/pipeline/execution.py", "bot.orders.delivery"),
-    # the notifier refreshes App Home after a move
-    ("bot/pipeline/notify.py", "bot.home.app_home"),
     # a type in a signature: the group the command's argument parser already read
     ("handlers/seats.py", "store.cache"),
 }

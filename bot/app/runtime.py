@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -174,12 +175,14 @@ class Runtime:
         self.metrics = instrument(self)  # its own registry: /metrics of this runtime only
         self.loops: list[PeriodicLoop] = []
         self.draining = False
+        from bot.home.app_home import publish_home
         from bot.pipeline.notify import Notifier
         from bot.roles.grants import Roles
 
         self.roles = Roles(self)
-        self.notifier = Notifier(self)
-        #: who opened App Home since this process started (`bot.home.app_home.home_viewers`)
+        self.notifier = Notifier(self, redraw_home=partial(publish_home, self))
+        #: who opened App Home since this process started (`bot.home.app_home.home_viewers`):
+        #: their tabs are redrawn when one of their requests moves
         self.home_viewers: set[str] = set()
         from bot.app.locales import Locales
         from bot.core.i18n import set_default_language

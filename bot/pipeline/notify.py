@@ -39,7 +39,6 @@ from slack_sdk.errors import SlackApiError
 from bot.app.log_context import about_request
 from bot.core.domain import Request, RequestState
 from bot.core.i18n import default_language, using
-from bot.home.app_home import home_viewers, publish_home
 from bot.pipeline import cards, news
 from bot.pipeline import transitions as pipeline
 from bot.pipeline.kinds import NowFigures, spec_of
@@ -48,6 +47,10 @@ from bot.pipeline.transitions import WORKER, Change
 from store import requests as repo
 
 log = logging.getLogger(__name__)
+
+#: Redraws one person's Home tab: App Home's builder, handed over by the wiring, so that the
+#: pipeline knows no flow.
+HomeRedraw = Callable[[str], Awaitable[None]]
 
 #: Posting errors that mean "not here": the card goes to the requester's DM instead.
 NOT_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
@@ -79,8 +82,9 @@ async def follow_up(notifier: Notifier, changes: list[Any]) -> None:
 
 
 class Notifier:
-    def __init__(self, runtime) -> None:
+    def __init__(self, runtime, *, redraw_home: HomeRedraw | None = None) -> None:
         self.runtime = runtime
+        self.redraw_home = redraw_home
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -387,9 +391,11 @@ class Notifier:
     def _redraw_homes_soon(self, request: Request, latest: Request) -> None:
         """Redraws, in the background, the Home tabs of the requester and the decider, so
         "Your recent requests" and "Waiting for your decision" never lag behind — only for
-        people who opened their tab (`bot.home.app_home.home_viewers`). A redraw already waiting to
-        start reads the newest state anyway, so another one is not queued behind it."""
-        viewers = home_viewers(self.runtime)
+        people who opened their tab (`runtime.home_viewers`). A redraw already waiting to start
+        reads the newest state anyway, so another one is not queued behind it."""
+        if self.redraw_home is None:
+            return
+        viewers = self.runtime.home_viewers
         people = (request.requester, latest.decided_by or request.decided_by)
         for user_id in dict.fromkeys(p for p in people if p):
             if user_id in viewers and user_id not in self._homes_pending:
@@ -404,8 +410,10 @@ class Notifier:
             lock = self._home_locks[user_id] = asyncio.Lock()
         async with lock:
             self._homes_pending.discard(user_id)
+            if self.redraw_home is None:
+                return
             try:
-                await publish_home(self.runtime, user_id)
+                await self.redraw_home(user_id)
             except Exception:
                 log.exception("could not redraw the Home tab of %s", user_id)
 
