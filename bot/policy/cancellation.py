@@ -61,10 +61,8 @@ def cancellation(
                       "lose access immediately.", sub.quantity)]
     if addon_names:
         notes.append(_("Its add-ons are cancelled too: {names}.", names=join_list(addon_names)))
-    if window_open:
-        notes.append(_("The cancellation window closes {date}: if nobody approves by then, the "
-                       "request expires.", date=date_token(closes)))
-    else:
+    # an open window is the decision's deadline: the confirmation says it once, as a deadline
+    if not window_open:
         notes.append(_("The cancellation window closed {date}: no refund, the customer is billed "
                        "for the full term.", date=date_token(closes)))
     return CancellationDecision.allow(notes=notes, deadline=closes, needs_approval=True,

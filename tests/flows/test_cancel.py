@@ -360,3 +360,16 @@ async def test_the_window_closing_while_the_modal_is_open_is_explained(slack, em
     assert "closed on" in blocks_text(reply.view["blocks"])
     reply = await slack.submit(reply.view, form_values(NORDWIND_BASIC, **{ack: ["no_refund"]}))
     assert "None: the cancellation window has closed" in blocks_text(reply.view["blocks"])
+
+
+async def test_the_window_is_said_once_and_an_approved_card_no_longer_speaks_of_expiring(
+    slack, emulator, sandbox, bot, synced, agents
+):
+    request = await request_cancellation(slack, emulator, bot)
+    waiting = emulator.last_message(APPROVALS_CHANNEL).all_text
+    assert waiting.count("expire") == 1  # what happens if nobody decides, said once
+    await click(slack, bot, "pipeline_approve", request, SAM)
+    approved = next(m for m in emulator.messages[APPROVALS_CHANNEL]
+                    if f"R{request.id}" in m.all_text).all_text
+    assert "Approved by" in approved
+    assert "expire" not in approved and "nobody approves" not in approved
