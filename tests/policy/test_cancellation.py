@@ -25,13 +25,14 @@ AUDIO = ["Microsoft Teams Audio Conferencing (5 seats)"]
 # (case, subscription, term start, kwargs, allowed, field, words)
 CASES = [
     ("inside the window", sub(), INSIDE, {}, True, None,
-     ["All 25 licenses", "at once and for good", "closes", "expires"]),
+     ["All 25 licenses", "at once and for good"]),  # the window: the decision's deadline
     ("outside the window, not acknowledged", sub(), OUTSIDE, {}, False, "acknowledge",
      ["closed on Sun 05 Oct 2025", "no refund", "full term", "Tick the box"]),
     ("outside the window, acknowledged", sub(), OUTSIDE, {"no_refund_acknowledged": True}, True,
      None, ["no refund", "billed for the full term"]),
     ("window closes exactly now", sub(), NOW - WEEK, {}, False, "acknowledge", ["closed on"]),
-    ("one second left", sub(), NOW - WEEK + timedelta(seconds=1), {}, True, None, ["closes"]),
+    ("one second left", sub(), NOW - WEEK + timedelta(seconds=1), {}, True, None,
+     ["All 25 licenses"]),
     ("add-ons not acknowledged", sub(), INSIDE, {"addon_names": AUDIO}, False, "acknowledge",
      ["Microsoft Teams Audio Conferencing (5 seats)", "cancelled with it"]),
     ("add-ons acknowledged", sub(), INSIDE, {"addon_names": AUDIO, "addons_acknowledged": True},
