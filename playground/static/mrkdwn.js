@@ -23,6 +23,7 @@ const EMOJI = {
   ticket: "🎫", page_facing_up: "📄", clipboard: "📋", link: "🔗", robot_face: "🤖",
   alarm_clock: "⏰", grey_question: "❔", leftwards_arrow_with_hook: "↩️", raised_hand: "✋",
   raising_hand: "🙋", white_circle: "⚪", black_circle: "⚫", hourglass_done: "⌛",
+  new: "🆕", large_orange_circle: "🟠",
 };
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
