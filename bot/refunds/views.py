@@ -31,7 +31,7 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from bot.core.domain import Request, RequestKind, RequestState
-from bot.core.formats import duration, money, money_example, number
+from bot.core.formats import day, duration, money, money_example, number
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OptionsAction, RefundAction, RefundBlock, RefundCallback
 from bot.core.text import cut_saying
@@ -239,7 +239,7 @@ def confirmation_rows(
         (_("Customer tenant"), f"`{escape(ticket.customer_tenant)}`"),
         (_("Order or subscription ID"), f"`{escape(ticket.order_id)}`"),
         (_("Product"), product_label(ticket.product)),
-        (_("Purchased on"), ticket.purchased_on.isoformat()),
+        (_("Purchased on"), day(ticket.purchased_on)),
         (_("Reason"), escape(ticket.reason_text)),
         (_("Amount requested"), ticket.amount_text),
         (_("Impact"), impact_label(ticket.impact)),

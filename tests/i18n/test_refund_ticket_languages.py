@@ -1,5 +1,5 @@
 """A refund ticket reads in the person's language: the confirmation they review (its rows, the
-amount written their way, the refund window) and the list of their tickets."""
+amount and the date written their way, the refund window) and the list of their tickets."""
 
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ EXPECTED = {
         "typed": "1.234,50",
         "title": "Conferma rimborso",
         "words": ("Importo richiesto", "1.234,50\u00a0€", "Acquistato il", "Prodotto",
-                  "Contatto", "Software perpetuo"),
+                  "Contatto", "Software perpetuo", "20 ott 2026"),
         "list": ("Le tue richieste di rimborso", "1.234,50\u00a0€", "di <@"),
     },
     "pt": {
         "typed": "1234,50",
         "title": "Confirmar reembolso",
         "words": ("Montante pedido", "1\u00a0234,50\u00a0€", "Comprado em", "Produto", "Contacto",
-                  "Software perpétuo"),
+                  "Software perpétuo", "20/10/2026"),
         "list": ("Os seus pedidos de reembolso", "1\u00a0234,50\u00a0€", "por <@"),
     },
 }
-ENGLISH = ("Amount requested", "Purchased on", "1,234.50 EUR", "Your refund tickets", " old ")
+ENGLISH = ("Amount requested", "Purchased on", "1,234.50 EUR", "20 Oct 2026", "Your refund tickets",
+           " old ")
 
 
 @pytest.mark.parametrize("language", list(EXPECTED))
