@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -30,6 +31,7 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from bot.core.domain import Request, RequestKind, RequestState
+from bot.core.formats import day, duration, money, money_example, number
 from bot.core.i18n import _
 from bot.core.ids import BlockId, OptionsAction, RefundAction, RefundBlock, RefundCallback
 from bot.core.text import cut_saying
@@ -48,6 +50,7 @@ from bot.refunds.form import (
     RefundReason,
     RefundTicket,
     impact_label,
+    product_in_sentence,
     product_label,
     reason_label,
 )
@@ -115,11 +118,30 @@ def _select(block: str, label: str, options: Sequence[Option], *, initial: Optio
 
 def windows_text(windows: RefundWindows) -> str:
     return _(
-        "Refund windows: perpetual software {p} days, software subscriptions {s} days, "
-        "license-based subscriptions {lic} days (prorated).",
-        p=windows.perpetual_days, s=windows.software_subscription_days,
-        lic=windows.license_days,
+        "Refund windows: perpetual software {p}, software subscriptions {s}, "
+        "license-based subscriptions {lic} (prorated).",
+        p=_days(windows.perpetual_days), s=_days(windows.software_subscription_days),
+        lic=_days(windows.license_days),
     )
+
+
+def _days(n: int) -> str:
+    """`30 days`, `30 dagen`, `30 Tage` …"""
+    return duration(timedelta(days=int(n)))
+
+
+def credited_text(credited: object) -> str:
+    """The credited amount as stored (`1,234.50 EUR`), written the reader's way; as stored
+    (escaped) when it does not read as an amount and a currency."""
+    raw = str(credited).strip()
+    amount, _space, currency = raw.rpartition(" ")
+    try:
+        value = Decimal(amount.replace(",", ""))
+    except InvalidOperation:
+        return escape(raw)
+    if len(currency) != 3 or not currency.isalpha():
+        return escape(raw)
+    return money(value, currency.upper())
 
 
 def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_channel: str) -> View:
@@ -163,7 +185,7 @@ def refund_form_view(prefill: RefundPrefill, windows: RefundWindows, origin_chan
         _text_input(B.REASON_DETAILS, _("Explain the reason"), multiline=True,
                     max_length=DETAILS_MAX, optional=True,
                     hint=_("Microsoft reads this; needed when the reason is “Other”.")),
-        _text_input(B.AMOUNT, _("Amount requested"), placeholder="249.90", max_length=20),
+        _text_input(B.AMOUNT, _("Amount requested"), placeholder=money_example(), max_length=20),
         _select(B.CURRENCY, _("Currency"), currencies, initial=currency),
         _select(B.IMPACT, _("Impact"), [Option(value=i, text=impact_label(i)) for i in Impact]),
         _text_input(B.TITLE, _("Title"), max_length=TITLE_MAX, initial=prefill.title,
@@ -217,7 +239,7 @@ def confirmation_rows(
         (_("Customer tenant"), f"`{escape(ticket.customer_tenant)}`"),
         (_("Order or subscription ID"), f"`{escape(ticket.order_id)}`"),
         (_("Product"), product_label(ticket.product)),
-        (_("Purchased on"), ticket.purchased_on.isoformat()),
+        (_("Purchased on"), day(ticket.purchased_on)),
         (_("Reason"), escape(ticket.reason_text)),
         (_("Amount requested"), ticket.amount_text),
         (_("Impact"), impact_label(ticket.impact)),
@@ -240,7 +262,7 @@ def upstream_description(ticket: RefundTicket) -> str:
     contact = f"{ticket.contact_name}, {ticket.contact_email}, {ticket.contact_phone}"
     lines = [
         _("Problem type: CSP Purchase/Refund on behalf of customers"),
-        _("Impact: {x}", x=impact_label(ticket.impact).split(":")[0]),
+        _("Impact: {x}", x=impact_label(ticket.impact).split(":")[0].strip()),
         _("Title: {x}", x=ticket.title),
         _("Description:"),
         _("Customer's tenant GUID or domain name: {x}", x=ticket.customer_tenant),
@@ -282,9 +304,9 @@ def window_flag(request: Request) -> str | None:
     days = payload.window_days
     closes = refund_window_end(ticket.purchased_on, int(days)) if days else None
     when = date_token(closes) if closes else ""
-    return _(":warning: *Outside the refund window* ({days} days for {kind}, closed {when}): "
+    return _(":warning: *Outside the refund window* ({period} for {kind}, closed {when}): "
              "the requester acknowledged that Microsoft may refuse the refund.",
-             days=days, kind=product_label(ticket.product).lower(), when=when)
+             period=_days(int(days or 0)), kind=product_in_sentence(ticket.product), when=when)
 
 
 def _button(label: str, action: RefundAction, request: Request, *, style: str | None = None,
@@ -307,7 +329,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
     if request.state is S.RESOLVED and ticket is not None:
         credited = RefundPayload.of(request).credited_amount
         blocks.append(section(_(":moneybag: Credited {credited} of {asked} requested.",
-                                credited=escape(str(credited)), asked=ticket.amount_text)))
+                                credited=credited_text(credited), asked=ticket.amount_text)))
     if not approval:
         if request.state in (S.AWAITING_APPROVAL, S.APPROVED, S.FILED) and not request.assignee:
             blocks.append(context(_("No support agent has taken this ticket yet.")))
@@ -374,7 +396,7 @@ def resolved_view(request: Request) -> View:
             section(_("How much did Microsoft credit for *{ref}*? {asked} was requested; write "
                       "0 if the refund was refused.", ref=request.ref, asked=asked)),
             _text_input(B.CREDITED_AMOUNT, _("Credited amount"), max_length=20,
-                        placeholder="249.90"),
+                        placeholder=money_example()),
             _select(B.CREDITED_CURRENCY, _("Currency"), currencies, initial=initial),
         ],
     )
@@ -394,21 +416,27 @@ class TicketPage:
 def age_text(since: datetime, now: datetime) -> str:
     seconds = max(0, int((now - since).total_seconds()))
     if seconds < 3600:
-        return _("{n} min", n=max(1, seconds // 60))
+        # Translators: a ticket's age in minutes, short ("5 min old")
+        return _("{n} min", n=number(max(1, seconds // 60)))
     if seconds < 86400:
-        return _("{n} h", n=seconds // 3600)
-    return _("{n} d", n=seconds // 86400)
+        # Translators: a ticket's age in hours, short ("3 h old")
+        return _("{n} h", n=number(seconds // 3600))
+    # Translators: a ticket's age in days, short ("2 d old")
+    return _("{n} d", n=number(seconds // 86400))
 
 
 def _ticket_line(request: Request, now: datetime, state_text: str) -> str:
     ticket = ticket_of(request)
     what = escape(ticket.title) if ticket else escape(request.summary)
     amount = f" · {ticket.amount_text}" if ticket else ""
-    who = _(" · handled by <@{x}>", x=request.assignee) if request.assignee else ""
     flag = " :warning:" if RefundPayload.of(request).outside_window else ""
-    return _("*{ref}* {what}{amount}{flag}\n{state} · {age} old · by <@{requester}>{who}",
-             ref=request.ref, what=what, amount=amount, flag=flag, state=state_text,
-             age=age_text(request.created_at, now), requester=request.requester, who=who)
+    values = {"ref": request.ref, "what": what, "amount": amount, "flag": flag,
+              "state": state_text, "age": age_text(request.created_at, now),
+              "requester": request.requester}
+    if request.assignee:
+        return _("*{ref}* {what}{amount}{flag}\n{state} · {age} old · by <@{requester}> · "
+                 "handled by <@{agent}>", agent=request.assignee, **values)
+    return _("*{ref}* {what}{amount}{flag}\n{state} · {age} old · by <@{requester}>", **values)
 
 
 def ticket_list(
@@ -433,8 +461,9 @@ def ticket_list(
                                    value=f"{page.which}:{page.page + 1}"))
     if pager:
         blocks.append(ActionsBlock(block_id=B.LIST_PAGER, elements=pager))
-    blocks.append(context(_("Page {n} · `/csp refunds open|mine|all`", n=page.page + 1)))
-    text = _("{title}: {n} on this page", title=title, n=len(page.tickets))
+    blocks.append(context(_("Page {n} · `/csp refunds open|mine|all`",
+                            n=number(page.page + 1))))
+    text = _("{title}: {n} on this page", title=title, n=number(len(page.tickets)))
     return text, blocks
 
 
@@ -465,7 +494,7 @@ def refund_news(request: Request, ref: str, who: str) -> str | None:
                 ticket = payload.refund
                 return _(":moneybag: Your refund ticket {ref} is resolved: Microsoft credited "
                          "{credited} of {asked} requested.", ref=ref,
-                         credited=escape(str(payload.credited_amount)),
+                         credited=credited_text(payload.credited_amount),
                          asked=ticket.amount_text if ticket else "—")
             return _(":moneybag: Your refund ticket {ref} is resolved.", ref=ref)
     return None

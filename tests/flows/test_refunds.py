@@ -124,7 +124,7 @@ async def test_a_ticket_from_filing_to_credit(slack, emulator, sandbox, bot, age
     assert review.json["response_action"] == "push"
     confirmation = blocks_text(review.view["blocks"])
     assert review.view["title"]["text"] == "Confirm refund ticket"
-    for words in (TENANT_GUID, "7f3c9a12-5e4d", "Perpetual software", "2026-10-20",
+    for words in (TENANT_GUID, "7f3c9a12-5e4d", "Perpetual software", "20 Oct 2026",
                   "Wrong product or edition: Standard was ordered instead of Professional.",
                   "249.90 EUR", "Moderate", "Refund Office LTSC Standard 2024",
                   "Alice Jansen · alice@reseller.example · +31 10 234 5678", FILE_LINK,
