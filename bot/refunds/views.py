@@ -339,8 +339,7 @@ def refund_card_blocks(request: Request, *, approval: bool) -> list[Block]:
         buttons.append(_button(_("Claim"), RefundAction.CLAIM, request))
     if request.state is S.APPROVED and ticket is not None:
         blocks.append(DividerBlock())
-        blocks.extend(_description_blocks(ticket))
-        blocks.append(context(":key: " + admin_agent_note()))
+        blocks.extend(_description_blocks(ticket))  # who may file it: in the notes above
         buttons.append(_button(_("Mark as filed"), RefundAction.MARK_FILED, request,
                                style="primary"))
     if request.state is S.FILED:
