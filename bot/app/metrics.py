@@ -22,9 +22,9 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from aiohttp import web
 from prometheus_client import (
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 
 # `*_created` series double every counter and histogram and tell an operator nothing here.
 disable_created_metrics()
@@ -236,12 +238,12 @@ def _metrics_of(syncer: Any) -> Metrics | None:
 
 
 def timed_group(
-    method: Callable[..., Awaitable[T]],
-) -> Callable[..., Awaitable[T]]:
+    method: Callable[Concatenate[S, str, P], Awaitable[T]],
+) -> Callable[Concatenate[S, str, P], Coroutine[Any, Any, T]]:
     """Decorates `Syncer.refresh_tenant(service_name)`: its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, service_name: str, *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: S, service_name: str, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         outcome = await method(self, service_name, *args, **kwargs)
         metrics = _metrics_of(self)
@@ -254,12 +256,12 @@ def timed_group(
 
 
 def timed_run(
-    method: Callable[..., Awaitable[T]],
-) -> Callable[..., Awaitable[T]]:
+    method: Callable[Concatenate[S, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """Decorates the full sync (`Syncer._sync_all`): its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         report = await method(self, *args, **kwargs)
         metrics = _metrics_of(self)
