@@ -52,7 +52,7 @@ S = TypeVar("S")
 P = ParamSpec("P")
 
 # `*_created` series double every counter and histogram and tell an operator nothing here.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
 
 #: Slack waits 3 s for an answer: the buckets are dense below that.
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -135,7 +135,7 @@ class Metrics:
         self.state = StateCollector(runtime, self.group_durations)
         r.register(self.state)
         self.runtime = runtime
-        self._pending: set[asyncio.Task] = set()
+        self._pending: set[asyncio.Task[Any]] = set()
 
     # --- recording ------------------------------------------------------------------------
 
@@ -205,7 +205,8 @@ def instrument(runtime: Runtime) -> Metrics:
     """Metrics for `runtime`, with its provider and Slack client reporting into them."""
     metrics = Metrics(runtime)
     try:
-        runtime.provider.observer = metrics.provider_call
+        # not part of CspProvider: a provider may refuse it (bot.provider.observe reads it)
+        runtime.provider.observer = metrics.provider_call  # type: ignore[attr-defined]
     except AttributeError:  # a provider that takes no attributes goes unmeasured
         log.debug("provider %r is not measured", runtime.provider)
     slack_observe.observe_web_api(runtime.slack, metrics)
@@ -220,7 +221,7 @@ def approval_decided(runtime: Runtime, request: Any) -> None:
         metrics.approval_decided(request)
 
 
-def metrics_handler(metrics: Metrics):
+def metrics_handler(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
     """`GET /metrics` for aiohttp."""
 
     async def handler(request: web.Request) -> web.Response:
@@ -243,7 +244,7 @@ def timed_group(
     """Decorates `Syncer.refresh_tenant(service_name)`: its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: S, service_name: str, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def wrapper(self: S, service_name: str, /, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         outcome = await method(self, service_name, *args, **kwargs)
         metrics = _metrics_of(self)
@@ -261,7 +262,7 @@ def timed_run(
     """Decorates the full sync (`Syncer._sync_all`): its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         report = await method(self, *args, **kwargs)
         metrics = _metrics_of(self)

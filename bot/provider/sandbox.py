@@ -19,7 +19,7 @@ import os
 import random
 import string
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -106,17 +106,18 @@ def _operation(
     op: str, *, write: bool = False, body: Callable[[dict[str, Any]], dict] | None = None
 ) -> Callable[
     [Callable[Concatenate[SandboxProvider, P], T]],
-    Callable[Concatenate[SandboxProvider, P], Awaitable[T]],
+    Callable[Concatenate[SandboxProvider, P], Coroutine[Any, Any, T]],
 ]:
     """Turn a synchronous rule into a provider operation named `op` (OVHcloud's own names:
     changeQuantity, orderAddon …): record it, delay or fail it as the faults say, advance the
     tasks, then act. The rule never awaits, so each operation is atomic for asyncio."""
 
-    def wrap(fn: Callable[Concatenate[SandboxProvider, P], T]):
+    def wrap(fn: Callable[Concatenate[SandboxProvider, P], T]
+             ) -> Callable[Concatenate[SandboxProvider, P], Coroutine[Any, Any, T]]:
         signature = inspect.signature(fn)
 
         @functools.wraps(fn)
-        async def operation(self: SandboxProvider, *args: P.args, **kwargs: P.kwargs) -> T:
+        async def operation(self: SandboxProvider, /, *args: P.args, **kwargs: P.kwargs) -> T:
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
             a = bound.arguments
