@@ -7,7 +7,7 @@ import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -78,7 +78,9 @@ def operation(
                     self.world.replays[key] = Replay(op=op, result=_plain(answer))
             if fault is not None:
                 raise fault.build()
-            return answer.model_copy(deep=True) if isinstance(answer, BaseModel) else answer
+            # the rule's answer, or a deep copy of it: the same type either way
+            return cast(T, answer.model_copy(deep=True) if isinstance(answer, BaseModel)
+                        else answer)
 
         return operation
 
