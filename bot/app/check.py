@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app.config import ConnectionMode, ProviderName, Settings, SoftwareProviderName
 from bot.app.runtime import Runtime
+from bot.partner_center.provider import SoftwareProvider
 from store.migrate import current_revision, head_revision, is_newer
 
 
@@ -143,13 +144,13 @@ def partner_center_findings(settings: Settings) -> list[Finding]:
     return findings
 
 
-async def probe_partner_center(software) -> list[Finding]:
+async def probe_partner_center(software: SoftwareProvider) -> list[Finding]:
     """Ask Partner Center (or its sandbox) for the customers, and look at the App+User token:
     from 2026 Partner Center refuses App+User tokens whose sign-in had no MFA (900421)."""
     from bot.partner_center.auth import TokenKind
     from bot.partner_center.client import PartnerCenterClient
 
-    findings = []
+    findings: list[Finding] = []
     try:
         customers = await software.list_customers()
         findings.append(Finding(True, "Partner Center", f"answers: {len(customers)} customers"))

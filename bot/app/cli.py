@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from bot.app.config import Settings
 from bot.app.logs import configure_logging
 from bot.provider.sandbox_conventions import VARIANTS
+
+if TYPE_CHECKING:
+    from bot.cache.sync import SyncReport, TenantOutcome
 
 NO_SLACK = """csp-bot has no Slack credentials yet.
 
@@ -293,7 +298,7 @@ def audit() -> None:
     default=None,
     help="CSV file to write (default: standard output).",
 )
-def audit_export(since, output: str | None) -> None:
+def audit_export(since: datetime, output: str | None) -> None:
     """Write the audit events since a date as CSV, for an auditor or a spreadsheet."""
     from datetime import UTC
 
@@ -303,7 +308,7 @@ def audit_export(since, output: str | None) -> None:
 
     settings = _settings()
 
-    async def run(out) -> int | None:
+    async def run(out: TextIO) -> int | None:
         database = Database(settings.database_url)
         try:
             if not await is_current(database.engine):
@@ -346,12 +351,12 @@ def sync_cache() -> None:
         def started(self, total: int) -> None:
             self.progress.update(self.task, total=total)
 
-        def advanced(self, outcome) -> None:
+        def advanced(self, outcome: TenantOutcome) -> None:
             mark = "" if outcome.ok else f" [red]failed: {outcome.error}"
             self.progress.console.print(f"  {outcome.service_name}{mark}", highlight=False)
             self.progress.advance(self.task)
 
-    async def run():
+    async def run() -> SyncReport:
         runtime = Runtime(settings)
         try:
             await runtime.start(background=False)

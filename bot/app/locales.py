@@ -15,9 +15,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import default_language, speak, supported, using
 from store import people as repo
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +56,12 @@ class _SlackLocale:
 
 
 class Locales:
-    def __init__(self, runtime, *, ttl: float = SLACK_CACHE_SECONDS) -> None:
+    def __init__(self, runtime: Runtime, *, ttl: float = SLACK_CACHE_SECONDS) -> None:
         self.runtime = runtime
         self.ttl = ttl
         self._slack: dict[str, _SlackLocale] = {}
         self._choices: dict[str, tuple[float, str | None]] = {}
-        self._reading: dict[str, asyncio.Task] = {}
+        self._reading: dict[str, asyncio.Task[None]] = {}
         self._choosing: dict[str, asyncio.Task[str | None]] = {}
 
     async def of(self, user_id: str | None) -> PersonLocale:
@@ -115,7 +119,7 @@ class Locales:
         self._reading[user_id] = task
         task.add_done_callback(lambda _task: self._reading.pop(user_id, None))
 
-    def learn(self, user: dict) -> None:
+    def learn(self, user: dict[str, Any]) -> None:
         """What a Slack user object says (a `user_change` event): their locale and zone from
         now on, without waiting for the cache to run out."""
         user_id = user.get("id")

@@ -59,7 +59,7 @@ def about_request(
     every line logged while it runs carries that ref."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, request: Any, *args: P.args, **kwargs: P.kwargs) -> T:
+    async def wrapper(self: Any, request: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with bound(request_ref, getattr(request, "ref", None)):
             return await method(self, request, *args, **kwargs)
 

@@ -80,7 +80,8 @@ class JsonLineFormatter(JsonFormatter):
         )
         self.redact = redact
 
-    def add_fields(self, log_data: dict[str, Any], record, message_dict) -> None:
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
+                   message_dict: dict[str, Any]) -> None:
         super().add_fields(log_data, record, message_dict)
         log_data.pop(CONTEXT_ATTR, None)
         head = {k: log_data.pop(k, None) for k in ("timestamp", "level", "logger", "message")}

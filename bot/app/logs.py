@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from bot.app import log_context
 from bot.app.log_format import CONTEXT_ATTR, LogFormat, formatter_for, quiet_start_up, resolve
@@ -38,7 +39,7 @@ def redact(text: str) -> str:
     return _redact(text)
 
 
-def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
     context = log_context.fields()
     if context:

@@ -22,9 +22,9 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from aiohttp import web
 from prometheus_client import (
@@ -48,9 +48,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 
 # `*_created` series double every counter and histogram and tell an operator nothing here.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
 
 #: Slack waits 3 s for an answer: the buckets are dense below that.
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -133,7 +135,7 @@ class Metrics:
         self.state = StateCollector(runtime, self.group_durations)
         r.register(self.state)
         self.runtime = runtime
-        self._pending: set[asyncio.Task] = set()
+        self._pending: set[asyncio.Task[Any]] = set()
 
     # --- recording ------------------------------------------------------------------------
 
@@ -203,7 +205,8 @@ def instrument(runtime: Runtime) -> Metrics:
     """Metrics for `runtime`, with its provider and Slack client reporting into them."""
     metrics = Metrics(runtime)
     try:
-        runtime.provider.observer = metrics.provider_call
+        # not part of CspProvider: a provider may refuse it (bot.provider.observe reads it)
+        runtime.provider.observer = metrics.provider_call  # type: ignore[attr-defined]
     except AttributeError:  # a provider that takes no attributes goes unmeasured
         log.debug("provider %r is not measured", runtime.provider)
     slack_observe.observe_web_api(runtime.slack, metrics)
@@ -218,7 +221,7 @@ def approval_decided(runtime: Runtime, request: Any) -> None:
         metrics.approval_decided(request)
 
 
-def metrics_handler(metrics: Metrics):
+def metrics_handler(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
     """`GET /metrics` for aiohttp."""
 
     async def handler(request: web.Request) -> web.Response:
@@ -236,12 +239,12 @@ def _metrics_of(syncer: Any) -> Metrics | None:
 
 
 def timed_group(
-    method: Callable[..., Awaitable[T]],
-) -> Callable[..., Awaitable[T]]:
+    method: Callable[Concatenate[S, str, P], Awaitable[T]],
+) -> Callable[Concatenate[S, str, P], Coroutine[Any, Any, T]]:
     """Decorates `Syncer.refresh_tenant(service_name)`: its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, service_name: str, *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: S, service_name: str, /, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         outcome = await method(self, service_name, *args, **kwargs)
         metrics = _metrics_of(self)
@@ -254,12 +257,12 @@ def timed_group(
 
 
 def timed_run(
-    method: Callable[..., Awaitable[T]],
-) -> Callable[..., Awaitable[T]]:
+    method: Callable[Concatenate[S, P], Awaitable[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """Decorates the full sync (`Syncer._sync_all`): its duration and outcome."""
 
     @functools.wraps(method)
-    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         started = time.perf_counter()
         report = await method(self, *args, **kwargs)
         metrics = _metrics_of(self)

@@ -51,7 +51,7 @@ class StateCollector(Collector):
         self.snapshot = Snapshot()
         self.group_durations = group_durations  # this replica's last read of each group
         self.failures = 0
-        self._refreshing: asyncio.Task | None = None
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
         """Reads the database now; concurrent scrapes share one read."""

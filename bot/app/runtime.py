@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -31,16 +32,19 @@ def build_provider(settings: Settings, clock: Clock) -> CspProvider:
     if settings.provider is ProviderName.OVH:
         from bot.provider.ovh import OvhProvider
 
-        if not settings.ovh_credentials_complete:
+        # the test of `settings.ovh_credentials_complete`, on names mypy can narrow
+        key, secret = settings.ovh_application_key, settings.ovh_application_secret
+        consumer = settings.ovh_consumer_key
+        if not (key and secret and consumer):
             raise ValueError(
                 "CSP_PROVIDER=ovh needs OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and "
                 "OVH_CONSUMER_KEY"
             )
         return OvhProvider(
             settings.ovh_base_url,
-            settings.ovh_application_key,
-            settings.ovh_application_secret.get_secret_value(),
-            settings.ovh_consumer_key.get_secret_value(),
+            key,
+            secret.get_secret_value(),
+            consumer.get_secret_value(),
             ovh_subsidiary=settings.ovh_subsidiary,
             plan_codes=settings.ovh_plan_codes(),
             auto_pay=settings.csp_ovh_auto_pay,
@@ -61,14 +65,16 @@ def build_software_provider(settings: Settings, clock: Clock) -> SoftwareProvide
         from bot.partner_center.auth import PartnerCenterAuth
         from bot.partner_center.client import PartnerCenterClient
 
-        if not settings.partner_center_credentials_complete:
+        # the test of `settings.partner_center_credentials_complete`, on names mypy can narrow
+        tenant_id, client_id = settings.partner_center_tenant_id, settings.partner_center_client_id
+        if not (tenant_id and client_id and settings.partner_center_client_secret):
             raise ValueError(
                 "CSP_SOFTWARE_PROVIDER=partner_center needs PARTNER_CENTER_TENANT_ID, "
                 "PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"
             )
         auth = PartnerCenterAuth(
-            tenant_id=settings.partner_center_tenant_id,
-            client_id=settings.partner_center_client_id,
+            tenant_id=tenant_id,
+            client_id=client_id,
             client_secret=settings.partner_center_client_secret,
             refresh_token=settings.partner_center_refresh_token,
             scope=settings.partner_center_scope,
@@ -109,7 +115,7 @@ class PeriodicLoop:
     name: str
     run_once: Callable[[], Awaitable[object]]
     interval: float
-    _task: asyncio.Task | None = field(default=None, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
@@ -194,7 +200,7 @@ class Runtime:
         self.db.on_commit = self._follow_up
         self._install_loops()
 
-    async def _follow_up(self, changes: list) -> None:
+    async def _follow_up(self, changes: list[Any]) -> None:
         from bot.pipeline.notify import follow_up
 
         await follow_up(self.notifier, changes)
@@ -256,7 +262,8 @@ class Runtime:
         self.add_loop("software-reminders", lambda: remind_software_windows(self),
                       self.settings.csp_deadline_check_seconds)
 
-    def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float):
+    def add_loop(self, name: str, run_once: Callable[[], Awaitable[object]], interval: float
+                 ) -> PeriodicLoop:
         loop = PeriodicLoop(name, run_once, interval)
         self.loops.append(loop)
         return loop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +19,9 @@ from bot.app.runtime import Runtime
 from bot.app.slack_gate import MAX_BODY_BYTES, Verdict, check_request
 from bot.app.slack_observe import slack_middleware
 from store.migrate import is_current
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +92,8 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-def build_web_app(runtime: Runtime, bolt: AsyncApp, *, slack_endpoint: bool = True):
+def build_web_app(runtime: Runtime, bolt: AsyncApp, *, slack_endpoint: bool = True
+                  ) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[RUNTIME_KEY] = runtime
     web_app[BOLT_KEY] = bolt
@@ -115,7 +120,7 @@ class Server:
             self.runtime, self.bolt, slack_endpoint=self.mode is not ConnectionMode.SOCKET
         )
         self._runner: web.AppRunner | None = None
-        self._socket = None
+        self._socket: AsyncSocketModeHandler | None = None
         self._slack_session: aiohttp.ClientSession | None = None
         self.port: int | None = None
         self._stopped = asyncio.Event()
@@ -132,13 +137,13 @@ class Server:
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
-        if self.mode is ConnectionMode.SOCKET:
+        app_token = self.settings.slack_app_token  # set whenever the mode is Socket Mode
+        if self.mode is ConnectionMode.SOCKET and app_token is not None:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-            self._socket = AsyncSocketModeHandler(
-                self.bolt, self.settings.slack_app_token.get_secret_value()
-            )
-            await self._socket.connect_async()
+            self._socket = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())
+            # slack_bolt leaves the handler's methods unannotated
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode; health checks on port %s", self.port)
         else:
             log.info(
@@ -165,7 +170,7 @@ class Server:
         self._stopped.set()
         self.runtime.draining = True
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close_async()  # type: ignore[no-untyped-call]  # unannotated
         if self._runner is not None:
             await self._runner.cleanup()
         await self.runtime.stop()

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,18 +32,30 @@ from bot.core.blocks import notice_view
 from bot.core.errors import DomainError, FormErrors, OutOfDate
 from bot.core.i18n import LANGUAGES, SOURCE_LANGUAGE, _, translations, using
 from bot.core.ids import action_ids
+from handlers.router import Router
 
 log = logging.getLogger("csp_bot.slack")
+#: bolt's `next` in a middleware
+Next = Callable[[], Awaitable[BoltResponse | None]]
+Middleware = Callable[..., Awaitable[BoltResponse | None]]
 #: What Slack answers `views.open`/`views.push` when the click's trigger can no longer open a
 #: modal (api.slack.com/methods/views.open: "Errors"): the person's click, not our fault.
 TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 
 
-def build_app(runtime: Runtime) -> AsyncApp:
+class BotApp(AsyncApp):
+    """Bolt's app, with what the bot keeps on it: the authorization the server primes at
+    start-up, and the `/csp` router (the help reads its subcommands)."""
+
+    authorization: WorkspaceAuthorization
+    router: Router
+
+
+def build_app(runtime: Runtime) -> BotApp:
     settings = runtime.settings
     secret = settings.slack_signing_secret
     authorization = WorkspaceAuthorization(runtime.slack, context={"runtime": runtime})
-    app = AsyncApp(
+    app = BotApp(
         # Bolt gives each request its own client built from this one, with the token that
         # `authorize` found; this one carries the base URL and retry handlers, not the token.
         client=AsyncWebClient(
@@ -54,23 +71,24 @@ def build_app(runtime: Runtime) -> AsyncApp:
         logger=logging.getLogger("csp_bot.bolt"),
     )
 
-    app.authorization = authorization  # type: ignore[attr-defined]  # primed by the server
+    app.authorization = authorization  # primed by the server
     app.use(_response_urls_on_slack(runtime.slack.base_url))
     app.use(_in_their_language(runtime))
     app.error(answer_error)
     observe_dispatch(app, runtime.metrics)  # kind, outcome, ack latency, correlation id
     with using(SOURCE_LANGUAGE):  # the help's summaries are kept in English, shown translated
-        app.router = handlers.register(app)  # type: ignore[attr-defined]
+        app.router = handlers.register(app)
     for language in LANGUAGES:  # catalogues read now, not on the first request's ack path
         translations(language)
     return app
 
 
-def _in_their_language(runtime: Runtime):
+def _in_their_language(runtime: Runtime) -> Middleware:
     """A global middleware: the listener, its views and its answers speak the language of the
     person who clicked or typed (`bot.app.locales`: never a wait on Slack here)."""
 
-    async def speak(body: dict, context, next) -> BoltResponse | None:
+    async def speak(body: dict[str, Any], context: AsyncBoltContext, next: Next
+                    ) -> BoltResponse | None:
         locale = await runtime.locales.of(user_of(body))
         context["locale"] = locale
         locale.speak()
@@ -79,7 +97,7 @@ def _in_their_language(runtime: Runtime):
     return speak
 
 
-def user_of(body: dict) -> str | None:
+def user_of(body: dict[str, Any]) -> str | None:
     """Who sent a slash command, an interaction or an event."""
     user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
     if isinstance(user, dict):
@@ -87,13 +105,13 @@ def user_of(body: dict) -> str | None:
     return user if isinstance(user, str) and user else None
 
 
-def _response_urls_on_slack(api_url: str):
+def _response_urls_on_slack(api_url: str) -> Middleware:
     """A global middleware: a request whose `response_url` points anywhere but Slack's hosts
     (or the configured Web API's, for the emulator and playground) is refused before any
     listener runs, so neither bolt's `respond` nor the error handler ever posts there. Every
     `response_url` use goes through bolt's `respond`, built from the body: this is its guard."""
 
-    async def guard(body: dict, next) -> BoltResponse | None:
+    async def guard(body: dict[str, Any], next: Next) -> BoltResponse | None:
         urls = response_urls_of(body)
         if any(not response_url_allowed(url, api_url) for url in urls):
             log.warning("refused a request whose response_url is not on Slack's hosts")
@@ -103,13 +121,14 @@ def _response_urls_on_slack(api_url: str):
     return guard
 
 
-def _json(status: int, payload: dict) -> BoltResponse:
+def _json(status: int, payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=status, body=json.dumps(payload), headers={"content-type": "application/json"}
     )
 
 
-async def answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
+async def answer_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest,
+                       respond: AsyncRespond, client: AsyncWebClient) -> BoltResponse:
     """The one place where exceptions become what the user sees, in their language."""
     runtime = request.context.get("runtime")
     locale = request.context.get("locale")
@@ -121,13 +140,15 @@ async def answer_error(error: Exception, body: dict, request, respond, client) -
         return await _answer_error(error, body, request, respond, client)
 
 
-async def _answer_error(error: Exception, body: dict, request, respond, client) -> BoltResponse:
+async def _answer_error(error: Exception, body: dict[str, Any], request: AsyncBoltRequest,
+                        respond: AsyncRespond, client: AsyncWebClient) -> BoltResponse:
     kind = body.get("type") or ("slash_command" if "command" in body else "")
     if isinstance(error, BoltUnhandledRequestError):
         note_unhandled()
-        error = unclaimed(body, kind)
-        if error is None:
+        claimed = unclaimed(body, kind)
+        if claimed is None:
             return BoltResponse(status=200, body="")
+        error = claimed
     reference = note_error(error)  # the correlation id every log line of it carries
     if isinstance(error, FormErrors) and kind == "view_submission":
         return _json(200, {"response_action": "errors", "errors": error.errors})
@@ -162,7 +183,7 @@ async def _answer_error(error: Exception, body: dict, request, respond, client) 
     return BoltResponse(status=200, body="")
 
 
-def trigger_refused(error: Exception) -> bool:
+def trigger_refused(error: Exception) -> TypeGuard[SlackApiError]:
     return (isinstance(error, SlackApiError)
             and error.response.get("error") in TRIGGER_ERRORS)
 
@@ -170,7 +191,7 @@ def trigger_refused(error: Exception) -> bool:
 KNOWN_ACTIONS = action_ids()
 
 
-def unclaimed(body: dict, kind: str) -> DomainError | None:
+def unclaimed(body: dict[str, Any], kind: str) -> DomainError | None:
     """What no listener claimed: a click on a button the bot no longer has, a modal submitted
     after an upgrade renamed it, a suggestion for a select that is gone, are out of date; a
     known action nobody needs (a select in a modal that is not redrawn), an event the bot
@@ -189,7 +210,8 @@ def unclaimed(body: dict, kind: str) -> DomainError | None:
     return None
 
 
-async def _tell(body: dict, message: str, respond, client) -> None:
+async def _tell(body: dict[str, Any], message: str, respond: AsyncRespond,
+                client: AsyncWebClient) -> None:
     """An ephemeral note in the conversation, or a DM where there is none (modals, Home)."""
     try:
         if body.get("response_url"):

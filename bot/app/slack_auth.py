@@ -13,13 +13,16 @@ saves a global middleware on the ack path.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 
 class WorkspaceAuthorization:
-    def __init__(self, client: AsyncWebClient, context: dict | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, context: dict[str, Any] | None = None) -> None:
         self.client = client
         self.context_values = dict(context or {})
         self._result: AuthorizeResult | None = None
@@ -35,11 +38,11 @@ class WorkspaceAuthorization:
                     )
         return self._result
 
-    def hook(self):
+    def hook(self) -> Callable[[AsyncBoltContext], Awaitable[AuthorizeResult]]:
         """Bolt's `authorize` function. A plain function, not a method: bolt passes arguments
         by the parameter names it finds, `self` included."""
 
-        async def authorize(context) -> AuthorizeResult:
+        async def authorize(context: AsyncBoltContext) -> AuthorizeResult:
             context.update(self.context_values)
             return self._result or await self.prime()
 

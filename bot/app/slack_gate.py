@@ -20,13 +20,16 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping
 
 #: Slack's requests are small: a submitted modal of the largest size Slack allows (250 kB of
 #: view) stays below once URL-encoded. The bound is also what keeps the worst body's cost —
@@ -205,7 +208,7 @@ class _Action(_Shape):
     action_id: Id
     block_id: Id | None = None
     value: Annotated[StrictStr, Field(max_length=MAX_BUTTON_VALUE)] | None = None
-    selected_option: dict | None = None
+    selected_option: dict[str, Any] | None = None
 
 
 class _ElementState(_Shape):
@@ -231,9 +234,9 @@ class _Routing(_Shape):
     """What bolt reads from every body to route it and find the workspace (its
     `request.internals.extract_*`): a string or an object, a list of objects."""
 
-    team: StrictStr | dict | None = None
-    enterprise: StrictStr | dict | None = None
-    authorizations: list[dict] | None = None
+    team: StrictStr | dict[str, Any] | None = None
+    enterprise: StrictStr | dict[str, Any] | None = None
+    authorizations: list[dict[str, Any]] | None = None
 
 
 class _Interaction(_Routing):
@@ -241,9 +244,9 @@ class _Interaction(_Routing):
     user: _User
     response_url: StrictStr | None = None
     trigger_id: StrictStr | None = None
-    channel: dict | None = None
-    container: dict | None = None
-    message: dict | None = None
+    channel: dict[str, Any] | None = None
+    container: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None
 
 
 class _BlockActions(_Interaction):
@@ -319,7 +322,7 @@ def check_shape(body: dict[str, Any]) -> Verdict:
 
 def check_request(
     secret: str | None,
-    headers: Mapping[str, Any],
+    headers: MultiMapping[str],
     raw: bytes,
     content_type: str | None,
     now: Callable[[], float] = time.time,

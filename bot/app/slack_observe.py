@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.app import log_context
 from bot.core.errors import DomainError
@@ -122,9 +128,9 @@ def note_error(error: BaseException) -> str:
 
 def observe_dispatch(app: Any, metrics: Any) -> None:
     """Wraps `app.async_dispatch` (bolt's one entry, in both modes) in `observing`."""
-    dispatch = app.async_dispatch
+    dispatch: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]] = app.async_dispatch
 
-    async def observed(request):
+    async def observed(request: AsyncBoltRequest) -> BoltResponse:
         async with observing(metrics) as obs:
             obs.kind = kind_of(getattr(request, "body", None))
             response = await dispatch(request)
@@ -134,11 +140,12 @@ def observe_dispatch(app: Any, metrics: Any) -> None:
     app.async_dispatch = observed
 
 
-def slack_middleware(metrics: Any, path: str):
+def slack_middleware(metrics: Any, path: str) -> Middleware:
     """An aiohttp middleware observing the requests to Slack's endpoint `path`."""
 
     @web.middleware
-    async def middleware(request: web.Request, handler):
+    async def middleware(request: web.Request, handler: Handler
+                         ) -> web.StreamResponse:
         if request.path != path:
             return await handler(request)
         async with observing(metrics) as obs:
@@ -163,7 +170,9 @@ class WebApiObserver(AsyncRetryHandler):
         super().__init__(max_retry_count=0)
         self.metrics = metrics
 
-    async def can_retry_async(self, *, state, request, response=None, error=None) -> bool:
+    async def can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                              response: HttpResponse | None = None,
+                              error: Exception | None = None) -> bool:
         method = str(request.url).rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
         if response is None:
             outcome = "connection_error" if error is not None else ERROR

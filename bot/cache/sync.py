@@ -21,7 +21,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.app.metrics import timed_group, timed_run
 from bot.core.domain import UsagePeriod
@@ -34,8 +34,11 @@ from store.cache_usage import UsageSnapshot
 
 if TYPE_CHECKING:
     from bot.app.runtime import Runtime
+    from bot.core.domain import Subscription, UsageStatistics
+    from bot.provider.base import CspProvider
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["SyncReport", "Syncer", "TenantOutcome", "record_seat_batch", "refresh_tenant"]
 
@@ -115,11 +118,11 @@ class Syncer:
         self.runtime = runtime
         self._full: asyncio.Task[SyncReport] | None = None
         self._writes = asyncio.Lock()  # SQLite: one writer at a time, in order
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[Any]] = set()
         self.last_report: SyncReport | None = None
 
     @property
-    def _provider(self):
+    def _provider(self) -> CspProvider:
         return self.runtime.provider
 
     def _now(self) -> datetime:
@@ -349,10 +352,12 @@ class Syncer:
         every = timedelta(hours=self.runtime.settings.csp_usage_refresh_hours)
         if last_read is not None and now - last_read < every:
             return None
-        p, usage = self._provider, UsageSnapshot(days=[])
+        p = self._provider
+        days: list[UsageStatistics] = []
+        usage = UsageSnapshot(days=days)
         for period in (UsagePeriod.LAST_QUARTER, UsagePeriod.LAST_MONTH):
             try:
-                usage.days += await p.usage_statistics(sn, period)  # type: ignore[operator]
+                days += await p.usage_statistics(sn, period)
             except ProviderError as exc:
                 usage.errors.append(f"usageStatistics {period}: {exc}")
         if len(usage.errors) == 2:
@@ -366,7 +371,8 @@ class Syncer:
         return usage
 
     async def _addon_eligibility(
-        self, sn: str, subscriptions: list, addon_ids: set[int], parents: dict[int, int],
+        self, sn: str, subscriptions: list[Subscription], addon_ids: set[int],
+        parents: dict[int, int],
         known: dict[int, tuple[int, datetime | None, int | None, list[int]]] | None = None,
     ) -> dict[int, list[int]]:
         """What each main subscription may take as add-ons (`availableAddonLicenses`), one call
@@ -400,7 +406,7 @@ class Syncer:
 
     # --- work started from a listener ------------------------------------------------------
 
-    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task:
+    def spawn(self, work: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
         """Run `work` after the listener has answered Slack (a Refresh button, an edit).
 
         Not durable: only for work that may be lost on a restart (a refresh, a re-render).
@@ -410,7 +416,7 @@ class Syncer:
         task.add_done_callback(self._finished)
         return task
 
-    def _finished(self, task: asyncio.Task) -> None:
+    def _finished(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background work %s failed", task.get_name(), exc_info=task.exception())

@@ -9,7 +9,7 @@ is refused at checkout with 404 400019 [D].
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
@@ -88,7 +88,7 @@ class Sku(Resource):
     supported_billing_cycles: list[str] = Field(default_factory=list)
     purchase_prerequisites: list[str] = Field(default_factory=list)
     provisioning_variables: list[str] = Field(default_factory=list)
-    dynamic_attributes: dict | None = None
+    dynamic_attributes: dict[str, Any] | None = None
 
     def allows(self, quantity: int) -> bool:
         low = self.minimum_quantity if self.minimum_quantity is not None else 1
@@ -110,7 +110,7 @@ class Term(PcModel):
     description: str | None = None
     id: str | None = None
     billing_cycle: BillingCycleValue = None
-    cancellation_policies: list[dict] | None = None
+    cancellation_policies: list[dict[str, Any]] | None = None
 
 
 class Availability(Resource):

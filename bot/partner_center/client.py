@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from bot.core.i18n import _
@@ -39,6 +39,7 @@ from bot.partner_center.transport import Transport
 from bot.partner_center.wire import PcModel
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=PcModel)
 
 #: Cart-line fields Partner Center fills in; never sent back.
 _CART_LINE_ANSWERS = {"currency_code", "order_group", "error"}
@@ -72,7 +73,7 @@ class PartnerCenterClient:
     def _cancel_kind(self) -> TokenKind:
         return TokenKind.APP_USER if self.auth.has_user else TokenKind.APP
 
-    async def _get(self, path: str, model: type[PcModel], **query: Any) -> Any:
+    async def _get(self, path: str, model: type[M], **query: Any) -> M:
         answer = await self.transport.call("GET", path, kind=TokenKind.APP, query=query or None)
         return model.model_validate(answer.data or {})
 

@@ -50,7 +50,7 @@ class PartnerCenterError(base.ProviderError):
         error_class: str | None = None,
         error_code: str | None = None,
         query_id: str | None = None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         code = _read_code(code if code is not None else error_code)
         if code is None and self.codes:
@@ -148,7 +148,7 @@ class WrongCancelPath(PartnerCenterError):
 class NotFound(PartnerCenterError, base.NotFound):
     """404: 60003 (tenant), 800008 (cart), and any other 404 [D error-codes, checkout-a-cart]."""
 
-    codes = ()
+    codes: ClassVar[tuple[int, ...]] = ()
     http_status = 404
 
     def plain_words(self) -> str:

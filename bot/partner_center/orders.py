@@ -4,6 +4,7 @@ checkout-a-cart, order-resources, purchase-catalog-items]."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pydantic import Field
 
@@ -24,7 +25,10 @@ class CartStatus(StrEnum):
     ACTIVE = "Active"
     ORDERED = "Ordered"
 
-CartStatusValue = lenient_enum(CartStatus)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    CartStatusValue: TypeAlias = CartStatus | str | None
+else:
+    CartStatusValue = lenient_enum(CartStatus)
 
 
 class CartLineItemError(PcModel):
@@ -83,7 +87,10 @@ class OrderStatus(StrEnum):
     PO_UPLOAD_COMPLETE = "po_upload_complete"
     PO_REVIEW_REJECTED = "po_review_rejected"
 
-OrderStatusValue = lenient_enum(OrderStatus)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    OrderStatusValue: TypeAlias = OrderStatus | str | None
+else:
+    OrderStatusValue = lenient_enum(OrderStatus)
 
 
 class OrderLineItem(Resource):
@@ -100,7 +107,7 @@ class OrderLineItem(Resource):
     term_duration: str | None = None
     billing_cycle: BillingCycleValue = None
     transaction_type: str | None = None
-    pricing: dict | None = None
+    pricing: dict[str, Any] | None = None
 
 
 class Order(Resource):
@@ -143,7 +150,10 @@ class ProvisioningState(StrEnum):
     UNFULFILLED = "unfulfilled"
     PREFULFILLMENT_PENDING = "prefulfillmentpending"
 
-ProvisioningStateValue = lenient_enum(ProvisioningState)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    ProvisioningStateValue: TypeAlias = ProvisioningState | str | None
+else:
+    ProvisioningStateValue = lenient_enum(ProvisioningState)
 
 
 class QuantityProvisioning(PcModel):

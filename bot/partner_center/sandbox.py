@@ -93,7 +93,7 @@ class PartnerCenterSandbox:
 
     # -- observation and control (tests, demos) ----------------------------------------------
 
-    def calls(self, op: str) -> list[dict]:
+    def calls(self, op: str) -> list[dict[str, Any]]:
         """The payloads of every call of `op`, in order (refused and failed calls included)."""
         return [c.payload for c in self._log if c.op == op]
 
@@ -195,8 +195,9 @@ class PartnerCenterSandbox:
     ) -> Cart:
         record = self.customer_record(customer_id)
         now = self.now()
+        cart_id = lifecycle.new_uuid(self._rng)
         cart = Cart(
-            id=lifecycle.new_uuid(self._rng),
+            id=cart_id,
             creation_timestamp=now,
             last_modified_timestamp=now,
             expiration_timestamp=now + self.behaviour.cart_lifetime,
@@ -205,7 +206,7 @@ class PartnerCenterSandbox:
             line_items=catalogue.cart_lines(record.currency, self._generation(), lines),
             attributes={"objectType": "Cart"},
         )
-        record.carts[cart.id] = CartRecord(cart=cart)
+        record.carts[cart_id] = CartRecord(cart=cart)
         return cart
 
     @_operation("getCart")

@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -56,7 +57,7 @@ class Replay(BaseModel):
     """The first answer to a write with a given MS-RequestId (inferred from "idempotency")."""
 
     op: str
-    result: dict
+    result: dict[str, Any]
 
 
 class World(BaseModel):
@@ -103,7 +104,7 @@ class CatalogueEntry:
         return ()
 
     @property
-    def product_type(self) -> dict:
+    def product_type(self) -> dict[str, Any]:
         if self.kind is Kind.NEW_COMMERCE:
             return {"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"}
         # Software subscriptions: {id: Software, displayName: Software} [D

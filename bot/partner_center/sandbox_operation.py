@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -39,14 +39,17 @@ def operation(
     result: type[BaseModel] | None = None,
 ) -> Callable[
     [Callable[Concatenate[PartnerCenterSandbox, P], T]],
-    Callable[Concatenate[PartnerCenterSandbox, P], Awaitable[T]],
+    # the operation takes the rule's arguments with `caller` optional, which a ParamSpec
+    # cannot say: its arguments go unchecked, its answer is typed
+    Callable[Concatenate[PartnerCenterSandbox, ...], Coroutine[Any, Any, T]],
 ]:
     """Turn a synchronous rule into an operation named `op`: record it, check the caller, apply
     a planned fault, advance the world, then act — or, for a write resent with an MS-RequestId
     already seen, answer what the first one answered (`result` rebuilds it). The rule never
     awaits, so each operation is atomic for asyncio."""
 
-    def wrap(fn: Callable[Concatenate[PartnerCenterSandbox, P], T]):
+    def wrap(fn: Callable[Concatenate[PartnerCenterSandbox, P], T]
+             ) -> Callable[Concatenate[PartnerCenterSandbox, ...], Coroutine[Any, Any, T]]:
         signature = inspect.signature(fn)
 
         @functools.wraps(fn)
@@ -75,7 +78,9 @@ def operation(
                     self.world.replays[key] = Replay(op=op, result=_plain(answer))
             if fault is not None:
                 raise fault.build()
-            return answer.model_copy(deep=True) if isinstance(answer, BaseModel) else answer
+            # the rule's answer, or a deep copy of it: the same type either way
+            return cast(T, answer.model_copy(deep=True) if isinstance(answer, BaseModel)
+                        else answer)
 
         return operation
 

@@ -126,7 +126,7 @@ def _subscribe(
 ) -> None:
     """The subscription of a line, with the fields of a software subscription [D
     get-all-of-a-customer-s-subscriptions]."""
-    created = order.creation_date
+    created = created_at(order)
     line.subscription_id = sub_id
     term = line.term_duration or entry.terms[0]
     record.subscriptions[sub_id] = Subscription(
@@ -162,12 +162,19 @@ def zero_line(record: CustomerRecord, order: Order, line: OrderLineItem) -> None
     order.status = rules.status_after_cancel(order)
 
 
+def created_at(order: Order) -> datetime:
+    """When a sandbox order was placed: the sandbox dates every order it places."""
+    if order.creation_date is None:
+        raise ValueError(f"sandbox order {order.id} has no creation date")
+    return order.creation_date
+
+
 def entitlements(record: CustomerRecord, behaviour: Behaviour) -> list[Entitlement]:
     """One per software line of a completed order. `entitledArtifacts` is empty for software in
     every example [D]; quantityDetails status values are unpublished (inferred: Active,
     Cancelled)."""
-    found = []
-    for rec in sorted(record.orders.values(), key=lambda r: r.order.creation_date):
+    found: list[Entitlement] = []
+    for rec in sorted(record.orders.values(), key=lambda r: created_at(r.order)):
         order = rec.order
         if rec.completes_at is not None or order.status == OrderStatus.PENDING_PO_UPLOAD:
             continue

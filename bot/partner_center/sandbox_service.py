@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.partner_center.entra_standin import EntraStandIn
 from bot.partner_center.sandbox import PartnerCenterSandbox
@@ -85,7 +86,7 @@ async def serve(
         await runner.cleanup()
 
 
-def run(host: str, port: int, credentials: Credentials, context: ssl.SSLContext, **kw) -> None:
+def run(host: str, port: int, credentials: Credentials, context: ssl.SSLContext, **kw: Any) -> None:
     """Blocking entry point: serves until Ctrl-C."""
     try:
         asyncio.run(serve(host, port, credentials, context, **kw))

@@ -11,6 +11,7 @@ ArtifactConverter.cs].
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pydantic import Field
 
@@ -39,7 +40,10 @@ class SubscriptionStatus(StrEnum):
     DISABLED = "disabled"
     DELETED = "deleted"
 
-SubscriptionStatusValue = lenient_enum(SubscriptionStatus)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    SubscriptionStatusValue: TypeAlias = SubscriptionStatus | str | None
+else:
+    SubscriptionStatusValue = lenient_enum(SubscriptionStatus)
 
 
 class Subscription(Resource):
@@ -66,7 +70,7 @@ class Subscription(Resource):
     billing_cycle: BillingCycleValue = None
     term_duration: str | None = None
     contract_type: str | None = None
-    scheduled_next_term_instructions: dict | None = None
+    scheduled_next_term_instructions: dict[str, Any] | None = None
     order_id: str | None = None
     publisher_name: str | None = None
 
@@ -79,7 +83,10 @@ class EntitlementType(StrEnum):
     SOFTWARE = "software"
     RESERVED_INSTANCE = "reservedInstance"
 
-EntitlementTypeValue = lenient_enum(EntitlementType)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    EntitlementTypeValue: TypeAlias = EntitlementType | str | None
+else:
+    EntitlementTypeValue = lenient_enum(EntitlementType)
 
 
 class ReferenceOrder(PcModel):
@@ -100,9 +107,9 @@ class EntitledArtifact(PcModel):
     [D entitlement-resources]; any other type is kept as it came."""
 
     artifact_type: str | None = None
-    link: dict | None = None
+    link: dict[str, Any] | None = None
     resource_id: str | None = None
-    dynamic_attributes: dict | None = None
+    dynamic_attributes: dict[str, Any] | None = None
 
 
 class Entitlement(PcModel):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -36,15 +37,15 @@ def ssl_context() -> ssl.SSLContext:
 class _TrustingAdapter(HTTPAdapter):
     """requests with our SSL context; requests still adds the bundle it would use itself."""
 
-    def __init__(self, context: ssl.SSLContext, **kwargs) -> None:
+    def __init__(self, context: ssl.SSLContext, **kwargs: Any) -> None:
         self._context = context
         super().__init__(**kwargs)
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._context
         return super().init_poolmanager(*args, **kwargs)
 
-    def proxy_manager_for(self, *args, **kwargs):
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["ssl_context"] = self._context
         return super().proxy_manager_for(*args, **kwargs)
 

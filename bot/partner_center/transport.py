@@ -136,7 +136,7 @@ class Transport:
         """Every item of a collection, following `links.next` with its headers."""
         answer = await self.call("GET", path, kind=kind, query=query)
         items: list[M] = []
-        seen: set[tuple[str, tuple]] = set()
+        seen: set[tuple[str, tuple[Any, ...]]] = set()
         for _page in range(self.max_pages):
             page = _page_of(answer.data)
             items.extend(_valid(model, page.items))

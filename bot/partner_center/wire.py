@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeAlias, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -121,7 +121,10 @@ class BillingCycle(StrEnum):
     NONE = "none"
 
 
-BillingCycleValue = lenient_enum(BillingCycle)
+if TYPE_CHECKING:  # what the field holds; pydantic reads it through lenient_enum
+    BillingCycleValue: TypeAlias = BillingCycle | str | None
+else:
+    BillingCycleValue = lenient_enum(BillingCycle)
 
 
 # --- links and collections --------------------------------------------------------------

@@ -7,7 +7,7 @@ Two implementations keep this contract: `ovh.OvhProvider` (the real API over HTT
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bot.core.domain import (
     BillingPeaks,
@@ -46,7 +46,7 @@ class ProviderError(Exception):
         error_class: str | None = None,
         error_code: str | None = None,
         query_id: str | None = None,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -144,7 +144,7 @@ class UnfillableConfiguration(ProviderError):
     ovh_class = "Client::BadRequest"
     nothing_ordered = True
 
-    def __init__(self, gaps: Sequence[object], **kwargs) -> None:
+    def __init__(self, gaps: Sequence[object], **kwargs: Any) -> None:
         self.labels = [str(getattr(g, "label", g)) for g in gaps]
         super().__init__(
             "OVHcloud's order form asks for what the bot cannot fill in, so nothing was "

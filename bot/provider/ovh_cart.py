@@ -74,9 +74,10 @@ class CartOrder:
             raise
         except (KeyError, TypeError, ValueError) as exc:  # an answer shaped unlike the schema
             await self.drop(path)
-            err = ProviderError(f"OVHcloud's order cart answered what the bot cannot read: {exc!r}")
-            err.nothing_ordered = True
-            raise err from exc
+            unreadable = ProviderError(
+                f"OVHcloud's order cart answered what the bot cannot read: {exc!r}")
+            unreadable.nothing_ordered = True
+            raise unreadable from exc
         body = {"autoPayWithPreferredPaymentMethod": api.auto_pay, "waiveRetractationPeriod": False}
         try:
             result = await api.call("POST", f"{path}/checkout", body)

@@ -73,7 +73,7 @@ class AccountDetails:
     cart_error: str | None = None
 
 
-def task_pending_kind(raw: dict) -> str:
+def task_pending_kind(raw: dict[str, Any]) -> str:
     if "taskPendingId" not in raw:
         return "missing"
     value = raw["taskPendingId"]
@@ -123,7 +123,7 @@ async def _read_group(
             licence_types[raw["id"]] = str(raw.get("licenceType"))
 
 
-def _as_dict(value: Any) -> dict:
+def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 

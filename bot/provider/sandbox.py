@@ -19,10 +19,10 @@ import os
 import random
 import string
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -103,20 +103,21 @@ OPTIONS_SHAPE, ITEMS_SHAPE = "options", "items"
 
 
 def _operation(
-    op: str, *, write: bool = False, body: Callable[[dict[str, Any]], dict] | None = None
+    op: str, *, write: bool = False, body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 ) -> Callable[
     [Callable[Concatenate[SandboxProvider, P], T]],
-    Callable[Concatenate[SandboxProvider, P], Awaitable[T]],
+    Callable[Concatenate[SandboxProvider, P], Coroutine[Any, Any, T]],
 ]:
     """Turn a synchronous rule into a provider operation named `op` (OVHcloud's own names:
     changeQuantity, orderAddon …): record it, delay or fail it as the faults say, advance the
     tasks, then act. The rule never awaits, so each operation is atomic for asyncio."""
 
-    def wrap(fn: Callable[Concatenate[SandboxProvider, P], T]):
+    def wrap(fn: Callable[Concatenate[SandboxProvider, P], T]
+             ) -> Callable[Concatenate[SandboxProvider, P], Coroutine[Any, Any, T]]:
         signature = inspect.signature(fn)
 
         @functools.wraps(fn)
-        async def operation(self: SandboxProvider, *args: P.args, **kwargs: P.kwargs) -> T:
+        async def operation(self: SandboxProvider, /, *args: P.args, **kwargs: P.kwargs) -> T:
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
             a = bound.arguments
@@ -134,7 +135,7 @@ def _operation(
 _TARGETS = ("subscription_id", "task_id", "license_id")
 
 
-def _ids(a: dict[str, Any]) -> dict:
+def _ids(a: dict[str, Any]) -> dict[str, Any]:
     return {} if a.get("ids") is None else {"ids": list(a["ids"])}
 
 
@@ -196,14 +197,14 @@ class SandboxProvider:
     def record(
         self,
         op: str,
-        payload: dict | None = None,
+        payload: dict[str, Any] | None = None,
         *,
         service_name: str | None = None,
         target: int | None = None,
     ) -> None:
         self._log.append(SandboxCall(op, dict(payload or {}), service_name, target, self.now()))
 
-    def calls(self, op: str) -> list[dict]:
+    def calls(self, op: str) -> list[dict[str, Any]]:
         """The payloads of every call of `op`, in order (refused and failed calls included)."""
         return [c.payload for c in self._log if c.op == op]
 
@@ -294,7 +295,7 @@ class SandboxProvider:
         return orders.refresh(self.world, orders.order_of(self.world, order_id))
 
     @_operation("orderDetails", body=lambda a: {"orderId": a["order_id"]})
-    def order_details(self, order_id: int) -> list[dict]:
+    def order_details(self, order_id: int) -> list[dict[str, Any]]:
         record = orders.order_of(self.world, order_id)
         orders.refresh(self.world, record)
         return [
@@ -486,7 +487,8 @@ class SandboxProvider:
         if isinstance(result, BaseModel):
             return type(result).model_validate(wire(result))
         if isinstance(result, list) and result and isinstance(result[0], BaseModel):
-            return [type(item).model_validate(wire(item)) for item in result]
+            # a list of models read back is the same T as the list it replaces
+            return cast(T, [type(item).model_validate(wire(item)) for item in result])
         return result
 
     def _readable_tasks(self, service_name: str) -> dict[int, TaskRecord]:

@@ -210,8 +210,8 @@ def order_from(book: CartBook, sandbox: SandboxProvider, cart: Cart) -> NewTenan
         for label, value in item.config.items():
             if kinds.get(label) == CONTACT_TYPE:
                 contact = contact or book.contacts[int(value.rsplit("/", 1)[1])]
-            elif kinds.get(label) == "string" and order_field(label):
-                values.setdefault(order_field(label), value)
+            elif kinds.get(label) == "string" and (order_key := order_field(label)):
+                values.setdefault(order_key, value)
     address = contact.get("address") or {}
     person = {
         "first_name": contact.get("firstName"), "last_name": contact.get("lastName"),
@@ -338,7 +338,8 @@ def cart_routes(prefix: str, sandbox: SandboxProvider, book: CartBook) -> list[w
 
     async def add_option(request: web.Request) -> web.Response:
         cart, body = cart_of(request), await body_of(request)
-        parent = cart.items.get(body.get("itemId")) if isinstance(body.get("itemId"), int) else None
+        item_id = body.get("itemId")
+        parent = cart.items.get(item_id) if isinstance(item_id, int) else None
         if parent is None or parent.entry is not None or parent.parent_id is not None:
             raise bad(f"[itemId] {body.get('itemId')!r} is not a license group in this cart")
         codes = {o["planCode"] for o in options(sandbox, parent.plan_code)}
@@ -369,6 +370,7 @@ def cart_routes(prefix: str, sandbox: SandboxProvider, book: CartBook) -> list[w
         req = next((r for r in requirements_of(sandbox, item) if r.label == label), None)
         if req is None:
             raise bad(f"Unknown configuration label {label!r}")
+        label = req.label  # the same text, as the requirement's str
         item.config[label] = check_value(book, req, body.get("value"))
         sandbox.record("configureCartItem", body, target=item.item_id)
         config_id = book.next_config_id

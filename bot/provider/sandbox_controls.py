@@ -26,9 +26,11 @@ def now_function(clock: Any) -> Callable[[], datetime]:
     if clock is None:
         return lambda: datetime.now(UTC)
     if hasattr(clock, "now") and not isinstance(clock, type):
-        return clock.now
+        now: Callable[[], datetime] = clock.now
+        return now
     if callable(clock):
-        return clock
+        now = clock
+        return now
     raise TypeError(f"not a clock: {clock!r}")
 
 
@@ -38,7 +40,7 @@ def now_function(clock: Any) -> Callable[[], datetime]:
 @dataclass(frozen=True)
 class SandboxCall:
     op: str
-    payload: dict
+    payload: dict[str, Any]
     service_name: str | None
     target: int | None
     at: datetime
@@ -79,7 +81,7 @@ class Faults:
         *,
         latency: float | timedelta | None = None,
         error_rate: float | None = None,
-        fail_next: Iterable[tuple] | None = None,
+        fail_next: Iterable[tuple[Any, ...]] | None = None,
         task_error_next: bool | int | None = None,
         hang_seconds: float | None = None,
     ) -> None:

@@ -73,7 +73,7 @@ def order_json(record: OrderRecord, order_id: int | None = None) -> dict[str, An
     lines = record.order.licenses
     prices = [_price(CATALOGUE[x.license_id].monthly_price * x.quantity) for x in lines]
     total = _price(sum(p["value"] for p in prices))
-    details = [
+    details: list[dict[str, Any]] = [
         {
             "cartItemID": None,
             "description": f"{CATALOGUE[x.license_id].name} x{x.quantity}",
@@ -103,7 +103,8 @@ def _price(value: float) -> dict[str, Any]:
     return {"currencyCode": "EUR", "text": f"{value:.2f} €", "value": value}
 
 
-def detail_json(record: OrderRecord, detail_id: int, *, names_service: bool = True) -> dict:
+def detail_json(record: OrderRecord, detail_id: int, *, names_service: bool = True
+                ) -> dict[str, Any]:
     """`billing.OrderDetail` of one line. Whether `domain` names the delivered service is not
     published: with `names_service` it does once the group exists (as OVHcloud's details do
     for other products), else it stays "*"; the bot is built for both readings."""

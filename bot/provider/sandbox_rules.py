@@ -188,11 +188,19 @@ def update_tenant(tenant: TenantRecord, update: TenantUpdate) -> None:
 # --- tasks ----------------------------------------------------------------------------------
 
 
+def _given(rec: TaskRecord, value: int | None, what: str) -> int:
+    """A field of the task its kind always sets (the rule that made the task filled it in)."""
+    if value is None:
+        raise ValueError(f"sandbox task {rec.task.id} ({rec.kind}) has no {what}")
+    return value
+
+
 def mark_pending(tenant: TenantRecord, rec: TaskRecord) -> None:
     """The subscription a task works on refuses other changes until the task ends."""
     target = rec.parent_id if rec.kind == "orderAddon" else rec.subscription_id
     if rec.kind in ("changeQuantity", "deleteSubscription", "orderAddon"):
-        tenant.subscriptions[target].subscription.task_pending_id = rec.task.id
+        sid = _given(rec, target, "subscription")
+        tenant.subscriptions[sid].subscription.task_pending_id = rec.task.id
 
 
 def _clear_pending(tenant: TenantRecord, task_id: int) -> None:
@@ -241,14 +249,16 @@ def finish_task(tenant: TenantRecord, rec: TaskRecord, status: str) -> None:
         return
     rec.task.status = TaskStatus.DONE
     if rec.kind in _CREATES:
-        _create(tenant, rec.subscription_id, rec.license_id, rec.quantity, at, status,
-                rec.parent_id)
+        _create(tenant, _given(rec, rec.subscription_id, "subscription_id"),
+                _given(rec, rec.license_id, "license_id"), _given(rec, rec.quantity, "quantity"),
+                at, status, rec.parent_id)
     elif rec.kind == "changeQuantity":
-        sub = tenant.subscriptions[rec.subscription_id]
+        sub = tenant.subscriptions[_given(rec, rec.subscription_id, "subscription_id")]
         if sub.live:
-            sub.subscription.quantity = rec.quantity
+            quantity = _given(rec, rec.quantity, "quantity")
+            sub.subscription.quantity = quantity
             sub.subscription.last_update = at
-            sub.history.append((at, rec.quantity))
+            sub.history.append((at, quantity))
     elif rec.kind == "deleteSubscription":
         for sub in tenant.subscriptions.values():
             is_target = sub.subscription.id == rec.subscription_id
@@ -256,8 +266,8 @@ def finish_task(tenant: TenantRecord, rec: TaskRecord, status: str) -> None:
                 _cancel(sub, at)
     elif rec.kind == "createTenant":
         for offset, line in enumerate(rec.lines):
-            _create(tenant, rec.subscription_id + offset, line.license_id, line.quantity, at,
-                    status)
+            first = _given(rec, rec.subscription_id, "subscription_id")
+            _create(tenant, first + offset, line.license_id, line.quantity, at, status)
         tenant.tenant.status = TenantStatus.OK
         tenant.service_status = "ok"
 

@@ -85,7 +85,7 @@ class ServerState:
     public_url: str | None
     requests: list[SeenRequest] = field(default_factory=list)
     carts: CartBook = field(default_factory=CartBook)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _node: str = field(default_factory=lambda: secrets.token_hex(4))
 
     def query_id(self) -> str:
@@ -126,7 +126,7 @@ def bad(message: str) -> BadParameters:
 
 @web.middleware
 async def envelope(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[Any]]
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Log the request, turn every failure into an OVHcloud error body, tag the answer."""
     state = request.app[STATE]
@@ -156,7 +156,7 @@ async def envelope(
 
 @web.middleware
 async def verify_signature(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[Any]]
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> Any:
     state = request.app[STATE]
     if request.path == f"{PREFIX}/auth/time":
@@ -300,7 +300,7 @@ def csp2_routes(sandbox: SandboxProvider) -> list[web.RouteDef]:
     async def usage(request: web.Request) -> web.Response:
         raw = request.query.get("timePeriod")
         try:
-            period = UsagePeriod(raw)
+            period = UsagePeriod(raw or "")  # no period, like an unknown one: the same 400
         except ValueError:
             raise bad(f"[timePeriod] Given data ({raw}) does not belong to the enum") from None
         return ok(await sandbox.usage_statistics(request.match_info["sn"], period))

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.views import View
 
 from bot.core.blocks import date_token, escape
-from bot.core.domain import Request, RequestKind, StepAction
+from bot.core.domain import Draft, RequestKind, StepAction
 from bot.core.errors import FormErrors
 from bot.core.formats import duration, number
 from bot.core.i18n import _
@@ -32,6 +32,10 @@ from bot.software import views as software_views
 from bot.software.catalogue import CatalogueItem, Offer, SoftwareKind, cycle_words, term_words
 from bot.software.steps import new_request_key
 from store import software as repo
+
+if TYPE_CHECKING:
+    from bot.app.config import Settings
+    from bot.app.runtime import Runtime
 
 #: Bounds what anyone can type, whatever a SKU says.
 MAX_QUANTITY = 100_000
@@ -59,13 +63,13 @@ class BuyForm:
         if not 1 <= quantity <= MAX_QUANTITY:
             problems[SoftwareBlock.QUANTITY] = _("A whole number from 1 to {n}.",
                                                     n=number(MAX_QUANTITY))
-        if problems:
+        if problems or not customer or offer is None:  # each of those is in `problems`
             raise FormErrors(problems)
         channel = ChannelRef.of(view).channel
-        return cls(customer, offer, quantity, channel)  # type: ignore[arg-type]
+        return cls(customer, offer, quantity, channel)
 
 
-def expected_deadline(offer: Offer, now: datetime, settings: Any) -> datetime:
+def expected_deadline(offer: Offer, now: datetime, settings: Settings) -> datetime:
     """The cancellation deadline the purchase will have if bought now: perpetual, purchase +
     CSP_PERPETUAL_CANCELLATION_WINDOW_DAYS (the bot's rule, `bot.partner_center.windows`); a
     software subscription gets its own `cancellationAllowedUntilDate` from Partner Center, which
@@ -76,7 +80,7 @@ def expected_deadline(offer: Offer, now: datetime, settings: Any) -> datetime:
     return now + timedelta(days=settings.csp_refund_window_software_subscription_days)
 
 
-async def draft_purchase(runtime: Any, form: BuyForm, requester: str) -> tuple[Request, View]:
+async def draft_purchase(runtime: Runtime, form: BuyForm, requester: str) -> tuple[Draft, View]:
     await runtime.roles.require_drafter(requester, RequestKind.SOFTWARE_BUY)
     async with runtime.db.session() as session:
         customer = await repo.get_customer(session, form.customer_id)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
 from bot.core.blocks import date_token, escape
-from bot.core.domain import Request, RequestKind, StepAction
+from bot.core.domain import Draft, RequestKind, StepAction
 from bot.core.errors import DomainError, FormErrors, NotFoundError
 from bot.core.formats import number
 from bot.core.i18n import _, ngettext
@@ -33,6 +33,11 @@ from bot.software.steps import new_request_key
 from store import cache
 from store import software as repo
 
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+    from bot.refunds.views import RefundPrefill
+    from store.models import SoftwareCustomerRow
+
 REASON_LIMIT = 2000
 
 
@@ -44,7 +49,7 @@ class RefundInstead(DomainError):
         self.purchase = purchase
 
 
-async def load_purchase(runtime: Any, ref: PurchaseRef) -> tuple[Purchase, Any]:
+async def load_purchase(runtime: Runtime, ref: PurchaseRef) -> tuple[Purchase, SoftwareCustomerRow]:
     """The purchase and its customer, from the cache."""
     async with runtime.db.session() as session:
         row = await repo.get_purchase(session, ref.customer_id, ref.order_id, ref.line_number)
@@ -54,7 +59,7 @@ async def load_purchase(runtime: Any, ref: PurchaseRef) -> tuple[Purchase, Any]:
     return Purchase.of(row), customer
 
 
-async def purchase_named(runtime: Any, words: list[str]) -> PurchaseRef:
+async def purchase_named(runtime: Runtime, words: list[str]) -> PurchaseRef:
     """The one purchase `<order id> [line]` names in the cache."""
     order_id = words[0]
     line = words[1] if len(words) > 1 else None
@@ -69,7 +74,8 @@ async def purchase_named(runtime: Any, words: list[str]) -> PurchaseRef:
     return PurchaseRef(rows[0].customer_id, rows[0].order_id, rows[0].line_number)
 
 
-async def check_cancellable(runtime: Any, ref: PurchaseRef, user: str) -> tuple[Purchase, Any]:
+async def check_cancellable(runtime: Runtime, ref: PurchaseRef, user: str
+                            ) -> tuple[Purchase, SoftwareCustomerRow]:
     """Before the modal opens and again at submission: the window and the role."""
     purchase, customer = await load_purchase(runtime, ref)
     decision = software_cancellation(purchase, await runtime.roles.of(user), runtime.clock.now())
@@ -91,8 +97,8 @@ def reason_of(view: Mapping[str, Any]) -> str:
     return text
 
 
-async def draft_cancellation(runtime: Any, ref: PurchaseRef, reason: str, requester: str,
-                             origin_channel: str | None = None) -> tuple[Request, View]:
+async def draft_cancellation(runtime: Runtime, ref: PurchaseRef, reason: str, requester: str,
+                             origin_channel: str | None = None) -> tuple[Draft, View]:
     await runtime.roles.require_drafter(requester, RequestKind.SOFTWARE_CANCEL)
     try:
         purchase, customer = await check_cancellable(runtime, ref, requester)
@@ -141,7 +147,7 @@ async def draft_cancellation(runtime: Any, ref: PurchaseRef, reason: str, reques
     return await prepare(runtime.db, spec, content)
 
 
-async def refund_prefill(runtime: Any, purchase: Purchase, user: str):
+async def refund_prefill(runtime: Runtime, purchase: Purchase, user: str) -> RefundPrefill:
     """The refund ticket's modal, filled in from the purchase: the customer's domain (or tenant
     GUID), the order, what was bought, when, and the license group when one matches."""
     from bot.refunds.tickets import prefill

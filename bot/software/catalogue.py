@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from bot.core.formats import number
 from bot.core.i18n import _
+
+if TYPE_CHECKING:
+    from store.models import SoftwareProductRow
 
 
 class SoftwareKind(StrEnum):
@@ -78,7 +82,7 @@ class CatalogueItem:
     maximum_quantity: int | None = None
 
     @classmethod
-    def of(cls, row) -> CatalogueItem:
+    def of(cls, row: SoftwareProductRow) -> CatalogueItem:
         return cls(row.product_id, row.sku_id, row.product_title, row.sku_title,
                    SoftwareKind(row.kind), tuple(row.terms or ()), tuple(row.billing_cycles or ()),
                    row.minimum_quantity or 1, row.maximum_quantity)
@@ -118,7 +122,8 @@ class CatalogueItem:
         return name + tail
 
 
-def kind_of(terms: list[str], billing_cycles: list[str], dynamic: dict | None) -> SoftwareKind:
+def kind_of(terms: list[str], billing_cycles: list[str], dynamic: dict[str, Any] | None
+            ) -> SoftwareKind:
     """A SKU with a term, or flagged `isSoftwareSubscription`, is a software subscription;
     one billed only `one_time` is perpetual (inferred from [D csp-software-subscriptions,
     make-a-one-time-purchase]: perpetual lines are `one_time` with an empty term)."""

@@ -14,7 +14,7 @@ Activity log records key views and downloads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.errors import NotAllowed, NotFoundError
 from bot.core.i18n import _
@@ -22,6 +22,9 @@ from bot.policy.software import may_take_key_route
 from bot.software.purchases import Purchase
 from store import requests as audit_repo
 from store import software as repo
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
 
 #: Partner Center's dashboard; the customer's Software page is reached from its Customers list
 #: (a deep link to it is not documented).
@@ -39,7 +42,7 @@ class KeyRoute:
     purchases: list[Purchase]
 
 
-async def key_route(runtime: Any, customer_id: str, user: str) -> KeyRoute:
+async def key_route(runtime: Runtime, customer_id: str, user: str) -> KeyRoute:
     """The route for an admin agent, audited; NotAllowed for anyone else (audited too: a
     refused look is worth knowing)."""
     decision = may_take_key_route(await runtime.roles.of(user))

@@ -4,7 +4,7 @@ customer a few words name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.domain import Role
 from bot.core.errors import DomainError
@@ -13,6 +13,12 @@ from bot.core.text import escape
 from bot.software.purchases import Purchase
 from store import software as repo
 from store.search import normalize, words_of
+
+if TYPE_CHECKING:
+    from slack_sdk.models.blocks import Block
+
+    from bot.app.runtime import Runtime
+    from store.models import SoftwareCustomerRow
 
 MAX_CHOICES = 10
 
@@ -33,11 +39,11 @@ class SoftwareListing:
     roles: frozenset[Role]
 
 
-def _choice(row) -> CustomerChoice:
+def _choice(row: SoftwareCustomerRow) -> CustomerChoice:
     return CustomerChoice(row.customer_id, row.name, row.domain, row.country, row.license_group)
 
 
-async def find_customers(runtime: Any, words: list[str], limit: int = MAX_CHOICES
+async def find_customers(runtime: Runtime, words: list[str], limit: int = MAX_CHOICES
                          ) -> list[CustomerChoice]:
     query = [normalize(w) for w in words_of(" ".join(words))]
     async with runtime.db.session() as session:
@@ -48,7 +54,7 @@ async def find_customers(runtime: Any, words: list[str], limit: int = MAX_CHOICE
         return [_choice(r) for r in await repo.customers(session, [w for w in query if w], limit)]
 
 
-async def one_customer(runtime: Any, words: list[str]) -> CustomerChoice:
+async def one_customer(runtime: Runtime, words: list[str]) -> CustomerChoice:
     """The one customer the words name; a DomainError that says what to type otherwise."""
     if not words:
         raise DomainError(_("Name the customer: `/csp software list contoso` (its name, domain "
@@ -65,7 +71,7 @@ async def one_customer(runtime: Any, words: list[str]) -> CustomerChoice:
     return found[0]
 
 
-async def listing(runtime: Any, words: list[str], user: str) -> SoftwareListing:
+async def listing(runtime: Runtime, words: list[str], user: str) -> SoftwareListing:
     customer = await one_customer(runtime, words)
     async with runtime.db.session() as session:
         rows = await repo.purchases_of(session, customer.customer_id)
@@ -76,7 +82,7 @@ async def listing(runtime: Any, words: list[str], user: str) -> SoftwareListing:
 HOME_LIMIT = 5
 
 
-async def home_section(runtime: Any, user_id: str) -> list:
+async def home_section(runtime: Runtime, user_id: str) -> list[Block]:
     """App Home: the software this person bought through the bot, with its windows."""
     from bot.software.views import home_blocks
 

@@ -3,7 +3,7 @@ every other typeahead (`bot.cache.typeahead.rank`), labels escaped and cut."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Option
 
@@ -12,8 +12,11 @@ from bot.software.catalogue import CatalogueItem
 from store import software as repo
 from store.search import normalize
 
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
 
-async def customer_options(runtime: Any, query: str) -> list[Option]:
+
+async def customer_options(runtime: Runtime, query: str) -> list[Option]:
     async with runtime.db.session() as session:
         rows = await repo.customers(session, limit=1000)
     candidates = [
@@ -24,7 +27,7 @@ async def customer_options(runtime: Any, query: str) -> list[Option]:
     return [option(c) for c in rank(query, candidates, MAX_OPTIONS)]
 
 
-async def offer_options(runtime: Any, query: str) -> list[Option]:
+async def offer_options(runtime: Runtime, query: str) -> list[Option]:
     async with runtime.db.session() as session:
         items = [CatalogueItem.of(r) for r in await repo.products(session)]
     candidates = [
@@ -36,7 +39,7 @@ async def offer_options(runtime: Any, query: str) -> list[Option]:
     return [option(c) for c in rank(query, candidates, MAX_OPTIONS)]
 
 
-async def customer_option(runtime: Any, customer_id: str) -> Option | None:
+async def customer_option(runtime: Runtime, customer_id: str) -> Option | None:
     async with runtime.db.session() as session:
         row = await repo.get_customer(session, customer_id)
     if row is None:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.partner_center.orders import OrderStatus
 from bot.partner_center.windows import can_cancel
 from bot.software.catalogue import SoftwareKind
+
+if TYPE_CHECKING:
+    from store.models import SoftwarePurchaseRow
 
 SEPARATOR = "|"
 
@@ -52,7 +56,7 @@ class Purchase:
     request_id: int | None
 
     @classmethod
-    def of(cls, row) -> Purchase:
+    def of(cls, row: SoftwarePurchaseRow) -> Purchase:
         return cls(
             PurchaseRef(row.customer_id, row.order_id, row.line_number), row.title, row.offer_id,
             row.quantity, row.term_duration, row.billing_cycle, row.order_status,

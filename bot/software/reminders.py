@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.software.purchases import Purchase
 from store import software as repo
 
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 
-async def remind_software_windows(runtime: Any) -> int:
+async def remind_software_windows(runtime: Runtime) -> int:
     """Sends the reminders that are due; returns how many."""
     from bot.software.views import window_reminder
 
@@ -30,6 +33,9 @@ async def remind_software_windows(runtime: Any) -> int:
                  for r in due}
     sent = 0
     for row in due:
+        buyer = row.bought_by
+        if buyer is None:  # never: due_reminders lists only purchases with a buyer
+            continue
         async with runtime.db.transaction() as session:
             if not await repo.claim_reminder(session, row, now):
                 continue
@@ -37,7 +43,7 @@ async def remind_software_windows(runtime: Any) -> int:
         with (await runtime.locales.of(row.bought_by)).speaking():  # the buyer's words and zone
             card = window_reminder(Purchase.of(row), getattr(customer, "name", row.customer_id))
         try:
-            await runtime.notifier.direct_message(row.bought_by, card)
+            await runtime.notifier.direct_message(buyer, card)
             sent += 1
         except Exception:
             log.exception("could not remind %s of order %s", row.bought_by, row.order_id)

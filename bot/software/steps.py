@@ -73,10 +73,10 @@ async def send(software: SoftwareProvider, request: Request, step: RequestStep) 
     if step.action is A.CANCEL_SOFTWARE:
         order = await software.get_order(customer, p["order_id"])
         number = int(p["line_number"])
-        line = order.line(number)
-        if line is None:
+        ordered = order.line(number)
+        if ordered is None:
             raise errors.UnknownOrder(description=f"Order {order.id} has no line {number}.")
-        if line.quantity == 0:
+        if ordered.quantity == 0:
             return Sent(None, {"order_status": str(order.status or ""), "already": True})
         done = await software.cancel_order(customer, order, [number],
                                            request_id=call_id(step, "cancel"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.partner_center.catalog import TargetView
 from bot.partner_center.errors import PartnerCenterError
@@ -23,6 +23,12 @@ from bot.software.catalogue import kind_of
 from store import cache
 from store import software as repo
 from store.search import normalize
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.app.runtime import Runtime
+    from bot.partner_center.provider import SoftwareProvider
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,7 @@ class SoftwareSyncReport:
     error: str | None = None
 
 
-async def sync_software(runtime: Any) -> SoftwareSyncReport:
+async def sync_software(runtime: Runtime) -> SoftwareSyncReport:
     """One full pass. A customer whose orders cannot be read is named in `failed`; the others
     are kept current."""
     report = SoftwareSyncReport()
@@ -71,8 +77,8 @@ async def sync_software(runtime: Any) -> SoftwareSyncReport:
     return report
 
 
-async def _read_catalogue(provider, country: str) -> list[dict[str, Any]]:
-    rows = []
+async def _read_catalogue(provider: SoftwareProvider, country: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for product in await provider.list_products(country, TargetView.SOFTWARE):
         for sku in await provider.list_skus(product.id, country):
             availabilities = await provider.list_availabilities(product.id, sku.id, country)
@@ -89,15 +95,15 @@ async def _read_catalogue(provider, country: str) -> list[dict[str, Any]]:
     return rows
 
 
-async def _license_groups(runtime) -> dict[str, str]:
+async def _license_groups(runtime: Runtime) -> dict[str, str]:
     """License groups by normalised display name: a customer of the same name is theirs."""
     async with runtime.db.session() as session:
         names = await cache.tenant_names(session)
     return {normalize(display): service for service, display in names if display}
 
 
-async def sync_customer(runtime, customer_id: str, known: set[tuple[str, str]] | None = None
-                        ) -> int:
+async def sync_customer(runtime: Runtime, customer_id: str,
+                        known: set[tuple[str, str]] | None = None) -> int:
     """Reads one customer's orders and software subscriptions; returns the lines kept."""
     provider = runtime.software
     orders = await provider.list_orders(customer_id)
@@ -112,8 +118,8 @@ async def sync_customer(runtime, customer_id: str, known: set[tuple[str, str]] |
     return count
 
 
-async def record_order(runtime, customer_id: str, order_id: str, *, bought_by: str | None = None,
-                       request_id: int | None = None) -> Order:
+async def record_order(runtime: Runtime, customer_id: str, order_id: str, *,
+                       bought_by: str | None = None, request_id: int | None = None) -> Order:
     """Reads one order (and its subscriptions) and keeps its lines, with who bought it through
     the bot when given: the worker calls this when its purchase or cancellation is done."""
     provider = runtime.software
@@ -128,7 +134,7 @@ async def record_order(runtime, customer_id: str, order_id: str, *, bought_by: s
     return order
 
 
-async def _put_order(runtime, session, customer_id: str, order: Order,
+async def _put_order(runtime: Runtime, session: AsyncSession, customer_id: str, order: Order,
                      subscriptions: list[Subscription], known: set[tuple[str, str]] | None,
                      *, bought_by: str | None = None, request_id: int | None = None) -> int:
     window = runtime.settings.perpetual_cancellation_window
@@ -168,7 +174,7 @@ def _ids(line: OrderLineItem) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) >= 2 else (line.offer_id or "", "")
 
 
-async def _title(session, product_id: str, sku_id: str, line: OrderLineItem,
+async def _title(session: AsyncSession, product_id: str, sku_id: str, line: OrderLineItem,
                  sub: Subscription | None) -> str:
     product = await repo.get_product(session, product_id, sku_id)
     if product is not None and (product.sku_title or product.product_title):

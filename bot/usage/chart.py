@@ -15,6 +15,7 @@ import asyncio
 import io
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.core.formats import day, number, short_day
 from bot.core.i18n import _, ngettext
@@ -26,6 +27,9 @@ from bot.usage.seats_used import (
     billing_label,
     right_sizing_line,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 WIDTH, HEIGHT, DPI = 1200, 675, 100
 #: Panels drawn; the alt text names every licence.
@@ -68,11 +72,13 @@ def draw_usage_chart(summary: UsageSummary) -> UsageChart:
         axes = fig.subplots(len(shown), 1, sharex=True, squeeze=False)[:, 0]
         for ax, usage in zip(axes, shown, strict=True):
             _panel(ax, usage, summary)
-        locator = AutoDateLocator()
+        # matplotlib's own hints leave these two unannotated
+        locator = AutoDateLocator()  # type: ignore[no-untyped-call]
         axes[-1].xaxis.set_major_locator(locator)
         # the reader's month names ("3 mrt", "3. März"), not matplotlib's English ones
         axes[-1].xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: short_day(num2date(x).date())))
+            FuncFormatter(lambda x, _pos: short_day(
+                num2date(x).date())))  # type: ignore[no-untyped-call]
         axes[-1].set_xlim(summary.first_day, summary.today)
         axes[0].legend(loc="upper left", fontsize=8, frameon=False, ncols=4)
     if len(summary.licences) > MAX_PANELS:
@@ -91,16 +97,20 @@ async def render_usage_chart(summary: UsageSummary) -> UsageChart:
     return await asyncio.to_thread(draw_usage_chart, summary)
 
 
-def _panel(ax, usage: LicenceUsage, summary: UsageSummary) -> None:
-    ax.axvspan(summary.today - timedelta(days=MONTH_DAYS - 1), summary.today,
+def _panel(ax: Axes, usage: LicenceUsage, summary: UsageSummary) -> None:
+    # The x values are dates, which matplotlib's date converter takes; its type hints only
+    # name floats, hence the arg-type ignores below.
+    ax.axvspan(summary.today - timedelta(days=MONTH_DAYS - 1),  # type: ignore[arg-type]
+               summary.today,  # type: ignore[arg-type]
                color=SHADE_COLOUR, zorder=0, label=_("last 30 days"))
     if usage.days:
         days = [d.day for d in usage.days]
-        ax.step(days, [d.peak for d in usage.days], where="mid", color=PEAK_COLOUR,
-                label=_("peak in use (day)"))
+        ax.step(days, [d.peak for d in usage.days],  # type: ignore[arg-type]
+                where="mid", color=PEAK_COLOUR, label=_("peak in use (day)"))
         ends = [(d.day, d.end_of_day) for d in usage.days if d.end_of_day is not None]
         if ends:
-            ax.plot([d for d, _n in ends], [n for _d, n in ends], color=END_COLOUR,
+            ax.plot([d for d, _n in ends],  # type: ignore[arg-type]
+                    [n for _d, n in ends], color=END_COLOUR,
                     linewidth=0.8, label=_("in use at day's end"))
     else:
         ax.text(0.5, 0.5, _("no usage figures yet"), transform=ax.transAxes, ha="center",
@@ -143,7 +153,7 @@ def usage_alt_text(summary: UsageSummary) -> str:
             text += "; " + _("{period}: peak {n}", period=billing_label(usage.billing),
                              n="?" if usage.billing_peak is None
                              else number(usage.billing_peak))
-        if right_sizing_line(usage) is not None:
+        if right_sizing_line(usage) is not None and usage.removable_until is not None:
             text += ". " + ngettext("{n} could be removed until {date}",
                                     "{n} could be removed until {date}", usage.could_remove,
                                     date=utc_text(usage.removable_until))

@@ -11,7 +11,7 @@ Where the bot may not post (a channel it is not in), the chart goes to the perso
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
@@ -20,6 +20,9 @@ from bot.core.text import escape
 from bot.usage.chart import UsageChart, render_usage_chart
 from bot.usage.report import group_usage
 from bot.usage.seats_used import UsageSummary, right_sizing_line
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +44,16 @@ def usage_comment(summary: UsageSummary) -> str:
     return "\n".join(lines)
 
 
-async def upload_chart(runtime: Any, channel: str, chart: UsageChart, comment: str,
-                       title: str) -> dict:
-    return (await runtime.slack.files_upload_v2(
+async def upload_chart(runtime: Runtime, channel: str, chart: UsageChart, comment: str,
+                       title: str) -> None:
+    await runtime.slack.files_upload_v2(
         channel=channel, file=chart.png, filename=chart.filename, title=title,
         alt_txt=chart.alt_text, initial_comment=comment,
-    )).data
+    )
 
 
-async def post_usage(runtime: Any, service_name: str, channel: str | None, user_id: str) -> None:
+async def post_usage(runtime: Runtime, service_name: str, channel: str | None,
+                     user_id: str) -> None:
     """Draws the group's chart and shares it in `channel`, or in the person's DM."""
     summary = await group_usage(runtime, service_name)
     chart = await render_usage_chart(summary)
@@ -66,7 +70,7 @@ async def post_usage(runtime: Any, service_name: str, channel: str | None, user_
     await upload_chart(runtime, opened["channel"]["id"], chart, comment, title)
 
 
-def post_usage_soon(runtime: Any, service_name: str, channel: str | None, user_id: str) -> None:
+def post_usage_soon(runtime: Runtime, service_name: str, channel: str | None, user_id: str) -> None:
     """`post_usage` after the listener's answer; a failure is logged and told to the person."""
 
     async def work() -> None:

@@ -32,11 +32,16 @@ QUARTER_DAYS = 90
 class UsageDayLike(Protocol):
     """One licence's counts on one day (store.cache_usage.UsageDay)."""
 
-    license_id: int
-    license_name: str
-    day: date
-    peak_count: int
-    end_of_day_count: int | None
+    @property
+    def license_id(self) -> int: ...
+    @property
+    def license_name(self) -> str: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def peak_count(self) -> int: ...
+    @property
+    def end_of_day_count(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
