@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import affected
 from store.models import (
     AuditEventRow,
     ReminderRow,
@@ -82,7 +83,7 @@ async def update_fields(
     result = await session.execute(
         query.values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def add_audit(session: AsyncSession, **fields: Any) -> AuditEventRow:
@@ -113,7 +114,7 @@ async def update_step(
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def requests_in_states(
@@ -216,7 +217,7 @@ async def claim_card(
         .values({ts.key: marker, "updated_at": RequestRow.updated_at})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def store_card(
@@ -229,7 +230,7 @@ async def store_card(
         .values({channel_col.key: channel, ts.key: ts_value, "updated_at": RequestRow.updated_at})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release_card(session: AsyncSession, request_id: int, which: str, marker: str) -> None:
@@ -310,7 +311,7 @@ async def claim_reminder(
         .values(request_id=request_id, hours_before=hours_before, sent_at=sent_at)
         .on_conflict_do_nothing()
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release_reminder(session: AsyncSession, request_id: int, hours_before: int) -> None:
@@ -387,7 +388,7 @@ async def claim_assignee(session: AsyncSession, request_id: int, assignee: str) 
         .values(assignee=assignee, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 #: Request states whose steps are confirmed but may not have reached the cache yet.
