@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.core.domain import License, ProviderTask, ServiceInfo, Subscription, Tenant
 from store.cache import SOURCE_CREATION, SOURCE_SYNC
 from store.cache_usage import UsageSnapshot, apply_usage
+from store.db import affected
 from store.models import (
     LicenseRow,
     ProviderTaskRow,
@@ -225,7 +226,7 @@ async def prune_tasks(session: AsyncSession, finished_before: datetime) -> int:
     finished = ProviderTaskRow.status.in_(("done", "error", "cancelled"))
     when = func.coalesce(ProviderTaskRow.finish_date, ProviderTaskRow.synced_at)
     result = await session.execute(delete(ProviderTaskRow).where(finished, when < finished_before))
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def _in_flight(session: AsyncSession, service_name: str) -> tuple[set[int], bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, insert, select
@@ -63,7 +64,7 @@ async def apply_usage(session: AsyncSession, row: TenantRow, usage: UsageSnapsho
         row.usage_peaks = usage.peaks.model_dump(mode="json")
     sn = row.service_name
     if usage.days is not None:
-        found: dict[tuple[int, date], dict] = {}
+        found: dict[tuple[int, date], dict[str, Any]] = {}
         for entry in usage.days[:MAX_DAYS_READ]:
             if entry.date is None:
                 continue

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Connection, CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -55,7 +55,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_begin(connection) -> None:
+def affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched. SQLAlchemy types `execute` as returning a
+    `Result`; for those statements it is always a `CursorResult`, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _sqlite_begin(connection: Connection) -> None:
     """We emit BEGIN ourselves (the driver's implicit one is switched off in the pragmas).
 
     Transactions that write take the write lock up front (BEGIN IMMEDIATE): a deferred
@@ -66,7 +72,7 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # the DB-API connection
     use_one_trip_cursors(dbapi_connection)  # aiosqlite: one thread hand-over per statement
     # The driver's implicit transactions are off (BEGIN comes from `_sqlite_begin`), so the
     # pragmas below run outside any transaction, as SQLite requires.

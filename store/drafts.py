@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import affected
 from store.models import AuditEventRow, DraftRow, RequestRow
 
 
@@ -36,7 +37,7 @@ async def claim_draft(session: AsyncSession, draft_id: int, now: datetime) -> bo
         .values(confirmed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def link_request(session: AsyncSession, draft_id: int, request_id: int) -> None:
@@ -55,7 +56,7 @@ async def delete_drafts_before(session: AsyncSession, before: datetime) -> int:
             synchronize_session=False
         )
     )
-    return result.rowcount
+    return affected(result)
 
 
 async def delete_request_drafts_before(session: AsyncSession, before: datetime) -> int:
@@ -74,4 +75,4 @@ async def delete_request_drafts_before(session: AsyncSession, before: datetime) 
         .where(RequestRow.state == "draft", RequestRow.created_at < before)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return affected(result)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import affected
 from store.models import RequestRow
 
 
-def _lease_free(now: datetime, dead_owners: Collection[str] = ()):
+def _lease_free(now: datetime, dead_owners: Collection[str] = ()) -> ColumnElement[bool]:
     """A lease nobody holds: none, run out, or held by a worker known to be dead."""
     free = or_(RequestRow.lease_until.is_(None), RequestRow.lease_until < now)
     if dead_owners:
@@ -96,7 +97,7 @@ async def hold_lease(session: AsyncSession, request_id: int, owner: str, until: 
         .values(lease_until=until, updated_at=RequestRow.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def renew_leases(
@@ -129,7 +130,8 @@ async def live_lease_owners(session: AsyncSession, now: datetime) -> set[str]:
         )
         .distinct()
     )
-    return set((await session.execute(query)).scalars())
+    # the query keeps only owned leases; the test is for the type checker
+    return {owner for owner in (await session.execute(query)).scalars() if owner is not None}
 
 
 async def release_lease(
@@ -146,4 +148,4 @@ async def release_lease(
         .values(lease_owner=None, lease_until=look_again_at, updated_at=RequestRow.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -52,7 +52,7 @@ _MIGRATION_LOCK = (0x0C5B, 2)
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations on the engine's database (runs Alembic in a worker thread)."""
 
-    def run(sync_connection) -> None:
+    def run(sync_connection: Connection) -> None:
         if sync_connection.dialect.name == "postgresql":
             sync_connection.execute(
                 text("SELECT pg_advisory_xact_lock(:a, :b)"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from store.db import affected
 from store.models import (
     AuditEventRow,
     ReminderRow,
@@ -27,7 +29,7 @@ async def insert_request(session: AsyncSession, **fields: Any) -> RequestRow:
 
 
 async def insert_steps(
-    session: AsyncSession, request_id: int, steps: Sequence[tuple[str, dict]]
+    session: AsyncSession, request_id: int, steps: Sequence[tuple[str, dict[str, Any]]]
 ) -> list[RequestStepRow]:
     rows = [
         RequestStepRow(
@@ -82,7 +84,7 @@ async def update_fields(
     result = await session.execute(
         query.values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def add_audit(session: AsyncSession, **fields: Any) -> AuditEventRow:
@@ -113,7 +115,7 @@ async def update_step(
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def requests_in_states(
@@ -172,11 +174,14 @@ async def audit_events(
 
 # --- status and approval cards, deadlines, reminders, listings ------------------------------------
 
+Q = TypeVar("Q", bound=Select[Any])
+
 #: A card being posted: its ts column holds this prefix and the claim time until Slack answers.
 CARD_CLAIM_PREFIX = "posting:"
 
 
-def _card_columns(which: str):
+def _card_columns(which: str
+                  ) -> tuple[InstrumentedAttribute[str | None], InstrumentedAttribute[str | None]]:
     if which == "card":
         return RequestRow.card_channel, RequestRow.card_ts
     if which == "approval":
@@ -184,7 +189,7 @@ def _card_columns(which: str):
     raise ValueError(f"no card {which!r}")
 
 
-def _shown_column(which: str):
+def _shown_column(which: str) -> InstrumentedAttribute[datetime | None]:
     return RequestRow.card_shown_at if which == "card" else RequestRow.approval_shown_at
 
 
@@ -216,7 +221,7 @@ async def claim_card(
         .values({ts.key: marker, "updated_at": RequestRow.updated_at})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def store_card(
@@ -229,7 +234,7 @@ async def store_card(
         .values({channel_col.key: channel, ts.key: ts_value, "updated_at": RequestRow.updated_at})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release_card(session: AsyncSession, request_id: int, which: str, marker: str) -> None:
@@ -247,10 +252,10 @@ async def requests_missing_cards(
 ) -> list[RequestRow]:
     """Confirmed requests whose status card, or pending approval card, is not posted, or
     shows an older version of the request than the database has (Slack refused an update)."""
-    def unposted(ts):
+    def unposted(ts: InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
         return or_(ts.is_(None), ts.like(CARD_CLAIM_PREFIX + "%"))
 
-    def behind(which: str):
+    def behind(which: str) -> ColumnElement[bool]:
         shown = _shown_column(which)
         _channel, ts = _card_columns(which)
         return and_(
@@ -301,16 +306,16 @@ async def claim_reminder(
     session: AsyncSession, request_id: int, hours_before: int, sent_at: datetime
 ) -> bool:
     """Records a reminder as sent; False when it already was (the primary key decides)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(ReminderRow)
         .values(request_id=request_id, hours_before=hours_before, sent_at=sent_at)
         .on_conflict_do_nothing()
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release_reminder(session: AsyncSession, request_id: int, hours_before: int) -> None:
@@ -351,7 +356,7 @@ async def last_transition_to(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-def _audit_filter(query, request_id: int | None, subscription_id: int | None):
+def _audit_filter(query: Q, request_id: int | None, subscription_id: int | None) -> Q:
     if request_id is not None:
         query = query.where(AuditEventRow.request_id == request_id)
     if subscription_id is not None:
@@ -387,7 +392,7 @@ async def claim_assignee(session: AsyncSession, request_id: int, assignee: str) 
         .values(assignee=assignee, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 #: Request states whose steps are confirmed but may not have reached the cache yet.

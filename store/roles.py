@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import affected
 from store.models import RoleGrantRow
 
 
@@ -26,7 +27,7 @@ async def revoke(session: AsyncSession, user_id: str, role: str) -> bool:
     result = await session.execute(
         delete(RoleGrantRow).where(RoleGrantRow.user_id == user_id, RoleGrantRow.role == role)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def all_grants(session: AsyncSession) -> list[RoleGrantRow]:

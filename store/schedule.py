@@ -5,10 +5,12 @@ replicas never both send."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import affected
 from store.models import DigestRow, RequestRow, SeatBatchRow, SubscriptionRow, TenantRow
 
 
@@ -34,7 +36,7 @@ async def claim_scheduled_reminder(session: AsyncSession, request_id: int, now: 
         .values(reminded_at=now, updated_at=RequestRow.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release_scheduled_reminder(session: AsyncSession, request_id: int) -> None:
@@ -48,14 +50,14 @@ async def release_scheduled_reminder(session: AsyncSession, request_id: int) -> 
 
 async def claim_digest(session: AsyncSession, day: date, owner: str, now: datetime) -> bool:
     """Takes the digest of `day`; False when another replica took it (the primary key decides)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(DigestRow).values(day=day, owner=owner, claimed_at=now).on_conflict_do_nothing()
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def digest_sent(session: AsyncSession, day: date, now: datetime) -> None:
@@ -68,7 +70,8 @@ async def release_digest(session: AsyncSession, day: date, owner: str) -> None:
                                                   DigestRow.sent_at.is_(None)))
 
 
-async def seat_batches_since(session: AsyncSession, since: datetime) -> list[tuple]:
+async def seat_batches_since(session: AsyncSession, since: datetime
+                             ) -> list[tuple[Any, ...]]:
     """Seats added at or after `since`, with where they are: (batch, subscription, group's
     display name), oldest first."""
     query = (

@@ -9,23 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import SoftwareCustomerRow, SoftwareProductRow, SoftwarePurchaseRow, utcnow
+from store.db import affected
+from store.models import (
+    Base,
+    SoftwareCustomerRow,
+    SoftwareProductRow,
+    SoftwarePurchaseRow,
+    utcnow,
+)
+
+R = TypeVar("R", bound=Base)
 
 #: Columns of a purchase that only the bot sets; a sync leaves them as they are.
 OURS = frozenset({"bought_by", "request_id", "reminded_at"})
 
 
-async def _upsert(session: AsyncSession, model: type, key: tuple, values: dict[str, Any]) -> Any:
+async def _upsert(session: AsyncSession, model: type[R], key: tuple[Any, ...],
+                  values: dict[str, Any]) -> R:
     """One INSERT … ON CONFLICT DO UPDATE: two replicas syncing at once both succeed (a read
     then an insert lets the second fail on the primary key)."""
-    table = model.__table__
+    table = cast(Table, model.__table__)  # a declarative class maps to a Table
     keys = [c.name for c in table.primary_key.columns]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).values(**values)
@@ -33,7 +43,10 @@ async def _upsert(session: AsyncSession, model: type, key: tuple, values: dict[s
     statement = (statement.on_conflict_do_update(index_elements=keys, set_=changed) if changed
                  else statement.on_conflict_do_nothing(index_elements=keys))
     await session.execute(statement)
-    return await session.get(model, key, populate_existing=True)
+    row = await session.get(model, key, populate_existing=True)
+    if row is None:  # never: the statement above wrote it
+        raise LookupError(f"{model.__name__} {key} is not there after its upsert")
+    return row
 
 
 async def put_customer(session: AsyncSession, **values: Any) -> SoftwareCustomerRow:
@@ -147,4 +160,4 @@ async def claim_reminder(session: AsyncSession, row: SoftwarePurchaseRow, now: d
         .values(reminded_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return affected(result) == 1

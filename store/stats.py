@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import AuditEventRow, RequestRow, TenantRow
@@ -43,7 +43,7 @@ async def request_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
     return [(kind, state, int(n)) for kind, state, n in (await session.execute(query)).all()]
 
 
-def _entered(state: str):
+def _entered(state: str) -> ColumnElement[datetime]:
     """When the request of the outer row last moved into `state` (its audit event), or when
     it was created when the trail has no such move."""
     moved = (
