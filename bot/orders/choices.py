@@ -83,10 +83,12 @@ class GroupChoices:
     def addon_decision(self, addon: License, parent_id: int | None) -> policy.Decision:
         """Whether `addon` may go on `parent_id`, or why not (no subscription of the group may
         take it, the chosen one may not, or the bot has not read it yet)."""
-        main = policy.main_subscriptions(self.subscriptions, self.licenses, self._parent_of)
+        main = {s.id for s in policy.main_subscriptions(self.subscriptions, self.licenses,
+                                                         self._parent_of)}
         return policy.addon_line(
             addon, parent_id, {p.id for p in self.parents_for(addon)}, group=self.label,
-            unread=any(s.available_addon_licenses is None for s in main),
+            unread=any(s.available_addon_licenses is None
+                       for s in self.subscriptions if s.id in main),
         )
 
     @property

@@ -117,8 +117,9 @@ def following(step: RequestStep) -> bool:
 
 def phase_of(result: dict[str, Any] | None) -> Phase | None:
     """The phase a step's result records; None before the order was placed."""
+    phase = (result or {}).get("phase")
     try:
-        return Phase((result or {}).get("phase"))
+        return Phase(phase) if isinstance(phase, str) else None
     except ValueError:
         return None
 
@@ -143,7 +144,8 @@ async def follow(
 
 
 class _Look:
-    def __init__(self, provider: CspProvider, order: NewTenantOrder, result: dict) -> None:
+    def __init__(self, provider: CspProvider, order: NewTenantOrder,
+                 result: dict[str, Any]) -> None:
         self.provider, self.ordered, self.r = provider, order, result
 
     async def at_order(self) -> Progress:

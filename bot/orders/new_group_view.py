@@ -27,7 +27,7 @@ SUBSCRIPTIONS_SHOWN = 20
 SHOWN_LIMIT = 200
 
 
-def order_step(steps: list[RequestStep]) -> RequestStep | None:
+def order_step(steps: Sequence[RequestStep]) -> RequestStep | None:
     """The step ordering a new license group, once it has been placed."""
     return next(
         (s for s in steps if s.action is StepAction.ORDER_TENANT and phase_of(s.result)),
@@ -35,7 +35,7 @@ def order_step(steps: list[RequestStep]) -> RequestStep | None:
     )
 
 
-def waiting_for_payment(request: Request, steps: list[RequestStep]) -> bool:
+def waiting_for_payment(request: Request, steps: Sequence[RequestStep]) -> bool:
     step = order_step(steps)
     return (
         request.state is RequestState.RUNNING
@@ -44,7 +44,7 @@ def waiting_for_payment(request: Request, steps: list[RequestStep]) -> bool:
     )
 
 
-def state_line(request: Request, steps: list[RequestStep]) -> str | None:
+def state_line(request: Request, steps: Sequence[RequestStep]) -> str | None:
     """The card's state line while the order waits for payment (None: the usual one)."""
     if waiting_for_payment(request, steps):
         return _(":credit_card: Waiting for payment: OVHcloud makes the license group once the "
@@ -52,7 +52,7 @@ def state_line(request: Request, steps: list[RequestStep]) -> str | None:
     return None
 
 
-def state_short(request: Request, steps: list[RequestStep]) -> str | None:
+def state_short(request: Request, steps: Sequence[RequestStep]) -> str | None:
     return _("waiting for payment") if waiting_for_payment(request, steps) else None
 
 
@@ -113,7 +113,7 @@ def _subscriptions(request: Request, result: dict[str, Any]) -> str:
     return "\n".join(shown)
 
 
-def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
+def order_blocks(request: Request, steps: Sequence[RequestStep]) -> list[Block]:
     """The order's part of the status card."""
     step = order_step(steps)
     if step is None:
@@ -147,7 +147,7 @@ def order_blocks(request: Request, steps: list[RequestStep]) -> list[Block]:
     return blocks
 
 
-def waiting_for_payment_news(request: Request, result: dict) -> Card:
+def waiting_for_payment_news(request: Request, result: dict[str, Any]) -> Card:
     """Told once to the requester: the new license group's order waits for payment."""
     order = escape(order_words(result))
     if result.get("url"):

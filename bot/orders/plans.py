@@ -172,8 +172,9 @@ def check_existing(
             decision = choices.addon_decision(lic, line.parent_subscription_id)
             parents = {p.id: p for p in choices.parents_for(lic)}
             parent = parents.get(line.parent_subscription_id or -1)
-        if not decision.allowed:
-            errors.setdefault(line.block(LineField(decision.field)), decision.reason)
+        if not decision.allowed or lic is None:
+            errors.setdefault(line.block(LineField(decision.field or LineField.LICENSE)),
+                              decision.reason)
             continue
         seats[line.license_id] = before + line.quantity
         priced.append(PricedLine(line, lic, parent, prices.monthly(lic.name)))
@@ -198,8 +199,9 @@ def check_new_group(form: NewGroupOrderForm, catalogue: Catalogue, prices: Price
     for line in form.lines:
         lic = catalogue.license(line.license_id)
         decision = policy.order_line(lic, line.quantity, 0, label)
-        if not decision.allowed:
-            errors.setdefault(line.block(LineField(decision.field)), decision.reason)
+        if not decision.allowed or lic is None:
+            errors.setdefault(line.block(LineField(decision.field or LineField.LICENSE)),
+                              decision.reason)
             continue
         priced.append(PricedLine(line, lic, None, prices.monthly(lic.name)))
     if errors:

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     Option,
     OptionGroup,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
@@ -266,7 +267,7 @@ def _new_group_blocks(state: ViewState, choices: GroupChoices | Catalogue | None
                 option_groups=country_groups(),
                 initial_option=(
                     _option(f"{COUNTRIES[country]} ({country})", country)
-                    if country in COUNTRIES
+                    if country is not None and country in COUNTRIES
                     else None
                 ),
             ),
@@ -415,7 +416,9 @@ def _parent_block(line: LinePrefill) -> InputBlock:
     )
 
 
-def _quantity_hint(line: LinePrefill, choices: GroupChoices | Catalogue):
+def _quantity_hint(
+    line: LinePrefill, choices: GroupChoices | Catalogue
+) -> PlainTextObject | None:
     lic = line.license
     if lic is None or lic.limit is None:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -41,7 +42,7 @@ class Card:
     text: str
     blocks: list[Block]
 
-    def blocks_json(self) -> list[dict]:
+    def blocks_json(self) -> list[dict[str, Any]]:
         return [b.to_dict() for b in self.blocks]
 
 
@@ -94,7 +95,7 @@ def state_short(state: RequestState) -> str:
 
 
 def is_posted(ts: str | None) -> bool:
-    return bool(ts) and not ts.startswith(CLAIM_PREFIX)
+    return ts is not None and ts != "" and not ts.startswith(CLAIM_PREFIX)
 
 
 def message_link(channel: str, ts: str) -> str:
@@ -103,7 +104,7 @@ def message_link(channel: str, ts: str) -> str:
 
 
 def card_link(request: Request) -> str | None:
-    if request.card_channel and is_posted(request.card_ts):
+    if request.card_channel and request.card_ts and is_posted(request.card_ts):
         return message_link(request.card_channel, request.card_ts)
     return None
 

@@ -171,7 +171,7 @@ class LeaseKeeper:
         self.held: set[int] = set()
         self.lost: set[int] = set()
         self.beats = 0  # renewals made, for tests and logs
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def hold(self, request_id: int) -> None:
         self.held.add(request_id)

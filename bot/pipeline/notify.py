@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -45,6 +45,9 @@ from bot.pipeline.kinds import NowFigures, spec_of
 from bot.pipeline.leases import ProcessIdentity, is_gone, this_process
 from bot.pipeline.transitions import WORKER, Change
 from store import requests as repo
+
+if TYPE_CHECKING:
+    from bot.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +85,13 @@ async def follow_up(notifier: Notifier, changes: list[Any]) -> None:
 
 
 class Notifier:
-    def __init__(self, runtime, *, redraw_home: HomeRedraw | None = None) -> None:
+    def __init__(self, runtime: Runtime, *, redraw_home: HomeRedraw | None = None) -> None:
         self.runtime = runtime
         self.redraw_home = redraw_home
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._rendered: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._dm_channels: dict[str, str] = {}
         self._home_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -178,6 +181,8 @@ class Notifier:
 
     async def remind(self, request: Request, hours: int) -> None:
         """A reminder in the approval card's thread; raises when Slack refused it."""
+        if not request.approval_channel:
+            raise ValueError(f"{request.ref} has no approval card to remind in")
         with self._workspace():  # read in the approvals channel
             card = news.reminder(request, hours, self._figures_now(request))
         await self.runtime.slack.chat_postMessage(
@@ -317,6 +322,8 @@ class Notifier:
 
     async def _post_approval(self, request: Request) -> tuple[str, str]:
         channel = self.runtime.settings.csp_approvals_channel
+        if not channel:  # checked by the caller; said again for the type checker
+            raise ValueError("CSP_APPROVALS_CHANNEL is not set")
         return await self._post(channel, self._approval_of(request))
 
     def _approval_of(self, request: Request) -> cards.Card:
@@ -452,7 +459,7 @@ class Notifier:
         return lock
 
 
-async def post_missing_cards(runtime) -> int:
+async def post_missing_cards(runtime: Runtime) -> int:
     """Posts the status and approval cards that never made it (Slack down, a crash), and
     redraws those that show an older version of their request (an update Slack refused)."""
     since = runtime.clock.now() - timedelta(days=REPAIR_DAYS)

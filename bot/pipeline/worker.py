@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.log_context import REQUEST_REF, about_request
 from bot.cache.sync import record_seat_batch, refresh_tenant
@@ -46,7 +47,8 @@ from store import leases as lease_sql
 from store import requests as repo
 
 if TYPE_CHECKING:
-    from bot.app.runtime import Runtime
+    from bot.app.config import Settings
+    from bot.app.runtime import PeriodicLoop, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +88,14 @@ class LostLease(Exception):
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, *, worker_id: str | None = None, rng=None) -> None:
+    def __init__(self, runtime: Runtime, *, worker_id: str | None = None,
+                 rng: random.Random | None = None) -> None:
         self.runtime = runtime
         self.identity = this_process()
         self.worker_id = worker_id or self.identity.worker_id
         self.rng = rng or random.Random()
-        self.loop = None  # the PeriodicLoop running this worker, when installed in a Runtime
+        #: the PeriodicLoop running this worker, when installed in a Runtime
+        self.loop: PeriodicLoop | None = None
         self.leases = LeaseKeeper(
             runtime.db, self.worker_id, self._lease_end,
             runtime.settings.csp_worker_heartbeat_seconds,
@@ -100,7 +104,7 @@ class Worker:
         self.dead_owners: set[str] | None = None
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.runtime.settings
 
     def wake(self) -> None:
@@ -347,14 +351,14 @@ class Worker:
         exc: ProviderError | None,
         report: WorkerReport,
         *,
-        result: dict | None = None,
+        result: dict[str, Any] | None = None,
     ) -> None:
         """A step ends without its effect: failed (refused) or unknown (a person must check).
         `result` is added to what the step remembers."""
         query_id = exc.query_id if exc is not None else None
         async with self.runtime.db.transaction() as session:
             await self._hold(session, request)
-            values = {"error": error, "provider_query_id": query_id}
+            values: dict[str, Any] = {"error": error, "provider_query_id": query_id}
             if result:
                 values["result"] = {**(step.result or {}), **result}
             if not await move_step(session, step.id, {St.SENDING, St.RUNNING}, state, values):
@@ -417,7 +421,7 @@ class Worker:
             if step.provider_task_id is not None:
                 by_service.setdefault(execution.service_of(request, step), []).append(step)
         for service, group in by_service.items():
-            ids = [s.provider_task_id for s in group]
+            ids = [s.provider_task_id for s in group if s.provider_task_id is not None]
             try:
                 tasks = await execution.read_tasks(self.runtime.provider, service, ids)
             except ProviderError as exc:
@@ -426,7 +430,8 @@ class Worker:
             report.polled += len(ids)
             await self._remember_tasks(request, service, group, tasks)
             for step in group:
-                if not await self._follow(request, step, tasks[step.provider_task_id], report):
+                task = tasks[step.provider_task_id] if step.provider_task_id is not None else None
+                if not await self._follow(request, step, task, report):
                     return False
         return True
 
@@ -459,7 +464,8 @@ class Worker:
                                 [t.id for t in found])
 
     async def _follow(
-        self, request: Request, step: RequestStep, task: ProviderTask | None, report
+        self, request: Request, step: RequestStep, task: ProviderTask | None,
+        report: WorkerReport,
     ) -> bool:
         """Acts on a task's news; False when the request must stop here (sent back to wait)."""
         if task is not None and not task.status.finished:
@@ -488,7 +494,7 @@ class Worker:
             await self._end_step(request, step, St.FAILED, error, None, report)
         return True
 
-    async def _lost_create(self, request: Request, step: RequestStep, report) -> None:
+    async def _lost_create(self, request: Request, step: RequestStep, report: WorkerReport) -> None:
         """OVHcloud no longer answers for a create's task (some forget finished tasks at
         once): done if the subscription it made is there, else a person must check."""
         if execution.task_started(step) is not None:  # else nothing tells its creation apart
@@ -513,7 +519,7 @@ class Worker:
         request: Request,
         step: RequestStep,
         task: ProviderTask | None,
-        report,
+        report: WorkerReport,
         *,
         found: dict[str, Any] | None = None,
     ) -> None:
@@ -535,7 +541,8 @@ class Worker:
                 await record_seat_batch(session, subscription_id, seats, added_at, request.id)
         report.steps_done += 1
 
-    async def _follow_order(self, request: Request, step: RequestStep, report) -> None:
+    async def _follow_order(self, request: Request, step: RequestStep,
+                            report: WorkerReport) -> None:
         """A new license group's order after its checkout: one look (payment, delivery, the
         group and its subscriptions: bot/orders/delivery.py), what changed recorded. The step
         is done once the group is there, and ends visibly when it will not be."""
@@ -571,7 +578,8 @@ class Worker:
                 log.exception("could not tell %s that %s waits for payment", request.requester,
                               request.ref)  # fmt: skip
 
-    async def _follow_software(self, request: Request, step: RequestStep, report) -> None:
+    async def _follow_software(self, request: Request, step: RequestStep,
+                               report: WorkerReport) -> None:
         """A placed software order: one look; done once Partner Center says `completed`
         (with its subscription ids), failed when it ended otherwise, else looked at again."""
         try:
@@ -644,7 +652,7 @@ class Worker:
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    async def _hold(self, session, request: Request) -> None:
+    async def _hold(self, session: AsyncSession, request: Request) -> None:
         """Renews the lease before a write; raises LostLease when another worker has it (the
         heartbeat may have found out already)."""
         if self.leases.is_lost(request.id):
@@ -659,7 +667,7 @@ class Worker:
 
     async def _audit(
         self,
-        session,
+        session: AsyncSession,
         request: Request,
         action: str,
         *,
@@ -667,7 +675,7 @@ class Worker:
         note: str | None = None,
         task_id: int | None = None,
         query_id: str | None = None,
-        data: dict | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         if data is None and step is not None:
             data = {"step": step.seq, "action": step.action}
