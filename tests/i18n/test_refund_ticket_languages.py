@@ -1,5 +1,6 @@
-"""A refund ticket reads in the person's language: the confirmation they review (its rows, the
-amount and the date written their way, the refund window) and the list of their tickets."""
+"""A refund ticket reads in the person's language (nl, de, pt, it, fr): the confirmation they
+review (its rows, the amount and the date written their way, the refund window) and the list of
+their tickets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,27 @@ from tests.slack_emulator import blocks_text
 
 #: what the person types in the amount field, and what each part of the ticket reads
 EXPECTED = {
+    "nl": {
+        "typed": "1.234,50",
+        "title": "Verzoek bevestigen",
+        "words": ("Gevraagd bedrag", "€\u00a01.234,50", "Gekocht op", "Contactpersoon",
+                  "Eeuwigdurende software", "20 okt 2026"),
+        "list": ("Uw terugbetalingsverzoeken", "€\u00a01.234,50", "door <@"),
+    },
+    "de": {
+        "typed": "1.234,50",
+        "title": "Antrag bestätigen",
+        "words": ("Beantragter Betrag", "1.234,50\u00a0€", "Gekauft am", "Produkt", "Kontakt",
+                  "Unbefristete Software", "20.10.2026"),
+        "list": ("Ihre Erstattungsanträge", "1.234,50\u00a0€", "von <@"),
+    },
+    "fr": {
+        "typed": "1234,50",
+        "title": "Confirmer la demande",
+        "words": ("Montant demandé", "1\u202f234,50\u00a0€", "Acheté le", "Produit",
+                  "Logiciel perpétuel", "20 oct. 2026"),
+        "list": ("Vos demandes de remboursement", "1\u202f234,50\u00a0€", "par <@"),
+    },
     "it": {
         "typed": "1.234,50",
         "title": "Conferma rimborso",
