@@ -70,7 +70,9 @@ class Rendered:
 
 
 def humanize(age: timedelta) -> str:
+    """How long ago, for "… ago" sentences (German puts it in the dative: "vor 5 Tagen")."""
     seconds = max(int(age.total_seconds()), 0)
+    # Translators: an age, always in "… ago" sentences ("As of … (5 days ago)").
     if seconds < 90:
         return ngettext("{n} second", "{n} seconds", seconds)
     if seconds < 90 * 60:
