@@ -12,7 +12,7 @@ from bot.app.runtime import Runtime
 from bot.cache.sync import syncer_of
 from bot.core.domain import Role
 from bot.core.errors import DomainError
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.ids import BrowseAction
 from bot.slack.access import anyone, needs
 from bot.slack.payload import Payload, answerable
@@ -31,14 +31,14 @@ from handlers.router import CommandCall, Router, Subcommand
 
 AGAIN = "/csp tenants"
 #: Browsing the cache is for staff.
-BROWSING = needs(Role.STAFF, _("looking at licenses"))
+BROWSING = needs(Role.STAFF, N_("looking at licenses"))
 
 
 def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "tenants",
-            _("List the license groups with their seats."),
+            N_("List the license groups with their seats."),
             "/csp tenants contoso",
             run_tenants,
             access=BROWSING,
@@ -47,7 +47,7 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "subs",
-            _("A license group's subscriptions, with their tasks."),
+            N_("A license group's subscriptions, with their tasks."),
             "/csp subs nordwind",
             run_subs,
             aliases=("subscriptions",),
@@ -57,7 +57,7 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "tasks",
-            _("Provider tasks in progress and recently finished."),
+            N_("Provider tasks in progress and recently finished."),
             "/csp tasks nordwind",
             run_tasks,
             access=BROWSING,
@@ -66,7 +66,7 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "tenant",
-            _("A license group's details: contact, MPN ID, renewal, usage; edit them."),
+            N_("A license group's details: contact, MPN ID, renewal, usage; edit them."),
             "/csp tenant nordwind",
             run_tenant,
             access=BROWSING,
@@ -75,7 +75,7 @@ def register(app: AsyncApp, router: Router) -> None:
     router.add(
         Subcommand(
             "sync",
-            _("Re-read everything (or one group) from OVHcloud now."),
+            N_("Re-read everything (or one group) from OVHcloud now."),
             "/csp sync",
             run_sync,
             access=BROWSING,
@@ -144,10 +144,9 @@ async def run_sync(call: CommandCall) -> None:
     runtime = call.runtime
     group = await _service_name(call, "") if call.args else None
     await call.ack(
-        text=_(
-            "Reading {what} from OVHcloud… I will post the result here.",
-            what=f"`{group}`" if group else _("every license group"),
-        ),
+        text=_("Reading `{name}` from OVHcloud… I will post the result here.", name=group)
+        if group
+        else _("Reading every license group from OVHcloud… I will post the result here."),
         response_type="ephemeral",
     )
 

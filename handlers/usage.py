@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.app.runtime import Runtime
 from bot.core.domain import Role
 from bot.core.errors import DomainError
-from bot.core.i18n import _
+from bot.core.i18n import N_, _
 from bot.core.ids import BrowseAction
 from bot.core.text import escape
 from bot.slack.access import needs
@@ -20,13 +20,13 @@ from bot.usage.report import cached_group
 from handlers.router import CommandCall, Router, Subcommand
 
 #: The usage of a license group is for staff, as the rest of the cache.
-USAGE = needs(Role.STAFF, _("looking at licenses"))
+USAGE = needs(Role.STAFF, N_("looking at licenses"))
 
 
 def register(app: AsyncApp, router: Router) -> None:
     router.add(Subcommand(
         "usage",
-        _("A license group's seats bought against used, as a chart."),
+        N_("A license group's seats bought against used, as a chart."),
         "/csp usage nordwind",
         run_usage,
         access=USAGE,

@@ -109,6 +109,12 @@ TRANSLATED: tuple[str, ...] = (
     "bot/orders/delivery.py",
     "handlers/orders.py",
     "handlers/home.py",
+    "bot/tenants/browse.py",
+    "bot/tenants/browse_view.py",
+    "bot/tenants/views.py",
+    "bot/tenants/edit.py",
+    "bot/tenants/subscription_choice.py",
+    "handlers/browse.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.core.errors import DomainError, NotFoundError
-from bot.core.i18n import _
+from bot.core.formats import join_list
+from bot.core.i18n import _, ngettext
 from bot.core.text import escape
 from bot.policy.terms import ProviderRenewal, Term, current_term
 from bot.reference.terms import load_term_book
@@ -228,16 +229,17 @@ async def resolve_tenant(session: AsyncSession, text: str) -> CachedTenant:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        names = ", ".join(_quoted(t) for t in matches[:5])
-        more = _(" and {n} more", n=len(matches) - 5) if len(matches) > 5 else ""
-        raise NotFoundError(
-            _(
-                "“{text}” matches several license groups: {names}{more}. Which one?",
-                text=escape(text),
-                names=names,
-                more=more,
-            )
-        )
+        if len(matches) > 5:
+            raise NotFoundError(ngettext(
+                "“{text}” matches several license groups: {names} and {n} more. Which one?",
+                "“{text}” matches several license groups: {names} and {n} more. Which one?",
+                len(matches) - 5, text=escape(text),
+                names=", ".join(_quoted(t) for t in matches[:5]),
+            ))
+        raise NotFoundError(_(
+            "“{text}” matches several license groups: {names}. Which one?",
+            text=escape(text), names=join_list([_quoted(t) for t in matches]),
+        ))
     raise NotFoundError(await _unknown_tenant(session, text))
 
 
@@ -255,7 +257,7 @@ async def _unknown_tenant(session: AsyncSession, text: str) -> str:
     message = _("No license group matches “{text}”.", text=escape(text))
     if names:
         tenants = {sn: dn for sn, dn in pairs}
-        shown = ", ".join(f"{escape(tenants[sn] or sn)} (`{escape(sn)}`)" for sn in names)
+        shown = join_list([f"{escape(tenants[sn] or sn)} (`{escape(sn)}`)" for sn in names])
         return message + " " + _("Close matches: {names}.", names=shown)
     return message + " " + _("`/csp tenants` lists them all.")
 

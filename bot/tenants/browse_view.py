@@ -7,6 +7,7 @@ stays well inside Slack's 50 blocks per message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from slack_sdk.models.blocks import (
 from bot import policy
 from bot.cache.sync import SyncReport
 from bot.core.blocks import context, date_token, escape, mrkdwn, plain, section
+from bot.core.formats import number
 from bot.core.i18n import _, ngettext
 from bot.core.ids import BrowseAction, SubscriptionAction
 from bot.policy.terms import Term
@@ -68,7 +70,9 @@ class Rendered:
 
 
 def humanize(age: timedelta) -> str:
+    """How long ago, for "… ago" sentences (German puts it in the dative: "vor 5 Tagen")."""
     seconds = max(int(age.total_seconds()), 0)
+    # Translators: an age, always in "… ago" sentences ("As of … (5 days ago)").
     if seconds < 90:
         return ngettext("{n} second", "{n} seconds", seconds)
     if seconds < 90 * 60:
@@ -118,18 +122,19 @@ def freshness_blocks(fresh: Freshness) -> list[Block]:
     return blocks
 
 
-def navigation(ref: BrowseRef, page: Page[T], noun: str) -> list[Block]:
-    """ "Page 2 of 3 · 41 groups" and the Previous / Next / Refresh buttons."""
+def navigation(ref: BrowseRef, page: Page[T], total: Callable[[int], str]) -> list[Block]:
+    """ "Page 2 of 3 · 41 groups" and the Previous / Next / Refresh buttons; `total` writes the
+    count with its noun (an `ngettext`, so that each language has its plural)."""
     blocks: list[Block] = []
     if page.count > 1:
         blocks.append(
             context(
+                # Translators: {total} is a count with its noun, e.g. "41 groups".
                 _(
-                    "Page {n} of {count} · {total} {noun}",
-                    n=page.number + 1,
-                    count=page.count,
-                    total=page.total,
-                    noun=noun,
+                    "Page {n} of {count} · {total}",
+                    n=number(page.number + 1),
+                    count=number(page.count),
+                    total=total(page.total),
                 )
             )
         )
@@ -200,9 +205,23 @@ def tenants_message(listing: TenantsListing) -> Rendered:
     for tenant in listing.page.items:
         blocks.append(tenant_row(tenant))
     ref = BrowseRef(v="tenants", p=listing.page.number, f=listing.filter)
-    blocks += navigation(ref, listing.page, _("groups"))
+    blocks += navigation(ref, listing.page, _groups)
     text = ngettext("{n} license group", "{n} license groups", listing.page.total)
     return Rendered(text, blocks)
+
+
+def _groups(n: int) -> str:
+    # Translators: license groups, in a page's count ("Page 1 of 3 · 35 groups").
+    return ngettext("{n} group", "{n} groups", n)
+
+
+def _subscriptions(n: int) -> str:
+    return ngettext("{n} subscription", "{n} subscriptions", n)
+
+
+def _tasks(n: int) -> str:
+    # Translators: provider tasks (at OVHcloud), in a page's count.
+    return ngettext("{n} task", "{n} tasks", n)
 
 
 def tenant_row(tenant: TenantSummary) -> SectionBlock:
@@ -246,7 +265,7 @@ def subscriptions_message(listing: SubscriptionsListing) -> Rendered:
         blocks.append(subscription_row(sub, listing.tasks.get(sub.task_pending_id or -1),
                                        listing.terms.get(sub.id)))
     ref = BrowseRef(v="subs", p=listing.page.number, t=tenant.service_name)
-    blocks += navigation(ref, listing.page, _("subscriptions"))
+    blocks += navigation(ref, listing.page, _subscriptions)
     text = _("Subscriptions of {group}", group=escape(tenant.label))
     return Rendered(text, blocks)
 
@@ -270,10 +289,14 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None,
     if sub.parent_id:
         lines.append(_("Add-on of {parent}", parent=sub.parent_id))
     if sub.task_pending_id:
-        what = f" {escape(task.function)} ({task.status})" if task else ""
-        lines.append(
-            _(":hourglass_flowing_sand: pending task {id}{what}", id=sub.task_pending_id, what=what)
-        )
+        if task:
+            # Translators: {function} and {status} are OVHcloud's codes, e.g. "changeQuantity
+            # (doing)"; they stay as they are.
+            lines.append(_(":hourglass_flowing_sand: pending task {id} {function} ({status})",
+                           id=sub.task_pending_id, function=escape(task.function),
+                           status=escape(str(task.status))))
+        else:
+            lines.append(_(":hourglass_flowing_sand: pending task {id}", id=sub.task_pending_id))
     options = [
         Option(text=_("Change seats"), value=f"{SubscriptionAction.CHANGE_SEATS}:{sub.id}"),
         Option(text=_("Cancel subscription"), value=f"{SubscriptionAction.CANCEL}:{sub.id}"),
@@ -308,7 +331,7 @@ def tasks_message(listing: TasksListing) -> Rendered:
     ref = BrowseRef(
         v="tasks", p=listing.page.number, t=listing.tenant.service_name if listing.tenant else None
     )
-    blocks += navigation(ref, listing.page, _("tasks"))
+    blocks += navigation(ref, listing.page, _tasks)
     return Rendered(title, blocks)
 
 

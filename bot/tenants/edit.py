@@ -21,6 +21,7 @@ from bot.cache import groups
 from bot.core import contacts
 from bot.core.domain import Draft, RequestKind, StepAction, TenantUpdate
 from bot.core.errors import FormErrors
+from bot.core.formats import join_list
 from bot.core.i18n import _
 from bot.core.text import escape
 from bot.pipeline.confirmation import Confirmation, prepare
@@ -113,7 +114,7 @@ async def draft_edit(
         summary=_(
             "Details of {group}: {fields}",
             group=tenant.label,
-            fields=", ".join(_(LABELS[name]) for name in changes),
+            fields=join_list([_(LABELS[name]) for name in changes]),
         ),
         payload=TenantEditPayload(
             before={name: before for name, (before, _after) in changes.items()},

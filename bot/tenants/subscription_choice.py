@@ -20,10 +20,12 @@ from pydantic import ConfigDict, Field
 from bot.cache import groups
 from bot.core.domain import License, Request, RequestState, Subscription
 from bot.core.errors import FormErrors, NotFoundError
-from bot.core.i18n import _
+from bot.core.formats import join_list
+from bot.core.i18n import _, ngettext
 from bot.core.ids import BlockId, OptionsAction, SubscriptionChoiceBlock
 from bot.core.numbers import id_of
 from bot.core.text import escape
+from bot.policy.approvals import state_label
 from bot.policy.terms import ASSUMED_TERMS, ProviderRenewal, Term, TermBook, current_term
 from bot.slack.metadata import Counter, Id, Metadata, Text
 from bot.slack.state import ViewState
@@ -139,7 +141,8 @@ def ignored_words(prefill: Prefill, usage: str) -> str | None:
     words = [str(n) for n in prefill.numbers] + list(prefill.rest)
     if not words:
         return None
-    named = ", ".join(f"“{escape(w[:40])}”" for w in words[:5])
+    # Translators: a word the person typed that the command ignored, in quotation marks.
+    named = ", ".join(_("“{word}”", word=escape(w[:40])) for w in words[:5])
     return _("Ignored {words}: {usage}.", words=named, usage=usage)
 
 
@@ -156,7 +159,7 @@ async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, 
         return matches[0], None
     if not matches:
         return None, _("No license group matches “{query}”.", query=escape(query))
-    names = ", ".join(escape(t.label) for t in matches[:5])
+    names = join_list([escape(t.label) for t in matches[:5]])
     return None, _("Several license groups match “{query}” ({names}): pick one.",
                    query=escape(query), names=names)
 
@@ -225,7 +228,8 @@ class SubscriptionFacts:
         return f"{self.license_name} ({self.subscription.id})"
 
     def addon_names(self) -> list[str]:
-        return [_("{name} ({n} seats)", name=a.license_name or a.license_id, n=a.quantity)
+        return [ngettext("{name} ({n} seat)", "{name} ({n} seats)", a.quantity,
+                         name=a.license_name or a.license_id)
                 for a in self.addons]
 
 
@@ -320,6 +324,8 @@ def open_request_problem(facts: SubscriptionFacts) -> str | None:
     if not facts.open_requests:
         return None
     other = facts.open_requests[0]
+    # Translators: {state} is a request's state as in "it is awaiting approval" (a draft,
+    # queued, awaiting approval, running…).
     return _("Request {ref} on subscription {id} is still {state}: wait for it to finish (or "
              "withdraw it) before asking for another change.", ref=other.ref,
-             id=facts.subscription.id, state=other.state.value.replace("_", " "))
+             id=facts.subscription.id, state=state_label(other.state))

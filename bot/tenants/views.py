@@ -19,7 +19,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
-from bot.core.i18n import _, ngettext
+from bot.core.formats import day, number
+from bot.core.i18n import N_, _, ngettext
 from bot.core.ids import BrowseAction, HomeAction, TenantAction, TenantEditBlock, TenantEditCallback
 from bot.slack.metadata import Metadata, Text
 from bot.tenants.browse import BrowseRef, TenantDetails
@@ -48,15 +49,15 @@ def admin_url(customer_tenant_id: str | None) -> str:
 
 #: The editable fields: (block id, TenantUpdate field, label, max length).
 EDITABLE = (
-    (TenantEditBlock.DISPLAY_NAME, "display_name", "Display name", 255),
-    (TenantEditBlock.FIRST_NAME, "first_name", "Contact first name", 255),
-    (TenantEditBlock.LAST_NAME, "last_name", "Contact last name", 255),
-    (TenantEditBlock.EMAIL, "email", "Contact email", 255),
-    (TenantEditBlock.PHONE, "phone", "Contact phone", 64),
-    (TenantEditBlock.ADDRESS, "address", "Address", 255),
-    (TenantEditBlock.CITY, "city", "City", 255),
-    (TenantEditBlock.ZIP_CODE, "zip_code", "Zip code", 32),
-    (TenantEditBlock.MPN_ID, "mpn_id", "MPN ID", 10),
+    (TenantEditBlock.DISPLAY_NAME, "display_name", N_("Display name"), 255),
+    (TenantEditBlock.FIRST_NAME, "first_name", N_("Contact first name"), 255),
+    (TenantEditBlock.LAST_NAME, "last_name", N_("Contact last name"), 255),
+    (TenantEditBlock.EMAIL, "email", N_("Contact email"), 255),
+    (TenantEditBlock.PHONE, "phone", N_("Contact phone"), 64),
+    (TenantEditBlock.ADDRESS, "address", N_("Address"), 255),
+    (TenantEditBlock.CITY, "city", N_("City"), 255),
+    (TenantEditBlock.ZIP_CODE, "zip_code", N_("Zip code"), 32),
+    (TenantEditBlock.MPN_ID, "mpn_id", N_("MPN ID"), 10),
 )
 #: Subscriptions whose term the details list (a section holds 3000 characters).
 TERM_LINES = 10
@@ -86,27 +87,28 @@ def tenant_message(details: TenantDetails) -> Rendered:
     seats = details.seats_by_license()
     if seats:
         lines = [_("*Seats per license*")] + [
-            f"• {escape(name)}: "
-            + ngettext("{n} seat", "{n} seats", total)
-            + " ("
-            + ngettext("{n} subscription", "{n} subscriptions", count)
-            + ")"
+            # Translators: e.g. "• Office 365 E3: 90 seats (5 subscriptions)".
+            _("• {license}: {seats} ({subscriptions})", license=escape(name),
+              seats=ngettext("{n} seat", "{n} seats", total),
+              subscriptions=ngettext("{n} subscription", "{n} subscriptions", count))
             for name, count, total in seats
         ]
         blocks.append(section("\n".join(lines)))
-    terms = [f"• {escape(sub.license_name or str(sub.license_id))} ({sub.id}): "
-             + term_words(details.terms[sub.id])
+    terms = [_("• {license} ({id}): {term}", id=sub.id, term=term_words(details.terms[sub.id]),
+               license=escape(sub.license_name or str(sub.license_id)))
              for sub in details.subscriptions if sub.id in details.terms]
     if terms:  # whole lines only (a cut date token would show as raw text); `/csp subs` has all
         shown = terms[:TERM_LINES]
         if len(terms) > len(shown):
-            shown.append(_("… and {n} more in `/csp subs`", n=len(terms) - len(shown)))
+            shown.append(ngettext("… and {n} more in `/csp subs`", "… and {n} more in `/csp subs`",
+                                  len(terms) - len(shown)))
         blocks.append(section(_("*Terms and renewals*") + "\n" + "\n".join(shown)))
     peaks = t.usage_peaks
     if peaks is not None and peaks.lines:
         period = billing_period(peaks, t.usage_read_at, details.freshness.now.date())
         lines = [_("*Usage peaks, {period}*", period=billing_label(period))] + [
-            f"• {escape(line.licence_name)}: {line.peak_count}"
+            _("• {license}: {peak}", license=escape(line.licence_name),
+              peak=number(line.peak_count))
             for line in peaks.lines
             if line.peak_count is not None
         ]
@@ -187,21 +189,21 @@ def _fields(t: CachedTenant) -> list[str]:
     address = (
         ", ".join(x for x in (t.address, " ".join(filter(None, (t.zip_code, t.city)))) if x) or "—"
     )
+    # Translators: no MPN ID.
     mpn = f"`{escape(t.mpn_id)}`" if t.mpn_id else _("none")
     if t.mpn_issue_flag:
         mpn += " :warning:"
     renewal, expiry = "—", "—"
     if info is not None:
         if info.renew is not None and info.renew.automatic is not None:
-            renewal = _("automatic") if info.renew.automatic else _("manual")
-            if info.renew.period:
-                renewal += " " + ngettext("every {n} month", "every {n} months", info.renew.period)
+            renewal = _renewal(info.renew.automatic, info.renew.period)
             if info.renew.delete_at_expiration:
-                renewal += " · " + _("deleted at expiry")
+                renewal = _("{renewal} · deleted at expiry", renewal=renewal)
         if info.expiration:
-            expiry = str(info.expiration)
+            expiry = day(info.expiration)
         if info.status:
-            expiry += f" ({escape(info.status)})"
+            # Translators: {status} is OVHcloud's code of the service (e.g. "ok"), as it is.
+            expiry = _("{expiry} ({status})", expiry=expiry, status=escape(info.status))
     created = date_token(t.creation_date, "{date_short}") if t.creation_date else "—"
     return [
         _("*Internal name*\n`{name}`", name=escape(t.service_name)),
@@ -214,6 +216,19 @@ def _fields(t: CachedTenant) -> list[str]:
         _("*Renewal*\n{renewal}", renewal=renewal),
         _("*Expires*\n{expiry}", expiry=expiry),
     ]
+
+
+def _renewal(automatic: bool, months: int | None) -> str:
+    """How the group renews, in one sentence of the reader's language."""
+    if automatic:
+        if months:
+            return ngettext("automatic every {n} month", "automatic every {n} months", months)
+        # Translators: the renewal of a license group.
+        return _("automatic")
+    if months:
+        return ngettext("manual every {n} month", "manual every {n} months", months)
+    # Translators: the renewal of a license group.
+    return _("manual")
 
 
 # --- the edit modals ---------------------------------------------------------------------------

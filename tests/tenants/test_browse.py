@@ -215,7 +215,7 @@ async def test_tenant_details(slack):
         "*MPN ID*\n`6180342`",
         "femke.devries@nordwind-logistics.nl",
         "*Renewal*\nautomatic every 12 months",
-        "*Expires*\n2027-01-12 (ok)",
+        "*Expires*\n12 Jan 2027 (ok)",
         "• Exchange Online (Plan 1): 40 seats (1 subscription)",
         "*Usage peaks, this billing period so far (since 1 Nov 2026)*",
         "• Office 365 E3: 12",
