@@ -1,14 +1,21 @@
 """A subscription's term in words, the same on every screen: `/csp subs`, `/csp tenant`, the seat
-and cancellation forms and their confirmations ("P1M, billed monthly · renews on …, term started
-on …"). Pure: a `policy.terms.Term` in, mrkdwn out."""
+and cancellation forms and their confirmations ("1-month term, billed monthly · renews on …, term
+started on …"). Pure: a `policy.terms.Term` in, mrkdwn out."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.core.blocks import date_token
-from bot.core.i18n import _
-from bot.policy.terms import BillingCycle, Term, TermPlan
+from bot.core.i18n import N_, _
+from bot.policy.terms import BillingCycle, Term, TermLength, TermPlan
+
+#: Microsoft's term codes in words (the code itself, "P1M", is Partner Center's API, not theirs).
+TERM_NAMES = {
+    TermLength.P1M: N_("1-month term"),
+    TermLength.P1Y: N_("1-year term"),
+    TermLength.P3Y: N_("3-year term"),
+}
 
 
 def _day(when: datetime) -> str:
@@ -16,13 +23,14 @@ def _day(when: datetime) -> str:
 
 
 def plan_words(plan: TermPlan) -> str:
-    """"P1Y, billed annually"; an assumed plan says so (OVHcloud publishes no term)."""
+    """"1-year term, billed annually"; an assumed plan says so (OVHcloud publishes no term)."""
     billed = {
         BillingCycle.MONTHLY: _("billed monthly"),
         BillingCycle.ANNUAL: _("billed annually"),
         BillingCycle.TRIENNIAL: _("billed every three years"),
     }[plan.billing]
-    text = f"{plan.term.value}, {billed}"
+    # Translators: "1-year term, billed annually".
+    text = _("{term}, {billing}", term=_(TERM_NAMES[plan.term]), billing=billed)
     if plan.assumed:
         text += " " + _("(assumed: OVHcloud publishes no term)")
     return text

@@ -111,10 +111,10 @@ async def test_a_term_book_that_cannot_be_read_is_said_in_the_form(slack, emulat
 
 async def test_the_listings_say_each_subscriptions_term_and_renewal(slack, synced):
     subs = await slack.command("subs nordwind")
-    line = ("Term: P1M, billed monthly (assumed: OVHcloud publishes no term) · renews on "
+    line = ("Term: 1-month term, billed monthly (assumed: OVHcloud publishes no term) · renews on "
             + date_token(RENEWED + timedelta(days=30), "{date_short_pretty}")
             + ", term started on " + date_token(RENEWED, "{date_short_pretty}"))
     assert line in subs.text, subs.text
     tenant = await slack.command("tenant nordwind")
     assert "*Terms and renewals*" in tenant.text
-    assert f"({NORDWIND_PROPLUS}): P1M, billed monthly" in tenant.text
+    assert f"({NORDWIND_PROPLUS}): 1-month term, billed monthly" in tenant.text

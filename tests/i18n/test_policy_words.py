@@ -76,3 +76,20 @@ def test_the_rules_speak_the_readers_language(language):
     assert parents in addon.reason
     assert approval in order.notes[0]
     assert state in withdrawn.reason
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", "1-year term, billed annually"),
+    ("nl", "Looptijd van 1 jaar, jaarlijks gefactureerd"),
+    ("de", "Laufzeit 1 Jahr, jährliche Abrechnung"),
+    ("pt", "Prazo de 1 ano, faturado anualmente"),
+    ("it", "Durata di 1 anno, fatturato annualmente"),
+    ("fr", "Durée d’un an, facturé annuellement"),
+])
+def test_a_term_is_said_in_words_not_as_its_code(language, words):
+    from bot.policy.terms import BillingCycle, PlanSource, TermLength, TermPlan
+    from bot.terms.views import plan_words
+
+    plan = TermPlan(TermLength.P1Y, BillingCycle.ANNUAL, PlanSource.SETTING)
+    with using(language):
+        assert plan_words(plan) == words
