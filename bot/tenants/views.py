@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.core.blocks import TITLE_LIMIT, context, date_token, escape, mrkdwn, plain, section
 from bot.core.formats import day, number
-from bot.core.i18n import N_, _, ngettext
+from bot.core.i18n import N_, _, ngettext, pgettext
 from bot.core.ids import BrowseAction, HomeAction, TenantAction, TenantEditBlock, TenantEditCallback
 from bot.slack.metadata import Metadata, Text
 from bot.tenants.browse import BrowseRef, TenantDetails
@@ -140,7 +140,8 @@ def tenant_message(details: TenantDetails) -> Rendered:
         ActionsBlock(
             elements=[
                 ButtonElement(
-                    text=plain(_("Order")), action_id=HomeAction.ORDER, value=t.service_name,
+                    text=plain(pgettext("button", "Order")), action_id=HomeAction.ORDER,
+                    value=t.service_name,
                     style="primary",
                 ),
                 ButtonElement(
@@ -173,7 +174,8 @@ def tenant_modal(details: TenantDetails) -> View:
     rendered = tenant_message(details)
     blocks = [b for b in rendered.blocks if not isinstance(b, ActionsBlock | HeaderBlock)]
     blocks.append(ActionsBlock(elements=[ButtonElement(
-        text=plain(_("Order")), action_id=HomeAction.ORDER, value=details.tenant.service_name,
+        text=plain(pgettext("button", "Order")), action_id=HomeAction.ORDER,
+        value=details.tenant.service_name,
         style="primary",
     )]))
     blocks.append(context(_("Edit, subscriptions and tasks: `/csp tenant {name}`.",
