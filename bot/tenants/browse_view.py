@@ -29,6 +29,8 @@ from bot.core.formats import number
 from bot.core.i18n import _, ngettext
 from bot.core.ids import BrowseAction, SubscriptionAction
 from bot.policy.terms import Term
+from bot.reference import codes
+from bot.reference.codes import CodeKind
 from bot.tenants.browse import (
     BrowseRef,
     Freshness,
@@ -290,11 +292,10 @@ def subscription_row(sub: CachedSubscription, task: CachedTask | None,
         lines.append(_("Add-on of {parent}", parent=sub.parent_id))
     if sub.task_pending_id:
         if task:
-            # Translators: {function} and {status} are OVHcloud's codes, e.g. "changeQuantity
-            # (doing)"; they stay as they are.
-            lines.append(_(":hourglass_flowing_sand: pending task {id} {function} ({status})",
-                           id=sub.task_pending_id, function=escape(task.function),
-                           status=escape(str(task.status))))
+            # Translators: "pending task 9100007: seat change, in progress".
+            lines.append(_(":hourglass_flowing_sand: pending task {id}: {function}, {status}",
+                           id=sub.task_pending_id, function=task_function_words(task),
+                           status=task_status_words(task)))
         else:
             lines.append(_(":hourglass_flowing_sand: pending task {id}", id=sub.task_pending_id))
     options = [
@@ -344,10 +345,20 @@ _TASK_ICONS = {
 }
 
 
+def task_function_words(task: CachedTask) -> str:
+    """What the task does, in words ("seat change"); an unknown kind as OVHcloud names it."""
+    return codes.label(CodeKind.TASK_FUNCTION, task.function)
+
+
+def task_status_words(task: CachedTask) -> str:
+    """Where the task is, in words ("in progress"); an unknown status as OVHcloud names it."""
+    return codes.label(CodeKind.TASK_STATUS, str(task.status))
+
+
 def _task_line(task: CachedTask, listing: TasksListing) -> str:
     parts = [
-        f"{_TASK_ICONS.get(task.status, '')} `{task.id}` {escape(task.function or '?')}",
-        str(task.status),
+        f"{_TASK_ICONS.get(task.status, '')} `{task.id}` {task_function_words(task)}",
+        task_status_words(task),
     ]
     if listing.tenant is None:
         parts.append(escape(listing.names.get(task.service_name, task.service_name)))

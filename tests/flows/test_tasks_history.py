@@ -32,10 +32,10 @@ async def test_a_task_finished_between_two_syncs_is_listed(slack, emulator, bot,
     reply = await slack.command("tasks nordwind")
     text = reply.text
     assert "*Recently finished*" in text
-    assert f"`{task_id}` changeQuantity" in text
+    assert f"`{task_id}` seat change" in text
     # a sync afterwards keeps it: the provider no longer lists it, the cache does
     await bot.runtime.syncer.run_once()
-    assert f"`{task_id}` changeQuantity" in (await slack.command("tasks nordwind")).text
+    assert f"`{task_id}` seat change" in (await slack.command("tasks nordwind")).text
 
 
 async def test_finished_tasks_are_listed_for_the_history_days_then_pruned(

@@ -127,7 +127,7 @@ async def test_a_pending_task_shows_on_its_row(slack, bot, sandbox, clock):
     clock.advance(minutes=4)
     await bot.runtime.syncer.run_once()
     reply = await slack.command("subs nordwind")
-    assert f"pending task {task.id} changeQuantity (doing)" in reply.text
+    assert f"pending task {task.id}: seat change, in progress" in reply.text
 
 
 @pytest.mark.parametrize("idle", [0, None], ids=["taskPendingId 0", "null"])
@@ -192,8 +192,8 @@ async def test_tasks_in_progress_and_recently_finished(slack, bot, sandbox, cloc
     reply = await slack.command("tasks")
     text = reply.text
     progress, recent = text.index("*In progress*"), text.index("*Recently finished*")
-    assert progress < text.index(f"`{running.id}` changeQuantity") < recent
-    assert text.index(f"`{finished.id}` changeQuantity") > recent
+    assert progress < text.index(f"`{running.id}` seat change") < recent
+    assert text.index(f"`{finished.id}` seat change") > recent
     assert "Nordwind Logistics B.V." in text and "Padaria Atlântico Lda" in text
 
     only = await slack.command("tasks padaria")
