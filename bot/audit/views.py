@@ -9,13 +9,32 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from bot.audit.trail import AuditEvent, AuditPage
 from bot.core.blocks import context, date_token, escape, plain, section
 from bot.core.domain import RequestState
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import N_, _, ngettext
 from bot.core.ids import PipelineAction, PipelineBlock
 from bot.core.text import cut_saying
 from bot.pipeline.cards import state_short
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 NOTE_LIMIT = 500
+#: What each recorded action is, in words (the trail stores the action's name); a name not
+#: listed is shown as it is stored.
+ACTION_WORDS = {
+    "draft": N_("drafted"),
+    "claim": N_("taken by a support agent"),
+    "resume": N_("resumed"),
+    "provider_call": N_("sent to the provider"),
+    "provider_call_confirmed": N_("found done at the provider"),
+    "provider_task_adopted": N_("found under way at the provider"),
+    "scheduled_already_done": N_("already done at the renewal"),
+    "order_progress": N_("order progress"),
+    "step_done": N_("step done"),
+    "step_failed": N_("step failed"),
+    "step_unknown": N_("step outcome unknown"),
+    "role_grant": N_("role granted"),
+    "role_revoke": N_("role revoked"),
+    "software_key_route": N_("software keys looked up"),
+    "software_key_route_refused": N_("software keys refused"),
+}
 
 
 def who(actor: str) -> str:
@@ -33,10 +52,11 @@ def state_name(value: str | None) -> str:
 
 
 def what(event: AuditEvent) -> str:
-    """A move reads `before → after`; anything else (draft, claim, …) by its name."""
+    """A move reads `before → after`; anything else (draft, claim, …) in words."""
     if event.action == "transition":
         return f"{state_name(event.before_state)} → {state_name(event.after_state)}"
-    return escape(event.action.replace("_", " "))
+    words = ACTION_WORDS.get(event.action)
+    return _(words) if words else escape(event.action.replace("_", " "))
 
 
 def event_line(event: AuditEvent, *, with_request: bool) -> str:

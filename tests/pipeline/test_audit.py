@@ -38,7 +38,8 @@ async def test_the_trail_of_a_request_says_who_did_what_and_when(bot, slack, emu
     reply = await slack.command(f"audit {request.ref}", user=ALICE)
     text = reply.text
     assert f"Audit trail · {request.ref}" in text
-    assert f"<@{ALICE}> · *draft*" in text
+    assert f"<@{ALICE}> · *drafted*" in text  # an action in words, not its stored name
+    assert "*sent to the provider*" in text and "*step done*" in text
     assert f"<@{ALICE}> · *draft → waiting for approval*" in text
     assert f"<@{SAM}> · *waiting for approval → queued*" in text
     assert "*running → done*" in text
