@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
+from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 
@@ -51,7 +52,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None
-        self._soft_closed_memoized = {}
+        # the base's empty immutabledict, as SQLAlchemy's own _async_soft_close expects (it calls
+        # .union() on it; a plain dict has none). Ours is overridden and never reads it.
+        self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._description = None
         self._rowcount = -1
