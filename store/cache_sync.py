@@ -20,8 +20,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import String, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from bot.core.domain import License, ProviderTask, ServiceInfo, Subscription, Tenant
 from store.cache import SOURCE_CREATION, SOURCE_SYNC
@@ -121,7 +122,7 @@ async def sync_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
 
 async def lock_tenant(session: AsyncSession, service_name: str) -> None:
     """Serialise writes of one group across replicas until the transaction ends (PostgreSQL)."""
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return
     key = zlib.crc32(service_name.encode()) - 2**31
     await session.execute(
@@ -193,7 +194,8 @@ async def cached_parents(session: AsyncSession, service_name: str) -> dict[int, 
     query = select(SubscriptionRow.id, SubscriptionRow.parent_id).where(
         SubscriptionRow.service_name == service_name, SubscriptionRow.parent_id.is_not(None)
     )
-    return {sid: parent for sid, parent in (await session.execute(query)).all()}
+    rows = (await session.execute(query)).all()
+    return {sid: parent for sid, parent in rows if parent is not None}  # the query excludes None
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -315,7 +317,7 @@ async def _apply_subscriptions(
     for sub in snap.subscriptions:
         row = existing.pop(sub.id, None)
         new = row is None
-        if new:
+        if row is None:
             batched = recorded.get(sub.id, 0)
             row = SubscriptionRow(id=sub.id, service_name=sn, batched_seats=batched)
             session.add(row)
@@ -350,9 +352,10 @@ async def _apply_subscriptions(
     await session.flush()
 
 
-def _clip(value: object, column) -> str:
+def _clip(value: object, column: QueryableAttribute[str]) -> str:
     """A provider string cut to its column (statuses and task functions are free strings)."""
-    return str(value)[: column.type.length]
+    length = column.type.length if isinstance(column.type, String) else None
+    return str(value)[:length]
 
 
 def _ledger_batch(
@@ -413,7 +416,8 @@ async def _apply_tasks(session: AsyncSession, snap: TenantSnapshot, now: datetim
         query = select(RequestStepRow.provider_task_id, RequestStepRow.request_id).where(
             RequestStepRow.provider_task_id.in_(ids)
         )
-        requests = {tid: rid for tid, rid in (await session.execute(query)).all()}
+        rows = (await session.execute(query)).all()
+        requests = {tid: rid for tid, rid in rows if tid is not None}  # in_(ids) excludes None
     seen = set()
     for task in snap.tasks:
         seen.add(task.id)

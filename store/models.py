@@ -6,6 +6,7 @@ Times are stored as UTC and always come back timezone-aware, on SQLite as on Pos
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -27,13 +29,13 @@ from sqlalchemy.types import TypeDecorator
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -41,7 +43,7 @@ class UtcDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -69,7 +71,7 @@ class RequestRow(Base):
     requester: Mapped[str] = mapped_column(String(64), index=True)
     tenant: Mapped[str | None] = mapped_column(String(255), index=True)
     subscription_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
     needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -117,11 +119,11 @@ class RequestStepRow(Base):
     )
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(32), default="pending")
     provider_task_id: Mapped[int | None] = mapped_column(BigInteger)
     provider_query_id: Mapped[str | None] = mapped_column(String(128))
-    result: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -142,7 +144,7 @@ class AuditEventRow(Base):
     before_state: Mapped[str | None] = mapped_column(String(32))
     after_state: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     provider_task_id: Mapped[int | None] = mapped_column(BigInteger)
     provider_query_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
@@ -209,9 +211,9 @@ class DraftRow(Base):
     requester: Mapped[str] = mapped_column(String(64))
     tenant: Mapped[str | None] = mapped_column(String(255))
     subscription_id: Mapped[int | None] = mapped_column(BigInteger)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The provider writes the request will make: [[action, params], …].
-    steps: Mapped[list] = mapped_column(JSON, default=list)
+    steps: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
     needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -251,9 +253,9 @@ class TenantRow(Base):
     zip_code: Mapped[str | None] = mapped_column(String(32))
     creation_date: Mapped[datetime | None] = mapped_column(UtcDateTime)
     has_accepted_new_mca: Mapped[bool | None] = mapped_column(Boolean)
-    service_info: Mapped[dict | None] = mapped_column(JSON)
+    service_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: OVHcloud's billingPeriodPeaks: the current billing period's peak per licence.
-    usage_peaks: Mapped[dict | None] = mapped_column(JSON)
+    usage_peaks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: When usageStatistics and billingPeriodPeaks were last asked for (0005): they are read
     #: at most every CSP_USAGE_REFRESH_HOURS, not at every sync.
     usage_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -16,16 +16,20 @@ class, so the connection is given a subclass that names this cursor.
 from __future__ import annotations
 
 import collections
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
+from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 
-def _run(connection: Any, operation: str, parameters: Any, many: bool) -> tuple:
+def _run(
+    connection: Any, operation: str, parameters: Any, many: bool
+) -> tuple[Any, Sequence[Any], int, int | None]:
     """On aiosqlite's thread: the whole statement, rows included."""
     cursor = connection._conn.cursor()
     try:
@@ -50,8 +54,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def __init__(self, adapt_connection: Any) -> None:  # no cursor made up front
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = None
-        self._soft_closed_memoized = {}
+        # no driver cursor between statements: the base's readers of it are all overridden, but
+        # setinputsizes, which SQLite's dialect never calls
+        self._cursor = None  # type: ignore[assignment]
+        # the base's empty immutabledict, as SQLAlchemy's own _async_soft_close expects (it calls
+        # .union() on it; a plain dict has none). Ours is overridden and never reads it.
+        self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._description = None
         self._rowcount = -1

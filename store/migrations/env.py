@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from store.models import Base
@@ -12,7 +13,7 @@ from store.models import Base
 target_metadata = Base.metadata
 
 
-def run_on(connection) -> None:
+def run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -24,7 +25,10 @@ def run_on(connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:  # store.migrate always sets it; the alembic command line needs it too
+        raise RuntimeError("alembic: no sqlalchemy.url in the configuration")
+    engine = create_async_engine(url)
     async with engine.connect() as conn:
         await conn.run_sync(run_on)
         await conn.commit()
