@@ -186,7 +186,7 @@ async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
     spec = DraftSpec(
         kind=RequestKind.CANCEL,
         requester=requester,
-        summary=ngettext("Cancel {license} in {group}: its one license",
+        summary=ngettext("Cancel {license} in {group}: {n} license, the only one",
                          "Cancel {license} in {group}: all {n} licenses", sub.quantity,
                          license=facts.label, group=facts.tenant.label),
         payload=CancelPayload(
@@ -351,7 +351,7 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     rows = [
         (_("License group"), escape(facts.tenant.label)),
         (_("Subscription"), escape(facts.label)),
-        (_("What is lost"), ngettext("*Its one license*, at once and for good",
+        (_("What is lost"), ngettext("*{n} license, the only one*, at once and for good",
                                      "*All {n} licenses*, at once and for good", sub.quantity)),
     ]
     if facts.addons:
