@@ -65,6 +65,7 @@ async def open_from_command(call: CommandCall) -> None:
     """`/csp cancel [group] [subscription]`."""
     runtime = call.runtime
     ref, prefill = await ref_from_command(runtime, call.args, call.channel_id)
+    # Translators: ends "Ignored “x”: …", after the colon
     ignored = ignored_words(prefill, _("`/csp cancel` takes a license group and a subscription"))
     notice = " ".join(n for n in (prefill.problem, ignored) if n) or None
     view = await cancel_modal(runtime, ref, notice=notice)

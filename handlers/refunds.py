@@ -68,7 +68,7 @@ def register(app: AsyncApp, router: Router) -> None:
 
 
 def ticket_id_of(text: object) -> int:
-    return request_id_of(text, what=_("a refund ticket"))
+    return request_id_of(text, refusal=_("That button no longer points at a refund ticket."))
 
 
 async def open_from_command(call: CommandCall) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Option
 
-from bot.core.i18n import _
+from bot.core.i18n import _, ngettext
 from bot.core.text import escape
 from store import search
 from store.search import EXACT, PREFIX, normalize, text_tier, words_of
@@ -99,7 +99,7 @@ def tenant_candidate(hit: search.TenantHit) -> Candidate:
 
 def subscription_candidate(hit: search.SubscriptionHit, *, with_group: bool) -> Candidate:
     """Found by its id, its license's name, and its group's display and service names."""
-    seats = _("{n} seats", n=hit.quantity)
+    seats = ngettext("{n} seat", "{n} seats", hit.quantity)
     parts = [str(hit.id), hit.license_name]
     if with_group:
         parts.append(hit.display_name or hit.service_name)

@@ -24,7 +24,8 @@ from bot import policy
 from bot.core.blocks import context, date_token, escape
 from bot.core.domain import Draft, Request, RequestKind, RequestState, StepAction
 from bot.core.errors import DomainError, FormErrors
-from bot.core.i18n import _
+from bot.core.formats import join_list
+from bot.core.i18n import _, ngettext
 from bot.core.ids import CancelAction, CancelBlock
 from bot.pipeline.confirmation import Confirmation, Deadline, prepare
 from bot.pipeline.kinds import KindPayload, KindSpec, NowFigures, register
@@ -140,7 +141,9 @@ class CancelForm:
         if not details:
             errors[CancelBlock.DETAILS] = _("Say in a few words why: the approver reads it.")
         elif len(details) > DETAILS_LIMIT:
-            errors[CancelBlock.DETAILS] = _("At most {n} characters, please.", n=DETAILS_LIMIT)
+            errors[CancelBlock.DETAILS] = ngettext("At most {n} character, please.",
+                                                   "At most {n} characters, please.",
+                                                   DETAILS_LIMIT)
         block = state.block_named(CancelBlock.ACKNOWLEDGE)
         ticked = state.chosen(block, CancelAction.ACKNOWLEDGE) if block else []
         acknowledged = frozenset(Acknowledgement(v) for v in ticked
@@ -183,8 +186,9 @@ async def draft_cancellation(runtime: Runtime, form: CancelForm, requester: str
     spec = DraftSpec(
         kind=RequestKind.CANCEL,
         requester=requester,
-        summary=_("Cancel {license} in {group}: all {n} licenses", license=facts.label,
-                  group=facts.tenant.label, n=sub.quantity),
+        summary=ngettext("Cancel {license} in {group}: {n} license, the only one",
+                         "Cancel {license} in {group}: all {n} licenses", sub.quantity,
+                         license=facts.label, group=facts.tenant.label),
         payload=CancelPayload(
             license_name=facts.license_name,
             quantity=sub.quantity,
@@ -347,10 +351,11 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     rows = [
         (_("License group"), escape(facts.tenant.label)),
         (_("Subscription"), escape(facts.label)),
-        (_("What is lost"), _("*All {n} licenses*, at once and for good", n=sub.quantity)),
+        (_("What is lost"), ngettext("*{n} license, the only one*, at once and for good",
+                                     "*All {n} licenses*, at once and for good", sub.quantity)),
     ]
     if facts.addons:
-        rows.append((_("Add-ons cancelled too"), escape(", ".join(facts.addon_names()))))
+        rows.append((_("Add-ons cancelled too"), escape(join_list(facts.addon_names()))))
     rows.append((_("Term"), term_words(facts.term(now))))
     rows.append((_("Reason"), f"{form.reason.label}\n_{escape(form.details)}_"))
     rows.append((refund_label(), refund_text(refund, window_open, run_at or now)))
@@ -371,8 +376,10 @@ def cancel_confirmation(facts: SubscriptionFacts, form: CancelForm, decision: po
     months = facts.term(now).plan.billing.months
     basis = (_("Refund estimated from the price book for a monthly term, prorated by the day.")
              if months == 1 else
-             _("Refund estimated from the price book for its {n}-month invoice, prorated by the "
-               "day.", n=months))
+             ngettext("Refund estimated from the price book for its {n}-month invoice, "
+                      "prorated by the day.",
+                      "Refund estimated from the price book for its {n}-month invoice, "
+                      "prorated by the day.", months))
     return Confirmation.of(
         _("Confirm cancellation") if run_at is None else _("Schedule cancellation"),
         rows,

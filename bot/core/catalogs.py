@@ -115,6 +115,18 @@ TRANSLATED: tuple[str, ...] = (
     "bot/tenants/edit.py",
     "bot/tenants/subscription_choice.py",
     "handlers/browse.py",
+    "bot/cancellation/cancel.py",
+    "bot/seats/changes.py",
+    "handlers/cancel.py",
+    "handlers/seats.py",
+    "bot/partner_center/errors.py",
+    "bot/partner_center/transport.py",
+    "bot/partner_center/auth.py",
+    "bot/partner_center/client.py",
+    "bot/slack/ids.py",
+    "bot/cache/typeahead.py",
+    "bot/reference/pricing.py",
+    "bot/core/text.py",
 )
 #: Whose one-line help (the second argument of `Subcommand(...)`) is translated, in every
 #: handler module: `/csp help` lists them all.

@@ -27,13 +27,15 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from bot.core.i18n import _
+from bot.core.formats import seconds
+from bot.core.i18n import _, ngettext
 from bot.partner_center import errors, tls
 from bot.partner_center.auth import PartnerCenterAuth, TokenKind
 from bot.partner_center.errors import H_CORRELATION_ID, H_REQUEST_ID
@@ -150,7 +152,9 @@ class Transport:
             seen.add(key)
             answer = await self.call("GET", self.link_url(nxt), kind=kind, headers=headers)
         raise errors.ServerError(
-            _("Partner Center's list had more than {n} pages; stopped reading.", n=self.max_pages)
+            ngettext("Partner Center's list had more than {n} page; stopped reading.",
+                     "Partner Center's list had more than {n} pages; stopped reading.",
+                     self.max_pages)
         )
 
     # -- URLs --------------------------------------------------------------------------------
@@ -242,8 +246,8 @@ class Transport:
                     status, answer_headers = resp.status, resp.headers
             except TimeoutError:
                 raise errors.Timeout(
-                    _("Partner Center did not answer within {s:g}s ({where}).",
-                      s=self.timeout, where=where),
+                    _("Partner Center did not answer within {wait} ({where}).",
+                      wait=seconds(timedelta(seconds=self.timeout)), where=where),
                     correlation_id=correlation_id,
                     request_id=request_id,
                 ) from None
@@ -295,7 +299,9 @@ class Transport:
 
     def _too_big(self) -> errors.ServerError:
         err = errors.ServerError(
-            _("Partner Center's answer is larger than {n} bytes; not read.", n=self.max_body)
+            ngettext("Partner Center's answer is larger than {n} byte; not read.",
+                     "Partner Center's answer is larger than {n} bytes; not read.",
+                     self.max_body)
         )
         err.retryable = False  # it would be as large again
         return err

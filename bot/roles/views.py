@@ -22,12 +22,14 @@ def mentions(users: list[str]) -> str:
 def roles_blocks(view: RolesOverview) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=plain(_("csp-bot roles")))]
     blocks.append(
-        section(f"*{_('Admins from CSP_ADMINS')}*\n{mentions(view.config_admins)}")
+        section("*{title}*\n{people}".format(title=_("Admins from CSP_ADMINS"),
+                                             people=mentions(view.config_admins)))
     )
     if view.support_group:
         blocks.append(
             section(
-                f"*{_('Support agents from the user group')}* <!subteam^{view.support_group}>\n"
+                "*{title}* <!subteam^{group}>\n".format(
+                    title=_("Support agents from the user group"), group=view.support_group)
                 + mentions(view.support_group_members)
             )
         )

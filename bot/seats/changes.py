@@ -20,7 +20,7 @@ from bot import policy
 from bot.core.blocks import escape
 from bot.core.domain import Draft, RequestKind, StepAction
 from bot.core.errors import FormErrors
-from bot.core.formats import MINUS
+from bot.core.formats import MINUS, join_list, number
 from bot.core.i18n import _, ngettext
 from bot.core.ids import SeatsAction, SeatsBlock
 from bot.core.numbers import NumberError, Problem, parse_whole, signed
@@ -74,7 +74,7 @@ class SeatForm:
         except NumberError as exc:
             errors[SeatsBlock.NEW_TOTAL] = (
                 _("That is more seats than any subscription holds (at most {n}).",
-                  n=f"{exc.maximum:,}")
+                  n=number(exc.maximum))
                 if exc.problem is Problem.TOO_LARGE
                 else _("Enter the new total number of seats as a whole number, e.g. 13.")
             )
@@ -118,15 +118,17 @@ def seats_from_command(prefill: Prefill) -> tuple[int | None, list[str]]:
         total = now + change
         if total < 1:
             notes.append(_("{now} {change} would leave no seats: to remove them all, cancel "
-                           "the subscription.", now=now, change=signed(change)))
+                           "the subscription.", now=number(now), change=signed(change)))
             total = None
         else:
+            # Translators: e.g. "10 +3 seats: the new total is 13."
             notes.append(_("{now} {change} seats: the new total is {total}.",
-                           now=now, change=signed(change), total=total))
+                           now=number(now), change=signed(change), total=number(total)))
     if extra:
+        # Translators: one word the person typed, in the quotation marks of the language
+        quoted = [_("“{word}”", word=escape(w[:40])) for w in extra[:5]]
         notes.append(_("Ignored {words}: `/csp seats` takes a group, a subscription and one "
-                       "number of seats.", words=", ".join(f"“{escape(w[:40])}”"
-                                                        for w in extra[:5])))
+                       "number of seats.", words=join_list(quoted)))
     return total, notes
 
 
@@ -163,7 +165,8 @@ async def draft_seat_change(
         kind=RequestKind.SEATS,
         requester=requester,
         summary=_("Seats of {license} in {group}: {before} → {after}",
-                  license=facts.label, group=facts.tenant.label, before=before, after=after),
+                  license=facts.label, group=facts.tenant.label, before=number(before),
+                  after=number(after)),
         payload=SeatsPayload(license_name=facts.license_name, before=before,
                              after=after).dump(),
         steps=[StepSpec(StepAction.CHANGE_QUANTITY,
@@ -228,7 +231,7 @@ def seat_confirmation(facts: SubscriptionFacts, after: int, decision: policy.Dec
     rows = [
         (_("License group"), escape(facts.tenant.label)),
         (_("Subscription"), escape(facts.label)),
-        (_("Seats"), f"{before} → *{after}*"),
+        (_("Seats"), _("{before} → *{after}*", before=number(before), after=number(after))),
         (_("Change"), change),
         (_("Monthly cost"), cost),
         (_("Term"), term_words(facts.term(now))),

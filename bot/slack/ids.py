@@ -19,14 +19,13 @@ def parse_request_id(text: object) -> int | None:
     return id_of(text)
 
 
-def request_id_of(text: object, *, what: str | None = None) -> int:
+def request_id_of(text: object, *, refusal: str | None = None) -> int:
     """The request id `text` carries; a polite DomainError when it carries none (an old or
-    tampered button). `what` names the request in the refusal ("a refund ticket")."""
+    tampered button). `refusal` is the whole sentence to say then, when "a request" is not the
+    word ("That button no longer points at a refund ticket.")."""
     request_id = parse_request_id(text)
     if request_id is None:
-        raise DomainError(
-            _("That button no longer points at {what}.", what=what or _("a request"))
-        )
+        raise DomainError(refusal or _("That button no longer points at a request."))
     return request_id
 
 

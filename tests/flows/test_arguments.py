@@ -47,7 +47,7 @@ async def test_the_seat_number_is_used_absolute_or_relative_or_named_back(
 async def test_words_after_the_seat_number_are_named_back(slack, emulator, synced):
     view = await open_modal(slack, emulator, f"seats nordwind {NORDWIND_E3} 14 please now")
     assert new_total(view) == "14"
-    assert "Ignored “please”, “now”: `/csp seats` takes a group, a subscription and one " \
+    assert "Ignored “please” and “now”: `/csp seats` takes a group, a subscription and one " \
         "number of seats." in notice(view)
 
 

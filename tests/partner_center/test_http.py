@@ -89,7 +89,7 @@ async def test_an_answer_larger_than_the_bound_is_refused_once(http_pc: HttpPart
     client = http_pc.client(max_body=2000)
     with pytest.raises(errors.ServerError) as refused:
         await client.list_customers()
-    assert "larger than 2000 bytes" in refused.value.message
+    assert "larger than 2,000 bytes" in refused.value.message
     assert len(http_pc.seen("GET", "/customers")) == 1
 
 
