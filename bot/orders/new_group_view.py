@@ -163,7 +163,8 @@ def waiting_for_payment_news(request: Request, result: dict[str, Any]) -> Card:
     blocks: list[Block] = [section(text)]
     card = card_link(request)
     if card:
-        blocks.append(context(f"<{card}|{_('Open the card')}>"))
+        words = _("Open the card")
+        blocks.append(context(f"<{card}|{words}>"))
     return Card(text, blocks)
 
 

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     DividerBlock,
     HeaderBlock,
+    MarkdownTextObject,
     SectionBlock,
 )
 
@@ -224,27 +225,32 @@ def _decision_words(request: Request) -> str | None:
     return None
 
 
+def field(label: str, value: str) -> MarkdownTextObject:
+    """A card's fact: its label in bold above its value."""
+    return mrkdwn(f"*{label}*\n{value}")
+
+
 def facts(request: Request, *, deadline: bool = True) -> list[Block]:
     """Who asked and the facts the confirmed summary does not already say (each fact once:
     the summary names the group and the subscription by name, with their ids)."""
     content = confirmation_of(request)
     said = {r.label for r in content.rows} if content else set()
-    fields = [mrkdwn(f"*{_('Requester')}*\n<@{request.requester}>")]
-    fields.append(mrkdwn(f"*{_('Kind')}*\n{kind_words(request.kind)}"))
+    fields = [field(_("Requester"), f"<@{request.requester}>")]
+    fields.append(field(_("Kind"), kind_words(request.kind)))
     if request.tenant and _("License group") not in said:
-        fields.append(mrkdwn(f"*{_('License group')}*\n{escape(request.tenant)}"))
+        fields.append(field(_("License group"), escape(request.tenant)))
     if request.subscription_id and _("Subscription") not in said:
-        fields.append(mrkdwn(f"*{_('Subscription')}*\n{request.subscription_id}"))
+        fields.append(field(_("Subscription"), str(request.subscription_id)))
     if request.run_at:
-        fields.append(mrkdwn(f"*{_('Scheduled for')}*\n{date_token(request.run_at)}"))
+        fields.append(field(_("Scheduled for"), date_token(request.run_at)))
     if deadline and request.deadline and request.state is S.AWAITING_APPROVAL and not (
         content and content.deadlines
     ):
-        fields.append(mrkdwn(f"*{_('Deadline')}*\n{date_token(request.deadline)}"))
+        fields.append(field(_("Deadline"), date_token(request.deadline)))
     if request.assignee:
-        fields.append(mrkdwn(f"*{_('Handled by')}*\n<@{request.assignee}>"))
+        fields.append(field(_("Handled by"), f"<@{request.assignee}>"))
     for label, value in spec_of(request.kind).facts(request):
-        fields.append(mrkdwn(f"*{label}*\n{value}"))
+        fields.append(field(label, value))
     return [SectionBlock(fields=fields)]
 
 
@@ -302,7 +308,8 @@ def status_card(request: Request, steps: list[RequestStep], now: datetime) -> Ca
     if line:
         blocks.append(section(line))
     if steps and request.state not in NEVER_SENT:
-        blocks.append(section(f"*{_('Steps')}*\n{steps_text(request, steps)}"))
+        label = _("Steps")
+        blocks.append(section(f"*{label}*\n{steps_text(request, steps)}"))
     if request.state is S.DONE:
         blocks.extend(spec.created_blocks(request, steps))
     if request.error:

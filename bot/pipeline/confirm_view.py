@@ -35,7 +35,8 @@ def row_fields(rows: tuple[Row, ...]) -> list[Block]:
 
 
 def deadline_lines(deadlines: tuple[Deadline, ...]) -> str:
-    return "\n".join(f":calendar: *{d.label}:* {date_token(d.when)}" for d in deadlines)
+    return "\n".join(_(":calendar: *{label}:* {date}", label=d.label, date=date_token(d.when))
+                     for d in deadlines)
 
 
 def notes_text(notes: tuple[str, ...]) -> str:
@@ -65,7 +66,8 @@ def confirm_view(draft: Draft, content: Confirmation) -> View:
     blocks.append(DividerBlock())
     approvers = approval_text(draft, content)
     if approvers:
-        blocks.append(section(f":busts_in_silhouette: *{_('Approval')}:* {approvers}"))
+        blocks.append(section(_(":busts_in_silhouette: *Approval:* {approvers}",
+                                approvers=approvers)))
     elif draft.run_at is not None:
         blocks.append(section(_("No approval is needed: it is sent at the renewal, {when}; "
                                 "until then you can withdraw it.",

@@ -43,7 +43,8 @@ def scheduled_reminder(request: Request) -> Card:
     blocks: list[Block] = [section(text)]
     link = card_link(request)
     if link:
-        blocks.append(context(f"<{link}|{_('Open the card')}>"))
+        words = _("Open the card")
+        blocks.append(context(f"<{link}|{words}>"))
     return Card(text, blocks)
 
 
@@ -58,7 +59,8 @@ def requester_news(request: Request, before: RequestState | None) -> Card | None
     blocks: list[Block] = [section(text)]
     link = card_link(request)
     if link:
-        blocks.append(context(f"<{link}|{_('Open the card')}>"))
+        words = _("Open the card")
+        blocks.append(context(f"<{link}|{words}>"))
     return Card(text, blocks)
 
 

@@ -60,7 +60,8 @@ def request_line(request: Request) -> str:
         details.append(_("sent at the renewal, {when}", when=date_token(request.run_at)))
     link = card_link(request)
     if link:
-        details.append(f"<{link}|{_('card')}>")
+        words = _("card")
+        details.append(f"<{link}|{words}>")
     return head + "\n" + " · ".join(details)
 
 

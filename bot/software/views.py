@@ -205,7 +205,8 @@ def listing_message(found: SoftwareListing, now: datetime) -> tuple[str, list[Bl
 def home_blocks(bought: list[tuple[Purchase, str]], now: datetime) -> list[Block]:
     """App Home's "Software you bought": each with its customer and window."""
     lines = [f"{escape(customer)} · {purchase_line(p, now)}" for p, customer in bought]
-    return [section(f"*{_('Software you bought')}*"), section("\n\n".join(lines)[:2900]),
+    title = _("Software you bought")
+    return [section(f"*{title}*"), section("\n\n".join(lines)[:2900]),
             context(_("`/csp software list <customer>` shows all of a customer's software."))]
 
 

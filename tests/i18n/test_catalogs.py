@@ -3,6 +3,7 @@ language, with the same placeholders and as many plural forms as the language ha
 
 from __future__ import annotations
 
+import ast
 import shutil
 
 from babel.messages.extract import extract_from_file
@@ -10,6 +11,8 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.core import catalogs
 from bot.core.i18n import LANGUAGES, catalog_path, translations
+
+TRANSLATING = {"_", "ngettext", "pgettext", "N_"}
 
 
 def test_every_text_is_translated_in_every_language():
@@ -30,6 +33,21 @@ def test_every_module_with_texts_is_translated():
         if texts:
             left.append((relative, len(texts)))
     assert left == []
+
+
+def test_no_text_is_translated_inside_an_f_string():
+    """The extractor does not look inside f-strings: a `_("…")` there is never in the
+    catalogues, so it would be shown in English whatever the language."""
+    found = []
+    for path in [*catalogs.ROOT.glob("bot/**/*.py"), *catalogs.ROOT.glob("handlers/*.py"),
+                 *catalogs.ROOT.glob("playground/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                found += [f"{path.relative_to(catalogs.ROOT)}:{call.lineno}"
+                          for call in ast.walk(node)
+                          if isinstance(call, ast.Call)
+                          and getattr(call.func, "id", None) in TRANSLATING]
+    assert found == []
 
 
 def test_the_template_covers_every_subcommand_of_the_help():
