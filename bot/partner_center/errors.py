@@ -81,7 +81,7 @@ class PartnerCenterError(base.ProviderError):
         where = ", ".join(
             x
             for x in (
-                f"code {self.code}" if self.code is not None else "",
+                _("code {code}", code=self.code) if self.code is not None else "",
                 f"HTTP {self.status}" if self.status else "",
             )
             if x
