@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.core.i18n import Said
 from store.db import affected
 from store.models import (
     AuditEventRow,
@@ -87,7 +88,16 @@ async def update_fields(
     return affected(result) == 1
 
 
+#: Where an audit event keeps its note's source text and values (`bot.core.i18n.Said`), so the
+#: trail says the note again in each reader's language.
+NOTE_SAID = "note_said"
+
+
 async def add_audit(session: AsyncSession, **fields: Any) -> AuditEventRow:
+    note = fields.get("note")
+    if isinstance(note, Said):
+        fields["data"] = {**(fields.get("data") or {}), NOTE_SAID: note.stored()}
+        fields["note"] = str(note)
     row = AuditEventRow(**fields)
     session.add(row)
     await session.flush()

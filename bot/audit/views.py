@@ -9,10 +9,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from bot.audit.trail import AuditEvent, AuditPage
 from bot.core.blocks import context, date_token, escape, plain, section
 from bot.core.domain import RequestState
-from bot.core.i18n import N_, _, ngettext
+from bot.core.i18n import N_, _, ngettext, say_again
 from bot.core.ids import PipelineAction, PipelineBlock
 from bot.core.text import cut_saying
 from bot.pipeline.cards import state_short
+from store.requests import NOTE_SAID
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 NOTE_LIMIT = 500
@@ -64,8 +65,9 @@ def event_line(event: AuditEvent, *, with_request: bool) -> str:
     if with_request and event.request_id:
         head += f" · R{event.request_id}"
     extra = []
-    if event.note:
-        kept, left_out = cut_saying(escape(event.note), NOTE_LIMIT)
+    note = say_again((event.data or {}).get(NOTE_SAID)) or event.note  # in the reader's words
+    if note:
+        kept, left_out = cut_saying(escape(note), NOTE_LIMIT)
         extra.append(f"_{kept}_" + (f" {left_out}" if left_out else ""))
     if event.provider_task_id:
         extra.append(_("task {id}", id=event.provider_task_id))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -156,9 +156,46 @@ def gettext_in(language: str, message: str) -> str:
     return translations(language).gettext(message)
 
 
+class Said(str):
+    """A translated text that remembers its source text and values, so that a stored copy (an
+    audit note) can be said again in a later reader's language. Anything built from it (an
+    f-string, a concatenation) is a plain `str` again."""
+
+    context: str | None
+    message: str
+    values: Mapping[str, object]
+
+    @classmethod
+    def of(cls, text: str, message: str, context: str | None,
+           values: Mapping[str, object]) -> Said:
+        said = cls(text)
+        said.message, said.context, said.values = message, context, values
+        return said
+
+    def stored(self) -> dict[str, object]:
+        return {"message": self.message, "context": self.context,
+                "values": {k: str(v) for k, v in self.values.items()}}
+
+
+def say_again(stored: object) -> str | None:
+    """A `Said.stored()` text in the reader's language; None when it cannot be (not one, or its
+    source text no longer takes those values)."""
+    if not isinstance(stored, Mapping) or not isinstance(stored.get("message"), str):
+        return None
+    values = stored.get("values")
+    values = values if isinstance(values, Mapping) else {}
+    context = stored.get("context")
+    try:
+        if isinstance(context, str):
+            return pgettext(context, stored["message"], **values)
+        return _(stored["message"], **values)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
 def _(message: str, /, **values: object) -> str:
     text = translations(current_language()).gettext(message)
-    return text.format(**values) if values else text
+    return Said.of(text.format(**values) if values else text, message, None, values)
 
 
 def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
@@ -173,7 +210,7 @@ def pgettext(context: str, message: str, /, **values: object) -> str:
     """`_()` for a word that a language may say differently by what it is about (a step's
     "done" and a request's), told apart by `context` in the catalogues."""
     text = translations(current_language()).pgettext(context, message)
-    return text.format(**values) if values else text
+    return Said.of(text.format(**values) if values else text, message, context, values)
 
 
 def N_(message: str, /) -> str:

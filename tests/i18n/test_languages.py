@@ -99,3 +99,16 @@ async def test_a_burst_of_one_persons_requests_reads_their_choice_once(bot):
     assert answers == [None] * 20 and reads == 1
     await fresh.choose(ALICE, "de")
     assert await fresh.chosen(ALICE) == "de" and reads == 1  # from memory
+
+
+def test_a_stored_text_is_said_again_in_another_language_or_not_at_all():
+    from bot.core.i18n import _, say_again, using
+
+    with using("fr"):
+        stored = _("confirmed").stored()
+    with using("de"):
+        assert say_again(stored) == _("confirmed")
+    # what cannot be said again is left to the caller (it shows the text as stored)
+    assert say_again(None) is None
+    assert say_again({"message": 3}) is None
+    assert say_again({"message": "{missing} x", "values": {}}) is None

@@ -163,3 +163,20 @@ def test_audit_export_on_an_empty_database_says_to_upgrade(tmp_path):
     assert "csp-bot db upgrade" in result.output
     bad = export(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/empty.db", "--since", "yesterday")
     assert bad.exit_code == 2 and "does not match the format '%Y-%m-%d'" in bad.output
+
+
+async def test_a_note_is_said_again_in_the_language_of_whoever_reads_the_trail(
+        bot, slack, emulator):
+    """Alice confirms in French; read later in German, the trail says "confirmed" in German."""
+    from bot.core.i18n import _, using
+
+    await slack.command("language fr", user=ALICE)
+    request = await confirmed_cancellation(bot, slack, emulator)
+    await slack.command("language de", user=ALICE)
+    text = (await slack.command(f"audit {request.ref}", user=ALICE)).text
+    with using("fr"):
+        french = _("confirmed")
+    with using("de"):
+        german = _("confirmed")
+    assert french != german
+    assert f"_{german}_" in text and f"_{french}_" not in text
