@@ -235,6 +235,14 @@ class TenantRow(Base):
     #: columns it returns, so the scan reads the index and not the wide rows.
     __table_args__ = (
         Index("ix_tenants_search", "search_text", "service_name", "display_name", "status"),
+        #: "Starts with" as an index range on PostgreSQL, whatever the database's collation
+        #: (the operators `~>=~` / `~<~` of `store.search`); SQLite's ranges use the index
+        #: above (byte order is its default collation).
+        Index(
+            "ix_tenants_search_prefix",
+            "search_text",
+            postgresql_ops={"search_text": "varchar_pattern_ops"},
+        ),
     )
 
     service_name: Mapped[str] = mapped_column(String(255), primary_key=True)

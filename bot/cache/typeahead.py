@@ -123,7 +123,7 @@ def license_candidate(hit: search.LicenseHit) -> Candidate:
 
 
 async def tenant_options(runtime: Runtime, query: str) -> list[Option]:
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.tenant_candidates(session, words_of(query), limit=MAX_OPTIONS)
     return [option(c) for c in rank(query, map(tenant_candidate, hits))]
 
@@ -132,7 +132,7 @@ async def subscription_options(
     runtime: Runtime, query: str, service_name: str | None = None
 ) -> list[Option]:
     """Subscriptions of one group (when a group is chosen in the form) or of all."""
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.subscription_candidates(
             session, words_of(query), service_name=service_name, limit=MAX_OPTIONS
         )
@@ -146,6 +146,6 @@ async def license_options(
 ) -> list[Option]:
     """Licenses of a group (only those open to new subscriptions, unless told otherwise), or
     every license the cache knows when no group is chosen."""
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.license_candidates(session, service_name, orderable_only=orderable_only)
     return [option(c) for c in rank(query, map(license_candidate, hits))]
