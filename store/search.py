@@ -336,46 +336,15 @@ def _subscription_phases(
     if digits:
         phases[0].append(_hits_query().where(SubscriptionRow.id == bindparam("id"), *extra))
         phases[0].append(_hits_query().where(_id_prefix(digits), *extra))
-    starts = _tier_conditions(TenantRow.search_text, dialect)[0]
-    phases[0].append(_hits_by_group().where(starts, *extra))
-    # The word-start and substring tiers share one pass over the groups (a scan of
-    # `ix_tenants_search`: LIKE '%…' has no index): the groups containing the word but not
-    # starting with it, each marked with whether a word of it starts with the word.
-    groups = _groups_containing(dialect)
-    phases[1].append(_hits_in(groups).where(groups.c.word_start, *extra))
-    phases[1].append(_hits_in(groups).where(not_(groups.c.word_start), *extra))
-    for tier, has_licenses in enumerate(licenses_by_tier):
+    group_tiers = _tier_conditions(TenantRow.search_text, dialect)
+    tiers = zip(group_tiers, licenses_by_tier, strict=True)
+    for tier, (matches_group, has_licenses) in enumerate(tiers):
+        phase = phases[0 if tier == 0 else 1]
+        phase.append(_hits_by_group().where(matches_group, *extra))
         if has_licenses:
             licenses = bindparam(f"licenses{tier}", expanding=True)
-            part = _hits_query().where(SubscriptionRow.license_id.in_(licenses), *extra)
-            phases[0 if tier == 0 else 1].append(part)
+            phase.append(_hits_query().where(SubscriptionRow.license_id.in_(licenses), *extra))
     return tuple(_best_of_each(phase, limit) for phase in phases)
-
-
-def _groups_containing(dialect: str):
-    """The groups whose text contains the word but does not start with it, each marked with
-    whether one of its words starts with it: a CTE, so one pass serves both tiers."""
-    column = TenantRow.search_text
-    starts = _tier_conditions(column, dialect)[0]
-    return (
-        select(
-            TenantRow.service_name,
-            TenantRow.display_name,
-            TenantRow.search_text,
-            column.like(bindparam("word_start"), escape="/").label("word_start"),
-        )
-        .where(column.like(bindparam("anywhere"), escape="/"), not_(starts))
-        .cte("groups_containing")
-    )
-
-
-def _hits_in(groups):
-    """Subscriptions of the groups of `_groups_containing`."""
-    return (
-        select(*_HIT_COLUMNS[:6], groups.c.display_name, groups.c.search_text)
-        .select_from(groups)
-        .join(SubscriptionRow, SubscriptionRow.service_name == groups.c.service_name)
-    )
 
 
 async def subscription_candidates(
