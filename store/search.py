@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, false, func, not_, or_, select, text, union_all
+from sqlalchemy import and_, bindparam, func, not_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from store.models import LicenseRow, SubscriptionRow, TenantRow
@@ -305,17 +305,18 @@ def _hits_by_group():
     )
 
 
-def _id_prefix(digits: int):
-    """`id` starts with a number of `digits` digits and is longer: primary-key ranges
-    `id_lo<k> <= id < id_hi<k>` for each extra digit k (ids up to 18 digits)."""
-    ranges = [
+def _id_prefixes(digits: int) -> list:
+    """`id` starts with a number of `digits` digits and is longer: one primary-key range
+    `id_lo<k> <= id < id_hi<k>` for each extra digit k (ids up to 18 digits). Each range is a
+    part of its own, stopped at the LIMIT: PostgreSQL answers their OR with a bitmap of every
+    matching row first (10,000 rows for a 3-digit prefix of 7-digit ids: 25 ms)."""
+    return [
         and_(
             SubscriptionRow.id >= bindparam(f"id_lo{k}"),
             SubscriptionRow.id < bindparam(f"id_hi{k}"),
         )
         for k in range(1, _ID_DIGITS - digits)
     ]
-    return or_(*ranges) if ranges else false()
 
 
 def _id_params(word: str) -> dict:
@@ -335,7 +336,7 @@ def _subscription_phases(
     phases: tuple[list, list] = ([], [])
     if digits:
         phases[0].append(_hits_query().where(SubscriptionRow.id == bindparam("id"), *extra))
-        phases[0].append(_hits_query().where(_id_prefix(digits), *extra))
+        phases[0].extend(_hits_query().where(ids, *extra) for ids in _id_prefixes(digits))
     group_tiers = _tier_conditions(TenantRow.search_text, dialect)
     tiers = zip(group_tiers, licenses_by_tier, strict=True)
     for tier, (matches_group, has_licenses) in enumerate(tiers):
