@@ -71,7 +71,17 @@ async def serve_bot(db_path: str, api_url: str) -> None:
     )
     server = Server(settings)
     await server.start(background=False)  # no sync: it would replace the synthetic cache
+    profile_path = os.environ.get("CSP_BENCH_PROFILE")  # a cProfile of the bot's process
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     await _serve_until_stdin_closes(server.port)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     await server.stop()
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, CursorResult, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -114,6 +115,14 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for reads that need no ORM objects (typeahead): cheaper than a
+        session to open and close. Its transaction (SQLite's BEGIN, see `_sqlite_begin`) is
+        rolled back when it closes."""
+        async with self.engine.connect() as conn:
+            yield conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

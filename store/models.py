@@ -237,6 +237,23 @@ class TenantRow(Base):
     #: columns it returns, so the scan reads the index and not the wide rows.
     __table_args__ = (
         Index("ix_tenants_search", "search_text", "service_name", "display_name", "status"),
+        # PostgreSQL only (SQLite's ranges use the index above: byte order is its default
+        # collation; its LIKE scans are cheap enough). "Starts with" as an index range
+        # whatever the database's collation (the operators `~>=~` / `~<~` of
+        # `store.search`), and "contains" through trigrams (pg_trgm, migration 0010).
+        Index(
+            "ix_tenants_search_prefix",
+            "search_text",
+            postgresql_ops={"search_text": "varchar_pattern_ops"},
+            info={"only_on": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_tenants_search_trigrams",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            info={"only_on": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     service_name: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -98,7 +98,8 @@ def tenant_candidate(hit: search.TenantHit) -> Candidate:
 
 
 def subscription_candidate(hit: search.SubscriptionHit, *, with_group: bool) -> Candidate:
-    """Found by its id, its license's name, and its group's display and service names."""
+    """Found by its id, its license's name, and its group's display and service names. (The
+    label starts with the id and " · ": `rank_subscriptions` orders by that.)"""
     seats = ngettext("{n} seat", "{n} seats", hit.quantity)
     parts = [str(hit.id), hit.license_name]
     if with_group:
@@ -123,7 +124,7 @@ def license_candidate(hit: search.LicenseHit) -> Candidate:
 
 
 async def tenant_options(runtime: Runtime, query: str) -> list[Option]:
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.tenant_candidates(session, words_of(query), limit=MAX_OPTIONS)
     return [option(c) for c in rank(query, map(tenant_candidate, hits))]
 
@@ -132,13 +133,31 @@ async def subscription_options(
     runtime: Runtime, query: str, service_name: str | None = None
 ) -> list[Option]:
     """Subscriptions of one group (when a group is chosen in the form) or of all."""
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.subscription_candidates(
             session, words_of(query), service_name=service_name, limit=MAX_OPTIONS
         )
     with_group = service_name is None
-    candidates = (subscription_candidate(h, with_group=with_group) for h in hits)
-    return [option(c) for c in rank(query, candidates)]
+    return [option(c) for c in rank_subscriptions(query, hits, with_group=with_group)]
+
+
+def rank_subscriptions(
+    query: str, hits: Iterable[search.SubscriptionHit], *, with_group: bool
+) -> list[Candidate]:
+    """`rank` of the hits' candidates, with labels (a translation each) made for the best only.
+
+    The same order as `rank`: a subscription's label starts with its id and " · ", and ids are
+    unique, so ordering by label is ordering by the id's digits followed by a space."""
+    words = words_of(query)
+    scored = []
+    for hit in hits:
+        key = str(hit.id)
+        group = hit.group_text or search.tenant_search_text(hit.display_name, hit.service_name)
+        s = score(words, Candidate(key, "", key, (normalize(hit.license_name), group)))
+        if s is not None:
+            scored.append((s, key + " ", hit))
+    scored.sort(key=lambda item: item[:2])
+    return [subscription_candidate(h, with_group=with_group) for _s, _k, h in scored[:MAX_OPTIONS]]
 
 
 async def license_options(
@@ -146,6 +165,6 @@ async def license_options(
 ) -> list[Option]:
     """Licenses of a group (only those open to new subscriptions, unless told otherwise), or
     every license the cache knows when no group is chosen."""
-    async with runtime.db.session() as session:
+    async with runtime.db.reader() as session:
         hits = await search.license_candidates(session, service_name, orderable_only=orderable_only)
     return [option(c) for c in rank(query, map(license_candidate, hits))]

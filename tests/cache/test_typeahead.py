@@ -276,3 +276,21 @@ async def test_license_options_through_slack(slack, bot):
 async def test_options_before_any_sync_are_empty_not_an_error(slack):
     reply = await slack.suggest(OptionsAction.SUBSCRIPTION, "e3")
     assert reply.status == 200 and reply.json["options"] == []
+
+
+def test_ranking_subscriptions_builds_labels_for_the_best_only_in_rank_order():
+    rng = random.Random(3)
+    names = ["Office 365 E3", "Business Basic", "Exchange Online (Plan 1)", "Teams Essentials"]
+    hits = [
+        search.SubscriptionHit(
+            id=i, service_name=f"csp2-{i % 7}.o365.ovh", license_id=i % 4,
+            license_name=names[i % 4], quantity=i % 30, status="ok",
+            display_name=rng.choice(["Nordwind GmbH", "Padaria Lda", None]),
+        )
+        for i in {rng.choice((1, 12, 123, 4801)) + rng.randint(0, 3000) for _ in range(400)}
+    ]
+    for query in ("", "1", "12", "480", "e3", "office", "nord e3", "o365", "lda 1", "zzz"):
+        for with_group in (True, False):
+            expected = rank(query, (typeahead.subscription_candidate(h, with_group=with_group)
+                                    for h in hits))
+            assert typeahead.rank_subscriptions(query, hits, with_group=with_group) == expected
