@@ -220,7 +220,8 @@ async def die_in(
     try:
         if when == "before":
             task = asyncio.create_task(worker.run_once())
-            await asyncio.wait_for(runtime.provider.reached.wait(), 5)
+            # a safety net, not a measure: a loaded PostgreSQL may take seconds to get there
+            await asyncio.wait_for(runtime.provider.reached.wait(), 30)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
