@@ -14,6 +14,7 @@ from bot.provider.sandbox_data import NORDWIND, NORDWIND_E3
 from bot.terms import digest
 from tests.conftest import ALICE, APPROVALS_CHANNEL
 from tests.flows.conftest import open_modal, settle
+from tests.i18n.people import speaks
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 DATE_FALLBACK = re.compile(r"<!date\^\d+\^[^|]+\|([^>]+)>")
@@ -52,10 +53,7 @@ async def synced(bot):
 async def test_the_digest_dm_speaks_the_requesters_language(
         language, slack, emulator, bot, clock, synced):
     locale, zone, title, line, until = PEOPLE[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
     form = await open_modal(slack, emulator, f"/csp seats nordwind {NORDWIND_E3}", user=ALICE)
     values = {BlockId.TENANT: NORDWIND, f"{SubscriptionChoiceBlock.SUBSCRIPTION}.0": NORDWIND_E3,
               SeatsBlock.NEW_TOTAL: 19}

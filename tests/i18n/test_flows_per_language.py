@@ -12,6 +12,7 @@ from bot.core.ids import BlockId, CancelBlock, SeatsBlock, SubscriptionChoiceBlo
 from bot.provider.sandbox_data import NORDWIND, NORDWIND_BASIC, NORDWIND_E3
 from tests.conftest import ALICE
 from tests.flows.conftest import open_modal
+from tests.i18n.people import speaks
 from tests.slack_emulator import blocks_text
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -62,10 +63,7 @@ async def synced(bot):
 async def test_help_and_a_seat_change_in_the_persons_language(
         language, slack, emulator, bot, synced):
     locale, zone = PEOPLE[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
 
     shown = (await slack.command("help", user=ALICE)).text
     header, summary = HELP[language]
@@ -116,10 +114,7 @@ CANCEL_WORDS = {
 async def test_a_cancellation_reviewed_in_the_persons_language(
         language, slack, emulator, bot, synced):
     locale, zone = PEOPLE[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
 
     form = await open_modal(slack, emulator, "/csp cancel nordwind 480103", user=ALICE)
     values = {BlockId.TENANT: NORDWIND,

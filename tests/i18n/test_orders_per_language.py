@@ -12,6 +12,7 @@ from bot.orders.form import LineField, line_block
 from bot.provider.sandbox_data import NORDWIND, OFFICE_E3
 from tests.conftest import ALICE
 from tests.flows.conftest import open_modal
+from tests.i18n.people import speaks
 from tests.i18n.test_flows_per_language import NBSP, PEOPLE
 from tests.slack_emulator import blocks_text
 
@@ -56,10 +57,7 @@ async def synced(bot):
 @pytest.mark.parametrize("language", list(PEOPLE))
 async def test_an_order_in_the_persons_language(language, slack, emulator, bot, synced):
     locale, zone = PEOPLE[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
 
     modal = await open_modal(slack, emulator, "/csp order nordwind", user=ALICE)
     submit, hint = MODAL[language]

@@ -15,6 +15,7 @@ from bot.core.ids import PipelineAction
 from bot.pipeline import cards
 from tests.conftest import ADA, ALICE, SAM, STAFF_CHANNEL
 from tests.flows.conftest import settle
+from tests.i18n.people import speaks
 from tests.pipeline.scenario import approval_card, confirmed_cancellation, dms, status_card
 
 S = RequestState
@@ -77,18 +78,11 @@ def test_the_approve_confirmation_is_one_sentence_in_each_language():
             "sich nicht rückgängig machen.")
 
 
-async def _speaks(bot, slack, emulator, user: str, locale: str, zone: str) -> None:
-    emulator.users[user] = {"id": user, "name": user.lower(), "locale": locale, "tz": zone,
-                            "is_bot": False}
-    await slack.command("help", user=user)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
-
-
 async def test_channel_cards_stay_in_the_workspace_language_and_the_requester_hears_in_theirs(
         bot, slack, emulator):
     await bot.runtime.roles.grant(SAM, "support", by=ADA)
-    await _speaks(bot, slack, emulator, ALICE, "fr-FR", "Europe/Paris")
-    await _speaks(bot, slack, emulator, SAM, "de-DE", "Europe/Berlin")
+    await speaks(bot, slack, emulator, "fr-FR", "Europe/Paris", ALICE)
+    await speaks(bot, slack, emulator, "de-DE", "Europe/Berlin", SAM)
 
     request = await confirmed_cancellation(bot, slack, emulator)  # confirmed by a French click
     card = status_card(emulator, request)
@@ -114,7 +108,7 @@ async def test_channel_cards_stay_in_the_workspace_language_and_the_requester_he
 
 async def test_a_card_posted_in_the_requesters_dm_is_in_their_language(bot, slack, emulator):
     await bot.runtime.roles.grant(SAM, "support", by=ADA)
-    await _speaks(bot, slack, emulator, ALICE, "fr-FR", "Europe/Paris")
+    await speaks(bot, slack, emulator, "fr-FR", "Europe/Paris", ALICE)
     emulator.fail("chat.postMessage", "not_in_channel")
     request = await confirmed_cancellation(bot, slack, emulator)
     assert request.card_channel == f"D{ALICE}"

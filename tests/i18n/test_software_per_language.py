@@ -22,6 +22,7 @@ from bot.software.reminders import remind_software_windows
 from bot.software.sync import sync_software
 from tests.conftest import ALICE, make_settings
 from tests.flows.conftest import open_modal, settle
+from tests.i18n.people import speaks
 from tests.slack_emulator import blocks_text
 
 BIZTALK_ONCE = Offer(BIZTALK, "0002", None, "one_time").value
@@ -127,10 +128,7 @@ async def bot(settings, sandbox, clock) -> AsyncIterator[Server]:
 async def test_buying_software_in_the_persons_language(language, slack, emulator, bot, clock):
     locale, zone = PEOPLE[language]
     seen = SEEN[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
 
     form = await open_modal(slack, emulator, "/csp software buy contoso", user=ALICE)
     assert form["title"]["text"] == seen.title

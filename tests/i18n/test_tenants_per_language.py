@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ALICE
+from tests.i18n.people import speaks
 from tests.i18n.test_flows_per_language import PEOPLE
 from tests.slack_emulator import blocks_text
 
@@ -67,10 +68,7 @@ async def synced(bot):
 
 async def speaking(slack, emulator, bot, language: str) -> None:
     locale, zone = PEOPLE[language]
-    emulator.users[ALICE] = {"id": ALICE, "name": "alice", "locale": locale, "tz": zone,
-                             "is_bot": False}
-    await slack.command("help", user=ALICE)  # Slack's locale is read in the background
-    await bot.runtime.locales.settle()
+    await speaks(bot, slack, emulator, locale, zone)
 
 
 def buttons(blocks: list[dict]) -> list[str]:
