@@ -82,6 +82,7 @@ async def test_a_replica_does_not_take_a_request_another_one_holds(
         [(StepAction.CHANGE_QUANTITY, {"quantity": 13, "previous_quantity": 12})],
         subscription_id=480101,
     )
+    await one.notifier.settle()  # its card writes would lock the row for a moment
     async with one.db.transaction() as session:  # replica one claims it …
         ids = await lease_sql.claimable_ids(session, clock.now(), skip_locked=True)
         assert ids == [request_id]
