@@ -38,6 +38,7 @@ from bot.tenants.subscription_choice import (
     SubscriptionFacts,
     chosen_or_errors,
     facts_to_change,
+    quoted,
 )
 from bot.terms.views import scheduled_words, term_words
 
@@ -125,10 +126,8 @@ def seats_from_command(prefill: Prefill) -> tuple[int | None, list[str]]:
             notes.append(_("{now} {change} seats: the new total is {total}.",
                            now=number(now), change=signed(change), total=number(total)))
     if extra:
-        # Translators: one word the person typed, in the quotation marks of the language
-        quoted = [_("“{word}”", word=escape(w[:40])) for w in extra[:5]]
         notes.append(_("Ignored {words}: `/csp seats` takes a group, a subscription and one "
-                       "number of seats.", words=join_list(quoted)))
+                       "number of seats.", words=join_list(quoted(extra))))
     return total, notes
 
 

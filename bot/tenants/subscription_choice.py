@@ -141,9 +141,14 @@ def ignored_words(prefill: Prefill, usage: str) -> str | None:
     words = [str(n) for n in prefill.numbers] + list(prefill.rest)
     if not words:
         return None
+    return _("Ignored {words}: {usage}.", words=", ".join(quoted(words)), usage=usage)
+
+
+def quoted(words: Sequence[str]) -> list[str]:
+    """The first five words a person typed that a command ignores, each cut to 40 characters,
+    escaped and in the language's quotation marks."""
     # Translators: a word the person typed that the command ignored, in quotation marks.
-    named = ", ".join(_("“{word}”", word=escape(w[:40])) for w in words[:5])
-    return _("Ignored {words}: {usage}.", words=named, usage=usage)
+    return [_("“{word}”", word=escape(w[:40])) for w in words[:5]]
 
 
 async def _tenant_named(session: Any, query: str) -> tuple[CachedTenant | None, str | None]:
