@@ -314,7 +314,7 @@ class Notifier:
                     request.ref, request.origin_channel, exc.response.get("error"),
                 )
         channel = await self._dm_channel(request.requester)
-        with (await self.runtime.locales.of(request.requester)).speaking():
+        async with self._reader_of(request, channel):
             card = cards.status_card(
                 request.model_copy(update={"card_channel": channel}), steps, now
             )
